@@ -1,0 +1,151 @@
+"""Wiring: Bot, Dispatcher, routers, middlewares and the aiohttp app with its lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, BotCommandScopeChat
+from aiogram.webhook.aiohttp_server import setup_application
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.config import ConfigError, Settings
+from bot.db.lifecycle import open_database
+from bot.handlers import create_routers
+from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
+from bot.web import MODE_KEY, POOL_KEY, WebhookHandler, healthz
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+BOT_KEY = web.AppKey("bot", Bot)
+DISPATCHER_KEY = web.AppKey("dispatcher", Dispatcher)
+WEBHOOK_KEY = web.AppKey("webhook_handler", WebhookHandler)
+POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
+
+ADMIN_COMMANDS = [
+    BotCommand(command="menu", description="Главное меню"),
+    BotCommand(command="cancel", description="Отменить текущее действие"),
+]
+
+
+def create_bot(token: SecretStr, settings: Settings) -> Bot:
+    """A Bot talking to TELEGRAM_API_URL, HTML by default."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_dispatcher(settings: Settings) -> Dispatcher:
+    dp = Dispatcher(storage=MemoryStorage())
+    dp["settings"] = settings
+    dp["admin_ids"] = frozenset(settings.admin_ids)
+    dp.update.outer_middleware(UpdateLogMiddleware())
+    for observer in (dp.message, dp.callback_query, dp.my_chat_member):
+        observer.middleware(HandlerNameMiddleware())
+    dp.include_routers(*create_routers())
+    return dp
+
+
+async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
+    """Check the token, register admin commands, and point Telegram at us (or not)."""
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise ConfigError("BOT_TOKEN was refused by Telegram (Unauthorized): check the token") from None
+    except TelegramNetworkError as exc:
+        raise ConfigError(
+            f"Telegram is unreachable at TELEGRAM_API_URL={settings.telegram_api_url}: {exc.message}"
+        ) from None
+    await _set_admin_commands(bot, settings.admin_ids)
+    if settings.webhook_url:
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+        log.info("webhook set", extra={"bot": f"@{me.username}", "url": settings.webhook_url})
+    else:
+        await bot.delete_webhook()
+        log.info("long polling", extra={"bot": f"@{me.username}"})
+
+
+async def _set_admin_commands(bot: Bot, admin_ids: tuple[int, ...]) -> None:
+    """The command menu is shown to admins only; the filter, not the menu, guards access."""
+    await bot.delete_my_commands()
+    for admin_id in admin_ids:
+        try:
+            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
+        except TelegramAPIError as exc:  # an admin who never opened the bot: "chat not found"
+            log.warning("commands not set for an admin", extra={"admin_id": admin_id,
+                                                                "reason": exc.message})
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The aiohttp app: /healthz, the webhook (or long polling), database and bot lifecycle."""
+    if settings.bot_token is None:
+        raise ConfigError("BOT_TOKEN is not set")
+    bot = create_bot(settings.bot_token, settings)
+    dp = create_dispatcher(settings)
+    app = web.Application()
+    app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY] = settings, bot, dp
+    app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.append(_database)
+    if settings.webhook_url:
+        app[MODE_KEY] = "webhook"
+        handler = WebhookHandler(dispatcher=dp, bot=bot,
+                                 secret_token=settings.webhook_secret.get_secret_value())
+        handler.register(app, path=settings.webhook_path)
+        app[WEBHOOK_KEY] = handler
+        dp.startup.register(_on_startup)
+        setup_application(app, dp, bot=bot)
+    else:
+        app[MODE_KEY] = "polling"
+        app.on_startup.append(_start_polling)
+        app.on_shutdown.append(_stop_polling)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    async with open_database(app[SETTINGS_KEY]) as pool:
+        app[POOL_KEY] = pool
+        app[DISPATCHER_KEY]["pool"] = pool
+        yield
+
+
+async def _start_polling(app: web.Application) -> None:
+    dp, bot = app[DISPATCHER_KEY], app[BOT_KEY]
+    # start_polling runs the dispatcher's startup hooks itself; check the token first so a
+    # bad one stops the process instead of a background task
+    await _on_startup(bot, dp, app[SETTINGS_KEY])
+    app[POLLING_KEY] = asyncio.create_task(dp.start_polling(
+        bot, handle_signals=False, close_bot_session=False,
+        allowed_updates=dp.resolve_used_update_types(),
+    ))
+
+
+async def _stop_polling(app: web.Application) -> None:
+    task = app.get(POLLING_KEY)
+    if task is not None and not task.done():
+        await app[DISPATCHER_KEY].stop_polling()
+        await asyncio.wait({task}, timeout=10)
+    await app[BOT_KEY].session.close()
+
+
+def run(settings: Settings) -> None:
+    """Serve until SIGTERM/SIGINT: stop taking updates, finish those in flight, close the pool."""
+    settings.require_for_run()
+    web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port,
+                print=None, access_log=None, shutdown_timeout=15)

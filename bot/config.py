@@ -1,0 +1,205 @@
+"""Settings: environment variables and `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable and says what to do."""
+
+
+class Settings(BaseSettings):
+    """The bot's settings; names follow the contract in DESIGN.md."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    broadcast_bot_token: SecretStr | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    database_url: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_base_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    web_host: str = "0.0.0.0"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    redis_url: SecretStr | None = None
+    timezone: str = "Europe/Moscow"
+    # not in the contract, but needed to run without a database server
+    embedded_pg_dir: Path = Path(".data/postgres")
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @field_validator("bot_token", "broadcast_bot_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not _TOKEN_RE.match(raw.strip()):
+            # never echo the token itself
+            raise ValueError("does not look like a bot token (expected 123456789:AA...)")
+        return raw.strip()
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return tuple(int(p) for p in parts)
+            except ValueError:
+                raise ValueError(
+                    "must be comma-separated numeric Telegram user ids, e.g. 12345,67890"
+                ) from None
+        return value
+
+    @field_validator("admin_ids")
+    @classmethod
+    def _positive_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(i <= 0 for i in value):
+            raise ValueError("user ids are positive numbers")
+        return value
+
+    @field_validator("database_url", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_dsn(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must start with postgresql://")
+        return value
+
+    @field_validator("telegram_api_url", "webhook_base_url", mode="before")
+    @classmethod
+    def _check_url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().rstrip("/")
+        if not re.match(r"^https?://[^\s/]+", text):
+            raise ValueError("must be an http(s):// URL")
+        return text
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value:
+            raise ValueError("must start with / (e.g. /telegram/webhook)")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _check_secret(cls, value: object) -> object:
+        if value in (None, ""):
+            return SecretStr(secrets.token_urlsafe(32))
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not _SECRET_RE.match(raw):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return raw
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone (use a name like Europe/Moscow)") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
+        return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_format(cls, value: str) -> str:
+        if value not in {"text", "json"}:
+            raise ValueError("text or json")
+        return value
+
+    # ---- derived values -------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_url(self) -> str | None:
+        if not self.webhook_base_url:
+            return None
+        return self.webhook_base_url + self.webhook_path
+
+    @property
+    def broadcast_token(self) -> SecretStr | None:
+        """Token the broadcasts go out through: BROADCAST_BOT_TOKEN, or BOT_TOKEN for one bot."""
+        return self.broadcast_bot_token or self.bot_token
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so logs can be scrubbed of them."""
+        values = [self.webhook_secret.get_secret_value()]
+        for item in (self.bot_token, self.broadcast_bot_token, self.redis_url):
+            if item is not None:
+                values.append(item.get_secret_value())
+        if self.database_url is not None:
+            password = _dsn_password(self.database_url.get_secret_value())
+            if password:
+                values.append(password)
+        return [v for v in values if v]
+
+    def require_for_run(self) -> None:
+        """Raise ConfigError unless the settings are enough to talk to Telegram."""
+        if self.bot_token is None:
+            raise ConfigError(
+                "BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN "
+                "in the environment or in .env"
+            )
+        if not self.admin_ids:
+            raise ConfigError(
+                "ADMIN_IDS is not set: list the Telegram user ids of the admins, "
+                "e.g. ADMIN_IDS=12345,67890"
+            )
+
+
+def _dsn_password(dsn: str) -> str | None:
+    match = re.match(r"^[a-z]+://[^:/@]*:([^@]*)@", dsn)
+    return match.group(1) if match and match.group(1) else None
+
+
+def mask_dsn(dsn: str) -> str:
+    """postgresql://user:secret@host/db -> postgresql://user:***@host/db"""
+    return re.sub(r"^([a-z]+://[^:/@]*:)[^@]*@", r"\1***@", dsn)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings; turn pydantic's errors into one line per variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "is required"
+            lines.append(f"{name}: {message}")
+        raise ConfigError("; ".join(lines)) from None

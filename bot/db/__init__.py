@@ -1,0 +1,1 @@
+"""Database access: pool, migrations and one query module per domain."""

@@ -1,0 +1,39 @@
+"""Unexpected errors: logged with context; the admin sees a short apology, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "⚠️ Не получилось выполнить действие. Попробуйте ещё раз; ошибка записана в журнал."
+
+
+async def on_error(event: ErrorEvent, admin_ids: frozenset[int]) -> None:
+    update = event.update
+    user = None
+    if update.message:
+        user = update.message.from_user
+    elif update.callback_query:
+        user = update.callback_query.from_user
+    log.error("handler failed", exc_info=event.exception,
+              extra={"update_id": update.update_id, "user_id": user.id if user else None})
+    if user is None or user.id not in admin_ids:
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(APOLOGY, show_alert=True)
+        elif update.message:
+            await update.message.answer(APOLOGY)
+    except TelegramAPIError:
+        log.warning("could not tell the admin about the error", exc_info=True)
+
+
+def create_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -1,0 +1,69 @@
+"""/start, /menu, /cancel and the main menu's sections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.config import Settings
+from bot.db import health, streams
+from bot.db.migrate import migration_status
+from bot.handlers.common import show_screen
+from bot.keyboards.menu import MenuCallback, Section, main_menu, section_footer
+from bot.views import menu as views
+
+
+async def start(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    name = message.from_user.first_name if message.from_user else None
+    await message.answer(views.greeting(name), reply_markup=main_menu())
+
+
+async def menu(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(views.menu_text(), reply_markup=main_menu())
+
+
+async def cancel(message: Message, state: FSMContext) -> None:
+    had_flow = await state.get_state() is not None
+    await state.clear()
+    text = "Действие отменено." if had_flow else "Отменять нечего."
+    await message.answer(f"{text}\n\n{views.menu_text()}", reply_markup=main_menu())
+
+
+async def open_main(callback: CallbackQuery) -> None:
+    await callback.answer()
+    await show_screen(callback, views.menu_text(), main_menu())
+
+
+async def open_streams(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
+    summary = await streams.list_active_streams(pool)
+    await callback.answer()
+    await show_screen(callback, views.streams_text(summary), section_footer(Section.STREAMS))
+
+
+async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
+    async with pool.acquire() as conn:
+        status = await migration_status(conn)
+    text = views.status_text(
+        await health.server_version(pool), len(status.applied), len(status.pending),
+        await health.platform_tables(pool), settings.tz, datetime.now(UTC),
+    )
+    await callback.answer()
+    await show_screen(callback, text, section_footer(Section.STATUS))
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(menu, Command("menu"))
+    router.message.register(cancel, Command("cancel"))
+    router.callback_query.register(open_main, MenuCallback.filter(F.section == Section.MAIN))
+    router.callback_query.register(open_streams, MenuCallback.filter(F.section == Section.STREAMS))
+    router.callback_query.register(open_status, MenuCallback.filter(F.section == Section.STATUS))
+    return router

@@ -1,0 +1,150 @@
+"""Telegram's HTML parse mode: text with tags -> plain text + entities (UTF-16 offsets)."""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+from typing import Any
+
+
+class EntityParseError(ValueError):
+    """Raised with Telegram's own wording, e.g. 'Unsupported start tag "div" at byte offset 3'."""
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_SIMPLE = {
+    "b": "bold", "strong": "bold",
+    "i": "italic", "em": "italic",
+    "u": "underline", "ins": "underline",
+    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "tg-spoiler": "spoiler", "code": "code", "pre": "pre",
+}
+
+
+class _Parser(HTMLParser):
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.source = source
+        self._line_starts = [0]
+        for i, ch in enumerate(source):
+            if ch == "\n":
+                self._line_starts.append(i + 1)
+        self.parts: list[str] = []
+        self.length = 0  # UTF-16 units emitted so far
+        self.stack: list[tuple[str, dict[str, Any]]] = []
+        self.entities: list[dict[str, Any]] = []
+
+    def _byte_offset(self) -> int:
+        line, col = self.getpos()
+        char_index = self._line_starts[line - 1] + col
+        return len(self.source[:char_index].encode("utf-8"))
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+        self.length += utf16_len(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        entity: dict[str, Any]
+        if tag in _SIMPLE:
+            entity = {"type": _SIMPLE[tag]}
+        elif tag == "span" and attributes.get("class") == "tg-spoiler":
+            entity = {"type": "spoiler"}
+        elif tag == "a":
+            href = attributes.get("href", "")
+            if href.startswith("tg://user?id="):
+                entity = {"type": "text_mention", "user": {"id": int(href.split("=", 1)[1] or 0)}}
+            else:
+                entity = {"type": "text_link", "url": href}
+        elif tag == "blockquote":
+            kind = "expandable_blockquote" if "expandable" in attributes else "blockquote"
+            entity = {"type": kind}
+        elif tag == "tg-emoji":
+            entity = {"type": "custom_emoji", "custom_emoji_id": attributes.get("emoji-id", "")}
+        else:
+            raise EntityParseError(
+                f'Unsupported start tag "{tag}" at byte offset {self._byte_offset()}'
+            )
+        if tag == "code" and self.stack and self.stack[-1][0] == "pre":
+            language = attributes.get("class", "").removeprefix("language-")
+            if language:
+                self.stack[-1][1]["language"] = language
+        entity["offset"] = self.length
+        self.stack.append((tag, entity))
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack:
+            raise EntityParseError(f"Unexpected end tag at byte offset {self._byte_offset()}")
+        open_tag, entity = self.stack.pop()
+        if open_tag != tag:
+            raise EntityParseError(
+                f'Can\'t find end tag corresponding to start tag "{open_tag}"'
+            )
+        entity["length"] = self.length - entity["offset"]
+        if entity["length"] > 0:
+            self.entities.append(entity)
+
+    def finish(self) -> tuple[str, list[dict[str, Any]]]:
+        if "<" in self.rawdata:
+            raise EntityParseError(f"Unclosed start tag at byte offset {self._byte_offset()}")
+        self.close()
+        if self.stack:
+            raise EntityParseError(
+                f'Can\'t find end tag corresponding to start tag "{self.stack[-1][0]}"'
+            )
+        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.parts), self.entities
+
+
+def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
+    """Parse Telegram-flavoured HTML; raise EntityParseError as Telegram would refuse it."""
+    parser = _Parser(source)
+    parser.feed(source)
+    return parser.finish()
+
+
+def parse_text(
+    text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Apply a send method's parse_mode / entities the way the Bot API does."""
+    if parse_mode is None or parse_mode == "":
+        return text, list(entities or [])
+    if parse_mode.lower() != "html":
+        raise EntityParseError(f"Unsupported parse_mode {parse_mode!r} in this emulator")
+    return parse_html(text)
+
+
+def to_html(text: str, entities: list[dict[str, Any]]) -> str:
+    """Render text + entities back to Telegram HTML (for transcripts and the sandbox page)."""
+    units = text.encode("utf-16-le")
+    opens: dict[int, list[str]] = {}
+    closes: dict[int, list[str]] = {}
+    for entity in entities:
+        kind = entity["type"]
+        if kind == "text_link":
+            start, end = f'<a href="{html.escape(entity["url"])}">', "</a>"
+        elif kind in _RENDER_TAGS:
+            start, end = f"<{_RENDER_TAGS[kind]}>", f"</{_RENDER_TAGS[kind]}>"
+        else:
+            continue
+        opens.setdefault(entity["offset"], []).append(start)
+        closes.setdefault(entity["offset"] + entity["length"], []).insert(0, end)
+    bounds = sorted({0, len(units) // 2, *opens, *closes})
+    out: list[str] = []
+    for i, pos in enumerate(bounds):
+        out.extend(closes.get(pos, []))
+        out.extend(opens.get(pos, []))
+        if i + 1 < len(bounds):
+            segment = units[2 * pos: 2 * bounds[i + 1]].decode("utf-16-le")
+            out.append(html.escape(segment, quote=False))
+    return "".join(out)
+
+
+_RENDER_TAGS = {
+    "bold": "b", "italic": "i", "underline": "u", "strikethrough": "s",
+    "spoiler": "tg-spoiler", "code": "code", "pre": "pre", "blockquote": "blockquote",
+    "expandable_blockquote": "blockquote",
+}

@@ -1,0 +1,111 @@
+"""Telegram's flood limits as the emulator enforces them, and the faults it can inject."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LimitConfig:
+    per_second: int = 30          # sends per second across chats, one bot
+    paid_per_second: int = 1000   # the same for requests with allow_paid_broadcast
+    chat_per_second: float = 1.0  # refill of one chat's bucket
+    chat_burst: int = 3           # a private chat tolerates a short burst
+
+
+@dataclass
+class _Block:
+    until: float
+    known_at: float | None = None  # when the client received the 429
+
+
+@dataclass
+class SendLimiter:
+    """Sliding one-second window per bot and a token bucket per chat. A refusal blocks the
+    bot (global flood) or that chat (chat flood) until its retry_after has passed; a send
+    that arrives while the client already knows of a pending retry_after is a breach."""
+
+    config: LimitConfig = field(default_factory=LimitConfig)
+    clock: callable = time.monotonic  # type: ignore[valid-type]
+    window: deque = field(default_factory=deque)
+    chat_tokens: dict = field(default_factory=dict)
+    blocks: dict = field(default_factory=dict)  # None (the whole bot) or chat id -> _Block
+    breaches: int = 0
+    too_many: int = 0
+    # how late after the 429 reached the client a request may arrive and still have been
+    # in flight (the emulator sets it to its injected latency plus a little)
+    grace: float = 0.02
+
+    def check(self, chat_id: int, paid: bool = False) -> int | None:
+        """Record one send; return retry_after (seconds) if it must be refused."""
+        now = self.clock()
+        for key in (None, chat_id):
+            block = self.blocks.get(key)
+            if block is not None and now < block.until:
+                if block.known_at is not None and now > block.known_at + self.grace:
+                    self.breaches += 1
+                self.too_many += 1
+                self._last_refused = key
+                return max(1, math.ceil(block.until - now))
+        while self.window and self.window[0] <= now - 1.0:
+            self.window.popleft()
+        limit = self.config.paid_per_second if paid else self.config.per_second
+        if len(self.window) >= limit:
+            return self._refuse(None, now, self.window[0] + 1.0 - now)
+        tokens, last = self.chat_tokens.get(chat_id, (float(self.config.chat_burst), now))
+        tokens = min(self.config.chat_burst, tokens + (now - last) * self.config.chat_per_second)
+        if tokens < 1.0:
+            return self._refuse(chat_id, now, (1.0 - tokens) / self.config.chat_per_second)
+        self.chat_tokens[chat_id] = (tokens - 1.0, now)
+        self.window.append(now)
+        return None
+
+    def _refuse(self, key: int | None, now: float, wait: float) -> int:
+        retry_after = max(1, math.ceil(wait))
+        self.blocks[key] = _Block(now + retry_after)
+        self._last_refused = key
+        self.too_many += 1
+        return retry_after
+
+    def response_delivered(self) -> None:
+        """The last 429 reached the client: sending into its block is a breach from now on."""
+        block = self.blocks.get(getattr(self, "_last_refused", None))
+        if block is not None and block.known_at is None:
+            block.known_at = self.clock()
+
+
+@dataclass
+class FaultPlan:
+    """Faults injected into one bot's API calls (methods=None means every method)."""
+
+    latency: float = 0.0           # seconds added before each answer
+    server_error_rate: float = 0.0  # probability of a 5xx answer
+    server_errors_next: int = 0     # the next N calls answer 5xx
+    drop_rate: float = 0.0          # probability of closing the connection without an answer
+    drop_next: int = 0
+    drop_after_processing: bool = True  # a dropped send still reaches the chat
+    methods: set[str] | None = None
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+    def applies(self, method: str) -> bool:
+        return self.methods is None or method.lower() in self.methods
+
+    def take_server_error(self, method: str) -> bool:
+        if not self.applies(method):
+            return False
+        if self.server_errors_next > 0:
+            self.server_errors_next -= 1
+            return True
+        return self.server_error_rate > 0 and self.rng.random() < self.server_error_rate
+
+    def take_drop(self, method: str) -> bool:
+        if not self.applies(method):
+            return False
+        if self.drop_next > 0:
+            self.drop_next -= 1
+            return True
+        return self.drop_rate > 0 and self.rng.random() < self.drop_rate

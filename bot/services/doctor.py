@@ -1,0 +1,123 @@
+"""`python -m bot doctor`: settings, database, migrations, platform tables and Telegram,
+each on one line that says ok or what to fix. Read-only."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from pydantic import SecretStr
+
+from bot.config import ConfigError, Settings, mask_dsn
+from bot.db import health
+from bot.db.lifecycle import open_database
+from bot.db.migrate import migration_status
+
+
+@dataclass
+class Check:
+    ok: bool
+    label: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{'ok  ' if self.ok else 'FIX '} {self.label}: {self.detail}"
+
+
+def settings_checks(settings: Settings) -> list[Check]:
+    def secret(value: SecretStr | None) -> str:
+        return "set (hidden)" if value is not None else "not set"
+
+    dsn = settings.database_url
+    return [
+        Check(settings.bot_token is not None, "BOT_TOKEN", secret(settings.bot_token)
+              if settings.bot_token else "not set: get one from @BotFather"),
+        Check(True, "BROADCAST_BOT_TOKEN", secret(settings.broadcast_bot_token)
+              if settings.broadcast_bot_token else "not set: broadcasts use BOT_TOKEN"),
+        Check(bool(settings.admin_ids), "ADMIN_IDS", ", ".join(map(str, settings.admin_ids))
+              or "not set: list the admins' Telegram user ids"),
+        Check(True, "DATABASE_URL", mask_dsn(dsn.get_secret_value()) if dsn
+              else f"not set: embedded PostgreSQL in {settings.embedded_pg_dir}"),
+        Check(True, "TELEGRAM_API_URL", settings.telegram_api_url),
+        Check(True, "WEBHOOK", settings.webhook_url or "not set: long polling"),
+        Check(True, "WEBHOOK_SECRET", "set (hidden)"),
+        Check(True, "TIMEZONE", settings.timezone),
+    ]
+
+
+async def database_checks(settings: Settings) -> list[Check]:
+    checks = []
+    try:
+        async with open_database(settings, migrate=False, max_size=2) as pool:
+            checks.append(Check(True, "database", f"PostgreSQL {await health.server_version(pool)}"))
+            async with pool.acquire() as conn:
+                status = await migration_status(conn)
+            pending = ", ".join(f"{m.version:04d}_{m.name}" for m in status.pending)
+            checks.append(Check(not status.pending, "migrations",
+                                f"{len(status.applied)} applied" + (
+                                    f"; pending {pending}: run `python -m bot migrate`"
+                                    if pending else ", none pending")))
+            if status.changed:
+                checks.append(Check(False, "migrations", "files changed after being applied: "
+                                    + ", ".join(f"{v:04d}" for v in status.changed)))
+            for table in await health.platform_tables(pool):
+                checks.append(Check(table.exists, f"table {table.name}",
+                                    f"{table.rows:,} rows" if table.exists
+                                    else "missing: run `python -m bot migrate`"))
+    except ConfigError as exc:
+        checks.append(Check(False, "database", str(exc)))
+    return checks
+
+
+async def telegram_checks(settings: Settings) -> list[Check]:
+    from bot.app import create_bot
+
+    checks = []
+    tokens = [("admin bot", settings.bot_token)]
+    if settings.broadcast_bot_token:
+        tokens.append(("broadcast bot", settings.broadcast_bot_token))
+    for label, token in tokens:
+        if token is None:
+            checks.append(Check(False, label, "no token, Telegram not checked"))
+            continue
+        bot = create_bot(token, settings)
+        try:
+            me = await bot.get_me()
+            checks.append(Check(True, label, f"@{me.username} (id {me.id})"))
+            if label == "admin bot":
+                checks.append(_webhook_check(settings, await bot.get_webhook_info()))
+        except TelegramUnauthorizedError:
+            checks.append(Check(False, label, "token refused (Unauthorized): check the token"))
+        except TelegramNetworkError as exc:
+            checks.append(Check(False, label, f"unreachable at {settings.telegram_api_url}: "
+                                f"{exc.message}"))
+        except TelegramAPIError as exc:
+            checks.append(Check(False, label, exc.message))
+        finally:
+            await bot.session.close()
+    return checks
+
+
+def _webhook_check(settings: Settings, info) -> Check:  # type: ignore[no-untyped-def]
+    expected = settings.webhook_url
+    detail = f"url {info.url or '(none)'}, {info.pending_update_count} pending updates"
+    if info.last_error_message:
+        detail += f", last error: {info.last_error_message}"
+    if expected and info.url != expected:
+        return Check(False, "webhook", f"{detail}; expected {expected}: start the bot to set it")
+    if not expected and info.url:
+        return Check(False, "webhook", f"{detail}; set while WEBHOOK_BASE_URL is unset: "
+                     "`python -m bot run` removes it for polling")
+    return Check(not info.last_error_message, "webhook", detail)
+
+
+async def run_doctor(settings: Settings) -> int:
+    """Print every check; exit status 1 if anything needs fixing."""
+    checks = settings_checks(settings)
+    for check in checks:
+        print(check.line())
+    db, tg = await asyncio.gather(database_checks(settings), telegram_checks(settings))
+    for check in db + tg:
+        print(check.line())
+    return 0 if all(c.ok for c in checks + db + tg) else 1

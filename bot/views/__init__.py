@@ -1,0 +1,1 @@
+"""Screens as text: formatting lives here, not in handlers or SQL."""

@@ -1,0 +1,19 @@
+"""Numbers and times formatted for reading on a phone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+NBSP_THIN = "\u202f"  # narrow no-break space: 2 314, never broken across lines
+
+
+def number(value: int) -> str:
+    return f"{value:,}".replace(",", NBSP_THIN)
+
+
+def when(moment: datetime | None, tz: ZoneInfo, *, with_year: bool = False) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(tz)
+    return local.strftime("%d.%m.%Y %H:%M" if with_year else "%d.%m %H:%M")

@@ -1,0 +1,72 @@
+"""HTTP side: the webhook endpoint (secret checked, malformed updates refused) and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import asyncpg
+from aiogram import Bot
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+
+POOL_KEY = web.AppKey("pool", asyncpg.Pool)
+MODE_KEY = web.AppKey("mode", str)
+
+
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's handler, answering 200 at once and handling the update in the background;
+    an update that is not valid JSON or not an Update is refused with 400 before that.
+    Keeps track of updates in flight so shutdown (and tests) can wait for them."""
+
+    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            payload = await request.json(loads=bot.session.json_loads)
+            update = Update.model_validate(payload, context={"bot": bot})
+        except (ValueError, ValidationError, TypeError) as exc:
+            log.warning("malformed update refused: %s", type(exc).__name__)
+            return web.json_response({"ok": False, "description": "malformed update"}, status=400)
+        task = asyncio.create_task(self._feed(bot, update))
+        self._background_feed_update_tasks.add(task)
+        task.add_done_callback(self._background_feed_update_tasks.discard)
+        return web.json_response({})
+
+    async def _feed(self, bot: Bot, update: Update) -> None:
+        result = await self.dispatcher.feed_update(bot, update, **self.data)
+        if isinstance(result, TelegramMethod):
+            await self.dispatcher.silent_call_request(bot=bot, result=result)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every update taken so far has been handled (or the timeout passes)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._background_feed_update_tasks:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                log.warning("%d updates still in flight", len(self._background_feed_update_tasks))
+                return
+            await asyncio.wait(set(self._background_feed_update_tasks), timeout=left)
+
+    async def close(self) -> None:
+        await self.drain()
+        await super().close()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    pool = request.app.get(POOL_KEY)
+    body: dict[str, Any] = {"status": "ok", "mode": request.app.get(MODE_KEY, "unknown")}
+    try:
+        if pool is None:
+            raise RuntimeError("no pool")
+        await asyncio.wait_for(pool.fetchval("SELECT 1"), timeout=2)
+        body["database"] = "ok"
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError, RuntimeError,
+            asyncpg.InterfaceError) as exc:
+        body.update(status="degraded", database="unavailable", error=type(exc).__name__)
+        return web.json_response(body, status=503)
+    return web.json_response(body)

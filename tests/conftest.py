@@ -1,0 +1,125 @@
+"""Fixtures: one PostgreSQL server for the run (embedded unless TEST_DATABASE_URL is set), a
+migrated template database, a fresh database per test, the emulator and the running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from bot.db.embedded import EmbeddedPostgres
+from bot.db.migrate import apply_migrations
+from bot.db.pool import create_pool
+from bot.sandbox.emulator import Emulator
+from harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
+
+TEMPLATE = "hsl_test_template"
+# settings the tests build themselves; values from the machine's environment must not leak in
+_ENV_NAMES = ("BOT_TOKEN", "BROADCAST_BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "TELEGRAM_API_URL",
+              "WEBHOOK_BASE_URL", "WEBHOOK_PATH", "WEBHOOK_SECRET", "WEB_HOST", "WEB_PORT",
+              "REDIS_URL", "TIMEZONE", "EMBEDDED_PG_DIR", "LOG_LEVEL", "LOG_FORMAT")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for name in _ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+
+
+@pytest.fixture(scope="session")
+def server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DSN of a maintenance database on the test server."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
+    server.start()
+    try:
+        yield server.dsn("postgres")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_db(server_dsn: str) -> str:
+    async def build() -> None:
+        admin = await asyncpg.connect(server_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+        finally:
+            await admin.close()
+        conn = await asyncpg.connect(dsn_for(server_dsn, TEMPLATE))
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(build())
+    return TEMPLATE
+
+
+async def _create_database(server_dsn: str, template: str) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+    return name
+
+
+async def _drop_database(server_dsn: str, name: str) -> None:
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def database_url(server_dsn: str, template_db: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test."""
+    name = await _create_database(server_dsn, template_db)
+    yield dsn_for(server_dsn, name)
+    await _drop_database(server_dsn, name)
+
+
+@pytest.fixture
+async def empty_database_url(server_dsn: str) -> AsyncIterator[str]:
+    """A fresh database with no schema at all (for migration tests)."""
+    name = await _create_database(server_dsn, "template0")
+    yield dsn_for(server_dsn, name)
+    await _drop_database(server_dsn, name)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = Emulator()
+    emu.add_bot(ADMIN_TOKEN, "hsl_admin_bot")
+    emu.add_bot(BROADCAST_TOKEN, "hsl_course_bot")
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+@pytest.fixture
+async def harness(emulator: Emulator, database_url: str) -> AsyncIterator[BotHarness]:
+    """The bot in webhook mode against the emulator, on a fresh database."""
+    bot = BotHarness(emulator, make_settings(database_url, emulator.base_url))
+    await bot.start()
+    yield bot
+    await bot.stop()
