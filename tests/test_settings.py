@@ -1,0 +1,72 @@
+"""Settings: the contract's names, one clear line per bad variable, secrets kept secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings, mask_dsn
+from harness import ADMIN_TOKEN
+
+TOKEN = ADMIN_TOKEN
+
+
+def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings(_env_file=None)
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.webhook_path == "/telegram/webhook"
+    assert (settings.web_host, settings.web_port) == ("0.0.0.0", 8080)
+    assert settings.timezone == "Europe/Moscow"
+    assert settings.webhook_url is None  # long polling
+    assert len(settings.webhook_secret.get_secret_value()) >= 32  # generated
+
+
+def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={TOKEN}\nADMIN_IDS=1, 2 ,3\nTIMEZONE=Asia/Almaty\n")
+    monkeypatch.setenv("WEBHOOK_BASE_URL", "https://bot.example.org/")
+    settings = load_settings()
+    assert settings.bot_token.get_secret_value() == TOKEN
+    assert settings.admin_ids == (1, 2, 3)
+    assert settings.timezone == "Asia/Almaty"
+    assert settings.webhook_url == "https://bot.example.org/telegram/webhook"
+    assert settings.broadcast_token.get_secret_value() == TOKEN  # one bot for both
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("ADMIN_IDS", "12, abc", "ADMIN_IDS: must be comma-separated numeric Telegram user ids"),
+    ("BOT_TOKEN", "not-a-token", "BOT_TOKEN: does not look like a bot token"),
+    ("WEB_PORT", "99999", "WEB_PORT: Input should be less than or equal to 65535"),
+    ("TIMEZONE", "Mars/Olympus", "TIMEZONE: unknown time zone"),
+    ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with postgresql://"),
+    ("WEBHOOK_SECRET", "has spaces!", "WEBHOOK_SECRET: 1-256 characters"),
+    ("WEBHOOK_BASE_URL", "bot.example.org", "WEBHOOK_BASE_URL: must be an http(s):// URL"),
+])
+def test_invalid_setting_is_one_line_naming_the_variable(
+        monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None)
+    message = str(error.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+    if name == "BOT_TOKEN":
+        assert value not in message
+
+
+def test_run_needs_a_token_and_admins() -> None:
+    with pytest.raises(ConfigError, match="^BOT_TOKEN is not set"):
+        Settings(_env_file=None).require_for_run()
+    with pytest.raises(ConfigError, match="^ADMIN_IDS is not set"):
+        Settings(_env_file=None, bot_token=TOKEN).require_for_run()
+    Settings(_env_file=None, bot_token=TOKEN, admin_ids="5").require_for_run()
+
+
+def test_secrets_never_show_in_repr_and_are_listed_for_scrubbing() -> None:
+    settings = Settings(_env_file=None, bot_token=TOKEN, webhook_secret="s3cr3t-value",
+                        database_url="postgresql://bot:pa55word@db/platform")
+    shown = repr(settings) + str(settings.model_dump())
+    for secret in (TOKEN, "s3cr3t-value", "pa55word"):
+        assert secret not in shown
+        assert secret in settings.secrets()
+    assert mask_dsn("postgresql://bot:pa55word@db/platform") == "postgresql://bot:***@db/platform"
