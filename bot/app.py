@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 
 from aiogram import Bot, Dispatcher
@@ -102,6 +103,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY] = settings, bot, dp
     app.router.add_get("/healthz", healthz)
+    # cleanup contexts also run when start-up fails half-way (plain on_cleanup does not)
+    app.cleanup_ctx.append(_bot_session)
     app.cleanup_ctx.append(_database)
     if settings.webhook_url:
         app[MODE_KEY] = "webhook"
@@ -144,8 +147,31 @@ async def _stop_polling(app: web.Application) -> None:
     await app[BOT_KEY].session.close()
 
 
+async def _bot_session(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[BOT_KEY].session.close()
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until SIGTERM/SIGINT: stop taking updates, finish those in flight, close the pool.
+
+    Unlike web.run_app, this also cleans up (pool, embedded server, HTTP session) when
+    start-up fails half-way."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(create_app(settings), access_log=None, shutdown_timeout=15)
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        log.info("serving", extra={"host": settings.web_host, "port": settings.web_port})
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await runner.cleanup()
+
+
 def run(settings: Settings) -> None:
-    """Serve until SIGTERM/SIGINT: stop taking updates, finish those in flight, close the pool."""
     settings.require_for_run()
-    web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port,
-                print=None, access_log=None, shutdown_timeout=15)
+    asyncio.run(serve(settings))

@@ -85,7 +85,8 @@ class Emulator(ChatActions):
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -95,6 +96,8 @@ class Emulator(ChatActions):
         return self.base_url
 
     async def stop(self) -> None:
+        for bot in self.bots.values():
+            bot.updates_ready.set()  # release long polls
         if self._http is not None:
             await self._http.close()
         if self._runner is not None:
