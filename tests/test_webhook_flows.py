@@ -142,3 +142,23 @@ async def test_healthz_reports_the_database(harness: BotHarness) -> None:
             assert response.status == 503
             body = await response.json()
             assert body["database"] == "unavailable" and body["status"] == "degraded"
+
+
+async def test_admin_pressing_a_stale_button_is_told_so(harness: BotHarness) -> None:
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/start")
+    bot = harness.emulator.bot(harness.token)
+    # a button from an older version of the bot, still on an old message
+    admin.last().reply_markup = {"inline_keyboard": [[{"text": "Старое", "callback_data": "old:1"}]]}
+    await admin.click("Старое")
+    answer = admin.callback_answer()
+    assert answer["answered"] and answer["show_alert"]
+    assert "устарела" in answer["text"]
+    assert bot.chats[ADMIN_ID].messages[admin.last().message_id].text.startswith("Здравствуйте")
+
+
+async def test_admin_text_outside_a_flow_gets_the_menu(harness: BotHarness) -> None:
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("привет, как дела?")
+    assert admin.last().text.startswith("Не понял сообщение")
+    assert admin.buttons() == ["📚 Потоки", "🩺 Состояние"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.filters import AdminFilter
-from bot.handlers import errors, guest, start
+from bot.handlers import errors, fallback, guest, start
 
 
 def create_routers() -> list[Router]:
@@ -13,6 +13,6 @@ def create_routers() -> list[Router]:
     admin = Router(name="admin")
     admin.message.filter(AdminFilter())
     admin.callback_query.filter(AdminFilter())
-    admin.include_routers(start.create_router())
+    admin.include_routers(start.create_router(), fallback.create_router())  # fallback last
     # strangers last: anything the admin routers did not take
     return [errors.create_router(), admin, guest.create_router()]

@@ -95,17 +95,16 @@ class FaultPlan:
         return self.methods is None or method.lower() in self.methods
 
     def take_server_error(self, method: str) -> bool:
-        if not self.applies(method):
-            return False
-        if self.server_errors_next > 0:
-            self.server_errors_next -= 1
-            return True
-        return self.server_error_rate > 0 and self.rng.random() < self.server_error_rate
+        return self._take(method, "server_errors_next", self.server_error_rate)
 
     def take_drop(self, method: str) -> bool:
+        return self._take(method, "drop_next", self.drop_rate)
+
+    def _take(self, method: str, countdown: str, rate: float) -> bool:
+        """Whether this call gets the fault: first the next-N countdown, then the rate."""
         if not self.applies(method):
             return False
-        if self.drop_next > 0:
-            self.drop_next -= 1
+        if getattr(self, countdown) > 0:
+            setattr(self, countdown, getattr(self, countdown) - 1)
             return True
-        return self.drop_rate > 0 and self.rng.random() < self.drop_rate
+        return rate > 0 and self.rng.random() < rate

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 Handler = Callable[["Emulator", EmuBot, dict[str, Any]], Awaitable[Any]]
 METHODS: dict[str, Handler] = {}
 SEND_METHODS = {"sendmessage", "sendphoto", "sendvideo", "senddocument", "sendanimation",
-                "copymessage", "forwardmessage"}
+                "copymessage"}
 MEDIA_KINDS = {"sendphoto": "photo", "sendvideo": "video", "senddocument": "document",
                "sendanimation": "animation"}
 TEXT_LIMIT, CAPTION_LIMIT, CALLBACK_DATA_LIMIT = 4096, 1024, 64
