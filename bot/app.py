@@ -144,7 +144,6 @@ async def _stop_polling(app: web.Application) -> None:
     if task is not None and not task.done():
         await app[DISPATCHER_KEY].stop_polling()
         await asyncio.wait({task}, timeout=10)
-    await app[BOT_KEY].session.close()
 
 
 async def _bot_session(app: web.Application) -> AsyncIterator[None]:

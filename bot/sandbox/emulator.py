@@ -12,13 +12,14 @@ from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
-from bot.sandbox import methods
+from bot.sandbox import bot_methods, methods
 from bot.sandbox.chats import ChatActions
 from bot.sandbox.state import ApiError, EmuBot, EmuUser, StoredFile, StoredMessage
 
 log = logging.getLogger(__name__)
 
 # fields the Bot API takes as JSON-serialised objects in form data
+assert bot_methods  # imported for its @method registrations
 _JSON_FIELDS = {"reply_markup", "entities", "caption_entities", "allowed_updates", "commands",
                 "scope", "media", "link_preview_options", "reply_parameters", "menu_button"}
 
@@ -155,7 +156,7 @@ class Emulator(ChatActions):
         breaches_before = bot.limits.breaches
         # a request that left the client before the 429 reached it is not a breach
         bot.limits.grace = bot.faults.latency + 0.02
-        retry_after = bot.limits.check(chat_id, paid=methods._flag(params, "allow_paid_broadcast"))
+        retry_after = bot.limits.check(chat_id, paid=methods.flag_param(params, "allow_paid_broadcast"))
         if retry_after is not None:
             params["_breach"] = bot.limits.breaches > breaches_before
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ def method(*names: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _int(params: dict[str, Any], key: str, required: bool = True) -> int | None:
+def int_param(params: dict[str, Any], key: str, required: bool = True) -> int | None:
     value = params.get(key)
     if value is None or value == "":
         if required:
@@ -46,7 +45,7 @@ def _int(params: dict[str, Any], key: str, required: bool = True) -> int | None:
         raise bad_request(f"invalid {key} specified") from None
 
 
-def _flag(params: dict[str, Any], key: str) -> bool:
+def flag_param(params: dict[str, Any], key: str) -> bool:
     return params.get(key) in (True, "true", "True", "1", 1)
 
 
@@ -157,8 +156,8 @@ def store_outgoing(emu: Emulator, bot: EmuBot, chat: EmuChat, kind: str, text: s
 
 
 def own_message(bot: EmuBot, params: dict[str, Any], missing: str) -> StoredMessage:
-    chat_id = _int(params, "chat_id")
-    message_id = _int(params, "message_id")
+    chat_id = int_param(params, "chat_id")
+    message_id = int_param(params, "message_id")
     chat = bot.chats.get(chat_id)  # type: ignore[arg-type]
     msg = chat.messages.get(message_id) if chat else None  # type: ignore[arg-type]
     if msg is None or msg.deleted:
@@ -168,14 +167,9 @@ def own_message(bot: EmuBot, params: dict[str, Any], missing: str) -> StoredMess
 
 # ---- methods -----------------------------------------------------------------------
 
-@method("getMe")
-async def get_me(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    return bot.as_user()
-
-
 @method("sendMessage")
 async def send_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat = chat_for_send(emu, bot, _int(p, "chat_id"))  # type: ignore[arg-type]
+    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
     text, entities = parse_content(p, "text", TEXT_LIMIT, "entities")
     markup = validate_markup(p.get("reply_markup"))
     return message_json(emu, bot, store_outgoing(emu, bot, chat, "text", text, entities, None, markup))
@@ -184,7 +178,7 @@ async def send_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 @method("sendPhoto", "sendVideo", "sendDocument", "sendAnimation")
 async def send_media(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
     kind = MEDIA_KINDS[p["_method"]]
-    chat = chat_for_send(emu, bot, _int(p, "chat_id"))  # type: ignore[arg-type]
+    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
     file = resolve_file(bot, kind, p.get(kind))
     caption, entities = parse_content(p, "caption", CAPTION_LIMIT, "caption_entities")
     markup = validate_markup(p.get("reply_markup"))
@@ -211,9 +205,9 @@ def resolve_file(bot: EmuBot, kind: str, value: Any) -> StoredFile:
 
 @method("copyMessage")
 async def copy_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat = chat_for_send(emu, bot, _int(p, "chat_id"))  # type: ignore[arg-type]
-    source_chat = bot.chats.get(_int(p, "from_chat_id"))  # type: ignore[arg-type]
-    source = source_chat.messages.get(_int(p, "message_id")) if source_chat else None  # type: ignore[arg-type]
+    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
+    source_chat = bot.chats.get(int_param(p, "from_chat_id"))  # type: ignore[arg-type]
+    source = source_chat.messages.get(int_param(p, "message_id")) if source_chat else None  # type: ignore[arg-type]
     if source is None or source.deleted:
         raise bad_request("message to copy not found")
     text, entities = source.text, source.entities
@@ -276,125 +270,8 @@ async def answer_callback_query(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -
     query = bot.callback_queries.get(str(p.get("callback_query_id", "")))
     if query is None or query["answered"]:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
-    query.update(answered=True, text=p.get("text"), show_alert=_flag(p, "show_alert"))
+    query.update(answered=True, text=p.get("text"), show_alert=flag_param(p, "show_alert"))
     return True
-
-
-@method("setMyCommands")
-async def set_my_commands(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    commands = p.get("commands") or []
-    for command in commands:
-        if not re.match(r"^[a-z0-9_]{1,32}$", str(command.get("command", ""))):
-            raise bad_request("BOT_COMMAND_INVALID")
-        if not 1 <= len(str(command.get("description", ""))) <= 256:
-            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-    bot.commands[_scope_key(p)] = list(commands)
-    return True
-
-
-@method("getMyCommands")
-async def get_my_commands(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    return bot.commands.get(_scope_key(p), [])
-
-
-@method("deleteMyCommands")
-async def delete_my_commands(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    bot.commands.pop(_scope_key(p), None)
-    return True
-
-
-def _scope_key(p: dict[str, Any]) -> str:
-    scope = p.get("scope") or {"type": "default"}
-    key = scope.get("type", "default")
-    if "chat_id" in scope:
-        key += f":{scope['chat_id']}"
-    return key + (f"/{p['language_code']}" if p.get("language_code") else "")
-
-
-@method("sendChatAction")
-async def send_chat_action(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat_for_send(emu, bot, _int(p, "chat_id"))  # type: ignore[arg-type]
-    return True
-
-
-@method("getChat")
-async def get_chat(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat = bot.chats.get(_int(p, "chat_id"))  # type: ignore[arg-type]
-    if chat is None:
-        raise bad_request("chat not found")
-    return {**chat.user.as_chat(), "accent_color_id": 0, "max_reaction_count": 11}
-
-
-@method("getFile")
-async def get_file(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    file = bot.files.get(str(p.get("file_id", "")))
-    if file is None:
-        raise bad_request("invalid file_id")
-    return {"file_id": file.file_id, "file_unique_id": file.file_unique_id,
-            "file_size": len(file.content), "file_path": file.path}
-
-
-@method("setWebhook")
-async def set_webhook(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    url = str(p.get("url") or "")
-    secret = p.get("secret_token")
-    if secret is not None and not re.match(r"^[A-Za-z0-9_-]{1,256}$", str(secret)):
-        raise bad_request("secret token contains unallowed characters")
-    if url and not url.startswith(("http://", "https://")):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    if _flag(p, "drop_pending_updates"):
-        bot.updates.clear()
-    bot.webhook.url = url
-    bot.webhook.secret_token = str(secret) if secret else None
-    bot.webhook.allowed_updates = p.get("allowed_updates")
-    bot.webhook.max_connections = _int(p, "max_connections", required=False) or 40
-    emu.webhook_changed(bot)
-    return True
-
-
-@method("deleteWebhook")
-async def delete_webhook(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    if _flag(p, "drop_pending_updates"):
-        bot.updates.clear()
-    bot.webhook.url, bot.webhook.secret_token = "", None
-    return True
-
-
-@method("getWebhookInfo")
-async def get_webhook_info(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    hook = bot.webhook
-    info: dict[str, Any] = {"url": hook.url, "has_custom_certificate": False,
-                            "pending_update_count": len(bot.updates)}
-    if hook.url:
-        info["max_connections"] = hook.max_connections
-        if hook.allowed_updates is not None:
-            info["allowed_updates"] = hook.allowed_updates
-    if hook.last_error_date:
-        info.update(last_error_date=hook.last_error_date, last_error_message=hook.last_error_message)
-    return info
-
-
-@method("getUpdates")
-async def get_updates(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
-    if bot.webhook.url:
-        raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                            "use deleteWebhook to delete the webhook first")
-    offset = _int(p, "offset", required=False) or 0
-    limit = min(max(_int(p, "limit", required=False) or 100, 1), 100)
-    timeout = min(_int(p, "timeout", required=False) or 0, 50)
-    bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
-    if not bot.updates and timeout > 0:
-        bot.updates_ready.clear()
-        try:
-            await asyncio.wait_for(bot.updates_ready.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
-    allowed = p.get("allowed_updates")
-    return [u for u in bot.updates if not allowed or _update_type(u) in allowed][:limit]
-
-
-def _update_type(update: dict[str, Any]) -> str:
-    return next(k for k in update if k != "update_id")
 
 
 def incoming_message(emu: Emulator, bot: EmuBot, user: EmuUser, kind: str, text: str,
