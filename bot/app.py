@@ -22,6 +22,9 @@ from pydantic import SecretStr
 from bot.config import ConfigError, Settings
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
+from bot.metrics import Metrics
+from bot.services.broadcasts import BroadcastService
+from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.web import MODE_KEY, POOL_KEY, WebhookHandler, healthz
 
@@ -32,9 +35,12 @@ BOT_KEY = web.AppKey("bot", Bot)
 DISPATCHER_KEY = web.AppKey("dispatcher", Dispatcher)
 WEBHOOK_KEY = web.AppKey("webhook_handler", WebhookHandler)
 POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
+ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
+METRICS_KEY = web.AppKey("metrics", Metrics)
 
 ADMIN_COMMANDS = [
     BotCommand(command="menu", description="Главное меню"),
+    BotCommand(command="broadcast_test", description="Разослать сообщение (ответом) потоку"),
     BotCommand(command="cancel", description="Отменить текущее действие"),
 ]
 
@@ -56,7 +62,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     dp.update.outer_middleware(UpdateLogMiddleware())
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(HandlerNameMiddleware())
-    dp.include_routers(*create_routers())
+    dp.include_routers(*create_routers(one_bot=settings.broadcast_token == settings.bot_token))
     return dp
 
 
@@ -102,10 +108,14 @@ def create_app(settings: Settings) -> web.Application:
     dp = create_dispatcher(settings)
     app = web.Application()
     app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY] = settings, bot, dp
+    app[METRICS_KEY] = Metrics()
     app.router.add_get("/healthz", healthz)
-    # cleanup contexts also run when start-up fails half-way (plain on_cleanup does not)
+    app.router.add_get("/metrics", app[METRICS_KEY].handler)
+    # cleanup contexts also run when start-up fails half-way (plain on_cleanup does not);
+    # they end in reverse order: the engine stops before the pool closes
     app.cleanup_ctx.append(_bot_session)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_delivery)
     if settings.webhook_url:
         app[MODE_KEY] = "webhook"
         handler = WebhookHandler(dispatcher=dp, bot=bot,
@@ -126,6 +136,28 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         app[POOL_KEY] = pool
         app[DISPATCHER_KEY]["pool"] = pool
         yield
+
+
+async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    """The delivery engine, sending through the broadcast bot (the admin bot if the same)."""
+    settings, admin_bot, dp = app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY]
+    token = settings.broadcast_token
+    assert token is not None
+    broadcast_bot = admin_bot if token == settings.bot_token else create_bot(token, settings)
+    config = EngineConfig(rate=settings.broadcast_rate, paid_rate=settings.broadcast_paid_rate,
+                          in_flight=settings.broadcast_in_flight,
+                          progress_every=settings.broadcast_progress_seconds)
+    engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY])
+    app[ENGINE_KEY] = engine
+    dp["engine"] = engine
+    dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine)
+    engine.start()
+    try:
+        yield
+    finally:
+        await engine.stop()
+        if broadcast_bot is not admin_bot:
+            await broadcast_bot.session.close()
 
 
 async def _start_polling(app: web.Application) -> None:

@@ -53,8 +53,8 @@ class WebhookHandler(SimpleRequestHandler):
             await asyncio.wait(set(self._background_feed_update_tasks), timeout=left)
 
     async def close(self) -> None:
+        # the bot's HTTP session is closed by the app's cleanup, after the delivery engine
         await self.drain()
-        await super().close()
 
 
 async def healthz(request: web.Request) -> web.Response:

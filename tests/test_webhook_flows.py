@@ -7,6 +7,7 @@ import json
 import pytest
 from aiohttp import ClientSession
 
+from bot.db.migrate import load_migrations
 from bot.web import POOL_KEY
 from harness import ADMIN_ID, SECOND_ADMIN_ID, STRANGER_ID, WEBHOOK_SECRET, BotHarness
 
@@ -76,7 +77,8 @@ async def test_menu_sections_open_in_place_and_lead_back(harness: BotHarness, po
     await admin.click("🩺 Состояние")
     status = admin.last()
     assert status.message_id == menu_id
-    assert "PostgreSQL" in status.text and "все применены (2)" in status.text
+    assert "PostgreSQL" in status.text
+    assert f"все применены ({len(load_migrations())})" in status.text
     assert "Бронирования" in status.text and "5" in status.text
     assert len(admin.messages()) == 1
 
@@ -93,12 +95,14 @@ async def test_cancel_and_menu_commands(harness: BotHarness) -> None:
 async def test_admin_commands_are_registered_for_admins_only(harness: BotHarness) -> None:
     commands = harness.emulator.bot(harness.token).commands
     for admin_id in (ADMIN_ID, SECOND_ADMIN_ID):
-        assert [c["command"] for c in commands[f"chat:{admin_id}"]] == ["menu", "cancel"]
+        assert [c["command"] for c in commands[f"chat:{admin_id}"]] == [
+            "menu", "broadcast_test", "cancel"]
     assert "default" not in commands  # strangers see no command menu
     hook = harness.emulator.bot(harness.token).webhook
     assert hook.url == harness.url + "/telegram/webhook"
     assert hook.secret_token == WEBHOOK_SECRET
-    assert set(hook.allowed_updates) == {"message", "callback_query"}
+    # one bot for both: it also hears who blocks it
+    assert set(hook.allowed_updates) == {"message", "callback_query", "my_chat_member"}
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])

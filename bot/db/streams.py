@@ -30,3 +30,14 @@ async def list_active_streams(pool: asyncpg.Pool) -> list[StreamSummary]:
         """
     )
     return [StreamSummary(r["code"], r["title"], r["members"], r["pending"]) for r in rows]
+
+
+async def titles(pool: asyncpg.Pool) -> dict[str, str]:
+    """Every stream's title by code, archived ones too (old broadcasts name them)."""
+    return {r["code"]: r["title"] for r in await pool.fetch("SELECT code, title FROM course_streams")}
+
+
+async def active_codes(pool: asyncpg.Pool) -> list[str]:
+    rows = await pool.fetch("SELECT code FROM course_streams WHERE archived_at IS NULL"
+                            " ORDER BY position, code")
+    return [r["code"] for r in rows]

@@ -5,14 +5,19 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.filters import AdminFilter
-from bot.handlers import errors, fallback, guest, start
+from bot.handlers import broadcast, errors, fallback, guest, reachability, start
 
 
-def create_routers() -> list[Router]:
-    """Fresh routers for one dispatcher (a router can belong to one parent only)."""
+def create_routers(one_bot: bool) -> list[Router]:
+    """Fresh routers for one dispatcher (a router can belong to one parent only).
+    `one_bot`: the admin bot is also the broadcast bot, so it hears blocks and unblocks."""
     admin = Router(name="admin")
     admin.message.filter(AdminFilter())
     admin.callback_query.filter(AdminFilter())
-    admin.include_routers(start.create_router(), fallback.create_router())  # fallback last
+    admin.include_routers(start.create_router(), broadcast.create_router(),
+                          fallback.create_router())  # fallback last
+    routers = [errors.create_router(), admin]
+    if one_bot:
+        routers.append(reachability.create_router())
     # strangers last: anything the admin routers did not take
-    return [errors.create_router(), admin, guest.create_router()]
+    return [*routers, guest.create_router()]

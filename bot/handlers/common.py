@@ -6,7 +6,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 
-async def show_screen(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
+async def show_screen(callback: CallbackQuery, text: str,
+                      markup: InlineKeyboardMarkup | None) -> None:
     """Edit the message the button was on; send a new one if it can no longer be edited."""
     message = callback.message
     if isinstance(message, Message):

@@ -1,4 +1,7 @@
-"""Telegram's HTML parse mode: text with tags -> plain text + entities (UTF-16 offsets)."""
+"""Telegram's HTML parse mode: text with tags -> plain text + entities (UTF-16 offsets).
+
+Used by the emulator to store messages as Telegram does, and by the bot to count a message's
+visible length the way Telegram counts it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,108 @@
+"""Who a broadcast goes to. Definitions as DESIGN.md gives them: a user is any user_id in
+bookings, events or free_lesson_registrations; a stream member has a confirmed booking in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+CONFIRMED, PENDING = 2, 1
+KINDS = ("all", "stream", "leads", "free_lesson", "pending", "users")
+
+_ALL_IDS = """
+    SELECT user_id FROM bookings WHERE user_id IS NOT NULL
+    UNION SELECT user_id FROM free_lesson_registrations WHERE user_id IS NOT NULL
+    UNION SELECT user_id FROM events WHERE user_id IS NOT NULL"""
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: str
+    stream: str | None = None
+    lesson_type: str | None = None
+    user_ids: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown audience kind {self.kind!r}")
+        if self.kind == "stream" and not self.stream:
+            raise ValueError("a stream audience needs a stream")
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind}
+        if self.stream:
+            data["stream"] = self.stream
+        if self.lesson_type:
+            data["lesson_type"] = self.lesson_type
+        if self.user_ids:
+            data["user_ids"] = list(self.user_ids)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        return cls(data["kind"], data.get("stream"), data.get("lesson_type"),
+                   tuple(data.get("user_ids", ())))
+
+    @property
+    def recipient_type(self) -> str:
+        """The platform's message_history.recipient_type."""
+        return "individual" if self.kind == "users" and len(self.user_ids) == 1 else "group"
+
+    @property
+    def recipient_group(self) -> str:
+        """The platform's message_history.recipient_group: the stream code, or the kind."""
+        return self.stream if self.kind == "stream" else self.kind  # type: ignore[return-value]
+
+    def ids_sql(self, first: int) -> tuple[str, list[Any]]:
+        """SQL selecting the audience's user ids, its parameters numbered from $first."""
+        p = f"${first}"
+        if self.kind == "all":
+            return _ALL_IDS, []
+        if self.kind == "stream":
+            return (f"SELECT DISTINCT user_id FROM bookings WHERE course_stream = {p}"
+                    f" AND confirmed = {CONFIRMED} AND user_id IS NOT NULL", [self.stream])
+        if self.kind == "leads":
+            return (f"{_ALL_IDS} EXCEPT SELECT user_id FROM bookings WHERE confirmed = {CONFIRMED}"
+                    " AND user_id IS NOT NULL", [])
+        if self.kind == "free_lesson":
+            return (f"SELECT DISTINCT user_id FROM free_lesson_registrations WHERE user_id IS NOT"
+                    f" NULL AND ({p}::text IS NULL OR lesson_type = {p})", [self.lesson_type])
+        if self.kind == "pending":
+            return (f"SELECT DISTINCT user_id FROM bookings WHERE confirmed = {PENDING}"
+                    " AND user_id IS NOT NULL", [])
+        return f"SELECT DISTINCT unnest({p}::bigint[]) AS user_id", [list(self.user_ids)]
+
+
+def members_sql(audience: Audience, first: int) -> tuple[str, list[Any]]:
+    """SQL selecting (user_id, username, first_name) for each member of the audience, names
+    taken from their latest row that has them (bookings and registrations before events)."""
+    ids, args = audience.ids_sql(first)
+    sql = f"""
+        WITH ids AS ({ids}),
+        names AS (
+            SELECT DISTINCT ON (user_id) user_id, username, first_name FROM (
+                SELECT user_id, username, first_name, created_at AS at, 1 AS source
+                  FROM bookings WHERE user_id IN (SELECT user_id FROM ids)
+                UNION ALL
+                SELECT user_id, username, first_name, registered_at, 1
+                  FROM free_lesson_registrations WHERE user_id IN (SELECT user_id FROM ids)
+                UNION ALL
+                SELECT user_id, username, first_name, created_at, 2
+                  FROM events WHERE user_id IN (SELECT user_id FROM ids)
+            ) seen
+            ORDER BY user_id, (first_name IS NULL AND username IS NULL), source, at DESC NULLS LAST
+        )
+        SELECT ids.user_id, names.username, names.first_name
+        FROM ids LEFT JOIN names USING (user_id)"""
+    return sql, args
+
+
+async def count(pool: asyncpg.Pool, audience: Audience) -> tuple[int, int]:
+    """(members, of whom known to be unreachable)."""
+    ids, args = audience.ids_sql(1)
+    row = await pool.fetchrow(
+        f"SELECT count(*) AS total, count(u.user_id) AS unreachable FROM ({ids}) a"
+        " LEFT JOIN unreachable_users u USING (user_id)", *args)
+    return row["total"], row["unreachable"]

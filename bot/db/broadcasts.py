@@ -1,0 +1,342 @@
+"""Broadcasts (message_history) and their recipients (message_recipients)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+import asyncpg
+
+from bot.db.audiences import Audience, members_sql
+
+# what a recipient row can say; 'inflight' is the engine's own: claimed, request under way
+FINAL_STATUSES = ("sent", "failed", "blocked", "unknown", "deleted")
+
+
+@dataclass(frozen=True)
+class Content:
+    kind: str  # text, photo, video, document, animation
+    html: str  # text, or caption for media; may hold {first_name} / {username}
+    source_file_id: str | None = None  # media: file_id in the admin bot
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, url)
+
+    def buttons_json(self) -> list[list[dict[str, str]]]:
+        return [[{"text": label, "url": url} for label, url in row] for row in self.buttons]
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    status: str
+    content: Content
+    file_id: str | None
+    audience: Audience | None
+    created_by: int | None
+    allow_paid_broadcast: bool
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    unknown: int
+    deleted: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    recall_status: str | None
+
+    @property
+    def pending(self) -> int:
+        return max(self.total - self.sent - self.failed - self.blocked - self.unknown
+                   - self.deleted, 0)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    message_id: int
+    user_id: int
+    username: str | None
+    first_name: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Result:
+    recipient_id: int
+    status: str  # one of FINAL_STATUSES, or 'pending' to put it back
+    error: str | None = None
+    telegram_message_id: int | None = None
+
+
+_COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
+    created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
+    unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
+    progress_message_id, recall_status"""
+
+
+def _broadcast(row: asyncpg.Record) -> Broadcast:
+    buttons = tuple(tuple((b["text"], b["url"]) for b in row_) for row_ in row["buttons"] or [])
+    content = Content(row["content_type"], row["content_html"] or "", row["source_file_id"], buttons)
+    audience = Audience.from_json(row["audience"]) if row["audience"] else None
+    return Broadcast(row["id"], row["status"], content, row["file_id"], audience, row["created_by"],
+                     row["allow_paid_broadcast"], row["total_recipients"], row["sent_count"],
+                     row["failed_count"], row["blocked_count"], row["unknown_count"],
+                     row["deleted_count"], row["created_at"], row["started_at"],
+                     row["finished_at"], row["progress_chat_id"], row["progress_message_id"],
+                     row["recall_status"])
+
+
+async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
+                 created_by: int, *, allow_paid_broadcast: bool = False,
+                 scheduled_at: datetime | None = None) -> int:
+    """A new broadcast, not started yet ('scheduled' when given a time, else 'draft')."""
+    return await pool.fetchval(
+        """INSERT INTO message_history (message_text, total_recipients, recipient_type,
+               recipient_group, scheduled_at, status, content_type, content_html, source_file_id,
+               file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at)
+           VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL)
+           RETURNING id""",
+        content.html, audience.recipient_type, audience.recipient_group, scheduled_at,
+        "scheduled" if scheduled_at else "draft", content.kind, content.source_file_id,
+        content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast)
+
+
+async def get(pool: asyncpg.Pool | asyncpg.Connection, broadcast_id: int) -> Broadcast | None:
+    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM message_history WHERE id = $1", broadcast_id)
+    return _broadcast(row) if row else None
+
+
+async def start(pool: asyncpg.Pool, broadcast_id: int, progress_chat_id: int | None = None
+                ) -> Broadcast | None:
+    """Move a draft or scheduled broadcast to 'sending' and snapshot its recipients (users
+    known to be unreachable are recorded as blocked, not sent to). Returns None when it was
+    not startable any more, so a repeated start never snapshots twice."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            """UPDATE message_history SET status = 'sending', started_at = now(), sent_at = now(),
+                   updated_at = now(), progress_chat_id = coalesce($2, progress_chat_id)
+               WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING audience""",
+            broadcast_id, progress_chat_id)
+        if row is None:
+            return None
+        members, args = members_sql(Audience.from_json(row["audience"]), 2)
+        await conn.execute(
+            f"""INSERT INTO message_recipients
+                    (message_id, user_id, username, first_name, delivery_status, error)
+                SELECT $1, m.user_id, m.username, m.first_name,
+                       CASE WHEN u.user_id IS NULL THEN 'pending' ELSE 'blocked' END,
+                       CASE WHEN u.user_id IS NULL THEN NULL
+                            ELSE 'skipped: known to be unreachable (' || u.reason || ')' END
+                FROM ({members}) m LEFT JOIN unreachable_users u USING (user_id)
+                ORDER BY m.user_id""",
+            broadcast_id, *args)
+        await conn.execute(
+            """UPDATE message_history h SET total_recipients = c.total, blocked_count = c.blocked
+               FROM (SELECT count(*) AS total,
+                            count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked
+                     FROM message_recipients WHERE message_id = $1) c
+               WHERE h.id = $1""", broadcast_id)
+        return _broadcast(await conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM message_history WHERE id = $1", broadcast_id))
+
+
+async def set_status(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[str, ...],
+                     to_status: str) -> bool:
+    """Change the status only from one of `from_statuses`; True if it changed."""
+    finished = "now()" if to_status in ("done", "cancelled") else "finished_at"
+    result = await pool.execute(
+        f"""UPDATE message_history SET status = $3, updated_at = now(), finished_at = {finished}
+            WHERE id = $1 AND status = ANY($2::text[])""",
+        broadcast_id, list(from_statuses), to_status)
+    return result.endswith(" 1")
+
+
+async def set_progress_message(pool: asyncpg.Pool, broadcast_id: int, chat_id: int,
+                               message_id: int) -> None:
+    await pool.execute("UPDATE message_history SET progress_chat_id = $2, progress_message_id = $3"
+                       " WHERE id = $1", broadcast_id, chat_id, message_id)
+
+
+async def set_file_id(pool: asyncpg.Pool, broadcast_id: int, file_id: str) -> None:
+    await pool.execute("UPDATE message_history SET file_id = $2 WHERE id = $1", broadcast_id, file_id)
+
+
+async def sending(pool: asyncpg.Pool) -> list[Broadcast]:
+    """Broadcasts being sent, paid ones first (they go out at the faster pace), then oldest."""
+    rows = await pool.fetch(f"SELECT {_COLUMNS} FROM message_history WHERE status = 'sending'"
+                            " ORDER BY allow_paid_broadcast DESC, id")
+    return [_broadcast(r) for r in rows]
+
+
+async def statuses(pool: asyncpg.Pool, ids: list[int]) -> dict[int, str]:
+    rows = await pool.fetch("SELECT id, status FROM message_history WHERE id = ANY($1::int[])", ids)
+    return {r["id"]: r["status"] for r in rows}
+
+
+async def claim(pool: asyncpg.Pool, broadcast_id: int, limit: int) -> list[Recipient]:
+    """Mark up to `limit` pending recipients in-flight (before their request) and return them."""
+    rows = await pool.fetch(
+        """UPDATE message_recipients SET delivery_status = 'inflight', attempts = attempts + 1
+           WHERE id IN (SELECT id FROM message_recipients
+                        WHERE message_id = $1 AND delivery_status = 'pending'
+                        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+           RETURNING id, message_id, user_id, username, first_name, attempts""",
+        broadcast_id, limit)
+    return sorted((Recipient(**dict(r)) for r in rows), key=lambda r: r.id)
+
+
+async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
+    """Resolve in-flight recipients in one statement and move the broadcasts' counters."""
+    if not results:
+        return
+    await pool.execute(
+        """WITH r AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])
+                      AS t(id, status, error, tg_id)),
+           changed AS (
+               UPDATE message_recipients m
+               SET delivery_status = r.status, error = r.error,
+                   telegram_message_id = coalesce(r.tg_id, m.telegram_message_id),
+                   sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE m.sent_at END
+               FROM r WHERE m.id = r.id AND m.delivery_status = 'inflight'
+               RETURNING m.message_id, m.delivery_status)
+           UPDATE message_history h SET
+               sent_count = sent_count + d.sent, failed_count = failed_count + d.failed,
+               blocked_count = blocked_count + d.blocked, unknown_count = unknown_count + d.unknown,
+               successful_deliveries = coalesce(successful_deliveries, 0) + d.sent,
+               updated_at = now()
+           FROM (SELECT message_id,
+                        count(*) FILTER (WHERE delivery_status = 'sent') AS sent,
+                        count(*) FILTER (WHERE delivery_status = 'failed') AS failed,
+                        count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked,
+                        count(*) FILTER (WHERE delivery_status = 'unknown') AS unknown
+                 FROM changed GROUP BY message_id) d
+           WHERE h.id = d.message_id""",
+        [r.recipient_id for r in results], [r.status for r in results],
+        [r.error for r in results], [r.telegram_message_id for r in results])
+
+
+async def mark_interrupted(pool: asyncpg.Pool) -> int:
+    """After a crash: requests that were under way may or may not have reached the user.
+    They become 'unknown' and are not sent again unless an admin asks for it."""
+    rows = await pool.fetch("SELECT id FROM message_recipients WHERE delivery_status = 'inflight'")
+    await record(pool, [Result(r["id"], "unknown", "interrupted: the bot stopped while sending")
+                        for r in rows])
+    return len(rows)
+
+
+async def finish_if_complete(pool: asyncpg.Pool, broadcast_id: int) -> bool:
+    """'sending' -> 'done' once no recipient is pending or in flight."""
+    result = await pool.execute(
+        """UPDATE message_history SET status = 'done', finished_at = now(), updated_at = now()
+           WHERE id = $1 AND status = 'sending' AND NOT EXISTS (
+               SELECT 1 FROM message_recipients WHERE message_id = $1
+               AND delivery_status IN ('pending', 'inflight'))""", broadcast_id)
+    return result.endswith(" 1")
+
+
+async def requeue(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[str, ...]) -> int:
+    """Put recipients in these statuses (e.g. failed, unknown) back in the queue and send again."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            """UPDATE message_recipients SET delivery_status = 'pending', error = NULL
+               WHERE message_id = $1 AND delivery_status = ANY($2::text[])
+               RETURNING delivery_status""", broadcast_id, list(from_statuses))
+        if not rows:
+            return 0
+        await _recount(conn, broadcast_id)
+        await conn.execute("UPDATE message_history SET status = 'sending', finished_at = NULL"
+                           " WHERE id = $1 AND status IN ('done', 'paused', 'cancelled')",
+                           broadcast_id)
+        return len(rows)
+
+
+async def _recount(conn: asyncpg.Connection, broadcast_id: int) -> None:
+    await conn.execute(
+        """UPDATE message_history h SET sent_count = c.sent, failed_count = c.failed,
+               blocked_count = c.blocked, unknown_count = c.unknown, deleted_count = c.deleted
+           FROM (SELECT count(*) FILTER (WHERE delivery_status = 'sent') AS sent,
+                        count(*) FILTER (WHERE delivery_status = 'failed') AS failed,
+                        count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked,
+                        count(*) FILTER (WHERE delivery_status = 'unknown') AS unknown,
+                        count(*) FILTER (WHERE delivery_status = 'deleted') AS deleted
+                 FROM message_recipients WHERE message_id = $1) c
+           WHERE h.id = $1""", broadcast_id)
+
+
+async def release(pool: asyncpg.Pool, recipient_ids: list[int]) -> None:
+    """Claimed recipients whose request never started go back to 'pending' (pause, cancel)."""
+    if recipient_ids:
+        await pool.execute("UPDATE message_recipients SET delivery_status = 'pending',"
+                           " attempts = greatest(attempts - 1, 0)"
+                           " WHERE id = ANY($1::int[]) AND delivery_status = 'inflight'",
+                           recipient_ids)
+
+
+async def status_counts(pool: asyncpg.Pool, broadcast_id: int) -> dict[str, int]:
+    rows = await pool.fetch("SELECT delivery_status, count(*) FROM message_recipients"
+                            " WHERE message_id = $1 GROUP BY 1", broadcast_id)
+    return {r[0]: r[1] for r in rows}
+
+
+# ---- reachability ------------------------------------------------------------------
+
+async def mark_unreachable(pool: asyncpg.Pool, user_ids: list[int], reasons: list[str]) -> None:
+    if user_ids:
+        await pool.execute(
+            """INSERT INTO unreachable_users (user_id, reason)
+               SELECT * FROM unnest($1::bigint[], $2::text[])
+               ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, since = now()""",
+            user_ids, reasons)
+
+
+async def mark_reachable(pool: asyncpg.Pool, user_id: int) -> None:
+    await pool.execute("DELETE FROM unreachable_users WHERE user_id = $1", user_id)
+
+
+# ---- recall ------------------------------------------------------------------------
+
+async def request_recall(pool: asyncpg.Pool, broadcast_id: int) -> bool:
+    """Ask the engine to delete a broadcast from every chat; True if newly requested."""
+    result = await pool.execute(
+        """UPDATE message_history SET recall_status = 'requested', updated_at = now()
+           WHERE id = $1 AND status IN ('done', 'cancelled', 'paused')
+             AND sent_count > 0 AND recall_status IS DISTINCT FROM 'requested'
+             AND recall_status IS DISTINCT FROM 'running'""", broadcast_id)
+    return result.endswith(" 1")
+
+
+async def recalls(pool: asyncpg.Pool) -> list[Broadcast]:
+    rows = await pool.fetch(f"SELECT {_COLUMNS} FROM message_history"
+                            " WHERE recall_status IN ('requested', 'running') ORDER BY id")
+    return [_broadcast(r) for r in rows]
+
+
+async def set_recall_status(pool: asyncpg.Pool, broadcast_id: int, status: str) -> None:
+    await pool.execute("UPDATE message_history SET recall_status = $2 WHERE id = $1",
+                       broadcast_id, status)
+
+
+async def sent_page(pool: asyncpg.Pool, broadcast_id: int, after_id: int, limit: int
+                    ) -> list[asyncpg.Record]:
+    """Recipients holding a delivered copy, in id order, for recall."""
+    return await pool.fetch(
+        """SELECT id, user_id, telegram_message_id, sent_at FROM message_recipients
+           WHERE message_id = $1 AND delivery_status = 'sent' AND id > $2
+             AND telegram_message_id IS NOT NULL
+           ORDER BY id LIMIT $3""", broadcast_id, after_id, limit)
+
+
+async def mark_deleted(pool: asyncpg.Pool, broadcast_id: int, recipient_ids: list[int]) -> None:
+    if not recipient_ids:
+        return
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'deleted'"
+                       " WHERE message_id = $1 AND id = ANY($2::int[]) AND delivery_status = 'sent'",
+                       broadcast_id, recipient_ids)
+
+
+async def finish_recall(pool: asyncpg.Pool, broadcast_id: int) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await _recount(conn, broadcast_id)
+        await conn.execute("UPDATE message_history SET recall_status = 'done', updated_at = now()"
+                           " WHERE id = $1", broadcast_id)

@@ -1,0 +1,115 @@
+"""Starting a broadcast with /broadcast_test (a reply to the message to send) and the
+buttons on its progress message: pause, resume, cancel, recall, resend."""
+
+from __future__ import annotations
+
+from html import escape
+
+import asyncpg
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.db import broadcasts as db
+from bot.db import streams
+from bot.db.audiences import Audience
+from bot.handlers.common import show_screen
+from bot.keyboards.broadcast import Action, BroadcastCallback, confirm
+from bot.services.broadcasts import (
+    CANCEL, PAUSE, RESUME, BroadcastService, check_content, content_from_message,
+)
+from bot.services.delivery.progress import screen
+from bot.services.delivery.render import ContentError
+
+USAGE = ("Ответьте этой командой на сообщение, которое нужно разослать, и укажите поток:\n"
+         "<code>/broadcast_test 4th_stream</code>")
+
+
+async def broadcast_test(message: Message, command: CommandObject, pool: asyncpg.Pool,
+                         broadcasts: BroadcastService) -> None:
+    codes = await streams.active_codes(pool)
+    stream = (command.args or "").strip()
+    if message.reply_to_message is None or not stream:
+        await message.answer(USAGE)
+        return
+    if stream not in codes:
+        await message.answer(f"Нет потока «{escape(stream)}». Есть: "
+                             + ", ".join(f"<code>{c}</code>" for c in codes))
+        return
+    try:
+        content = content_from_message(message.reply_to_message)
+        user = message.from_user
+        check_content(content, user.first_name if user else None, user.username if user else None)
+    except ContentError as exc:
+        await message.answer(f"Не отправлено: {escape(str(exc))}")
+        return
+    assert message.from_user is not None
+    broadcast = await broadcasts.launch(content, Audience("stream", stream=stream),
+                                        message.from_user.id)
+    await _show_progress(message, broadcast, pool)
+
+
+async def _show_progress(message: Message, broadcast: db.Broadcast, pool: asyncpg.Pool) -> None:
+    text, markup = await screen(pool, broadcast, None)
+    sent = await message.answer(text, reply_markup=markup)
+    await db.set_progress_message(pool, broadcast.id, sent.chat.id, sent.message_id)
+
+
+async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
+                     pool: asyncpg.Pool, broadcasts: BroadcastService) -> None:
+    broadcast_id, action = callback_data.id, callback_data.action
+    broadcast = await db.get(pool, broadcast_id)
+    if broadcast is None:
+        await callback.answer("Этой рассылки больше нет.", show_alert=True)
+        return
+    admin_id = callback.from_user.id
+    note = None
+    if action is Action.CANCEL:
+        await callback.answer()
+        await _ask(callback, broadcast, pool, "Отменить рассылку? Уже отправленные сообщения останутся.",
+                   Action.CANCEL_OK, "Да, отменить")
+        return
+    if action is Action.RECALL:
+        await callback.answer()
+        await _ask(callback, broadcast, pool, f"Удалить рассылку у всех {broadcast.sent} получателей? "
+                   "Сообщения старше 48 часов Telegram удалить не даст.",
+                   Action.RECALL_OK, "Да, удалить у всех")
+        return
+    if action in (Action.PAUSE, Action.RESUME, Action.CANCEL_OK):
+        step = {Action.PAUSE: PAUSE, Action.RESUME: RESUME, Action.CANCEL_OK: CANCEL}[action]
+        if not await broadcasts.transition(broadcast_id, step, admin_id):
+            note = _stale(broadcast.status)
+    elif action is Action.RECALL_OK:
+        note = ("Удаляю сообщения; когда закончу, пришлю итог." if
+                await broadcasts.recall(broadcast_id, admin_id) else "Отзыв уже идёт или нечего отзывать.")
+    elif action is Action.RESEND:
+        count = await broadcasts.resend(broadcast_id, admin_id)
+        note = f"Отправлю ещё раз: {count}." if count else "Повторять некому."
+    await callback.answer(note or "Готово.", show_alert=bool(note and action is not Action.RESEND))
+    await _refresh(callback, broadcast_id, pool)
+
+
+def _stale(status: str) -> str:
+    words = {"done": "уже завершена", "cancelled": "уже отменена", "paused": "уже на паузе",
+             "sending": "уже идёт"}
+    return f"Рассылка {words.get(status, 'в другом состоянии')}."
+
+
+async def _ask(callback: CallbackQuery, broadcast: db.Broadcast, pool: asyncpg.Pool,
+               question: str, yes: Action, yes_text: str) -> None:
+    text, _ = await screen(pool, broadcast, None)
+    await show_screen(callback, f"{text}\n\n<b>{escape(question)}</b>",
+                      confirm(broadcast.id, yes, yes_text))
+
+
+async def _refresh(callback: CallbackQuery, broadcast_id: int, pool: asyncpg.Pool) -> None:
+    broadcast = await db.get(pool, broadcast_id)
+    if broadcast is not None:
+        await show_screen(callback, *await screen(pool, broadcast, None))
+
+
+def create_router() -> Router:
+    router = Router(name="broadcast")
+    router.message.register(broadcast_test, Command("broadcast_test"))
+    router.callback_query.register(on_control, BroadcastCallback.filter())
+    return router

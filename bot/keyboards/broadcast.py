@@ -1,0 +1,56 @@
+"""Buttons on a broadcast's progress and summary messages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+
+class Action(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"          # asks first
+    CANCEL_OK = "cancel_ok"
+    RECALL = "recall"          # asks first
+    RECALL_OK = "recall_ok"
+    RESEND = "resend"          # failed and unknown recipients again
+    BACK = "back"              # from a question back to the controls
+
+
+class BroadcastCallback(CallbackData, prefix="bc"):
+    action: Action
+    id: int
+
+
+def _button(builder: InlineKeyboardBuilder, text: str, action: Action, broadcast_id: int) -> None:
+    builder.button(text=text, callback_data=BroadcastCallback(action=action, id=broadcast_id))
+
+
+def controls(broadcast_id: int, status: str, *, can_recall: bool = False,
+             can_resend: bool = False) -> InlineKeyboardMarkup | None:
+    """The buttons that make sense for a broadcast in this status (None: no buttons)."""
+    builder = InlineKeyboardBuilder()
+    if status == "sending":
+        _button(builder, "⏸ Пауза", Action.PAUSE, broadcast_id)
+        _button(builder, "✖️ Отменить", Action.CANCEL, broadcast_id)
+    elif status == "paused":
+        _button(builder, "▶️ Продолжить", Action.RESUME, broadcast_id)
+        _button(builder, "✖️ Отменить", Action.CANCEL, broadcast_id)
+    if status in ("done", "cancelled", "paused") and can_resend:
+        _button(builder, "🔁 Повторить неудачные", Action.RESEND, broadcast_id)
+    if status in ("done", "cancelled", "paused") and can_recall:
+        _button(builder, "🗑 Отозвать у всех", Action.RECALL, broadcast_id)
+    builder.adjust(2)
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None
+
+
+def confirm(broadcast_id: int, yes: Action, yes_text: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    _button(builder, yes_text, yes, broadcast_id)
+    _button(builder, "↩️ Нет, назад", Action.BACK, broadcast_id)
+    builder.adjust(1)
+    return builder.as_markup()

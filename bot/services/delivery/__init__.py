@@ -1,0 +1,1 @@
+"""The delivery engine: the only code that sends (and recalls) broadcasts."""

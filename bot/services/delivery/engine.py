@@ -1,0 +1,282 @@
+"""The delivery engine. One instance per process; of all processes only the one holding a
+PostgreSQL advisory lock delivers. It drives every broadcast in status 'sending' through a
+single pace, marks recipients in flight before their request and resolves them in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import asyncpg
+from aiogram import Bot
+
+from bot.db import broadcasts as db
+from bot.db.broadcasts import Recipient
+from bot.metrics import Metrics
+from bot.services.delivery.lanes import Lane
+from bot.services.delivery.pacing import ChatSpacing, Pacer
+from bot.services.delivery.progress import ProgressReporter
+from bot.services.delivery.recall import Recaller
+from bot.services.delivery.sender import Outcome, PreparedContent, carry_media, send_one
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK = 0x4853_4C5F_444C56  # "HSL_DLV"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    rate: float = 29.0            # messages per second, free broadcasts
+    paid_rate: float = 1000.0     # with allow_paid_broadcast
+    in_flight: int = 400          # most recipients marked in flight at once
+    leader_poll: float = 2.0      # how often a standby instance tries to take over
+    refresh: float = 0.5          # how often statuses are re-read (pause/cancel latency)
+    progress_every: float = 3.0
+
+
+class LeadershipLost(Exception):
+    pass
+
+
+class DeliveryEngine:
+    def __init__(self, pool: asyncpg.Pool, bot: Bot, admin_bot: Bot, config: EngineConfig,
+                 metrics: Metrics) -> None:
+        self.pool, self.bot, self.admin_bot, self.config = pool, bot, admin_bot, config
+        self.metrics = metrics
+        self.pacer = Pacer(config.rate, config.paid_rate)
+        self.spacing = ChatSpacing()
+        self.lanes: dict[int, Lane] = {}
+        self.progress = ProgressReporter(self)
+        self.recaller = Recaller(self)
+        self.is_leader = False
+        self._slots = asyncio.Semaphore(config.in_flight)
+        self._results: asyncio.Queue[tuple[Lane, Recipient, Outcome]] = asyncio.Queue()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._sent_at: deque[float] = deque(maxlen=5000)
+
+    # ---- lifecycle ----------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="delivery-engine")
+
+    async def stop(self) -> None:
+        """Finish the requests under way, write their results, put the rest back, unlock."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.wait({self._task}, timeout=30)
+
+    def nudge(self) -> None:
+        """Something changed (a broadcast started, paused, resumed): look now."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                async with self.pool.acquire() as conn:
+                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                        try:
+                            await self._lead(conn)
+                        finally:
+                            self.is_leader = False
+                            with contextlib.suppress(Exception):
+                                await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, LeadershipLost) as exc:
+                log.warning("delivery engine lost its database connection: %s", exc)
+            except Exception:  # keep delivering whatever a single bug does
+                log.exception("delivery engine failed; restarting it")
+            await self._sleep(self.config.leader_poll)
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        self.is_leader = True
+        interrupted = await db.mark_interrupted(self.pool)
+        log.info("delivering broadcasts", extra={"marked_unknown": interrupted})
+        workers = [asyncio.create_task(coro) for coro in (
+            self._dispatch(), self._write_results(), self.progress.run(),
+            self.recaller.run(), self._watch(conn))]
+        try:
+            done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # re-raise what ended it
+        finally:
+            workers[0].cancel()  # no new requests
+            await asyncio.gather(workers[0], return_exceptions=True)
+            if self._sending:
+                await asyncio.wait(set(self._sending), timeout=15)
+            await self._results.join()
+            for task in workers[1:]:
+                task.cancel()
+            await asyncio.gather(*workers[1:], return_exceptions=True)
+            for lane in list(self.lanes.values()):
+                await self._close_lane(lane)
+
+    async def _watch(self, conn: asyncpg.Connection) -> None:
+        """Ends when stopping; raises if the connection holding the lock is gone."""
+        while not self._stopping:
+            try:
+                await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=5)
+            except (OSError, asyncio.TimeoutError, asyncpg.PostgresError,
+                    asyncpg.InterfaceError) as exc:
+                raise LeadershipLost(str(exc)) from None
+            await self._sleep(1.0)
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    # ---- dispatch -------------------------------------------------------------------
+    async def _dispatch(self) -> None:
+        refreshed = 0.0
+        while not self._stopping:
+            if time.monotonic() - refreshed >= self.config.refresh:
+                await self._refresh_lanes()
+                refreshed = time.monotonic()
+            picked = await self._pick()
+            if picked is None:
+                await self._sleep(self._idle_wait())
+                refreshed = 0.0 if self._wake.is_set() else refreshed
+                continue
+            lane, recipient, attempt = picked
+            await self.pacer.wait_turn(lane.paid)
+            if lane.id not in self.lanes:  # paused or cancelled while we waited
+                await db.release(self.pool, [recipient.id])
+                continue
+            await self._slots.acquire()
+            self.spacing.sent(recipient.user_id)
+            task = asyncio.create_task(self._send(lane, recipient, attempt))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    def _idle_wait(self) -> float:
+        waits = [w for lane in self.lanes.values() if (w := lane.next_deferred_in()) is not None]
+        return min([self.config.refresh, *waits])
+
+    async def _pick(self) -> tuple[Lane, Recipient, int] | None:
+        """The next recipient: paid broadcasts first (free ones would be refused meanwhile),
+        then the lanes in turn; a chat that just got a message waits its second."""
+        lanes = sorted(self.lanes.values(), key=lambda lane: (not lane.paid, lane.id))
+        if lanes and lanes[0].paid:
+            lanes = [lane for lane in lanes if lane.paid]
+        for lane in lanes:
+            await self._top_up(lane)
+            while (item := lane.next_ready()) is not None:
+                recipient, attempt = item
+                wait = self.spacing.wait_for(recipient.user_id)
+                if wait > 0:
+                    lane.defer(recipient, attempt, wait)
+                    continue
+                return lane, recipient, attempt
+        return None
+
+    def _window(self, lane: Lane) -> int:
+        rate = self.pacer.current_rate(lane.paid)
+        return max(4, min(self.config.in_flight, math.ceil(rate * 0.6)))
+
+    async def _top_up(self, lane: Lane) -> None:
+        """Claim more recipients when fewer than half a window are left in the lane."""
+        window = self._window(lane)
+        outstanding = sum(other.outstanding for other in self.lanes.values())
+        if lane.exhausted or len(lane.queue) >= window // 2 or outstanding >= window:
+            return
+        claimed = await db.claim(self.pool, lane.id, window - outstanding)
+        lane.queue.extend(claimed)
+        lane.outstanding += len(claimed)
+        lane.exhausted = len(claimed) < window - outstanding
+
+    async def _refresh_lanes(self) -> None:
+        sending = {b.id: b for b in await db.sending(self.pool)}
+        for lane_id in [i for i in self.lanes if i not in sending]:
+            await self._close_lane(self.lanes[lane_id])
+        for broadcast_id, broadcast in sending.items():
+            if broadcast_id not in self.lanes:
+                self.lanes[broadcast_id] = await self._open_lane(broadcast)
+            if self.lanes[broadcast_id].idle:
+                await self._finish(self.lanes[broadcast_id])
+        self.metrics.pace.set(self.pacer.current_rate(any(lane.paid for lane in self.lanes.values())))
+
+    async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
+        content = PreparedContent.build(broadcast, broadcast.file_id)
+        if broadcast.content.kind != "text" and not content.file_id:
+            source = broadcast.content.source_file_id
+            if self.bot.token == self.admin_bot.token:
+                content.file_id = source  # one bot for both: its file_id works as it is
+            elif source:
+                content.upload, content.upload_name = await carry_media(self.admin_bot, source)
+        return Lane(content)
+
+    async def _close_lane(self, lane: Lane) -> None:
+        """The broadcast is no longer sending (paused, cancelled, done): put back what was
+        claimed but not requested, and show its state."""
+        self.lanes.pop(lane.id, None)
+        await db.release(self.pool, lane.drain_unstarted())
+        await self.progress.report(lane.id, final=True)
+
+    async def _finish(self, lane: Lane) -> None:
+        if await db.finish_if_complete(self.pool, lane.id):
+            log.info("broadcast done", extra={"broadcast_id": lane.id})
+        await self._close_lane(lane)
+
+    # ---- one request ------------------------------------------------------------------
+    async def _send(self, lane: Lane, recipient: Recipient, attempt: int) -> None:
+        try:
+            outcome, new_file_id = await send_one(self.bot, lane.content, recipient, attempt)
+            if new_file_id:
+                await db.set_file_id(self.pool, lane.id, new_file_id)
+        except Exception as exc:  # a bug of ours: the request may or may not have gone out
+            log.exception("sending failed unexpectedly")
+            outcome = Outcome(db.Result(recipient.id, "unknown", f"internal error: {type(exc).__name__}"))
+        finally:
+            self._slots.release()
+        if outcome.retry_after is not None:
+            self.pacer.retry_after(outcome.retry_after)
+            self.metrics.retry_after.inc()
+            log.warning("429 from Telegram: pausing all sending", extra={
+                "retry_after": outcome.retry_after, "pace": round(self.pacer.current_rate(), 1)})
+            lane.defer(recipient, attempt, outcome.retry_after)
+        elif outcome.retry_in is not None:
+            lane.defer(recipient, attempt + 1, outcome.retry_in)
+        else:
+            self._results.put_nowait((lane, recipient, outcome))
+
+    # ---- results --------------------------------------------------------------------------
+    async def _write_results(self) -> None:
+        while True:
+            items = [await self._results.get()]
+            await asyncio.sleep(0.1)  # let a batch gather
+            while not self._results.empty() and len(items) < 1000:
+                items.append(self._results.get_nowait())
+            try:
+                await self._write(items)
+            finally:
+                for _ in items:
+                    self._results.task_done()
+            self._wake.set()  # room in the window: the dispatcher may claim more
+
+    async def _write(self, items: list[tuple[Lane, Recipient, Outcome]]) -> None:
+        results = [outcome.result for _, _, outcome in items if outcome.result is not None]
+        await db.record(self.pool, results)
+        blocked = [(r.user_id, o.unreachable) for _, r, o in items if o.unreachable]
+        await db.mark_unreachable(self.pool, [u for u, _ in blocked], [why for _, why in blocked])
+        now = time.monotonic()
+        for lane, _, outcome in items:
+            lane.outstanding -= 1
+            status = outcome.result.status if outcome.result else "unknown"
+            self.metrics.messages.labels(outcome=status).inc()
+            if status == "sent":
+                self._sent_at.append(now)
+
+    def current_rate(self) -> float | None:
+        """Messages delivered per second over the last few seconds."""
+        now = time.monotonic()
+        recent = [t for t in self._sent_at if t > now - 5.0]
+        if len(recent) < 2:
+            return None
+        return len(recent) / max(now - recent[0], 1.0)

@@ -1,0 +1,78 @@
+"""The progress message each broadcast's author watches: edited every few seconds, and a
+final summary when it ends (or pauses, or is cancelled)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import asyncpg
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.db import broadcasts as db
+from bot.db import streams
+from bot.keyboards.broadcast import controls
+from bot.views.broadcast import audience_title, progress
+
+if TYPE_CHECKING:
+    from bot.services.delivery.engine import DeliveryEngine
+
+log = logging.getLogger(__name__)
+
+
+async def screen(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None
+                 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The broadcast's progress (or summary) text and the buttons that fit its status."""
+    titles = await streams.titles(pool)
+    text = progress(broadcast, audience_title(broadcast.audience, titles), rate)
+    return text, controls(broadcast.id, broadcast.status,
+                          can_recall=broadcast.sent > 0 and broadcast.recall_status is None,
+                          can_resend=(broadcast.failed + broadcast.unknown) > 0)
+
+
+class ProgressReporter:
+    def __init__(self, engine: DeliveryEngine) -> None:
+        self.engine = engine
+        self._shown: dict[int, str] = {}  # broadcast id -> text last shown
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.engine.config.progress_every)
+            pending = 0
+            for broadcast_id in list(self.engine.lanes):
+                broadcast = await self.report(broadcast_id)
+                pending += broadcast.pending if broadcast else 0
+            self.engine.metrics.pending.set(pending)
+
+    async def report(self, broadcast_id: int, final: bool = False) -> db.Broadcast | None:
+        """Show the broadcast's state in its progress message (sent once if there is none)."""
+        engine = self.engine
+        broadcast = await db.get(engine.pool, broadcast_id)
+        if broadcast is None or broadcast.progress_chat_id is None:
+            return broadcast
+        rate = engine.current_rate() if broadcast.status == "sending" else None
+        text, markup = await screen(engine.pool, broadcast, rate)
+        if self._shown.get(broadcast_id) == text:
+            return broadcast
+        try:
+            if broadcast.progress_message_id is None:
+                message = await engine.admin_bot.send_message(broadcast.progress_chat_id, text,
+                                                              reply_markup=markup)
+                await db.set_progress_message(engine.pool, broadcast_id, message.chat.id,
+                                              message.message_id)
+            else:
+                await engine.admin_bot.edit_message_text(
+                    text, chat_id=broadcast.progress_chat_id,
+                    message_id=broadcast.progress_message_id, reply_markup=markup)
+            self._shown[broadcast_id] = text
+        except TelegramRetryAfter:
+            pass  # the next round shows it
+        except TelegramAPIError as exc:
+            if "message is not modified" not in exc.message:
+                log.warning("progress message not updated: %s", exc.message,
+                            extra={"broadcast_id": broadcast_id})
+        if final:
+            self._shown.pop(broadcast_id, None)
+        return broadcast

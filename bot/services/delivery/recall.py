@@ -1,0 +1,96 @@
+"""Recall: delete a sent broadcast from every chat where Telegram still allows it (48 h),
+at the same pace as sending, and tell the admin what could not be deleted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from aiogram.exceptions import (
+    TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter,
+)
+
+from bot.db import broadcasts as db
+from bot.views.broadcast import recall_report
+
+if TYPE_CHECKING:
+    from bot.services.delivery.engine import DeliveryEngine
+
+log = logging.getLogger(__name__)
+
+DELETE_WINDOW = timedelta(hours=48)
+PAGE = 200
+
+
+class Recaller:
+    def __init__(self, engine: DeliveryEngine) -> None:
+        self.engine = engine
+
+    async def run(self) -> None:
+        while True:
+            for broadcast in await db.recalls(self.engine.pool):
+                await self.recall(broadcast)
+            await asyncio.sleep(1.0)
+
+    async def recall(self, broadcast: db.Broadcast) -> None:
+        engine = self.engine
+        await db.set_recall_status(engine.pool, broadcast.id, "running")
+        cutoff = datetime.now(UTC) - DELETE_WINDOW
+        deleted, too_old, other = 0, 0, Counter[str]()
+        after = 0
+        while page := await db.sent_page(engine.pool, broadcast.id, after, PAGE):
+            gone: list[int] = []
+            for row in page:
+                after = row["id"]
+                if row["sent_at"] is not None and row["sent_at"] < cutoff:
+                    too_old += 1
+                    continue
+                outcome = await self._delete(row["user_id"], row["telegram_message_id"])
+                if outcome == "deleted":
+                    gone.append(row["id"])
+                elif outcome == "too_old":
+                    too_old += 1
+                else:
+                    other[outcome] += 1
+            await db.mark_deleted(engine.pool, broadcast.id, gone)
+            deleted += len(gone)
+        await db.finish_recall(engine.pool, broadcast.id)
+        log.info("broadcast recalled", extra={"broadcast_id": broadcast.id, "deleted": deleted,
+                                              "too_old": too_old, "failed": sum(other.values())})
+        await self._tell(broadcast, deleted, too_old, dict(other))
+
+    async def _delete(self, chat_id: int, message_id: int) -> str:
+        pacer = self.engine.pacer
+        while True:
+            await pacer.wait_turn()
+            try:
+                await self.engine.bot.delete_message(chat_id, message_id)
+                return "deleted"
+            except TelegramRetryAfter as exc:
+                pacer.retry_after(exc.retry_after)
+            except TelegramBadRequest as exc:
+                if "not found" in exc.message:
+                    return "deleted"  # no longer in the chat (the user deleted it)
+                if "can't be deleted" in exc.message:
+                    return "too_old"
+                return exc.message
+            except TelegramForbiddenError:
+                return "бот заблокирован"
+            except TelegramAPIError as exc:
+                return exc.message
+
+    async def _tell(self, broadcast: db.Broadcast, deleted: int, too_old: int,
+                    other: dict[str, int]) -> None:
+        chat_id = broadcast.progress_chat_id or broadcast.created_by
+        fresh = await db.get(self.engine.pool, broadcast.id)
+        await self.engine.progress.report(broadcast.id, final=True)
+        if chat_id is None or fresh is None:
+            return
+        try:
+            await self.engine.admin_bot.send_message(
+                chat_id, recall_report(fresh, deleted, too_old, other))
+        except TelegramAPIError as exc:
+            log.warning("recall report not sent: %s", exc.message)

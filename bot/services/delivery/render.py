@@ -1,0 +1,37 @@
+"""Personalisation: {first_name} and {username} filled in per recipient, HTML-escaped, and
+the length checked after that, the way Telegram counts it."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.services.tg_html import EntityParseError, parse_html, utf16_len
+
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+NAME_FALLBACK = "друг"
+
+
+class ContentError(ValueError):
+    """The message cannot be sent as it is; the text says why, for the admin."""
+
+
+def personalise(html: str, first_name: str | None, username: str | None) -> str:
+    name = (first_name or "").strip() or (f"@{username}" if username else NAME_FALLBACK)
+    handle = f"@{username}" if username else name
+    return html.replace("{first_name}", escape(name)).replace("{username}", escape(handle))
+
+
+def visible_length(html: str) -> int:
+    try:
+        text, _ = parse_html(html)
+    except EntityParseError as exc:
+        raise ContentError(f"разметка не разбирается: {exc}") from None
+    return utf16_len(text)
+
+
+def check_length(html: str, is_caption: bool) -> None:
+    limit = CAPTION_LIMIT if is_caption else TEXT_LIMIT
+    length = visible_length(html)
+    if length > limit:
+        raise ContentError(f"{'подпись' if is_caption else 'текст'} длиннее лимита: "
+                           f"{length} > {limit} символов")

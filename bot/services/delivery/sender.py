@@ -1,0 +1,135 @@
+"""One request to Telegram for one recipient, and what its answer means for that recipient."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError,
+    TelegramRetryAfter, TelegramServerError,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.db.broadcasts import Broadcast, Recipient, Result
+from bot.services.delivery.render import ContentError, check_length, personalise
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # for 5xx and connection failures
+# aiohttp errors raised before the request left this machine: sending again is safe
+_NOT_SENT = ("ClientConnectorError", "ClientConnectorDNSError", "ClientProxyConnectionError")
+
+
+@dataclass
+class Outcome:
+    """What happened to one request."""
+
+    result: Result | None = None       # final (or 'pending' to put the recipient back)
+    retry_after: float | None = None   # 429: wait, then try this recipient again
+    retry_in: float | None = None      # transient failure: try again after this delay
+    unreachable: str | None = None     # 403: the reason to remember for this user
+
+
+@dataclass
+class PreparedContent:
+    """A broadcast's content ready to send through the broadcast bot."""
+
+    broadcast: Broadcast
+    file_id: str | None                 # the broadcast bot's own file_id, once known
+    upload: bytes | None = None         # media bytes to upload once, when there is no file_id
+    upload_name: str = "file"
+    markup: InlineKeyboardMarkup | None = None
+    upload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def build(cls, broadcast: Broadcast, file_id: str | None) -> PreparedContent:
+        rows = broadcast.content.buttons
+        markup = InlineKeyboardMarkup(inline_keyboard=[
+            [InlineKeyboardButton(text=label, url=url) for label, url in row] for row in rows
+        ]) if rows else None
+        return cls(broadcast, file_id, markup=markup)
+
+
+async def send_one(bot: Bot, content: PreparedContent, recipient: Recipient,
+                   attempt: int) -> tuple[Outcome, str | None]:
+    """Send to one recipient. Returns the outcome and, after an upload, the new file_id."""
+    broadcast = content.broadcast
+    kind = broadcast.content.kind
+    html = personalise(broadcast.content.html, recipient.first_name, recipient.username)
+    try:
+        check_length(html, is_caption=kind != "text")
+    except ContentError as exc:
+        return Outcome(Result(recipient.id, "failed", str(exc))), None
+    try:
+        message, new_file_id = await _request(bot, content, recipient.user_id, html)
+    except TelegramRetryAfter as exc:
+        return Outcome(retry_after=exc.retry_after), None
+    except TelegramForbiddenError as exc:
+        return Outcome(Result(recipient.id, "blocked", exc.message), unreachable=exc.message), None
+    except TelegramBadRequest as exc:
+        return Outcome(Result(recipient.id, "failed", exc.message)), None
+    except TelegramServerError as exc:
+        return _transient(recipient, attempt, f"Telegram server error: {exc.message}"), None
+    except TelegramNetworkError as exc:
+        if exc.message.startswith(_NOT_SENT):
+            return _transient(recipient, attempt, f"network: {exc.message}"), None
+        # the request may have reached Telegram: sending again could deliver it twice
+        return Outcome(Result(recipient.id, "unknown", f"no answer from Telegram: {exc.message}")), None
+    except TelegramAPIError as exc:
+        return Outcome(Result(recipient.id, "failed", exc.message)), None
+    return Outcome(Result(recipient.id, "sent", None, message.message_id)), new_file_id
+
+
+def _transient(recipient: Recipient, attempt: int, reason: str) -> Outcome:
+    if attempt >= MAX_ATTEMPTS:
+        return Outcome(Result(recipient.id, "failed", f"{reason} (after {attempt} attempts)"))
+    return Outcome(retry_in=float(2 ** (attempt - 1)))  # 1 s, 2 s, ...
+
+
+async def _request(bot: Bot, content: PreparedContent, chat_id: int,
+                   html: str) -> tuple[Message, str | None]:
+    broadcast = content.broadcast
+    kind = broadcast.content.kind
+    common: dict[str, Any] = {"reply_markup": content.markup,
+                              "allow_paid_broadcast": broadcast.allow_paid_broadcast or None}
+    if kind == "text":
+        return await bot.send_message(chat_id, html, **common), None
+    if content.file_id:
+        return await _send_media(bot, kind, chat_id, content.file_id, html, common), None
+    async with content.upload_lock:  # one upload; the others wait for its file_id
+        if content.file_id:
+            return await _send_media(bot, kind, chat_id, content.file_id, html, common), None
+        assert content.upload is not None
+        media = BufferedInputFile(content.upload, content.upload_name)
+        message = await _send_media(bot, kind, chat_id, media, html, common)
+        content.file_id = _file_id_of(message, kind)
+        content.upload = None
+        return message, content.file_id
+
+
+async def _send_media(bot: Bot, kind: str, chat_id: int, media: Any, caption: str,
+                      common: dict[str, Any]) -> Message:
+    method = {"photo": bot.send_photo, "video": bot.send_video,
+              "document": bot.send_document, "animation": bot.send_animation}[kind]
+    return await method(chat_id, media, caption=caption or None, **common)
+
+
+def _file_id_of(message: Message, kind: str) -> str | None:
+    if kind == "photo" and message.photo:
+        return message.photo[-1].file_id
+    media = getattr(message, kind, None)
+    return media.file_id if media is not None else None
+
+
+async def carry_media(admin_bot: Bot, file_id: str) -> tuple[bytes, str]:
+    """Download a file the admin sent to the admin bot (to upload it once through the
+    broadcast bot, whose file_ids are its own)."""
+    file = await admin_bot.get_file(file_id)
+    assert file.file_path is not None
+    data = await admin_bot.download_file(file.file_path)
+    assert data is not None
+    return data.read(), file.file_path.rsplit("/", 1)[-1]
