@@ -117,9 +117,23 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-async def harness(emulator: Emulator, database_url: str) -> AsyncIterator[BotHarness]:
+async def make_harness(emulator: Emulator, database_url: str):  # type: ignore[no-untyped-def]
+    """Start the bot (webhook mode, emulator as Telegram) with these setting overrides;
+    several may run at once on the same database, like instances in production."""
+    started: list[BotHarness] = []
+
+    async def start(**overrides: object) -> BotHarness:
+        overrides.setdefault("broadcast_progress_seconds", 0.3)
+        bot = BotHarness(emulator, make_settings(database_url, emulator.base_url, **overrides))
+        started.append(await bot.start())
+        return bot
+
+    yield start
+    for bot in reversed(started):
+        await bot.stop()
+
+
+@pytest.fixture
+async def harness(make_harness) -> BotHarness:  # type: ignore[no-untyped-def]
     """The bot in webhook mode against the emulator, on a fresh database."""
-    bot = BotHarness(emulator, make_settings(database_url, emulator.base_url))
-    await bot.start()
-    yield bot
-    await bot.stop()
+    return await make_harness()

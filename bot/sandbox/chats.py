@@ -36,12 +36,14 @@ class ChatActions:
 
     # ---- actions -----------------------------------------------------------------
     async def send_text(self, token: str, user_id: int, text: str,
-                        entities: list[dict[str, Any]] | None = None) -> Delivery:
-        """The user writes `text` (a leading /command gets its bot_command entity)."""
+                        entities: list[dict[str, Any]] | None = None,
+                        reply_to: int | None = None) -> Delivery:
+        """The user writes `text` (a leading /command gets its bot_command entity),
+        optionally as a reply to message `reply_to` of the chat."""
         if entities is None and text.startswith("/"):
             command = text.split()[0]
             entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-        return await self._send(token, user_id, "text", text, entities or [], None)
+        return await self._send(token, user_id, "text", text, entities or [], None, reply_to)
 
     async def send_file(self, token: str, user_id: int, kind: str, content: bytes, *,
                         caption: str = "", file_name: str | None = None,
@@ -52,15 +54,19 @@ class ChatActions:
         return await self._send(token, user_id, kind, caption, [], file)
 
     async def _send(self, token: str, user_id: int, kind: str, text: str,
-                    entities: list[dict[str, Any]], file: Any) -> Delivery:
+                    entities: list[dict[str, Any]], file: Any, reply_to: int | None = None
+                    ) -> Delivery:
         bot = self.bots[token]
         user = self.user(user_id)
         chat = bot.chats.get(user_id)
         if chat is not None and chat.status != "active":
             await self.set_blocked(token, user_id, False)  # writing to a bot (re)starts it
         msg = methods.incoming_message(self, bot, user, kind, text, entities, file)  # type: ignore[arg-type]
-        update = {"update_id": bot.next_update_id(),
-                  "message": methods.message_json(self, bot, msg)}  # type: ignore[arg-type]
+        message = methods.message_json(self, bot, msg)  # type: ignore[arg-type]
+        if reply_to is not None:
+            original = bot.chats[user_id].messages[reply_to]
+            message["reply_to_message"] = methods.message_json(self, bot, original)  # type: ignore[arg-type]
+        update = {"update_id": bot.next_update_id(), "message": message}
         return Delivery(update["update_id"], await self.deliver(bot, update))
 
     async def press(self, token: str, user_id: int, text: str | None = None, *,

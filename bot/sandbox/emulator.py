@@ -155,7 +155,7 @@ class Emulator(ChatActions):
             return  # the method itself refuses it
         breaches_before = bot.limits.breaches
         # a request that left the client before the 429 reached it is not a breach
-        bot.limits.grace = bot.faults.latency + 0.02
+        bot.limits.grace = bot.faults.latency + 0.1
         retry_after = bot.limits.check(chat_id, paid=methods.flag_param(params, "allow_paid_broadcast"))
         if retry_after is not None:
             params["_breach"] = bot.limits.breaches > breaches_before

@@ -37,7 +37,8 @@ class SendLimiter:
     breaches: int = 0
     too_many: int = 0
     # how late after the 429 reached the client a request may arrive and still have been
-    # in flight (the emulator sets it to its injected latency plus a little)
+    # in flight (the emulator sets it to its injected latency plus 0.1 s: client and
+    # emulator may share one busy event loop)
     grace: float = 0.02
 
     def check(self, chat_id: int, paid: bool = False) -> int | None:

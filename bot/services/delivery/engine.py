@@ -145,7 +145,11 @@ class DeliveryEngine:
                 refreshed = 0.0 if self._wake.is_set() else refreshed
                 continue
             lane, recipient, attempt = picked
-            await self.pacer.wait_turn(lane.paid)
+            try:
+                await self.pacer.wait_turn(lane.paid)
+            except asyncio.CancelledError:
+                lane.defer(recipient, attempt, 0.0)  # back in the lane: put back when it closes
+                raise
             if lane.id not in self.lanes:  # paused or cancelled while we waited
                 await db.release(self.pool, [recipient.id])
                 continue
@@ -227,6 +231,7 @@ class DeliveryEngine:
     # ---- one request ------------------------------------------------------------------
     async def _send(self, lane: Lane, recipient: Recipient, attempt: int) -> None:
         try:
+            await self.pacer.wait_unblocked()  # a 429 may have come in since this got its turn
             outcome, new_file_id = await send_one(self.bot, lane.content, recipient, attempt)
             if new_file_id:
                 await db.set_file_id(self.pool, lane.id, new_file_id)

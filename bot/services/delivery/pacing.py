@@ -41,7 +41,10 @@ class Pacer:
         self._next_slot = slot + interval
         if slot > now:
             await asyncio.sleep(slot - now)
-        # a 429 may have come in while we slept: nothing starts before it has passed
+        await self.wait_unblocked()
+
+    async def wait_unblocked(self) -> None:
+        """Return once no 429's retry_after is running (at once if none is)."""
         while self.clock() < self.blocked_until:
             await asyncio.sleep(self.blocked_until - self.clock())
 

@@ -56,6 +56,8 @@ class ProgressReporter:
         text, markup = await screen(engine.pool, broadcast, rate)
         if self._shown.get(broadcast_id) == text:
             return broadcast
+        if engine.admin_bot is engine.bot:
+            await engine.pacer.wait_unblocked()  # one bot: its 429 stops this message too
         try:
             if broadcast.progress_message_id is None:
                 message = await engine.admin_bot.send_message(broadcast.progress_chat_id, text,

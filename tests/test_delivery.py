@@ -1,0 +1,392 @@
+"""The delivery engine, driven as an admin drives it (/broadcast_test and the progress
+buttons) or from code, with Telegram emulated, faults injected, and the database checked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import asyncpg
+import pytest
+from aiohttp import ClientSession
+
+from bot.app import ENGINE_KEY
+from bot.db import broadcasts as db
+from bot.db.audiences import Audience
+from bot.db.broadcasts import Content
+from bot.sandbox.emulator import Emulator
+from bot.services.broadcasts import BroadcastService
+from harness import ADMIN_ID, BROADCAST_TOKEN, BotHarness
+
+STREAM = "4th_stream"
+
+
+async def add_members(pool: asyncpg.Pool, count: int, *, start: int = 10_000,
+                      stream: str = STREAM, first_name: str | None = "Маша") -> list[int]:
+    ids = list(range(start, start + count))
+    await pool.executemany(
+        "INSERT INTO bookings (user_id, username, first_name, course_id, course_stream, confirmed)"
+        " VALUES ($1, $2, $3, 1, $4, 2)",
+        [(i, f"user{i}", first_name, stream) for i in ids])
+    return ids
+
+
+async def wait_status(pool: asyncpg.Pool, broadcast_id: int, status: str,
+                      timeout: float = 30.0) -> db.Broadcast:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        broadcast = await db.get(pool, broadcast_id)
+        assert broadcast is not None
+        if broadcast.status == status:
+            return broadcast
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"broadcast {broadcast_id} is {broadcast.status}, not {status}")
+        await asyncio.sleep(0.05)
+
+
+def sends_to(emulator: Emulator, token: str) -> Counter[int]:
+    """How many messages each chat received from this bot (requests that succeeded)."""
+    bot = emulator.bot(token)
+    return Counter(chat_id for chat_id, chat in bot.chats.items()
+                   for m in chat.messages.values() if m.from_bot)
+
+
+def service(harness: BotHarness) -> BroadcastService:
+    return harness.dispatcher["broadcasts"]
+
+
+async def launch_text(harness: BotHarness, html: str, audience: Audience | None = None,
+                      **kwargs: object) -> db.Broadcast:
+    return await service(harness).launch(Content("text", html), audience or Audience(
+        "stream", stream=STREAM), ADMIN_ID, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_admin_broadcasts_to_a_stream_and_watches_it_finish(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 20)
+    others = await add_members(pool, 5, start=90_000, stream="5th_stream")
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/broadcast_test 4th_stream")  # not a reply: it explains itself
+    assert "Ответьте этой командой" in admin.last().text
+
+    text = "Урок переносится на 19:00, {first_name}!"
+    await emulator.send_text(harness.token, ADMIN_ID, text,
+                             entities=[{"type": "bold", "offset": 20, "length": 5}])
+    source = max(emulator.chat(harness.token, ADMIN_ID).messages)
+    await emulator.send_text(harness.token, ADMIN_ID, "/broadcast_test 4th_stream", reply_to=source)
+    await harness.settle()
+    progress = admin.last()
+    assert "рассылка #" in progress.text and "4-й поток" in progress.text
+    assert admin.buttons() == ["⏸ Пауза", "✖️ Отменить"]
+
+    broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    await wait_status(pool, broadcast_id, "done")
+    for member in members:
+        (message,) = emulator.bot_messages(harness.token, member)
+        assert message.text == "Урок переносится на 19:00, Маша!"
+        assert message.entities == [{"type": "bold", "offset": 20, "length": 5}]
+    assert all(emulator.bot_messages(harness.token, other) == [] for other in others)
+    await asyncio.sleep(0.6)
+    summary = emulator.chat(harness.token, ADMIN_ID).messages[progress.message_id]
+    assert "Рассылка завершена" in summary.text  # the same message, edited
+
+
+async def test_broadcast_reaches_every_member_once_with_progress(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 60)
+    broadcast = await launch_text(harness, "Привет, <b>{first_name}</b>! Урок в 19:00")
+    assert broadcast.total == 60 and broadcast.status == "sending"
+    done = await wait_status(pool, broadcast.id, "done")
+
+    received = sends_to(emulator, harness.token)
+    assert {chat: received[chat] for chat in members} == {chat: 1 for chat in members}
+    text = emulator.bot_messages(harness.token, members[0])[0]
+    assert text.text == "Привет, Маша! Урок в 19:00"
+    assert text.entities == [{"type": "bold", "offset": 8, "length": 4}]
+    assert (done.sent, done.failed, done.blocked, done.unknown, done.pending) == (60, 0, 0, 0, 0)
+    counts = await db.status_counts(pool, broadcast.id)
+    assert counts == {"sent": 60}
+    row = await pool.fetchrow("SELECT message_text, total_recipients, successful_deliveries,"
+                              " recipient_type, recipient_group, sent_at FROM message_history"
+                              " WHERE id = $1", broadcast.id)
+    assert tuple(row)[:5] == ("Привет, <b>{first_name}</b>! Урок в 19:00", 60, 60, "group", STREAM)
+    assert row["sent_at"] is not None
+    assert await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
+                               " AND telegram_message_id IS NOT NULL AND sent_at IS NOT NULL",
+                               broadcast.id) == 60
+    # the author's progress message ended as a summary
+    assert emulator.stats(harness.token)["breaches"] == 0
+
+
+async def test_429_storm_pauses_everything_and_loses_nothing(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    harness = await make_harness(broadcast_rate=25)
+    limits = emulator.bot(harness.token).limits
+    limits.config.per_second = 8  # Telegram is stricter than the pace we keep
+    members = await add_members(pool, 50)
+    broadcast = await launch_text(harness, "storm")
+    done = await wait_status(pool, broadcast.id, "done", timeout=60)
+    stats = emulator.stats(harness.token)
+    assert stats["too_many_requests"] > 0
+    assert [(c.method, c.params.get("chat_id"), c.at) for c in emulator.calls if c.breach] == []
+    assert stats["breaches"] == 0
+    assert done.sent == 50 and done.failed == 0
+    received = sends_to(emulator, harness.token)
+    assert all(received[m] == 1 for m in members)
+    assert harness.app[ENGINE_KEY].pacer.factor < 1.0  # it slowed down for a while
+
+
+async def test_blocked_users_are_marked_and_skipped_next_time(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 10)
+    await emulator.set_blocked(harness.token, members[0])
+    emulator.set_chat_status(harness.token, members[1], "deactivated")
+    emulator.set_chat_status(harness.token, members[2], "not_started")
+    first = await launch_text(harness, "first")
+    done = await wait_status(pool, first.id, "done")
+    assert (done.sent, done.blocked) == (7, 3)
+    reasons = dict(await pool.fetch("SELECT user_id, reason FROM unreachable_users"))
+    assert set(reasons) == set(members[:3])
+    assert "blocked" in reasons[members[0]] and "deactivated" in reasons[members[1]]
+
+    calls_before = len(emulator.calls)
+    second = await launch_text(harness, "second")
+    assert second.blocked == 3 and second.total == 10
+    await wait_status(pool, second.id, "done")
+    tried = {c.params.get("chat_id") for c in emulator.calls[calls_before:]
+             if c.method == "sendMessage"}
+    assert not tried & {str(m) for m in members[:3]}  # never tried again
+
+
+async def test_my_chat_member_keeps_reachability_current(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await emulator.set_blocked(harness.token, 4242)
+    await harness.settle()
+    assert await pool.fetchval("SELECT reason FROM unreachable_users WHERE user_id = 4242")
+    await emulator.set_blocked(harness.token, 4242, blocked=False)
+    await harness.settle()
+    assert await pool.fetchval("SELECT count(*) FROM unreachable_users") == 0
+
+
+async def test_server_errors_are_retried_then_failed(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 3)
+    faults = emulator.bot(harness.token).faults
+    faults.methods = {"sendmessage"}
+    faults.server_errors_next = 2  # two 5xx, then fine: retried and delivered
+    first = await launch_text(harness, "retry me")
+    assert (await wait_status(pool, first.id, "done")).sent == 3
+
+    faults.server_error_rate = 1.0  # always failing: bounded retries, then failed
+    second = await launch_text(harness, "doomed", Audience("users", user_ids=(members[0],)))
+    done = await wait_status(pool, second.id, "done", timeout=20)
+    assert done.failed == 1
+    error, attempts = await pool.fetchrow("SELECT error, attempts FROM message_recipients"
+                                          " WHERE message_id = $1", second.id)
+    assert "Telegram server error" in error and "after 3 attempts" in error
+
+
+async def test_dropped_answers_become_unknown_not_duplicates(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 5)
+    faults = emulator.bot(harness.token).faults
+    faults.methods = {"sendmessage"}
+    faults.drop_next = 1  # delivered, but the answer never comes back
+    broadcast = await launch_text(harness, "maybe")
+    done = await wait_status(pool, broadcast.id, "done")
+    assert (done.sent, done.unknown) == (4, 1)
+    assert all(sends_to(emulator, harness.token)[m] == 1 for m in members)
+
+
+async def test_pause_resume_and_cancel_from_the_buttons(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    harness = await make_harness(broadcast_rate=10)
+    members = await add_members(pool, 60)
+    admin = harness.chat(ADMIN_ID)
+    broadcast = await launch_text(harness, "slow one")
+    await _progress_message(harness, pool, broadcast.id)
+    await asyncio.sleep(0.6)
+    await admin.click("⏸ Пауза")
+    assert admin.callback_answer()["answered"]
+    await asyncio.sleep(1.0)  # sending stops within a second
+    sent_then = len(sends_to(emulator, harness.token)) - 1
+    await asyncio.sleep(1.0)
+    assert len(sends_to(emulator, harness.token)) - 1 == sent_then
+    paused = await db.get(pool, broadcast.id)
+    assert paused.status == "paused" and 0 < paused.sent < 60
+    assert await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
+                               " AND delivery_status = 'inflight'", broadcast.id) == 0
+
+    await admin.click("▶️ Продолжить")
+    await asyncio.sleep(0.8)
+    await admin.click("✖️ Отменить")
+    assert "Отменить рассылку?" in admin.last().text
+    await admin.click("Да, отменить")
+    cancelled = await wait_status(pool, broadcast.id, "cancelled")
+    await asyncio.sleep(1.0)
+    assert cancelled.sent < 60
+    assert len(sends_to(emulator, harness.token)) - 1 == (await db.get(pool, broadcast.id)).sent
+    actions = [r[0] for r in await pool.fetch("SELECT action FROM admin_audit_log ORDER BY id")]
+    assert actions == ["broadcast.send", "broadcast.pause", "broadcast.resume", "broadcast.cancel"]
+
+
+async def _progress_message(harness: BotHarness, pool: asyncpg.Pool, broadcast_id: int) -> None:
+    deadline = asyncio.get_running_loop().time() + 5
+    while (await db.get(pool, broadcast_id)).progress_message_id is None:
+        assert asyncio.get_running_loop().time() < deadline, "no progress message"
+        await asyncio.sleep(0.05)
+
+
+async def test_restart_after_a_crash_sends_nobody_twice(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    members = await add_members(pool, 30)
+    broadcast_id = await db.create(pool, Content("text", "after crash"),
+                                   Audience("stream", stream=STREAM), ADMIN_ID)
+    await db.start(pool, broadcast_id)
+    # as a killed process leaves it: 10 sent, 5 in flight, 15 pending
+    rows = await pool.fetch("SELECT id FROM message_recipients WHERE message_id = $1 ORDER BY id",
+                            broadcast_id)
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'sent',"
+                       " telegram_message_id = 1 WHERE id = ANY($1::int[])",
+                       [r["id"] for r in rows[:10]])
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'inflight'"
+                       " WHERE id = ANY($1::int[])", [r["id"] for r in rows[10:15]])
+    await pool.execute("UPDATE message_history SET sent_count = 10 WHERE id = $1", broadcast_id)
+
+    harness = await make_harness()
+    done = await wait_status(pool, broadcast_id, "done")
+    assert (done.sent, done.unknown, done.total) == (25, 5, 30)
+    received = sends_to(emulator, harness.token)
+    assert set(received) == set(members[15:])  # only the pending ones were sent now
+    assert all(count == 1 for count in received.values())
+    errors = await pool.fetch("SELECT DISTINCT error FROM message_recipients WHERE"
+                              " message_id = $1 AND delivery_status = 'unknown'", broadcast_id)
+    assert [e[0] for e in errors] == ["interrupted: the bot stopped while sending"]
+
+
+async def test_recall_deletes_from_every_chat_and_reports(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 12)
+    broadcast = await launch_text(harness, "oops, wrong stream")
+    await wait_status(pool, broadcast.id, "done")
+    await _progress_message(harness, pool, broadcast.id)
+    # two copies are too old to delete
+    await pool.execute("UPDATE message_recipients SET sent_at = now() - interval '49 hours'"
+                       " WHERE message_id = $1 AND user_id = ANY($2::bigint[])",
+                       broadcast.id, members[:2])
+    admin = harness.chat(ADMIN_ID)
+    await asyncio.sleep(0.5)
+    await admin.click("🗑 Отозвать у всех")
+    assert "Удалить рассылку у всех 12 получателей?" in admin.last().text
+    await admin.click("Да, удалить у всех")
+    deadline = asyncio.get_running_loop().time() + 20
+    while (await db.get(pool, broadcast.id)).recall_status != "done":
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.1)
+    for member in members[2:]:
+        assert emulator.bot_messages(harness.token, member) == []
+    for member in members[:2]:
+        assert len(emulator.bot_messages(harness.token, member)) == 1
+    assert await db.status_counts(pool, broadcast.id) == {"deleted": 10, "sent": 2}
+    await asyncio.sleep(0.3)
+    report = [m.text for m in emulator.bot_messages(harness.token, ADMIN_ID)
+              if "отозвана" in m.text]
+    assert report and "Удалено из чатов: 10" in report[-1]
+    assert "старше 48 часов: 2" in report[-1]
+
+
+async def test_personalisation_escapes_names_and_checks_length_per_recipient(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await pool.execute(
+        "INSERT INTO bookings (user_id, username, first_name, course_stream, confirmed) VALUES"
+        " (501001, 'ok_user', '<Иван & Co>', '4th_stream', 2),"
+        " (501002, NULL, NULL, '4th_stream', 2),"
+        " (501003, 'long', $1, '4th_stream', 2)", "Ы" * 100)
+    html = "Здравствуйте, {first_name}! " + "x" * 4000
+    broadcast = await launch_text(harness, html)
+    done = await wait_status(pool, broadcast.id, "done")
+    assert (done.sent, done.failed) == (2, 1)
+    first = emulator.bot_messages(harness.token, 501001)[0].text
+    assert first.startswith("Здравствуйте, <Иван & Co>! ")
+    assert emulator.bot_messages(harness.token, 501002)[0].text.startswith("Здравствуйте, друг! ")
+    error = await pool.fetchval("SELECT error FROM message_recipients WHERE user_id = 501003")
+    assert "4116 > 4096" in error
+
+
+async def test_two_bots_media_is_uploaded_once(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    harness = await make_harness(broadcast_bot_token=BROADCAST_TOKEN)
+    members = await add_members(pool, 8)
+    admin = harness.chat(ADMIN_ID)
+    await emulator.send_file(harness.token, ADMIN_ID, "photo", b"\x89PNG-course-photo",
+                             caption="Запись урока")
+    await harness.settle()
+    photo = [m for m in emulator.chat(harness.token, ADMIN_ID).messages.values()
+             if not m.from_bot][-1]
+    broadcast = await service(harness).launch(
+        Content("photo", "Запись урока, {first_name}", photo.file.file_id,
+                ((("Смотреть", "https://example.org/rec"),),)),
+        Audience("stream", stream=STREAM), ADMIN_ID)
+    done = await wait_status(pool, broadcast.id, "done")
+    assert done.sent == 8
+    assert sends_to(emulator, harness.token).get(members[0]) is None  # not via the admin bot
+    for member in members:
+        (message,) = emulator.bot_messages(BROADCAST_TOKEN, member)
+        assert message.kind == "photo" and message.text == "Запись урока, Маша"
+        assert message.file.content == b"\x89PNG-course-photo"
+        assert message.buttons() == [{"text": "Смотреть", "url": "https://example.org/rec"}]
+    file_ids = {emulator.bot_messages(BROADCAST_TOKEN, m)[0].file.file_id for m in members}
+    assert len(file_ids) == 1  # uploaded once, then its file_id reused
+    assert (await db.get(pool, broadcast.id)).file_id in file_ids
+    del admin
+
+
+async def test_two_instances_one_delivers_the_other_takes_over(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    first = await make_harness(broadcast_rate=10)
+    second = await make_harness(broadcast_rate=10)
+    await asyncio.sleep(0.5)
+    leaders = [h for h in (first, second) if h.app[ENGINE_KEY].is_leader]
+    assert len(leaders) == 1
+    members = await add_members(pool, 40)
+    broadcast = await launch_text(first, "handover")
+    await asyncio.sleep(1.5)
+    leader = leaders[0]
+    standby = second if leader is first else first
+    await leader.stop()  # finishes what is in flight, puts the rest back, unlocks
+    done = await wait_status(pool, broadcast.id, "done", timeout=30)
+    assert standby.app[ENGINE_KEY].is_leader
+    assert await db.status_counts(pool, broadcast.id) == {"sent": 40}
+    assert done.sent == 40 and done.unknown == 0
+    received = sends_to(emulator, first.token)
+    assert all(received[m] == 1 for m in members)
+
+
+async def test_metrics_count_outcomes(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await add_members(pool, 3)
+    broadcast = await launch_text(harness, "metrics")
+    await wait_status(pool, broadcast.id, "done")
+    async with ClientSession() as http:
+        async with http.get(harness.url + "/metrics") as response:
+            body = await response.text()
+    assert 'hsl_broadcast_messages_total{outcome="sent"} 3.0' in body
+    assert "hsl_telegram_retry_after_total 0.0" in body
+    assert "hsl_broadcast_pace_per_second" in body
+
+
+async def test_a_stranger_cannot_control_a_broadcast(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await add_members(pool, 3)
+    broadcast = await launch_text(harness, "mine")
+    await wait_status(pool, broadcast.id, "done")
+    import json
+    update = {"update_id": 77, "callback_query": {
+        "id": "forged", "chat_instance": "x", "data": f"bc:recall_ok:{broadcast.id}",
+        "from": {"id": 999, "is_bot": False, "first_name": "X"}}}
+    await emulator.post_webhook(emulator.bot(harness.token), json.dumps(update).encode(),
+                                {"X-Telegram-Bot-Api-Secret-Token": harness.settings.webhook_secret
+                                 .get_secret_value()})
+    await harness.settle()
+    assert (await db.get(pool, broadcast.id)).recall_status is None
+    assert await pool.fetchval("SELECT count(*) FROM admin_audit_log"
+                               " WHERE action <> 'broadcast.send'") == 0
