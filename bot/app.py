@@ -13,13 +13,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
+from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
 from bot.metrics import Metrics
@@ -56,7 +56,7 @@ def create_bot(token: SecretStr, settings: Settings) -> Bot:
 
 
 def create_dispatcher(settings: Settings) -> Dispatcher:
-    dp = Dispatcher(storage=MemoryStorage())
+    dp = Dispatcher(storage=PostgresStorage())
     dp["settings"] = settings
     dp["admin_ids"] = frozenset(settings.admin_ids)
     dp.update.outer_middleware(UpdateLogMiddleware())
@@ -135,6 +135,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     async with open_database(app[SETTINGS_KEY]) as pool:
         app[POOL_KEY] = pool
         app[DISPATCHER_KEY]["pool"] = pool
+        storage = app[DISPATCHER_KEY].fsm.storage
+        if isinstance(storage, PostgresStorage):
+            storage.pool = pool
         yield
 
 

@@ -201,7 +201,7 @@ async def test_dropped_answers_become_unknown_not_duplicates(
 async def test_pause_resume_and_cancel_from_the_buttons(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
     harness = await make_harness(broadcast_rate=10)
-    members = await add_members(pool, 60)
+    await add_members(pool, 60)
     admin = harness.chat(ADMIN_ID)
     broadcast = await launch_text(harness, "slow one")
     await _progress_message(harness, pool, broadcast.id)

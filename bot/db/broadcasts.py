@@ -69,13 +69,13 @@ class Result:
     telegram_message_id: int | None = None
 
 
-_COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
+COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
     progress_message_id, recall_status"""
 
 
-def _broadcast(row: asyncpg.Record) -> Broadcast:
+def from_row(row: asyncpg.Record) -> Broadcast:
     buttons = tuple(tuple((b["text"], b["url"]) for b in row_) for row_ in row["buttons"] or [])
     content = Content(row["content_type"], row["content_html"] or "", row["source_file_id"], buttons)
     audience = Audience.from_json(row["audience"]) if row["audience"] else None
@@ -103,8 +103,8 @@ async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audi
 
 
 async def get(pool: asyncpg.Pool | asyncpg.Connection, broadcast_id: int) -> Broadcast | None:
-    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM message_history WHERE id = $1", broadcast_id)
-    return _broadcast(row) if row else None
+    row = await pool.fetchrow(f"SELECT {COLUMNS} FROM message_history WHERE id = $1", broadcast_id)
+    return from_row(row) if row else None
 
 
 async def start(pool: asyncpg.Pool, broadcast_id: int, progress_chat_id: int | None = None
@@ -137,8 +137,8 @@ async def start(pool: asyncpg.Pool, broadcast_id: int, progress_chat_id: int | N
                             count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked
                      FROM message_recipients WHERE message_id = $1) c
                WHERE h.id = $1""", broadcast_id)
-        return _broadcast(await conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM message_history WHERE id = $1", broadcast_id))
+        return from_row(await conn.fetchrow(
+            f"SELECT {COLUMNS} FROM message_history WHERE id = $1", broadcast_id))
 
 
 async def set_status(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[str, ...],
@@ -164,9 +164,9 @@ async def set_file_id(pool: asyncpg.Pool, broadcast_id: int, file_id: str) -> No
 
 async def sending(pool: asyncpg.Pool) -> list[Broadcast]:
     """Broadcasts being sent, paid ones first (they go out at the faster pace), then oldest."""
-    rows = await pool.fetch(f"SELECT {_COLUMNS} FROM message_history WHERE status = 'sending'"
+    rows = await pool.fetch(f"SELECT {COLUMNS} FROM message_history WHERE status = 'sending'"
                             " ORDER BY allow_paid_broadcast DESC, id")
-    return [_broadcast(r) for r in rows]
+    return [from_row(r) for r in rows]
 
 
 async def statuses(pool: asyncpg.Pool, ids: list[int]) -> dict[int, str]:
@@ -244,14 +244,14 @@ async def requeue(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[st
                RETURNING delivery_status""", broadcast_id, list(from_statuses))
         if not rows:
             return 0
-        await _recount(conn, broadcast_id)
+        await recount(conn, broadcast_id)
         await conn.execute("UPDATE message_history SET status = 'sending', finished_at = NULL"
                            " WHERE id = $1 AND status IN ('done', 'paused', 'cancelled')",
                            broadcast_id)
         return len(rows)
 
 
-async def _recount(conn: asyncpg.Connection, broadcast_id: int) -> None:
+async def recount(conn: asyncpg.Connection, broadcast_id: int) -> None:
     await conn.execute(
         """UPDATE message_history h SET sent_count = c.sent, failed_count = c.failed,
                blocked_count = c.blocked, unknown_count = c.unknown, deleted_count = c.deleted
@@ -277,66 +277,3 @@ async def status_counts(pool: asyncpg.Pool, broadcast_id: int) -> dict[str, int]
     rows = await pool.fetch("SELECT delivery_status, count(*) FROM message_recipients"
                             " WHERE message_id = $1 GROUP BY 1", broadcast_id)
     return {r[0]: r[1] for r in rows}
-
-
-# ---- reachability ------------------------------------------------------------------
-
-async def mark_unreachable(pool: asyncpg.Pool, user_ids: list[int], reasons: list[str]) -> None:
-    if user_ids:
-        await pool.execute(
-            """INSERT INTO unreachable_users (user_id, reason)
-               SELECT * FROM unnest($1::bigint[], $2::text[])
-               ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, since = now()""",
-            user_ids, reasons)
-
-
-async def mark_reachable(pool: asyncpg.Pool, user_id: int) -> None:
-    await pool.execute("DELETE FROM unreachable_users WHERE user_id = $1", user_id)
-
-
-# ---- recall ------------------------------------------------------------------------
-
-async def request_recall(pool: asyncpg.Pool, broadcast_id: int) -> bool:
-    """Ask the engine to delete a broadcast from every chat; True if newly requested."""
-    result = await pool.execute(
-        """UPDATE message_history SET recall_status = 'requested', updated_at = now()
-           WHERE id = $1 AND status IN ('done', 'cancelled', 'paused')
-             AND sent_count > 0 AND recall_status IS DISTINCT FROM 'requested'
-             AND recall_status IS DISTINCT FROM 'running'""", broadcast_id)
-    return result.endswith(" 1")
-
-
-async def recalls(pool: asyncpg.Pool) -> list[Broadcast]:
-    rows = await pool.fetch(f"SELECT {_COLUMNS} FROM message_history"
-                            " WHERE recall_status IN ('requested', 'running') ORDER BY id")
-    return [_broadcast(r) for r in rows]
-
-
-async def set_recall_status(pool: asyncpg.Pool, broadcast_id: int, status: str) -> None:
-    await pool.execute("UPDATE message_history SET recall_status = $2 WHERE id = $1",
-                       broadcast_id, status)
-
-
-async def sent_page(pool: asyncpg.Pool, broadcast_id: int, after_id: int, limit: int
-                    ) -> list[asyncpg.Record]:
-    """Recipients holding a delivered copy, in id order, for recall."""
-    return await pool.fetch(
-        """SELECT id, user_id, telegram_message_id, sent_at FROM message_recipients
-           WHERE message_id = $1 AND delivery_status = 'sent' AND id > $2
-             AND telegram_message_id IS NOT NULL
-           ORDER BY id LIMIT $3""", broadcast_id, after_id, limit)
-
-
-async def mark_deleted(pool: asyncpg.Pool, broadcast_id: int, recipient_ids: list[int]) -> None:
-    if not recipient_ids:
-        return
-    await pool.execute("UPDATE message_recipients SET delivery_status = 'deleted'"
-                       " WHERE message_id = $1 AND id = ANY($2::int[]) AND delivery_status = 'sent'",
-                       broadcast_id, recipient_ids)
-
-
-async def finish_recall(pool: asyncpg.Pool, broadcast_id: int) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        await _recount(conn, broadcast_id)
-        await conn.execute("UPDATE message_history SET recall_status = 'done', updated_at = now()"
-                           " WHERE id = $1", broadcast_id)

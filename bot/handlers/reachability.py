@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 
-from bot.db import broadcasts as db
+from bot.db import reachability as db
 
 
 async def blocked(event: ChatMemberUpdated, pool: asyncpg.Pool) -> None:

@@ -86,6 +86,7 @@ class Emulator(ChatActions):
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        app.router.add_get("/_emulator/stats", self._handle_stats)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      shutdown_timeout=1)
         await self._runner.setup()
@@ -265,14 +266,24 @@ class Emulator(ChatActions):
         self._listeners.remove(queue)
 
     # ---- figures ---------------------------------------------------------------------
+    async def _handle_stats(self, request: web.Request) -> web.Response:
+        """The emulator's figures for one bot (for benchmarks running it as a process)."""
+        token = request.query.get("token", "")
+        if token not in self.bots:
+            raise web.HTTPNotFound()
+        return web.json_response(self.stats(token))
+
     def stats(self, token: str) -> dict[str, Any]:
         bot = self.bots[token]
         sends = [c for c in self.calls if c.bot_id == bot.id
                  and c.method.lower() in methods.SEND_METHODS]
         delivered = [c for c in sends if c.ok]
         span = (delivered[-1].at - delivered[0].at) if len(delivered) > 1 else 0.0
+        per_chat = [sum(1 for m in chat.messages.values() if m.from_bot) for chat in bot.chats.values()]
         return {
             "sends_ok": len(delivered),
+            "chats_reached": sum(1 for n in per_chat if n),
+            "chats_with_duplicates": sum(1 for n in per_chat if n > 1),
             "rate_per_second": round((len(delivered) - 1) / span, 2) if span else 0.0,
             "too_many_requests": sum(1 for c in sends if c.error_code == 429),
             "forbidden": sum(1 for c in sends if c.error_code == 403),

@@ -10,6 +10,7 @@ from aiogram.types import Message
 
 from bot.db import audit
 from bot.db import broadcasts as db
+from bot.db import recall as recall_db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast, Content
 from bot.services.delivery.engine import DeliveryEngine
@@ -76,7 +77,7 @@ class BroadcastService:
         return changed
 
     async def recall(self, broadcast_id: int, admin_id: int) -> bool:
-        requested = await db.request_recall(self.pool, broadcast_id)
+        requested = await recall_db.request_recall(self.pool, broadcast_id)
         if requested:
             await audit.record_action(self.pool, admin_id, "broadcast.recall",
                                       f"broadcast:{broadcast_id}")

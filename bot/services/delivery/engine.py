@@ -16,6 +16,7 @@ import asyncpg
 from aiogram import Bot
 
 from bot.db import broadcasts as db
+from bot.db import reachability
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
 from bot.services.delivery.lanes import Lane
@@ -110,7 +111,9 @@ class DeliveryEngine:
             await asyncio.gather(workers[0], return_exceptions=True)
             if self._sending:
                 await asyncio.wait(set(self._sending), timeout=15)
-            await self._results.join()
+            if not workers[1].done():  # the writer: let it write what came back
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._results.join(), timeout=10)
             for task in workers[1:]:
                 task.cancel()
             await asyncio.gather(*workers[1:], return_exceptions=True)
@@ -125,7 +128,7 @@ class DeliveryEngine:
             except (OSError, asyncio.TimeoutError, asyncpg.PostgresError,
                     asyncpg.InterfaceError) as exc:
                 raise LeadershipLost(str(exc)) from None
-            await self._sleep(1.0)
+            await asyncio.sleep(1.0)  # not _sleep: that would swallow the dispatcher's wake-up
 
     async def _sleep(self, seconds: float) -> None:
         self._wake.clear()
@@ -241,10 +244,13 @@ class DeliveryEngine:
         finally:
             self._slots.release()
         if outcome.retry_after is not None:
+            storm_began = not self.pacer.blocked  # the others in flight answer 429 too
             self.pacer.retry_after(outcome.retry_after)
             self.metrics.retry_after.inc()
-            log.warning("429 from Telegram: pausing all sending", extra={
-                "retry_after": outcome.retry_after, "pace": round(self.pacer.current_rate(), 1)})
+            if storm_began:
+                log.warning("429 from Telegram: pausing all sending", extra={
+                    "retry_after": outcome.retry_after,
+                    "pace": round(self.pacer.current_rate(lane.paid), 1)})
             lane.defer(recipient, attempt, outcome.retry_after)
         elif outcome.retry_in is not None:
             lane.defer(recipient, attempt + 1, outcome.retry_in)
@@ -269,7 +275,7 @@ class DeliveryEngine:
         results = [outcome.result for _, _, outcome in items if outcome.result is not None]
         await db.record(self.pool, results)
         blocked = [(r.user_id, o.unreachable) for _, r, o in items if o.unreachable]
-        await db.mark_unreachable(self.pool, [u for u, _ in blocked], [why for _, why in blocked])
+        await reachability.mark_unreachable(self.pool, [u for u, _ in blocked], [why for _, why in blocked])
         now = time.monotonic()
         for lane, _, outcome in items:
             lane.outstanding -= 1

@@ -14,6 +14,7 @@ from aiogram.exceptions import (
 )
 
 from bot.db import broadcasts as db
+from bot.db import recall as recall_db
 from bot.views.broadcast import recall_report
 
 if TYPE_CHECKING:
@@ -31,17 +32,17 @@ class Recaller:
 
     async def run(self) -> None:
         while True:
-            for broadcast in await db.recalls(self.engine.pool):
+            for broadcast in await recall_db.recalls(self.engine.pool):
                 await self.recall(broadcast)
             await asyncio.sleep(1.0)
 
     async def recall(self, broadcast: db.Broadcast) -> None:
         engine = self.engine
-        await db.set_recall_status(engine.pool, broadcast.id, "running")
+        await recall_db.set_recall_status(engine.pool, broadcast.id, "running")
         cutoff = datetime.now(UTC) - DELETE_WINDOW
         deleted, too_old, other = 0, 0, Counter[str]()
         after = 0
-        while page := await db.sent_page(engine.pool, broadcast.id, after, PAGE):
+        while page := await recall_db.sent_page(engine.pool, broadcast.id, after, PAGE):
             gone: list[int] = []
             for row in page:
                 after = row["id"]
@@ -55,9 +56,9 @@ class Recaller:
                     too_old += 1
                 else:
                     other[outcome] += 1
-            await db.mark_deleted(engine.pool, broadcast.id, gone)
+            await recall_db.mark_deleted(engine.pool, broadcast.id, gone)
             deleted += len(gone)
-        await db.finish_recall(engine.pool, broadcast.id)
+        await recall_db.finish_recall(engine.pool, broadcast.id)
         log.info("broadcast recalled", extra={"broadcast_id": broadcast.id, "deleted": deleted,
                                               "too_old": too_old, "failed": sum(other.values())})
         await self._tell(broadcast, deleted, too_old, dict(other))

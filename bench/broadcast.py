@@ -1,0 +1,99 @@
+"""Broadcast delivery through the emulator (its own process, ~50 ms added latency):
+the engine at the free limit, the old dashboard's loop on the same emulator, and the engine
+with allow_paid_broadcast at 1000/s. Prints rate / limit, 429s, breaches, duplicates, lost.
+
+    .venv/bin/python -m bench.broadcast [--recipients 3000] [--old 300] [--paid 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+
+from bench.common import ADMIN_TOKEN, STREAM, EmulatorProcess, add_members, database
+from bot.app import create_bot
+from bot.config import Settings
+from bot.db import broadcasts as db
+from bot.db.audiences import Audience
+from bot.db.broadcasts import Content
+from bot.db.pool import create_pool
+from bot.metrics import Metrics
+from bot.services.delivery.engine import DeliveryEngine, EngineConfig
+
+FREE_LIMIT, PAID_LIMIT = 30, 1000
+
+
+async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: EmulatorProcess,
+                     limit: int) -> None:
+    settings = Settings(_env_file=None, bot_token=ADMIN_TOKEN, telegram_api_url=emulator.url)
+    bot = create_bot(settings.bot_token, settings)  # type: ignore[arg-type]
+    pool = await create_pool(dsn)
+    engine = DeliveryEngine(pool, bot, bot, EngineConfig(rate=settings.broadcast_rate,
+                                                         paid_rate=settings.broadcast_paid_rate),
+                            Metrics())
+    engine.start()
+    broadcast_id = await db.create(pool, Content("text", "Привет, {first_name}! Урок в 19:00"),
+                                   Audience("stream", stream=STREAM), 1,
+                                   allow_paid_broadcast=paid)
+    started = time.perf_counter()
+    await db.start(pool, broadcast_id)
+    engine.nudge()
+    while (await db.get(pool, broadcast_id)).status != "done":  # type: ignore[union-attr]
+        await asyncio.sleep(0.2)
+    took = time.perf_counter() - started
+    await engine.stop()
+    counts = await db.status_counts(pool, broadcast_id)
+    await pool.close()
+    await bot.session.close()
+    stats = await emulator.stats()
+    lost = len(members) - sum(counts.get(s, 0) for s in db.FINAL_STATUSES)
+    label = "paid" if paid else "free"
+    print(f"engine ({label}, {len(members):,} recipients, limit {limit}/s): "
+          f"rate {stats['rate_per_second']:.1f}/s, rate/limit {stats['rate_per_second'] / limit:.3f}, "
+          f"whole broadcast {took:.1f} s; 429s {stats['too_many_requests']}, "
+          f"breaches {stats['breaches']}, duplicates {stats['chats_with_duplicates']}, "
+          f"lost {lost}, statuses {counts}")
+    return stats["rate_per_second"]
+
+
+async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
+    """The old dashboard: one message at a time, a one-second sleep after every ten."""
+    settings = Settings(_env_file=None, bot_token=ADMIN_TOKEN, telegram_api_url=emulator.url)
+    bot = create_bot(settings.bot_token, settings)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    sent = 0
+    for i, chat_id in enumerate(members):
+        await bot.send_message(chat_id, "Привет! Урок в 19:00")
+        sent += 1
+        if (i + 1) % 10 == 0:
+            await asyncio.sleep(1.0)
+    took = time.perf_counter() - started
+    await bot.session.close()
+    rate = sent / took
+    print(f"old design ({sent} recipients): rate {rate:.1f}/s, rate/limit {rate / FREE_LIMIT:.3f}")
+    return rate
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with database() as dsn:
+        members = await add_members(dsn, args.recipients)
+        async with EmulatorProcess(per_second=FREE_LIMIT) as emulator:
+            new_rate = await engine_run(dsn, members, paid=False, emulator=emulator, limit=FREE_LIMIT)
+        async with EmulatorProcess(per_second=FREE_LIMIT) as emulator:
+            old_rate = await old_design(list(range(5_000_000, 5_000_000 + args.old)), emulator)
+        print(f"engine / old design: {new_rate / old_rate:.1f}x")
+    if args.paid:
+        async with database() as dsn:
+            members = await add_members(dsn, args.paid)
+            async with EmulatorProcess(per_second=FREE_LIMIT, paid_per_second=PAID_LIMIT) as emulator:
+                await engine_run(dsn, members, paid=True, emulator=emulator, limit=PAID_LIMIT)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recipients", type=int, default=3000)
+    parser.add_argument("--old", type=int, default=300)
+    parser.add_argument("--paid", type=int, default=20000)
+    asyncio.run(main(parser.parse_args()))

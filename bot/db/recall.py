@@ -1,0 +1,52 @@
+"""Recall: which delivered copies of a broadcast are still to delete, and the bookkeeping."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.db.broadcasts import COLUMNS, Broadcast, from_row, recount
+
+async def request_recall(pool: asyncpg.Pool, broadcast_id: int) -> bool:
+    """Ask the engine to delete a broadcast from every chat; True if newly requested."""
+    result = await pool.execute(
+        """UPDATE message_history SET recall_status = 'requested', updated_at = now()
+           WHERE id = $1 AND status IN ('done', 'cancelled', 'paused')
+             AND sent_count > 0 AND recall_status IS DISTINCT FROM 'requested'
+             AND recall_status IS DISTINCT FROM 'running'""", broadcast_id)
+    return result.endswith(" 1")
+
+
+async def recalls(pool: asyncpg.Pool) -> list[Broadcast]:
+    rows = await pool.fetch(f"SELECT {COLUMNS} FROM message_history"
+                            " WHERE recall_status IN ('requested', 'running') ORDER BY id")
+    return [from_row(r) for r in rows]
+
+
+async def set_recall_status(pool: asyncpg.Pool, broadcast_id: int, status: str) -> None:
+    await pool.execute("UPDATE message_history SET recall_status = $2 WHERE id = $1",
+                       broadcast_id, status)
+
+
+async def sent_page(pool: asyncpg.Pool, broadcast_id: int, after_id: int, limit: int
+                    ) -> list[asyncpg.Record]:
+    """Recipients holding a delivered copy, in id order, for recall."""
+    return await pool.fetch(
+        """SELECT id, user_id, telegram_message_id, sent_at FROM message_recipients
+           WHERE message_id = $1 AND delivery_status = 'sent' AND id > $2
+             AND telegram_message_id IS NOT NULL
+           ORDER BY id LIMIT $3""", broadcast_id, after_id, limit)
+
+
+async def mark_deleted(pool: asyncpg.Pool, broadcast_id: int, recipient_ids: list[int]) -> None:
+    if not recipient_ids:
+        return
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'deleted'"
+                       " WHERE message_id = $1 AND id = ANY($2::int[]) AND delivery_status = 'sent'",
+                       broadcast_id, recipient_ids)
+
+
+async def finish_recall(pool: asyncpg.Pool, broadcast_id: int) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await recount(conn, broadcast_id)
+        await conn.execute("UPDATE message_history SET recall_status = 'done', updated_at = now()"
+                           " WHERE id = $1", broadcast_id)
