@@ -34,7 +34,7 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
                                                          paid_rate=settings.broadcast_paid_rate),
                             Metrics())
     engine.start()
-    broadcast_id = await db.create(pool, Content("text", "Привет, {first_name}! Урок в 19:00"),
+    broadcast_id, _ = await db.create(pool, Content("text", "Привет, {first_name}! Урок в 19:00"),
                                    Audience("stream", stream=STREAM), 1,
                                    allow_paid_broadcast=paid)
     started = time.perf_counter()

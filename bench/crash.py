@@ -33,7 +33,7 @@ async def main(recipients: int) -> None:
     async with database() as dsn, EmulatorProcess(per_second=30, latency=0.05) as emulator:
         members = await add_members(dsn, recipients)
         pool = await create_pool(dsn, max_size=2)
-        broadcast_id = await db.create(pool, Content("text", "Урок в 19:00, {first_name}"),
+        broadcast_id, _ = await db.create(pool, Content("text", "Урок в 19:00, {first_name}"),
                                        Audience("stream", stream=STREAM), 1)
         await db.start(pool, broadcast_id)
         bot = await start_bot(dsn, emulator)

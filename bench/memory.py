@@ -29,7 +29,7 @@ async def peak_rss(recipients: int) -> tuple[float, float, dict[str, int]]:
         process = psutil.Process(bot.pid)
         await asyncio.sleep(4)  # started, idle
         idle = process.memory_info().rss
-        broadcast_id = await db.create(pool, Content("text", "Привет, {first_name}!"),
+        broadcast_id, _ = await db.create(pool, Content("text", "Привет, {first_name}!"),
                                        Audience("stream", stream=STREAM), 1,
                                        allow_paid_broadcast=True)
         await db.start(pool, broadcast_id)

@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramU
 from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
@@ -23,6 +24,8 @@ from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
 from bot.metrics import Metrics
+from bot.middlewares.retry import RetryAfterMiddleware
+from bot.scheduler import create_scheduler
 from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
@@ -36,11 +39,14 @@ DISPATCHER_KEY = web.AppKey("dispatcher", Dispatcher)
 WEBHOOK_KEY = web.AppKey("webhook_handler", WebhookHandler)
 POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
 ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
+SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 
 ADMIN_COMMANDS = [
     BotCommand(command="menu", description="Главное меню"),
-    BotCommand(command="broadcast_test", description="Разослать сообщение (ответом) потоку"),
+    BotCommand(command="broadcast", description="Новая рассылка"),
+    BotCommand(command="scheduled", description="Запланированные рассылки"),
+    BotCommand(command="history", description="История рассылок"),
     BotCommand(command="cancel", description="Отменить текущее действие"),
 ]
 
@@ -105,6 +111,7 @@ def create_app(settings: Settings) -> web.Application:
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set")
     bot = create_bot(settings.bot_token, settings)
+    bot.session.middleware(RetryAfterMiddleware())  # the interface waits out short floods
     dp = create_dispatcher(settings)
     app = web.Application()
     app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY] = settings, bot, dp
@@ -128,6 +135,7 @@ def create_app(settings: Settings) -> web.Application:
         app[MODE_KEY] = "polling"
         app.on_startup.append(_start_polling)
         app.on_shutdown.append(_stop_polling)
+    app.on_startup.append(_start_delivery)  # last: after the token check and setWebhook
     return app
 
 
@@ -146,21 +154,28 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     settings, admin_bot, dp = app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY]
     token = settings.broadcast_token
     assert token is not None
-    broadcast_bot = admin_bot if token == settings.bot_token else create_bot(token, settings)
+    # a Bot of its own even with one token: the engine must see every 429 itself
+    broadcast_bot = create_bot(token, settings)
     config = EngineConfig(rate=settings.broadcast_rate, paid_rate=settings.broadcast_paid_rate,
                           in_flight=settings.broadcast_in_flight,
                           progress_every=settings.broadcast_progress_seconds)
     engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY])
     app[ENGINE_KEY] = engine
     dp["engine"] = engine
-    dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine)
-    engine.start()
+    service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine)
+    app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings.tz)
     try:
-        yield
+        yield  # both start in _start_delivery, once the bot itself has started
     finally:
+        if app[SCHEDULER_KEY].running:
+            app[SCHEDULER_KEY].shutdown(wait=False)
         await engine.stop()
-        if broadcast_bot is not admin_bot:
-            await broadcast_bot.session.close()
+        await broadcast_bot.session.close()
+
+
+async def _start_delivery(app: web.Application) -> None:
+    app[ENGINE_KEY].start()
+    app[SCHEDULER_KEY].start()
 
 
 async def _start_polling(app: web.Application) -> None:

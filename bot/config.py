@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     broadcast_paid_rate: float = Field(default=1000.0, gt=0, le=1000)
     broadcast_in_flight: int = Field(default=400, ge=1, le=5000)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.2)
+    broadcast_confirm_threshold: int = Field(default=500, ge=0)  # ask once more above this
+    broadcast_paid_allowed: bool = False  # offer allow_paid_broadcast (costs Stars)
     log_level: str = "INFO"
     log_format: str = "text"
 

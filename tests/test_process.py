@@ -14,7 +14,7 @@ import pytest
 from aiohttp import ClientError, ClientSession
 
 from bot.sandbox.emulator import Emulator
-from harness import ADMIN_ID, ADMIN_TOKEN, STRANGER_ID, WEBHOOK_SECRET, free_socket
+from harness import MENU, ADMIN_ID, ADMIN_TOKEN, STRANGER_ID, WEBHOOK_SECRET, free_socket
 
 START_TIMEOUT = 60
 
@@ -118,7 +118,7 @@ async def test_webhook_mode_serves_admin_and_ignores_stranger_then_stops_cleanly
     assert (await emulator.send_text(ADMIN_TOKEN, STRANGER_ID, "/stats")).status == 200
     await _wait_for(lambda: emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID))
     menu = emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID)[0]
-    assert [b["text"] for b in menu.buttons()] == ["📚 Потоки", "🩺 Состояние"]
+    assert [b["text"] for b in menu.buttons()] == MENU
 
     # an update still being handled when SIGTERM arrives is finished, not dropped
     emulator.bot(ADMIN_TOKEN).faults.latency = 1.0

@@ -9,7 +9,7 @@ from aiohttp import ClientSession
 
 from bot.db.migrate import load_migrations
 from bot.web import POOL_KEY
-from harness import ADMIN_ID, SECOND_ADMIN_ID, STRANGER_ID, WEBHOOK_SECRET, BotHarness
+from harness import MENU, ADMIN_ID, SECOND_ADMIN_ID, STRANGER_ID, WEBHOOK_SECRET, BotHarness
 
 
 async def test_admin_start_gets_the_menu(harness: BotHarness) -> None:
@@ -18,7 +18,7 @@ async def test_admin_start_gets_the_menu(harness: BotHarness) -> None:
 
     menu = admin.last()
     assert "Здравствуйте, Анна!" in menu.text
-    assert admin.buttons() == ["📚 Потоки", "🩺 Состояние"]
+    assert admin.buttons() == MENU
 
 
 async def test_stranger_gets_one_polite_line_and_nothing_else(harness: BotHarness) -> None:
@@ -89,14 +89,14 @@ async def test_cancel_and_menu_commands(harness: BotHarness) -> None:
     assert admin.last().text.startswith("Отменять нечего.")
     await admin.send("/menu")
     assert admin.last().text.startswith("Главное меню")
-    assert admin.buttons() == ["📚 Потоки", "🩺 Состояние"]
+    assert admin.buttons() == MENU
 
 
 async def test_admin_commands_are_registered_for_admins_only(harness: BotHarness) -> None:
     commands = harness.emulator.bot(harness.token).commands
     for admin_id in (ADMIN_ID, SECOND_ADMIN_ID):
         assert [c["command"] for c in commands[f"chat:{admin_id}"]] == [
-            "menu", "broadcast_test", "cancel"]
+            "menu", "broadcast", "scheduled", "history", "cancel"]
     assert "default" not in commands  # strangers see no command menu
     hook = harness.emulator.bot(harness.token).webhook
     assert hook.url == harness.url + "/telegram/webhook"
@@ -133,7 +133,7 @@ async def test_malformed_updates_get_4xx_and_the_bot_keeps_serving(
 
     admin = harness.chat(ADMIN_ID)
     await admin.send("/start")
-    assert admin.buttons() == ["📚 Потоки", "🩺 Состояние"]
+    assert admin.buttons() == MENU
 
 
 async def test_healthz_reports_the_database(harness: BotHarness) -> None:
@@ -165,4 +165,4 @@ async def test_admin_text_outside_a_flow_gets_the_menu(harness: BotHarness) -> N
     admin = harness.chat(ADMIN_ID)
     await admin.send("привет, как дела?")
     assert admin.last().text.startswith("Не понял сообщение")
-    assert admin.buttons() == ["📚 Потоки", "🩺 Состояние"]
+    assert admin.buttons() == MENU

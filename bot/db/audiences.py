@@ -106,3 +106,29 @@ async def count(pool: asyncpg.Pool, audience: Audience) -> tuple[int, int]:
         f"SELECT count(*) AS total, count(u.user_id) AS unreachable FROM ({ids}) a"
         " LEFT JOIN unreachable_users u USING (user_id)", *args)
     return row["total"], row["unreachable"]
+
+
+async def lesson_types(pool: asyncpg.Pool) -> list[tuple[str, int]]:
+    """Free-lesson types with how many people registered for each."""
+    rows = await pool.fetch("SELECT lesson_type, count(DISTINCT user_id) AS n"
+                            " FROM free_lesson_registrations WHERE lesson_type IS NOT NULL"
+                            " AND user_id IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1")
+    return [(r["lesson_type"], r["n"]) for r in rows]
+
+
+async def resolve(pool: asyncpg.Pool, ids: list[int], usernames: list[str]
+                  ) -> tuple[dict[int, int], dict[str, int]]:
+    """Which of these user ids are known users, and whose these @usernames are (the latest
+    row that has the username decides). Returns ({id: id}, {username_lower: id})."""
+    known_ids = await pool.fetch(
+        f"SELECT user_id FROM ({_ALL_IDS}) u WHERE user_id = ANY($1::bigint[])", ids)
+    names = await pool.fetch(
+        """SELECT DISTINCT ON (lower(username)) lower(username) AS name, user_id FROM (
+               SELECT username, user_id, created_at AS at FROM bookings
+               UNION ALL SELECT username, user_id, registered_at FROM free_lesson_registrations
+               UNION ALL SELECT username, user_id, created_at FROM events
+           ) seen WHERE lower(username) = ANY($1::text[]) AND user_id IS NOT NULL
+           ORDER BY lower(username), at DESC NULLS LAST""",
+        [u.lower() for u in usernames])
+    return ({r["user_id"]: r["user_id"] for r in known_ids},
+            {r["name"]: r["user_id"] for r in names})

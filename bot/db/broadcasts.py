@@ -44,6 +44,7 @@ class Broadcast:
     progress_chat_id: int | None
     progress_message_id: int | None
     recall_status: str | None
+    scheduled_at: datetime | None = None
 
     @property
     def pending(self) -> int:
@@ -72,7 +73,7 @@ class Result:
 COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
-    progress_message_id, recall_status"""
+    progress_message_id, recall_status, scheduled_at"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -84,22 +85,30 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["failed_count"], row["blocked_count"], row["unknown_count"],
                      row["deleted_count"], row["created_at"], row["started_at"],
                      row["finished_at"], row["progress_chat_id"], row["progress_message_id"],
-                     row["recall_status"])
+                     row["recall_status"], row["scheduled_at"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
                  created_by: int, *, allow_paid_broadcast: bool = False,
-                 scheduled_at: datetime | None = None) -> int:
-    """A new broadcast, not started yet ('scheduled' when given a time, else 'draft')."""
-    return await pool.fetchval(
+                 scheduled_at: datetime | None = None, draft_key: str | None = None
+                 ) -> tuple[int, bool]:
+    """A new broadcast, not started yet ('scheduled' when given a time, else 'draft').
+    Returns (id, created): with a draft_key already used, the existing broadcast's id and
+    False, so that one draft never makes two broadcasts."""
+    new_id = await pool.fetchval(
         """INSERT INTO message_history (message_text, total_recipients, recipient_type,
                recipient_group, scheduled_at, status, content_type, content_html, source_file_id,
-               file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at)
-           VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL)
+               file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at, draft_key)
+           VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL, $12)
+           ON CONFLICT (draft_key) WHERE draft_key IS NOT NULL DO NOTHING
            RETURNING id""",
         content.html, audience.recipient_type, audience.recipient_group, scheduled_at,
         "scheduled" if scheduled_at else "draft", content.kind, content.source_file_id,
-        content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast)
+        content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast, draft_key)
+    if new_id is not None:
+        return new_id, True
+    existing = await pool.fetchval("SELECT id FROM message_history WHERE draft_key = $1", draft_key)
+    return existing, False
 
 
 async def get(pool: asyncpg.Pool | asyncpg.Connection, broadcast_id: int) -> Broadcast | None:
@@ -277,3 +286,78 @@ async def status_counts(pool: asyncpg.Pool, broadcast_id: int) -> dict[str, int]
     rows = await pool.fetch("SELECT delivery_status, count(*) FROM message_recipients"
                             " WHERE message_id = $1 GROUP BY 1", broadcast_id)
     return {r[0]: r[1] for r in rows}
+
+
+# ---- scheduled --------------------------------------------------------------------
+
+async def due(pool: asyncpg.Pool) -> list[Broadcast]:
+    rows = await pool.fetch(f"SELECT {COLUMNS} FROM message_history"
+                            " WHERE status = 'scheduled' AND scheduled_at <= now()"
+                            " ORDER BY scheduled_at")
+    return [from_row(r) for r in rows]
+
+
+async def scheduled(pool: asyncpg.Pool) -> list[Broadcast]:
+    rows = await pool.fetch(f"SELECT {COLUMNS} FROM message_history"
+                            " WHERE status = 'scheduled' ORDER BY scheduled_at, id")
+    return [from_row(r) for r in rows]
+
+
+async def reschedule(pool: asyncpg.Pool, broadcast_id: int, when: datetime) -> bool:
+    result = await pool.execute("UPDATE message_history SET scheduled_at = $2, updated_at = now()"
+                                " WHERE id = $1 AND status = 'scheduled'", broadcast_id, when)
+    return result.endswith(" 1")
+
+
+async def replace_content(pool: asyncpg.Pool, broadcast_id: int, content: Content) -> bool:
+    """New content for a broadcast that has not started."""
+    result = await pool.execute(
+        """UPDATE message_history SET message_text = $2, content_html = $2, content_type = $3,
+               source_file_id = $4, file_id = NULL, updated_at = now()
+           WHERE id = $1 AND status IN ('draft', 'scheduled')""",
+        broadcast_id, content.html, content.kind, content.source_file_id)
+    return result.endswith(" 1")
+
+
+# ---- history ------------------------------------------------------------------------
+
+async def history(pool: asyncpg.Pool, kind: str | None, stream: str | None, offset: int,
+                  limit: int) -> tuple[list[Broadcast], int]:
+    """Broadcasts that were started (sending or after), newest first; with the total."""
+    where = ("status IN ('sending', 'paused', 'cancelled', 'done') AND started_at IS NOT NULL"
+             " AND ($1::text IS NULL OR audience->>'kind' = $1)"
+             " AND ($2::text IS NULL OR audience->>'stream' = $2)")
+    rows = await pool.fetch(f"SELECT {COLUMNS} FROM message_history WHERE {where}"
+                            " ORDER BY started_at DESC, id DESC OFFSET $3 LIMIT $4",
+                            kind, stream, offset, limit)
+    total = await pool.fetchval(f"SELECT count(*) FROM message_history WHERE {where}", kind, stream)
+    return [from_row(r) for r in rows], total
+
+
+async def failure_reasons(pool: asyncpg.Pool, broadcast_id: int, limit: int = 5
+                          ) -> list[tuple[str, int]]:
+    rows = await pool.fetch(
+        """SELECT coalesce(error, delivery_status) AS reason, count(*) AS n
+           FROM message_recipients WHERE message_id = $1
+             AND delivery_status IN ('failed', 'blocked', 'unknown')
+           GROUP BY 1 ORDER BY n DESC, reason LIMIT $2""", broadcast_id, limit)
+    return [(r["reason"], r["n"]) for r in rows]
+
+
+async def recipients_with(pool: asyncpg.Pool, broadcast_id: int, statuses: tuple[str, ...],
+                          offset: int, limit: int) -> tuple[list[asyncpg.Record], int]:
+    where = "message_id = $1 AND delivery_status = ANY($2::text[])"
+    rows = await pool.fetch(f"SELECT user_id, username, first_name, delivery_status, error"
+                            f" FROM message_recipients WHERE {where}"
+                            " ORDER BY id OFFSET $3 LIMIT $4",
+                            broadcast_id, list(statuses), offset, limit)
+    total = await pool.fetchval(f"SELECT count(*) FROM message_recipients WHERE {where}",
+                                broadcast_id, list(statuses))
+    return rows, total
+
+
+def export_rows(conn: asyncpg.Connection, broadcast_id: int):  # type: ignore[no-untyped-def]
+    """All recipients, in pages through a cursor (iterate inside a transaction)."""
+    return conn.cursor("SELECT user_id, username, first_name, delivery_status, error, sent_at,"
+                       " telegram_message_id FROM message_recipients WHERE message_id = $1"
+                       " ORDER BY id", broadcast_id, prefetch=1000)

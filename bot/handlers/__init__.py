@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.filters import AdminFilter
-from bot.handlers import broadcast, errors, fallback, guest, reachability, start
+from bot.handlers import (
+    broadcast, compose, compose_send, errors, fallback, guest, history, reachability, scheduled,
+    start,
+)
 
 
 def create_routers(one_bot: bool) -> list[Router]:
@@ -14,7 +17,9 @@ def create_routers(one_bot: bool) -> list[Router]:
     admin = Router(name="admin")
     admin.message.filter(AdminFilter())
     admin.callback_query.filter(AdminFilter())
-    admin.include_routers(start.create_router(), broadcast.create_router(),
+    admin.include_routers(start.create_router(), compose.create_router(),
+                          compose_send.create_router(), scheduled.create_router(),
+                          history.create_router(), broadcast.create_router(),
                           fallback.create_router())  # fallback last
     routers = [errors.create_router(), admin]
     if one_bot:

@@ -1,5 +1,5 @@
-"""Starting a broadcast with /broadcast_test (a reply to the message to send) and the
-buttons on its progress message: pause, resume, cancel, recall, resend."""
+"""The buttons on a broadcast's progress message and history card: pause, resume, cancel,
+recall, resend (each asks first where it cannot be undone)."""
 
 from __future__ import annotations
 
@@ -7,52 +7,13 @@ from html import escape
 
 import asyncpg
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from bot.db import broadcasts as db
-from bot.db import streams
-from bot.db.audiences import Audience
 from bot.handlers.common import show_screen
 from bot.keyboards.broadcast import Action, BroadcastCallback, confirm
-from bot.services.broadcasts import (
-    CANCEL, PAUSE, RESUME, BroadcastService, check_content, content_from_message,
-)
+from bot.services.broadcasts import CANCEL, PAUSE, RESUME, BroadcastService
 from bot.services.delivery.progress import screen
-from bot.services.delivery.render import ContentError
-
-USAGE = ("Ответьте этой командой на сообщение, которое нужно разослать, и укажите поток:\n"
-         "<code>/broadcast_test 4th_stream</code>")
-
-
-async def broadcast_test(message: Message, command: CommandObject, pool: asyncpg.Pool,
-                         broadcasts: BroadcastService) -> None:
-    codes = await streams.active_codes(pool)
-    stream = (command.args or "").strip()
-    if message.reply_to_message is None or not stream:
-        await message.answer(USAGE)
-        return
-    if stream not in codes:
-        await message.answer(f"Нет потока «{escape(stream)}». Есть: "
-                             + ", ".join(f"<code>{c}</code>" for c in codes))
-        return
-    try:
-        content = content_from_message(message.reply_to_message)
-        user = message.from_user
-        check_content(content, user.first_name if user else None, user.username if user else None)
-    except ContentError as exc:
-        await message.answer(f"Не отправлено: {escape(str(exc))}")
-        return
-    assert message.from_user is not None
-    broadcast = await broadcasts.launch(content, Audience("stream", stream=stream),
-                                        message.from_user.id)
-    await _show_progress(message, broadcast, pool)
-
-
-async def _show_progress(message: Message, broadcast: db.Broadcast, pool: asyncpg.Pool) -> None:
-    text, markup = await screen(pool, broadcast, None)
-    sent = await message.answer(text, reply_markup=markup)
-    await db.set_progress_message(pool, broadcast.id, sent.chat.id, sent.message_id)
 
 
 async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
@@ -110,6 +71,5 @@ async def _refresh(callback: CallbackQuery, broadcast_id: int, pool: asyncpg.Poo
 
 def create_router() -> Router:
     router = Router(name="broadcast")
-    router.message.register(broadcast_test, Command("broadcast_test"))
     router.callback_query.register(on_control, BroadcastCallback.filter())
     return router

@@ -11,6 +11,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 class Section(StrEnum):
     MAIN = "main"
+    BROADCAST = "broadcast"
+    SCHEDULED = "scheduled"
+    HISTORY = "history"
     STREAMS = "streams"
     STATUS = "status"
 
@@ -21,6 +24,9 @@ class MenuCallback(CallbackData, prefix="menu"):
 
 # the sections the menu offers, in order; a section is listed only once it exists
 MENU_SECTIONS: tuple[tuple[Section, str], ...] = (
+    (Section.BROADCAST, "📣 Рассылка"),
+    (Section.SCHEDULED, "🕒 Запланированные"),
+    (Section.HISTORY, "🗂 История"),
     (Section.STREAMS, "📚 Потоки"),
     (Section.STATUS, "🩺 Состояние"),
 )

@@ -4,11 +4,12 @@ paused, resumed, cancelled, recalled and resent, each step written to the audit 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 from aiogram.types import Message
 
-from bot.db import audit
+from bot.db import audiences, audit
 from bot.db import broadcasts as db
 from bot.db import recall as recall_db
 from bot.db.audiences import Audience
@@ -51,22 +52,86 @@ RESUME = Transition("resume", ("paused",), "sending")
 CANCEL = Transition("cancel", ("draft", "scheduled", "sending", "paused"), "cancelled")
 
 
+@dataclass(frozen=True)
+class Launch:
+    broadcast: Broadcast
+    created: bool  # False: this draft had already been sent or scheduled
+
+
 class BroadcastService:
     def __init__(self, pool: asyncpg.Pool, engine: DeliveryEngine) -> None:
         self.pool, self.engine = pool, engine
 
-    async def launch(self, content: Content, audience: Audience, admin_id: int,
-                     *, paid: bool = False) -> Broadcast:
-        """Create a broadcast and start it now; its progress goes to the admin's chat."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            broadcast_id = await db.create(conn, content, audience, admin_id,
-                                           allow_paid_broadcast=paid)
-        broadcast = await db.start(self.pool, broadcast_id, progress_chat_id=admin_id)
+    async def launch(self, content: Content, audience: Audience, admin_id: int, *,
+                     paid: bool = False, draft_key: str | None = None,
+                     progress_message: tuple[int, int] | None = None) -> Launch:
+        """Create a broadcast and start it now. Its progress is shown in `progress_message`
+        (chat id, message id), or in a new message to the admin. The same draft_key twice
+        (a double tap, a repeated callback) starts it once."""
+        broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
+                                                allow_paid_broadcast=paid, draft_key=draft_key)
+        if created and progress_message is not None:
+            await db.set_progress_message(self.pool, broadcast_id, *progress_message)
+        started = await db.start(self.pool, broadcast_id, progress_chat_id=admin_id)
+        broadcast = started or await db.get(self.pool, broadcast_id)
         assert broadcast is not None
-        await audit.record_action(self.pool, admin_id, "broadcast.send", f"broadcast:{broadcast_id}",
-                                  {"audience": audience.to_json(), "recipients": broadcast.total})
-        self.engine.nudge()
-        return broadcast
+        if started is not None:
+            await audit.record_action(self.pool, admin_id, "broadcast.send",
+                                      f"broadcast:{broadcast_id}",
+                                      {"audience": audience.to_json(), "recipients": started.total})
+            self.engine.nudge()
+        return Launch(broadcast, started is not None and created)
+
+    async def schedule(self, content: Content, audience: Audience, admin_id: int,
+                       when: datetime, *, paid: bool = False, draft_key: str | None = None
+                       ) -> Launch:
+        broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
+                                                allow_paid_broadcast=paid, scheduled_at=when,
+                                                draft_key=draft_key)
+        if created:
+            size, _ = await audiences.count(self.pool, audience)
+            await audit.record_action(self.pool, admin_id, "broadcast.schedule",
+                                      f"broadcast:{broadcast_id}",
+                                      {"audience": audience.to_json(), "recipients": size,
+                                       "at": when.isoformat()})
+        broadcast = await db.get(self.pool, broadcast_id)
+        assert broadcast is not None
+        return Launch(broadcast, created)
+
+    async def start_scheduled(self, broadcast_id: int, admin_id: int | None,
+                              progress_message: tuple[int, int] | None = None
+                              ) -> Broadcast | None:
+        """Start a scheduled broadcast now (by an admin, or by the scheduler when it is due).
+        None if it was not scheduled any more (started elsewhere, cancelled)."""
+        current = await db.get(self.pool, broadcast_id)
+        if current is None or current.status != "scheduled":
+            return None
+        if progress_message is not None:
+            await db.set_progress_message(self.pool, broadcast_id, *progress_message)
+        chat_id = admin_id or current.created_by
+        started = await db.start(self.pool, broadcast_id, progress_chat_id=chat_id)
+        if started is not None:
+            await audit.record_action(self.pool, admin_id or 0, "broadcast.send",
+                                      f"broadcast:{broadcast_id}",
+                                      {"audience": started.audience.to_json() if started.audience
+                                       else None, "recipients": started.total,
+                                       "by": "admin" if admin_id else "schedule"})
+            self.engine.nudge()
+        return started
+
+    async def reschedule(self, broadcast_id: int, when: datetime, admin_id: int) -> bool:
+        changed = await db.reschedule(self.pool, broadcast_id, when)
+        if changed:
+            await audit.record_action(self.pool, admin_id, "broadcast.reschedule",
+                                      f"broadcast:{broadcast_id}", {"at": when.isoformat()})
+        return changed
+
+    async def replace_content(self, broadcast_id: int, content: Content, admin_id: int) -> bool:
+        changed = await db.replace_content(self.pool, broadcast_id, content)
+        if changed:
+            await audit.record_action(self.pool, admin_id, "broadcast.edit",
+                                      f"broadcast:{broadcast_id}")
+        return changed
 
     async def transition(self, broadcast_id: int, step: Transition, admin_id: int) -> bool:
         changed = await db.set_status(self.pool, broadcast_id, step.allowed_from, step.to)
@@ -91,3 +156,7 @@ class BroadcastService:
                                       f"broadcast:{broadcast_id}", {"recipients": count})
             self.engine.nudge()
         return count
+
+    async def send_test(self, content: Content, user_id: int, first_name: str | None,
+                        username: str | None) -> db.Result:
+        return await self.engine.send_test(content, user_id, first_name, username)

@@ -14,6 +14,29 @@ AUDIENCE_TITLES = {"all": "все пользователи", "leads": "лиды 
                    "pending": "ожидают оплаты", "users": "список пользователей"}
 
 
+# Telegram's and the engine's reasons, as an admin reads them
+_REASONS = (
+    ("skipped: known to be unreachable", "пропущен: ранее был недоступен"),
+    ("Forbidden: bot was blocked by the user", "заблокировал бота"),
+    ("Forbidden: user is deactivated", "аккаунт удалён"),
+    ("Forbidden: bot can't initiate conversation", "не запускал бот курса"),
+    ("Bad Request: chat not found", "чат не найден"),
+    ("interrupted: the bot stopped while sending", "бот остановился во время отправки"),
+    ("no answer from Telegram", "Telegram не ответил"),
+    ("Telegram server error", "ошибка сервера Telegram"),
+)
+
+
+def reason(text: str | None) -> str:
+    """A delivery error in Russian where it is a known one, else as Telegram put it."""
+    if not text:
+        return "—"
+    for prefix, words in _REASONS:
+        if text.startswith(prefix):
+            return words
+    return text
+
+
 def audience_title(audience: Audience | None, stream_titles: dict[str, str]) -> str:
     if audience is None:
         return "—"
@@ -49,10 +72,10 @@ def _counts(b: Broadcast) -> str:
 def progress(b: Broadcast, audience: str, rate: float | None) -> str:
     done = b.total - b.pending
     percent = int(100 * done / b.total) if b.total else 100
-    head = {"sending": "📣 Идёт рассылка", "paused": "⏸ Рассылка на паузе",
-            "cancelled": "✖️ Рассылка отменена", "done": "✅ Рассылка завершена"}.get(
-        b.status, "📣 Рассылка")
-    lines = [f"<b>{head} #{b.id}</b> · {escape(audience)}",
+    icon, state = {"sending": ("📣", "идёт"), "paused": ("⏸", "на паузе"),
+                   "cancelled": ("✖️", "отменена"), "done": ("✅", "завершена")}.get(
+        b.status, ("📣", ""))
+    lines = [f"<b>{icon} Рассылка #{b.id} {state}</b> · {escape(audience)}",
              f"<code>{_bar(done, b.total)}</code> {percent}%",
              f"{_counts(b).capitalize()} · в очереди {number(b.pending)} из {number(b.total)}"]
     if b.status == "sending" and rate:

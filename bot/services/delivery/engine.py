@@ -23,7 +23,9 @@ from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing, Pacer
 from bot.services.delivery.progress import ProgressReporter
 from bot.services.delivery.recall import Recaller
-from bot.services.delivery.sender import Outcome, PreparedContent, carry_media, send_one
+from bot.services.delivery.sender import (
+    MAX_ATTEMPTS, Outcome, PreparedContent, carry_media, send_one,
+)
 
 log = logging.getLogger(__name__)
 
@@ -210,14 +212,34 @@ class DeliveryEngine:
         self.metrics.pace.set(self.pacer.current_rate(any(lane.paid for lane in self.lanes.values())))
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
-        content = PreparedContent.build(broadcast, broadcast.file_id)
-        if broadcast.content.kind != "text" and not content.file_id:
-            source = broadcast.content.source_file_id
-            if self.bot.token == self.admin_bot.token:
-                content.file_id = source  # one bot for both: its file_id works as it is
-            elif source:
-                content.upload, content.upload_name = await carry_media(self.admin_bot, source)
+        content = await self.prepare(broadcast.content, broadcast.id,
+                                     broadcast.allow_paid_broadcast, broadcast.file_id)
         return Lane(content)
+
+    async def prepare(self, content: db.Content, broadcast_id: int | None = None,
+                      paid: bool = False, file_id: str | None = None) -> PreparedContent:
+        """Content ready for the broadcast bot: media carried over from the admin bot."""
+        prepared = PreparedContent.build(content, broadcast_id, paid, file_id)
+        if content.kind != "text" and not prepared.file_id:
+            source = content.source_file_id
+            if self.bot.token == self.admin_bot.token:
+                prepared.file_id = source  # one bot for both: its file_id works as it is
+            elif source:
+                prepared.upload, prepared.upload_name = await carry_media(self.admin_bot, source)
+        return prepared
+
+    async def send_test(self, content: db.Content, user_id: int, first_name: str | None,
+                        username: str | None) -> db.Result:
+        """The message exactly as recipients get it, through the broadcast bot, to one admin."""
+        prepared = await self.prepare(content)
+        await self.pacer.wait_turn()
+        outcome, _ = await send_one(self.bot, prepared, Recipient(0, 0, user_id, username,
+                                                                  first_name, 1), MAX_ATTEMPTS)
+        if outcome.retry_after is not None:
+            self.pacer.retry_after(outcome.retry_after)
+            return db.Result(0, "failed", f"Telegram просит подождать {outcome.retry_after} с")
+        assert outcome.result is not None
+        return outcome.result
 
     async def _close_lane(self, lane: Lane) -> None:
         """The broadcast is no longer sending (paused, cancelled, done): put back what was

@@ -25,11 +25,12 @@ class Lane:
 
     @property
     def id(self) -> int:
-        return self.content.broadcast.id
+        assert self.content.broadcast_id is not None
+        return self.content.broadcast_id
 
     @property
     def paid(self) -> bool:
-        return self.content.broadcast.allow_paid_broadcast
+        return self.content.paid
 
     def defer(self, recipient: Recipient, attempt: int, delay: float) -> None:
         heapq.heappush(self.deferred, (time.monotonic() + delay, next(_order), recipient, attempt))

@@ -56,7 +56,7 @@ class ProgressReporter:
         text, markup = await screen(engine.pool, broadcast, rate)
         if self._shown.get(broadcast_id) == text:
             return broadcast
-        if engine.admin_bot is engine.bot:
+        if engine.admin_bot.token == engine.bot.token:
             await engine.pacer.wait_unblocked()  # one bot: its 429 stops this message too
         try:
             if broadcast.progress_message_id is None:

@@ -14,7 +14,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.db.broadcasts import Broadcast, Recipient, Result
+from bot.db.broadcasts import Content, Recipient, Result
 from bot.services.delivery.render import ContentError, check_length, personalise
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ class Outcome:
 class PreparedContent:
     """A broadcast's content ready to send through the broadcast bot."""
 
-    broadcast: Broadcast
+    content: Content
+    broadcast_id: int | None             # None for a test message
+    paid: bool
     file_id: str | None                 # the broadcast bot's own file_id, once known
     upload: bytes | None = None         # media bytes to upload once, when there is no file_id
     upload_name: str = "file"
@@ -46,20 +48,20 @@ class PreparedContent:
     upload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    def build(cls, broadcast: Broadcast, file_id: str | None) -> PreparedContent:
-        rows = broadcast.content.buttons
+    def build(cls, content: Content, broadcast_id: int | None = None, paid: bool = False,
+              file_id: str | None = None) -> PreparedContent:
+        rows = content.buttons
         markup = InlineKeyboardMarkup(inline_keyboard=[
             [InlineKeyboardButton(text=label, url=url) for label, url in row] for row in rows
         ]) if rows else None
-        return cls(broadcast, file_id, markup=markup)
+        return cls(content, broadcast_id, paid, file_id, markup=markup)
 
 
 async def send_one(bot: Bot, content: PreparedContent, recipient: Recipient,
                    attempt: int) -> tuple[Outcome, str | None]:
     """Send to one recipient. Returns the outcome and, after an upload, the new file_id."""
-    broadcast = content.broadcast
-    kind = broadcast.content.kind
-    html = personalise(broadcast.content.html, recipient.first_name, recipient.username)
+    kind = content.content.kind
+    html = personalise(content.content.html, recipient.first_name, recipient.username)
     try:
         check_length(html, is_caption=kind != "text")
     except ContentError as exc:
@@ -92,10 +94,9 @@ def _transient(recipient: Recipient, attempt: int, reason: str) -> Outcome:
 
 async def _request(bot: Bot, content: PreparedContent, chat_id: int,
                    html: str) -> tuple[Message, str | None]:
-    broadcast = content.broadcast
-    kind = broadcast.content.kind
+    kind = content.content.kind
     common: dict[str, Any] = {"reply_markup": content.markup,
-                              "allow_paid_broadcast": broadcast.allow_paid_broadcast or None}
+                              "allow_paid_broadcast": content.paid or None}
     if kind == "text":
         return await bot.send_message(chat_id, html, **common), None
     if content.file_id:

@@ -1,0 +1,121 @@
+"""The composer's last step: send now (asking once more above a threshold), schedule,
+send a test to oneself, or drop the draft."""
+
+from __future__ import annotations
+
+from html import escape
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.config import Settings
+from bot.db import audiences
+from bot.handlers.common import show_screen
+from bot.handlers.compose import Compose, load, summary_screen
+from bot.keyboards import compose as kb
+from bot.keyboards.compose import ComposeCallback, Step
+from bot.keyboards.menu import main_menu
+from bot.services.broadcasts import BroadcastService
+from bot.services.delivery.progress import screen
+from bot.services.when import WhenError, parse_when
+from bot.views import compose as texts
+
+
+async def back_to_summary(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                          settings: Settings) -> None:
+    await callback.answer()
+    draft = await load(state)
+    await state.set_state(Compose.preview)
+    await show_screen(callback, *await summary_screen(draft, pool, settings))
+
+
+async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: FSMContext,
+               pool: asyncpg.Pool, settings: Settings, broadcasts: BroadcastService) -> None:
+    draft = await load(state)
+    if draft.content is None or draft.audience is None:
+        await callback.answer(texts.UNKNOWN_DRAFT, show_alert=True)
+        return
+    paid = callback_data.step in (Step.PAID, Step.PAID_OK)
+    confirmed = callback_data.step in (Step.SEND_OK, Step.PAID_OK)
+    size, blocked = await audiences.count(pool, draft.audience_obj())
+    if not confirmed and size - blocked > settings.broadcast_confirm_threshold:
+        await callback.answer()
+        await show_screen(callback, texts.confirm_send(size - blocked), kb.confirm_send(size - blocked, paid))
+        return
+    # the summary becomes the progress message, registered before the engine can look
+    assert isinstance(callback.message, Message)
+    summary = (callback.message.chat.id, callback.message.message_id)
+    launch = await broadcasts.launch(draft.content_obj(), draft.audience_obj(),
+                                     callback.from_user.id, paid=paid, draft_key=draft.key,
+                                     progress_message=summary)
+    await state.clear()
+    if not launch.created:
+        await callback.answer(f"Рассылка #{launch.broadcast.id} уже запущена.", show_alert=True)
+        return
+    await callback.answer("Отправляю.")
+    await show_screen(callback, *await screen(pool, launch.broadcast, None))
+
+
+async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
+    await callback.answer()
+    await state.set_state(Compose.when)
+    await show_screen(callback, texts.ask_when(settings.tz), None)
+
+
+async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
+                    broadcasts: BroadcastService) -> None:
+    try:
+        moment = parse_when(message.text or "", settings.tz)
+    except WhenError as exc:
+        await message.answer(escape(str(exc)))
+        return
+    draft = await load(state)
+    assert message.from_user is not None
+    launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
+                                       message.from_user.id, moment, draft_key=draft.key)
+    await state.clear()
+    size, _ = await audiences.count(pool, draft.audience_obj())
+    await message.answer(texts.scheduled_ok(launch.broadcast.id, moment, settings.tz, size),
+                         reply_markup=main_menu())
+
+
+async def test_to_me(callback: CallbackQuery, state: FSMContext,
+                     broadcasts: BroadcastService) -> None:
+    draft = await load(state)
+    user = callback.from_user
+    result = await broadcasts.send_test(draft.content_obj(), user.id, user.first_name, user.username)
+    if result.status == "sent":
+        await callback.answer("Тест отправлен вам от имени бота рассылок.", show_alert=True)
+    elif result.status == "blocked":
+        await callback.answer("Бот рассылок не может вам написать: откройте его и нажмите «Start».",
+                              show_alert=True)
+    else:
+        await callback.answer(f"Тест не ушёл: {result.error}"[:200], show_alert=True)
+
+
+async def drop(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer("Черновик удалён.")
+    await show_screen(callback, "Рассылка отменена, ничего не отправлено.", main_menu())
+
+
+async def stale(callback: CallbackQuery) -> None:
+    await callback.answer(texts.UNKNOWN_DRAFT, show_alert=True)
+
+
+def create_router() -> Router:
+    router = Router(name="compose_send")
+    has_draft = StateFilter(Compose)
+    on = ComposeCallback.filter
+    router.callback_query.register(back_to_summary, on(F.step == Step.PREVIEW), has_draft)
+    router.callback_query.register(send, on(F.step.in_({Step.SEND, Step.SEND_OK, Step.PAID,
+                                                        Step.PAID_OK})), has_draft)
+    router.callback_query.register(ask_when, on(F.step == Step.SCHEDULE), has_draft)
+    router.callback_query.register(test_to_me, on(F.step == Step.TEST), has_draft)
+    router.callback_query.register(drop, on(F.step == Step.CANCEL), has_draft)
+    router.callback_query.register(stale, on())  # the draft is gone: sent, cancelled, expired
+    router.message.register(take_when, Compose.when, F.text)
+    return router

@@ -1,0 +1,159 @@
+"""/scheduled: upcoming broadcasts; each can be sent now, moved, edited or cancelled."""
+
+from __future__ import annotations
+
+from html import escape
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.config import Settings
+from bot.db import audiences, streams
+from bot.db import broadcasts as db
+from bot.handlers.common import show_screen
+from bot.keyboards import lists as kb
+from bot.keyboards.lists import Sched, ScheduledCallback
+from bot.keyboards.menu import MenuCallback, Section
+from bot.services.broadcasts import CANCEL, BroadcastService, check_content, content_from_message
+from bot.services.delivery.progress import screen
+from bot.services.delivery.render import ContentError
+from bot.services.when import WhenError, parse_when
+from bot.views import lists as views
+from bot.views.broadcast import audience_title
+from bot.views.compose import ask_when
+from bot.views.format import when
+
+
+class ScheduledEdit(StatesGroup):
+    when = State()
+    content = State()
+
+
+async def list_screen(pool: asyncpg.Pool, settings: Settings):  # type: ignore[no-untyped-def]
+    titles = await streams.titles(pool)
+    items = [(b, audience_title(b.audience, titles)) for b in await db.scheduled(pool)]
+    labels = [(b.id, f"{when(b.scheduled_at, settings.tz)} · {title}") for b, title in items]
+    return views.scheduled_list(items, settings.tz), kb.scheduled_list(labels)
+
+
+async def show_list(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
+    text, markup = await list_screen(pool, settings)
+    await message.answer(text, reply_markup=markup)
+
+
+async def open_list(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                    settings: Settings) -> None:
+    await callback.answer()
+    await state.clear()
+    await show_screen(callback, *await list_screen(pool, settings))
+
+
+async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: int
+                     ) -> db.Broadcast | None:
+    """The broadcast if it is still scheduled; otherwise say what became of it."""
+    broadcast = await db.get(pool, broadcast_id)
+    if broadcast is None or broadcast.status != "scheduled":
+        word = views.STATUS_WORDS.get(broadcast.status, "") if broadcast else "удалена"
+        await callback.answer(f"Эта рассылка уже не запланирована: {word}.", show_alert=True)
+        return None
+    return broadcast
+
+
+async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Settings
+                      ) -> tuple[str, object]:
+    assert broadcast.audience is not None
+    size, _ = await audiences.count(pool, broadcast.audience)
+    title = audience_title(broadcast.audience, await streams.titles(pool))
+    return views.scheduled_card(broadcast, title, size, settings.tz), kb.scheduled_card(broadcast.id)
+
+
+async def on_action(callback: CallbackQuery, callback_data: ScheduledCallback, state: FSMContext,
+                    pool: asyncpg.Pool, settings: Settings, broadcasts: BroadcastService) -> None:
+    broadcast = await _scheduled(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    action, admin_id = callback_data.action, callback.from_user.id
+    if action is Sched.OPEN:
+        await callback.answer()
+        await show_screen(callback, *await card_screen(pool, broadcast, settings))  # type: ignore[arg-type]
+    elif action is Sched.CANCEL:
+        await callback.answer()
+        text, _ = await card_screen(pool, broadcast, settings)
+        await show_screen(callback, f"{text}\n\n<b>Отменить эту рассылку?</b>",
+                          kb.scheduled_cancel(broadcast.id))
+    elif action is Sched.CANCEL_OK:
+        await broadcasts.transition(broadcast.id, CANCEL, admin_id)
+        await callback.answer("Рассылка отменена.")
+        await show_screen(callback, *await list_screen(pool, settings))
+    elif action is Sched.SEND_NOW:
+        assert isinstance(callback.message, Message)
+        card = (callback.message.chat.id, callback.message.message_id)  # becomes the progress
+        started = await broadcasts.start_scheduled(broadcast.id, admin_id, progress_message=card)
+        await callback.answer("Отправляю." if started else "Её уже отправили.")
+        if started is not None:
+            await show_screen(callback, *await screen(pool, started, None))
+    elif action is Sched.RESCHEDULE:
+        await callback.answer()
+        await state.set_state(ScheduledEdit.when)
+        await state.set_data({"broadcast_id": broadcast.id})
+        await show_screen(callback, ask_when(settings.tz), None)
+    elif action is Sched.EDIT:
+        await callback.answer()
+        await state.set_state(ScheduledEdit.content)
+        await state.set_data({"broadcast_id": broadcast.id})
+        await show_screen(callback, "Пришлите новый вариант сообщения для этой рассылки.", None)
+
+
+async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
+                    broadcasts: BroadcastService) -> None:
+    try:
+        moment = parse_when(message.text or "", settings.tz)
+    except WhenError as exc:
+        await message.answer(escape(str(exc)))
+        return
+    broadcast_id = (await state.get_data())["broadcast_id"]
+    await state.clear()
+    assert message.from_user is not None
+    if not await broadcasts.reschedule(broadcast_id, moment, message.from_user.id):
+        await message.answer("Эта рассылка уже не запланирована.")
+        return
+    broadcast = await db.get(pool, broadcast_id)
+    assert broadcast is not None
+    text, markup = await card_screen(pool, broadcast, settings)
+    await message.answer(f"Перенесено.\n\n{text}", reply_markup=markup)  # type: ignore[arg-type]
+
+
+async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
+                       settings: Settings, broadcasts: BroadcastService) -> None:
+    user = message.from_user
+    assert user is not None
+    try:
+        content = content_from_message(message)
+        check_content(content, user.first_name, user.username)
+    except ContentError as exc:
+        await message.answer(f"Не подойдёт: {escape(str(exc))}")
+        return
+    broadcast_id = (await state.get_data())["broadcast_id"]
+    await state.clear()
+    if not await broadcasts.replace_content(broadcast_id, content, user.id):  # buttons stay
+        await message.answer("Эта рассылка уже не запланирована.")
+        return
+    broadcast = await db.get(pool, broadcast_id)
+    assert broadcast is not None
+    text, markup = await card_screen(pool, broadcast, settings)
+    await message.answer(f"Текст обновлён.\n\n{text}", reply_markup=markup)  # type: ignore[arg-type]
+
+
+def create_router() -> Router:
+    router = Router(name="scheduled")
+    router.message.register(show_list, Command("scheduled"))
+    router.callback_query.register(open_list, MenuCallback.filter(F.section == Section.SCHEDULED))
+    router.callback_query.register(open_list, ScheduledCallback.filter(F.action == Sched.LIST))
+    router.callback_query.register(on_action, ScheduledCallback.filter())
+    router.message.register(take_when, ScheduledEdit.when, F.text)
+    router.message.register(take_content, ScheduledEdit.content)
+    return router

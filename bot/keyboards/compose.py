@@ -1,0 +1,119 @@
+"""Buttons of the broadcast composer: audience picker, preview actions, button editor."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.views.format import number
+
+
+class Step(StrEnum):
+    AUDIENCE = "aud"        # kind, arg: pick this audience
+    LESSONS = "lessons"     # free-lesson types
+    PASTE = "paste"         # a pasted list of ids and @usernames
+    PICKER = "picker"       # back to the audience picker
+    SEND = "send"           # asks once more above the threshold
+    SEND_OK = "send_ok"
+    PAID = "paid"           # send at the paid pace
+    PAID_OK = "paid_ok"
+    SCHEDULE = "schedule"
+    EDIT = "edit"
+    BUTTONS = "buttons"
+    BUTTON_ADD = "btn_add"
+    BUTTONS_CLEAR = "btn_clear"
+    PREVIEW = "preview"     # back to the summary
+    TEST = "test"
+    CANCEL = "cancel"
+
+
+class ComposeCallback(CallbackData, prefix="cp"):
+    step: Step
+    kind: str = ""
+    arg: str = ""
+
+
+def _cb(step: Step, kind: str = "", arg: str = "") -> str:
+    return ComposeCallback(step=step, kind=kind, arg=arg).pack()
+
+
+def audience_picker(streams: list[tuple[str, str, int]], everyone: int, leads: int,
+                    registrants: int, pending: int) -> InlineKeyboardMarkup:
+    """streams: (code, title, members)."""
+    builder = InlineKeyboardBuilder()
+    for code, title, members in streams:
+        builder.button(text=f"{title} · {number(members)}", callback_data=_cb(Step.AUDIENCE, "stream", code))
+    builder.adjust(2)
+    rows = [
+        [InlineKeyboardButton(text=f"Все пользователи · {number(everyone)}",
+                              callback_data=_cb(Step.AUDIENCE, "all"))],
+        [InlineKeyboardButton(text=f"Лиды без оплаты · {number(leads)}",
+                              callback_data=_cb(Step.AUDIENCE, "leads"))],
+        [InlineKeyboardButton(text=f"Бесплатный урок · {number(registrants)} ›",
+                              callback_data=_cb(Step.LESSONS))],
+        [InlineKeyboardButton(text=f"Ждут оплаты · {number(pending)}",
+                              callback_data=_cb(Step.AUDIENCE, "pending"))],
+        [InlineKeyboardButton(text="📋 Вставить список id / @username",
+                              callback_data=_cb(Step.PASTE))],
+        [InlineKeyboardButton(text="✖️ Отмена", callback_data=_cb(Step.CANCEL))],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=builder.export() + rows)
+
+
+def lesson_picker(types: list[tuple[str, int]], total: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=f"Все записавшиеся · {number(total)}",
+                   callback_data=_cb(Step.AUDIENCE, "free_lesson"))
+    for lesson, count in types:
+        if len(_cb(Step.AUDIENCE, "free_lesson", lesson).encode()) <= 64:
+            builder.button(text=f"{lesson} · {number(count)}",
+                           callback_data=_cb(Step.AUDIENCE, "free_lesson", lesson))
+    builder.button(text="⬅️ Назад", callback_data=_cb(Step.PICKER))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def back_to_picker() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="⬅️ Другая аудитория", callback_data=_cb(Step.PICKER)),
+        InlineKeyboardButton(text="✖️ Отмена", callback_data=_cb(Step.CANCEL))]])
+
+
+def preview_actions(paid_allowed: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(text="🚀 Отправить сейчас", callback_data=_cb(Step.SEND)),
+         InlineKeyboardButton(text="🕒 Запланировать", callback_data=_cb(Step.SCHEDULE))],
+        [InlineKeyboardButton(text="✏️ Изменить текст", callback_data=_cb(Step.EDIT)),
+         InlineKeyboardButton(text="🔗 Кнопки", callback_data=_cb(Step.BUTTONS))],
+        [InlineKeyboardButton(text="🧪 Тест мне", callback_data=_cb(Step.TEST)),
+         InlineKeyboardButton(text="✖️ Отмена", callback_data=_cb(Step.CANCEL))],
+    ]
+    if paid_allowed:
+        rows.insert(1, [InlineKeyboardButton(text="⚡ Быстро, платно", callback_data=_cb(Step.PAID))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm_send(recipients: int, paid: bool) -> InlineKeyboardMarkup:
+    step = Step.PAID_OK if paid else Step.SEND_OK
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=f"Да, отправить {number(recipients)}", callback_data=_cb(step))],
+        [InlineKeyboardButton(text="↩️ Назад", callback_data=_cb(Step.PREVIEW))]])
+
+
+def button_editor(has_buttons: bool) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(text="➕ Добавить кнопку", callback_data=_cb(Step.BUTTON_ADD))]]
+    if has_buttons:
+        rows.append([InlineKeyboardButton(text="🗑 Убрать все кнопки",
+                                          callback_data=_cb(Step.BUTTONS_CLEAR))])
+    rows.append([InlineKeyboardButton(text="✅ Готово", callback_data=_cb(Step.PREVIEW))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def url_buttons(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b["text"], url=b["url"]) for b in row] for row in rows])

@@ -1,0 +1,58 @@
+"""APScheduler jobs. The database is the only source of truth: a job only looks for what is
+due, so a restart loses nothing and several instances never start one broadcast twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.db import broadcasts as db
+from bot.services.broadcasts import BroadcastService
+
+log = logging.getLogger(__name__)
+
+LATE_NOTE_AFTER = 60  # seconds: a broadcast started later than this tells its author why
+
+
+async def start_due_broadcasts(service: BroadcastService, admin_bot: Bot, tz: ZoneInfo) -> None:
+    try:
+        due = await db.due(service.pool)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("due broadcasts not checked: %s", exc)  # the next run tries again
+        return
+    for broadcast in due:
+        started = await service.start_scheduled(broadcast.id, None)
+        if started is None or broadcast.scheduled_at is None:
+            continue  # another instance took it
+        late = (datetime.now(UTC) - broadcast.scheduled_at).total_seconds()
+        log.info("scheduled broadcast started", extra={"broadcast_id": broadcast.id,
+                                                       "late_seconds": round(late, 1)})
+        if late > LATE_NOTE_AFTER and broadcast.created_by:
+            due_at = broadcast.scheduled_at.astimezone(tz).strftime("%d.%m %H:%M")
+            try:
+                await admin_bot.send_message(
+                    broadcast.created_by,
+                    f"⏰ Рассылка #{broadcast.id} должна была уйти {due_at}, но бот в это время "
+                    f"не работал. Отправляю сейчас, с опозданием {_minutes(late)}.")
+            except TelegramAPIError as exc:
+                log.warning("late note not sent: %s", exc.message)
+
+
+def _minutes(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} мин" if minutes < 120 else f"{minutes // 60} ч {minutes % 60} мин"
+
+
+def create_scheduler(service: BroadcastService, admin_bot: Bot, tz: ZoneInfo) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(start_due_broadcasts, IntervalTrigger(seconds=1), args=[service, admin_bot, tz],
+                      id="due-broadcasts", max_instances=1, coalesce=True,
+                      next_run_time=datetime.now(UTC))
+    return scheduler
