@@ -267,3 +267,53 @@ async def test_stranger_forging_composer_callbacks_gets_nothing(
     await harness.settle()
     assert emulator.calls[calls:] == []
     assert await pool.fetchval("SELECT count(*) FROM message_history") == 0
+
+
+async def test_edit_text_keeps_buttons_and_test_to_me_goes_through_the_broadcast_bot(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    from harness import BROADCAST_TOKEN
+    harness = await make_harness(broadcast_bot_token=BROADCAST_TOKEN)
+    await add_members(pool, 2)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 2", text="Черновик",
+                                    entities=[])
+    await admin.click("🔗 Кнопки")
+    await admin.click("➕ Добавить кнопку")
+    await admin.send("Сайт")
+    await admin.send("https://vibe.example")
+    await admin.click("✏️ Изменить текст")
+    assert "кнопки сохранятся" in admin.last().text
+    await admin.send("Итоговый текст, {first_name}")
+    preview = admin.messages()[-2]
+    assert preview.text == "Итоговый текст, Анна"
+    assert preview.buttons() == [{"text": "Сайт", "url": "https://vibe.example"}]
+
+    await admin.click("🧪 Тест мне")
+    assert "Тест отправлен" in admin.callback_answer()["text"]
+    (test,) = emulator.bot_messages(BROADCAST_TOKEN, ADMIN_ID)
+    assert test.text == "Итоговый текст, Анна" and test.buttons() == preview.buttons()
+    assert await pool.fetchval("SELECT count(*) FROM message_history") == 0  # only a test
+
+    await emulator.set_blocked(BROADCAST_TOKEN, ADMIN_ID)
+    await admin.click("🧪 Тест мне")
+    assert "нажмите «Start»" in admin.callback_answer()["text"]
+
+    await admin.click("✖️ Отмена")
+    assert admin.last().text == "Рассылка отменена, ничего не отправлено."
+    await admin.send("/cancel")
+    assert admin.last().text.startswith("Отменять нечего.")
+
+
+async def test_cancel_and_recall_are_audited_with_audience_and_size(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await add_members(pool, 3)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 3", text="Аудит",
+                                    entities=[])
+    await admin.click("🚀 Отправить сейчас")
+    await wait_status(pool, 1, "done")
+    await asyncio.sleep(0.5)
+    await admin.click("🗑 Отозвать у всех")
+    await admin.click("Да, удалить у всех")
+    rows = await pool.fetch("SELECT action, details FROM admin_audit_log ORDER BY id")
+    assert [r["action"] for r in rows] == ["broadcast.send", "broadcast.recall"]
+    assert rows[1]["details"] == {"audience": {"kind": "stream", "stream": "4th_stream"},
+                                  "recipients": 3}

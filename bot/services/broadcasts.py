@@ -122,40 +122,46 @@ class BroadcastService:
     async def reschedule(self, broadcast_id: int, when: datetime, admin_id: int) -> bool:
         changed = await db.reschedule(self.pool, broadcast_id, when)
         if changed:
-            await audit.record_action(self.pool, admin_id, "broadcast.reschedule",
-                                      f"broadcast:{broadcast_id}", {"at": when.isoformat()})
+            await self._audit(broadcast_id, admin_id, "reschedule", at=when.isoformat())
         return changed
 
     async def replace_content(self, broadcast_id: int, content: Content, admin_id: int) -> bool:
         changed = await db.replace_content(self.pool, broadcast_id, content)
         if changed:
-            await audit.record_action(self.pool, admin_id, "broadcast.edit",
-                                      f"broadcast:{broadcast_id}")
+            await self._audit(broadcast_id, admin_id, "edit")
         return changed
 
     async def transition(self, broadcast_id: int, step: Transition, admin_id: int) -> bool:
         changed = await db.set_status(self.pool, broadcast_id, step.allowed_from, step.to)
         if changed:
-            await audit.record_action(self.pool, admin_id, f"broadcast.{step.action}",
-                                      f"broadcast:{broadcast_id}")
+            await self._audit(broadcast_id, admin_id, step.action)
             self.engine.nudge()
         return changed
 
     async def recall(self, broadcast_id: int, admin_id: int) -> bool:
         requested = await recall_db.request_recall(self.pool, broadcast_id)
         if requested:
-            await audit.record_action(self.pool, admin_id, "broadcast.recall",
-                                      f"broadcast:{broadcast_id}")
+            await self._audit(broadcast_id, admin_id, "recall")
         return requested
 
     async def resend(self, broadcast_id: int, admin_id: int) -> int:
         """Send again to those it failed for or whose delivery is unknown."""
         count = await db.requeue(self.pool, broadcast_id, ("failed", "unknown"))
         if count:
-            await audit.record_action(self.pool, admin_id, "broadcast.resend",
-                                      f"broadcast:{broadcast_id}", {"recipients": count})
+            await self._audit(broadcast_id, admin_id, "resend", resent=count)
             self.engine.nudge()
         return count
+
+    async def _audit(self, broadcast_id: int, admin_id: int, action: str, **extra: object) -> None:
+        """An audit entry naming the broadcast's audience and size."""
+        broadcast = await db.get(self.pool, broadcast_id)
+        details: dict[str, object] = dict(extra)
+        if broadcast is not None and broadcast.audience is not None:
+            details["audience"] = broadcast.audience.to_json()
+            details["recipients"] = broadcast.total or (
+                await audiences.count(self.pool, broadcast.audience))[0]
+        await audit.record_action(self.pool, admin_id, f"broadcast.{action}",
+                                  f"broadcast:{broadcast_id}", details)
 
     async def send_test(self, content: Content, user_id: int, first_name: str | None,
                         username: str | None) -> db.Result:
