@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from html import escape
+from typing import TypeVar
+
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.db.broadcasts import Content
+from bot.services.broadcasts import check_content, content_from_message
+
+T = TypeVar("T")
 
 
 async def show_screen(callback: CallbackQuery, text: str,
@@ -22,3 +31,25 @@ async def show_screen(callback: CallbackQuery, text: str,
                 raise
     if callback.from_user is not None and callback.bot is not None:
         await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
+
+
+async def read_text(message: Message, parse: Callable[[str], T]) -> T | None:
+    """What the admin typed, parsed; on a ValueError they are told why and get None."""
+    try:
+        return parse(message.text or "")
+    except ValueError as exc:
+        await message.answer(escape(str(exc)))
+        return None
+
+
+async def read_content(message: Message) -> Content | None:
+    """The message as broadcast content, checked against Telegram's limits (filled in for
+    this admin); otherwise the admin is told why and gets None."""
+    user = message.from_user
+    try:
+        content = content_from_message(message)
+        check_content(content, user.first_name if user else None, user.username if user else None)
+    except ValueError as exc:
+        await message.answer(f"Не подойдёт: {escape(str(exc))}")
+        return None
+    return content

@@ -15,13 +15,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
-from bot.handlers.common import show_screen
+from bot.handlers.common import read_content, read_text, show_screen
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import MenuCallback, Section
-from bot.services.broadcasts import check_content, content_from_message
 from bot.services.composer import Draft, check_label, check_url, estimate, parse_user_list
-from bot.services.delivery.render import ContentError, personalise
+from bot.services.delivery.render import personalise
 from bot.views import compose as texts
 from bot.views.broadcast import audience_title
 
@@ -125,12 +124,8 @@ async def take_list(message: Message, state: FSMContext, pool: asyncpg.Pool) -> 
 
 async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings) -> None:
-    user = message.from_user
-    try:
-        content = content_from_message(message)
-        check_content(content, user.first_name if user else None, user.username if user else None)
-    except ContentError as exc:
-        await message.answer(f"Не подойдёт: {escape(str(exc))}")
+    content = await read_content(message)
+    if content is None:
         return
     draft = await load(state)
     draft.set_content(content)
@@ -189,10 +184,8 @@ async def ask_label(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 async def take_label(message: Message, state: FSMContext) -> None:
-    try:
-        label = check_label(message.text or "")
-    except ValueError as exc:
-        await message.answer(escape(str(exc)))
+    label = await read_text(message, check_label)
+    if label is None:
         return
     draft = await load(state)
     draft.pending_label = label
@@ -202,10 +195,8 @@ async def take_label(message: Message, state: FSMContext) -> None:
 
 async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
                    settings: Settings) -> None:
-    try:
-        url = check_url(message.text or "")
-    except ValueError as exc:
-        await message.answer(escape(str(exc)))
+    url = await read_text(message, check_url)
+    if url is None:
         return
     draft = await load(state)
     draft.buttons.append([{"text": draft.pending_label or "Открыть", "url": url}])

@@ -3,7 +3,6 @@ send a test to oneself, or drop the draft."""
 
 from __future__ import annotations
 
-from html import escape
 
 import asyncpg
 from aiogram import F, Router
@@ -13,14 +12,14 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences
-from bot.handlers.common import show_screen
+from bot.handlers.common import read_text, show_screen
 from bot.handlers.compose import Compose, load, summary_screen
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.progress import screen
-from bot.services.when import WhenError, parse_when
+from bot.services.when import parse_when
 from bot.views import compose as texts
 
 
@@ -67,10 +66,8 @@ async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Setting
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
                     broadcasts: BroadcastService) -> None:
-    try:
-        moment = parse_when(message.text or "", settings.tz)
-    except WhenError as exc:
-        await message.answer(escape(str(exc)))
+    moment = await read_text(message, lambda text: parse_when(text, settings.tz))
+    if moment is None:
         return
     draft = await load(state)
     assert message.from_user is not None

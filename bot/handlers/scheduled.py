@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 
 import asyncpg
 from aiogram import F, Router
@@ -14,14 +13,13 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db import broadcasts as db
-from bot.handlers.common import show_screen
+from bot.handlers.common import read_content, read_text, show_screen
 from bot.keyboards import lists as kb
 from bot.keyboards.lists import Sched, ScheduledCallback
 from bot.keyboards.menu import MenuCallback, Section
-from bot.services.broadcasts import CANCEL, BroadcastService, check_content, content_from_message
+from bot.services.broadcasts import CANCEL, BroadcastService
 from bot.services.delivery.progress import screen
-from bot.services.delivery.render import ContentError
-from bot.services.when import WhenError, parse_when
+from bot.services.when import parse_when
 from bot.views import lists as views
 from bot.views.broadcast import audience_title
 from bot.views.compose import ask_when
@@ -110,42 +108,38 @@ async def on_action(callback: CallbackQuery, callback_data: ScheduledCallback, s
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
                     broadcasts: BroadcastService) -> None:
-    try:
-        moment = parse_when(message.text or "", settings.tz)
-    except WhenError as exc:
-        await message.answer(escape(str(exc)))
+    moment = await read_text(message, lambda text: parse_when(text, settings.tz))
+    if moment is None:
         return
     broadcast_id = (await state.get_data())["broadcast_id"]
     await state.clear()
     assert message.from_user is not None
-    if not await broadcasts.reschedule(broadcast_id, moment, message.from_user.id):
-        await message.answer("Эта рассылка уже не запланирована.")
-        return
-    broadcast = await db.get(pool, broadcast_id)
-    assert broadcast is not None
-    text, markup = await card_screen(pool, broadcast, settings)
-    await message.answer(f"Перенесено.\n\n{text}", reply_markup=markup)  # type: ignore[arg-type]
+    changed = await broadcasts.reschedule(broadcast_id, moment, message.from_user.id)
+    await _answer_card(message, pool, settings, broadcast_id, "Перенесено." if changed else None)
 
 
 async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings, broadcasts: BroadcastService) -> None:
-    user = message.from_user
-    assert user is not None
-    try:
-        content = content_from_message(message)
-        check_content(content, user.first_name, user.username)
-    except ContentError as exc:
-        await message.answer(f"Не подойдёт: {escape(str(exc))}")
+    content = await read_content(message)
+    if content is None:
         return
     broadcast_id = (await state.get_data())["broadcast_id"]
     await state.clear()
-    if not await broadcasts.replace_content(broadcast_id, content, user.id):  # buttons stay
+    assert message.from_user is not None
+    changed = await broadcasts.replace_content(broadcast_id, content, message.from_user.id)
+    await _answer_card(message, pool, settings, broadcast_id,  # its buttons stay as they were
+                       "Текст обновлён." if changed else None)
+
+
+async def _answer_card(message: Message, pool: asyncpg.Pool, settings: Settings,
+                       broadcast_id: int, done: str | None) -> None:
+    """The card again after a change, or why nothing changed (None: it left the schedule)."""
+    broadcast = await db.get(pool, broadcast_id)
+    if done is None or broadcast is None:
         await message.answer("Эта рассылка уже не запланирована.")
         return
-    broadcast = await db.get(pool, broadcast_id)
-    assert broadcast is not None
     text, markup = await card_screen(pool, broadcast, settings)
-    await message.answer(f"Текст обновлён.\n\n{text}", reply_markup=markup)  # type: ignore[arg-type]
+    await message.answer(f"{done}\n\n{text}", reply_markup=markup)  # type: ignore[arg-type]
 
 
 def create_router() -> Router:
