@@ -44,6 +44,7 @@ METRICS_KEY = web.AppKey("metrics", Metrics)
 
 ADMIN_COMMANDS = [
     BotCommand(command="menu", description="Главное меню"),
+    BotCommand(command="stats", description="Статистика"),
     BotCommand(command="broadcast", description="Новая рассылка"),
     BotCommand(command="scheduled", description="Запланированные рассылки"),
     BotCommand(command="history", description="История рассылок"),
@@ -163,7 +164,7 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     app[ENGINE_KEY] = engine
     dp["engine"] = engine
     service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine)
-    app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings.tz)
+    app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings)
     try:
         yield  # both start in _start_delivery, once the bot itself has started
     finally:

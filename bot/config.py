@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.2)
     broadcast_confirm_threshold: int = Field(default=500, ge=0)  # ask once more above this
     broadcast_paid_allowed: bool = False  # offer allow_paid_broadcast (costs Stars)
+    # statistics: warn when the platform's tables got no row for this long
+    stats_feed_silence_hours: float = Field(default=24.0, gt=0)
+    stats_refresh_seconds: float = Field(default=15.0, ge=1)
     log_level: str = "INFO"
     log_format: str = "text"
 

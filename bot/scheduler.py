@@ -13,7 +13,9 @@ from aiogram.exceptions import TelegramAPIError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.config import Settings
 from bot.db import broadcasts as db
+from bot.db import summaries
 from bot.services.broadcasts import BroadcastService
 
 log = logging.getLogger(__name__)
@@ -50,9 +52,25 @@ def _minutes(seconds: float) -> str:
     return f"{minutes} мин" if minutes < 120 else f"{minutes // 60} ч {minutes % 60} мин"
 
 
-def create_scheduler(service: BroadcastService, admin_bot: Bot, tz: ZoneInfo) -> AsyncIOScheduler:
+async def refresh_summaries(pool: asyncpg.Pool, timezone: str) -> None:
+    """Feed the statistics' summaries from the platform's new rows."""
+    try:
+        read = await summaries.refresh(pool, timezone)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("summaries not refreshed: %s", exc)
+        return
+    if read:
+        log.info("summaries refreshed", extra={"rows": read})
+
+
+def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settings
+                     ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(start_due_broadcasts, IntervalTrigger(seconds=1), args=[service, admin_bot, tz],
-                      id="due-broadcasts", max_instances=1, coalesce=True,
-                      next_run_time=datetime.now(UTC))
+    now = datetime.now(UTC)
+    scheduler.add_job(start_due_broadcasts, IntervalTrigger(seconds=1),
+                      args=[service, admin_bot, settings.tz], id="due-broadcasts",
+                      max_instances=1, coalesce=True, next_run_time=now)
+    scheduler.add_job(refresh_summaries, IntervalTrigger(seconds=settings.stats_refresh_seconds),
+                      args=[service.pool, settings.timezone], id="summaries", max_instances=1,
+                      coalesce=True, next_run_time=now)
     return scheduler

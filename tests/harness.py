@@ -22,7 +22,7 @@ ADMIN_ID = 501
 SECOND_ADMIN_ID = 502
 STRANGER_ID = 777
 WEBHOOK_SECRET = "test-secret_0123456789"
-MENU = ["📣 Рассылка", "🕒 Запланированные", "🗂 История", "📚 Потоки", "🩺 Состояние"]
+MENU = ["📊 Статистика", "📣 Рассылка", "🕒 Запланированные", "🗂 История", "📚 Потоки", "🩺 Состояние"]
 
 
 def dsn_for(base: str, database: str) -> str:

@@ -96,7 +96,7 @@ async def test_admin_commands_are_registered_for_admins_only(harness: BotHarness
     commands = harness.emulator.bot(harness.token).commands
     for admin_id in (ADMIN_ID, SECOND_ADMIN_ID):
         assert [c["command"] for c in commands[f"chat:{admin_id}"]] == [
-            "menu", "broadcast", "scheduled", "history", "cancel"]
+            "menu", "stats", "broadcast", "scheduled", "history", "cancel"]
     assert "default" not in commands  # strangers see no command menu
     hook = harness.emulator.bot(harness.token).webhook
     assert hook.url == harness.url + "/telegram/webhook"
@@ -141,7 +141,7 @@ async def test_healthz_reports_the_database(harness: BotHarness) -> None:
         async with http.get(harness.url + "/healthz") as response:
             assert response.status == 200
             assert await response.json() == {"status": "ok", "mode": "webhook", "database": "ok"}
-        await harness.app[POOL_KEY].close()
+        harness.app[POOL_KEY].terminate()  # the database goes away under the bot
         async with http.get(harness.url + "/healthz") as response:
             assert response.status == 503
             body = await response.json()

@@ -40,7 +40,11 @@ async def open_database(settings: Settings, *, migrate: bool = True,
                     await apply_migrations(conn)
             yield pool
         finally:
-            await pool.close()
+            try:  # close() waits for every connection to come back; do not wait forever
+                await asyncio.wait_for(pool.close(), timeout=10)
+            except asyncio.TimeoutError:
+                log.warning("database pool did not close in time; terminating it")
+                pool.terminate()
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 class Section(StrEnum):
     MAIN = "main"
+    STATS = "stats"
     BROADCAST = "broadcast"
     SCHEDULED = "scheduled"
     HISTORY = "history"
@@ -24,6 +25,7 @@ class MenuCallback(CallbackData, prefix="menu"):
 
 # the sections the menu offers, in order; a section is listed only once it exists
 MENU_SECTIONS: tuple[tuple[Section, str], ...] = (
+    (Section.STATS, "📊 Статистика"),
     (Section.BROADCAST, "📣 Рассылка"),
     (Section.SCHEDULED, "🕒 Запланированные"),
     (Section.HISTORY, "🗂 История"),

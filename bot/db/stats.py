@@ -1,0 +1,73 @@
+"""Statistics read from the bot's summaries (user directory, daily counts) and from indexed
+bookings (their status changes, so they are read as they are)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+ATTENDED = "lesson_link_clicked"
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end) in days of the admins' time zone; start None = all time."""
+
+    start: date | None
+    end: date
+    timezone: str
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    new_users: int
+    bookings: dict[int, int]  # confirmed value -> bookings created in the period
+    registrations: int
+    attendances: int
+
+    @property
+    def conversion(self) -> float | None:
+        return self.attendances / self.registrations if self.registrations else None
+
+
+@dataclass(frozen=True)
+class Overview:
+    users: int
+    current: PeriodFigures
+    previous: PeriodFigures | None
+    last_rows: dict[str, datetime | None]  # newest row of each platform table
+
+
+async def period_figures(pool: asyncpg.Pool, window: Window) -> PeriodFigures:
+    tz, start, end = window.timezone, window.start, window.end
+    new_users = await pool.fetchval(
+        """SELECT count(*) FROM user_directory
+           WHERE ($1::date IS NULL OR first_seen >= ($1::date::timestamp AT TIME ZONE $3))
+             AND first_seen < ($2::date::timestamp AT TIME ZONE $3)""", start, end, tz)
+    bookings = await pool.fetch(
+        """SELECT confirmed, count(*) AS n FROM bookings
+           WHERE ($1::date IS NULL OR created_at >= ($1::date::timestamp AT TIME ZONE $3))
+             AND created_at < ($2::date::timestamp AT TIME ZONE $3)
+           GROUP BY confirmed""", start, end, tz)
+    registrations = await pool.fetchval(
+        "SELECT coalesce(sum(registrations), 0) FROM daily_registrations"
+        " WHERE ($1::date IS NULL OR day >= $1) AND day < $2", start, end)
+    attendances = await pool.fetchval(
+        "SELECT coalesce(sum(events), 0) FROM daily_events WHERE event_type = $3"
+        " AND ($1::date IS NULL OR day >= $1) AND day < $2", start, end, ATTENDED)
+    return PeriodFigures(new_users, {r["confirmed"]: r["n"] for r in bookings},
+                         registrations, attendances)
+
+
+async def overview(pool: asyncpg.Pool, window: Window, previous: Window | None) -> Overview:
+    users = await pool.fetchval("SELECT count(*) FROM user_directory")
+    last_rows = {
+        "events": await pool.fetchval("SELECT max(created_at) FROM events"),
+        "bookings": await pool.fetchval("SELECT max(created_at) FROM bookings"),
+        "free_lesson_registrations": await pool.fetchval(
+            "SELECT max(registered_at) FROM free_lesson_registrations"),
+    }
+    return Overview(users, await period_figures(pool, window),
+                    await period_figures(pool, previous) if previous else None, last_rows)

@@ -1,0 +1,26 @@
+"""Periods the statistics are shown for, as days in the admins' time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.db.stats import Window
+
+# key -> (label, days; None = all time)
+PERIODS: dict[str, tuple[str, int | None]] = {
+    "1": ("сегодня", 1), "7": ("7 дней", 7), "30": ("30 дней", 30), "90": ("90 дней", 90),
+    "all": ("всё время", None),
+}
+DEFAULT = "7"
+
+
+def windows(period: str, tz: ZoneInfo, now: datetime | None = None) -> tuple[Window, Window | None]:
+    """The period ending today (inclusive) and the one of the same length just before it."""
+    days = PERIODS.get(period, PERIODS[DEFAULT])[1]
+    today = (now or datetime.now(UTC)).astimezone(tz).date()
+    end = today + timedelta(days=1)
+    if days is None:
+        return Window(None, end, str(tz)), None
+    start = end - timedelta(days=days)
+    return Window(start, end, str(tz)), Window(start - timedelta(days=days), start, str(tz))

@@ -1,0 +1,69 @@
+"""Texts of the statistics screens: short lines that fit a phone screen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.db.stats import Overview, Window
+from bot.db.streams import StreamSummary
+from bot.views.format import number, when
+
+STATUS = ((2, "оплачено"), (1, "ждут"), (-1, "отменено"))
+
+
+def _change(now: int | float, before: int | float | None) -> str:
+    if before is None:
+        return ""
+    if before == 0:
+        return " (раньше 0)" if now else ""
+    delta = (now - before) / before * 100
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    return f" ({arrow}{abs(delta):.0f}%)"
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _span(window: Window) -> str:
+    last = window.end - timedelta(days=1)
+    if window.start is None:
+        return f"по {last:%d.%m}"
+    if window.start == last:
+        return f"{last:%d.%m}"
+    return f"{window.start:%d.%m}–{last:%d.%m}"
+
+
+def overview(o: Overview, label: str, window: Window, streams: list[StreamSummary],
+             silence_hours: float, tz: ZoneInfo, now: datetime) -> str:
+    cur, prev = o.current, o.previous
+    total_bookings = sum(cur.bookings.values())
+    lines = [f"<b>📊 Обзор · {escape(label)}</b> ({_span(window)})", ""]
+    lines.append(f"👥 Пользователи: <b>{number(o.users)}</b>, новых <b>{number(cur.new_users)}</b>"
+                 + _change(cur.new_users, prev.new_users if prev else None))
+    statuses = " · ".join(f"{word} {number(cur.bookings.get(v, 0))}" for v, word in STATUS)
+    lines.append(f"🎫 Брони: <b>{number(total_bookings)}</b> — {statuses}"
+                 + _change(cur.bookings.get(2, 0), prev.bookings.get(2, 0) if prev else None))
+    paid = " · ".join(f"{escape(s.title)} {number(s.members)}" for s in streams) or "—"
+    lines.append(f"💳 Оплатили (всего): {paid}")
+    lines.append(f"🎓 Бесплатный урок: {number(cur.registrations)} записей → "
+                 f"{number(cur.attendances)} переходов на урок, конверсия "
+                 f"<b>{_percent(cur.conversion)}</b>"
+                 + (f" (было {_percent(prev.conversion)})" if prev else ""))
+    lines += _feed_warning(o, silence_hours, tz, now)
+    return "\n".join(lines)
+
+
+def _feed_warning(o: Overview, silence_hours: float, tz: ZoneInfo, now: datetime) -> list[str]:
+    newest = max((t for t in o.last_rows.values() if t is not None), default=None)
+    if newest is not None and (now - newest).total_seconds() < silence_hours * 3600:
+        return []
+    if newest is None:
+        return ["", "⚠️ В таблицах платформы нет ни одной записи: бот курса не пишет в базу?"]
+    hours = (now - newest).total_seconds() / 3600
+    return ["", f"⚠️ Новых данных нет {hours:.0f} ч (последняя запись {when(newest, tz)}). "
+            "Нули выше могут значить, что бот курса перестал писать в базу."]
+
+

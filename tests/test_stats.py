@@ -1,0 +1,116 @@
+"""Statistics: the summaries the bot keeps equal plain SQL over the platform's tables, stay
+current as rows arrive, and the overview shows the same numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from bot.db import demo, summaries
+from harness import ADMIN_ID, BotHarness
+
+TZ = "Europe/Moscow"
+ANCHOR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+async def fill(pool: asyncpg.Pool, users: int = 400, events: int = 6000) -> None:
+    async with pool.acquire() as conn:
+        await demo.fill(conn, demo.DemoPlan(users, events, seed=3), anchor=ANCHOR)
+
+
+async def test_summaries_equal_plain_sql(pool: asyncpg.Pool) -> None:
+    await fill(pool)
+    await summaries.refresh(pool, TZ)
+    # the user directory: every user_id of the three tables, first seen at their earliest row
+    expected = dict(await pool.fetch("""
+        SELECT user_id, min(at) FROM (
+            SELECT user_id, created_at AS at FROM bookings
+            UNION ALL SELECT user_id, registered_at FROM free_lesson_registrations
+            UNION ALL SELECT user_id, created_at FROM events) u
+        WHERE user_id IS NOT NULL GROUP BY user_id"""))
+    directory = dict(await pool.fetch("SELECT user_id, first_seen FROM user_directory"))
+    assert directory == expected
+    events = sorted(tuple(r) for r in await pool.fetch("""
+        SELECT (created_at AT TIME ZONE 'Europe/Moscow')::date, event_type,
+               CASE WHEN event_type = 'lesson_link_clicked' THEN details->>'lesson_type' ELSE '' END,
+               count(*) FROM events GROUP BY 1, 2, 3"""))
+    assert sorted(tuple(r) for r in await pool.fetch("SELECT * FROM daily_events")) == events
+    registrations = sorted(tuple(r) for r in await pool.fetch("""
+        SELECT (registered_at AT TIME ZONE 'Europe/Moscow')::date, lesson_type, count(*)
+        FROM free_lesson_registrations GROUP BY 1, 2"""))
+    assert sorted(tuple(r) for r in await pool.fetch(
+        "SELECT * FROM daily_registrations")) == registrations
+
+
+async def test_new_rows_are_counted_once_even_by_two_refreshes_at_once(pool: asyncpg.Pool) -> None:
+    await fill(pool, users=50, events=500)
+    await summaries.refresh(pool, TZ)
+    await pool.execute("INSERT INTO events (user_id, username, first_name, event_type, created_at)"
+                       " SELECT 999000 + g, 'new' || g, 'Новый', 'menu_opened', now()"
+                       " FROM generate_series(1, 30) g")
+    reads = await asyncio.gather(summaries.refresh(pool, TZ), summaries.refresh(pool, TZ))
+    assert sorted(reads) == [0, 30]
+    assert await pool.fetchval("SELECT count(*) FROM user_directory"
+                               " WHERE user_id BETWEEN 999001 AND 999030") == 30
+    assert await pool.fetchval("SELECT sum(events) FROM daily_events") == 530
+    name = await pool.fetchval("SELECT username FROM user_directory WHERE user_id = 999007")
+    assert name == "new7"
+
+
+async def test_another_time_zone_recounts_the_days(pool: asyncpg.Pool) -> None:
+    await pool.execute("INSERT INTO events (user_id, event_type, created_at)"
+                       " VALUES (1, 'x', '2026-11-20 22:30+00')")  # 21.11 in Moscow, 20.11 in UTC
+    await summaries.refresh(pool, TZ)
+    assert str(await pool.fetchval("SELECT day FROM daily_events")) == "2026-11-21"
+    await summaries.refresh(pool, "UTC")
+    assert [str(r[0]) for r in await pool.fetch("SELECT day FROM daily_events")] == ["2026-11-20"]
+
+
+async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await fill(pool)
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    text = admin.last().text
+    start = datetime.now(ZoneInfo(TZ)).date() - timedelta(days=6)
+    since = f"'{start}'::timestamp AT TIME ZONE '{TZ}'"
+    users = await pool.fetchval("SELECT count(DISTINCT user_id) FROM (SELECT user_id FROM bookings"
+                                " UNION SELECT user_id FROM events UNION SELECT user_id FROM"
+                                " free_lesson_registrations) u")
+    new = await pool.fetchval(f"""SELECT count(*) FROM (SELECT user_id, min(at) AS first FROM (
+        SELECT user_id, created_at AS at FROM bookings UNION ALL
+        SELECT user_id, registered_at FROM free_lesson_registrations UNION ALL
+        SELECT user_id, created_at FROM events) u GROUP BY user_id) f WHERE first >= {since}""")
+    paid = await pool.fetchval(f"SELECT count(*) FROM bookings WHERE confirmed = 2"
+                               f" AND created_at >= {since}")
+    registrations = await pool.fetchval(
+        f"SELECT count(*) FROM free_lesson_registrations WHERE registered_at >= {since}")
+    clicks = await pool.fetchval(f"SELECT count(*) FROM events WHERE event_type ="
+                                 f" 'lesson_link_clicked' AND created_at >= {since}")
+    digits = re.sub(r"(?<=\d)\u202f(?=\d)", "", text)
+    assert f"Пользователи: {users}, новых {new}" in digits
+    assert f"оплачено {paid}" in digits
+    assert f"Бесплатный урок: {registrations} записей → {clicks} переходов" in digits
+    assert f"конверсия {round(clicks / registrations * 100)}%" in digits
+    assert "⚠️" not in text  # the data is fresh
+
+    await admin.click("всё время")
+    all_time = admin.last()
+    assert "Обзор · всё время" in all_time.text
+    total = await pool.fetchval("SELECT count(*) FROM bookings")
+    assert f"Брони: {total}" in re.sub(r"(?<=\d)\u202f(?=\d)", "", all_time.text)
+    assert admin.buttons()[4] == "• всё время"
+
+
+async def test_a_silent_feed_is_called_out(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await pool.execute("INSERT INTO events (user_id, event_type, created_at)"
+                       " VALUES (5, 'menu_opened', now() - interval '30 hours')")
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/start")
+    await admin.click("📊 Статистика")
+    assert "⚠️ Новых данных нет 30 ч" in admin.last().text
