@@ -103,7 +103,8 @@ async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: async
     assert "Обзор · всё время" in all_time.text
     total = await pool.fetchval("SELECT count(*) FROM bookings")
     assert f"Брони: {total}" in re.sub(r"(?<=\d)\u202f(?=\d)", "", all_time.text)
-    assert admin.buttons()[4] == "• всё время"
+    assert admin.buttons()[:3] == ["• Обзор", "Потоки", "Урок"]
+    assert admin.buttons()[7] == "• всё время"
 
 
 async def test_a_silent_feed_is_called_out(harness: BotHarness, pool: asyncpg.Pool) -> None:
@@ -114,3 +115,36 @@ async def test_a_silent_feed_is_called_out(harness: BotHarness, pool: asyncpg.Po
     await admin.send("/start")
     await admin.click("📊 Статистика")
     assert "⚠️ Новых данных нет 30 ч" in admin.last().text
+
+
+async def test_streams_and_funnel_screens_equal_plain_sql(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await fill(pool)
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    await admin.click("Потоки")
+    text = admin.last().text
+    for code, title in (("3rd_stream", "3-й поток"), ("4th_stream", "4-й поток")):
+        row = await pool.fetchrow(
+            "SELECT count(*) AS total, count(*) FILTER (WHERE confirmed = 2) AS paid,"
+            " count(*) FILTER (WHERE confirmed = 1) AS pending,"
+            " count(*) FILTER (WHERE confirmed = -1) AS cancelled FROM bookings"
+            " WHERE course_stream = $1", code)
+        assert f"{title:<10} {row['total']:>6} {row['paid']:>5} {row['pending']:>5} " \
+               f"{row['cancelled']:>5}" in text
+    average = await pool.fetchval("SELECT avg(discount_percent) FROM bookings WHERE"
+                                  " course_stream = '5th_stream' AND confirmed = 2"
+                                  " AND discount_percent > 0")
+    assert f"средняя скидка {average:.0f}%" in text
+
+    await admin.click("Урок")
+    await admin.click("всё время")
+    text = admin.last().text
+    rows = await pool.fetch(
+        "SELECT r.lesson_type, r.n, coalesce(a.n, 0) AS clicks FROM"
+        " (SELECT lesson_type, count(*) n FROM free_lesson_registrations GROUP BY 1) r LEFT JOIN"
+        " (SELECT details->>'lesson_type' AS lesson_type, count(*) n FROM events"
+        "  WHERE event_type = 'lesson_link_clicked' GROUP BY 1) a USING (lesson_type)")
+    for row in rows:
+        assert f"{row['lesson_type'][:16]:<16} {row['n']:>5} {row['clicks']:>5}" in text

@@ -30,7 +30,7 @@ STATUSES = ((2, 45), (1, 35), (-1, 20))  # confirmed, pending, cancelled
 REFERRALS = {"FRIEND10": 10, "VIBE15": 15, "BLOG20": 20, "TGCHANNEL": 10, "ALUMNI25": 25}
 LESSON_TYPES = ("vibe_coding_intro", "ai_agents", "no_code_bots")
 EMAIL_DOMAINS = ("gmail.com", "yandex.ru", "mail.ru", "outlook.com")
-EVENT_TYPES = (("menu_opened", 26), ("course_info_viewed", 18), ("lesson_link_clicked", 12),
+EVENT_TYPES = (("menu_opened", 30), ("course_info_viewed", 20), ("lesson_link_clicked", 4),
                ("faq_opened", 10), ("bot_start", 8), ("reviews_viewed", 8),
                ("payment_link_clicked", 6), ("free_lesson_registered", 5),
                ("referral_link_opened", 4), ("stream_schedule_viewed", 3))
@@ -137,7 +137,10 @@ def event_rows(users: list[DemoUser], total: int, rng: random.Random,
         kind = rng.choice(types)
         details = None
         if kind == "lesson_link_clicked":
-            details = details_for[user.lesson_type or rng.choice(LESSON_TYPES)]
+            if user.lesson_type is None:  # only people who registered get the lesson's link
+                kind = "menu_opened"
+            else:
+                details = details_for[user.lesson_type]
         yield (user.user_id, user.username, user.first_name, kind,
                _after(rng, user.first_seen, anchor), details)
 

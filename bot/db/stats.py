@@ -71,3 +71,60 @@ async def overview(pool: asyncpg.Pool, window: Window, previous: Window | None) 
     }
     return Overview(users, await period_figures(pool, window),
                     await period_figures(pool, previous) if previous else None, last_rows)
+
+
+@dataclass(frozen=True)
+class StreamBookings:
+    code: str
+    title: str
+    total: int
+    confirmed: int
+    pending: int
+    cancelled: int
+    with_discount: int     # confirmed bookings with a discount
+    average_discount: float | None  # over confirmed bookings with a discount
+
+
+async def stream_bookings(pool: asyncpg.Pool) -> list[StreamBookings]:
+    """Every active stream's bookings by status, and how much discount paid bookings used."""
+    rows = await pool.fetch(
+        """SELECT s.code, s.title, count(b.id) AS total,
+                  count(b.id) FILTER (WHERE b.confirmed = 2) AS confirmed,
+                  count(b.id) FILTER (WHERE b.confirmed = 1) AS pending,
+                  count(b.id) FILTER (WHERE b.confirmed = -1) AS cancelled,
+                  count(b.id) FILTER (WHERE b.confirmed = 2 AND b.discount_percent > 0) AS discounted,
+                  avg(b.discount_percent) FILTER (WHERE b.confirmed = 2 AND b.discount_percent > 0)
+                      AS average
+           FROM course_streams s LEFT JOIN bookings b ON b.course_stream = s.code
+           WHERE s.archived_at IS NULL
+           GROUP BY s.code, s.title, s.position ORDER BY s.position, s.code""")
+    return [StreamBookings(r["code"], r["title"], r["total"], r["confirmed"], r["pending"],
+                           r["cancelled"], r["discounted"],
+                           float(r["average"]) if r["average"] is not None else None)
+            for r in rows]
+
+
+@dataclass(frozen=True)
+class LessonFunnel:
+    lesson_type: str
+    registrations: int
+    attendances: int
+
+    @property
+    def conversion(self) -> float | None:
+        return self.attendances / self.registrations if self.registrations else None
+
+
+async def funnel(pool: asyncpg.Pool, window: Window) -> list[LessonFunnel]:
+    """Registrations per lesson type and clicks to that lesson, in the period."""
+    rows = await pool.fetch(
+        """WITH r AS (SELECT lesson_type, sum(registrations) AS n FROM daily_registrations
+                      WHERE ($1::date IS NULL OR day >= $1) AND day < $2 GROUP BY 1),
+                a AS (SELECT lesson_type, sum(events) AS n FROM daily_events
+                      WHERE event_type = $3 AND ($1::date IS NULL OR day >= $1) AND day < $2
+                      GROUP BY 1)
+           SELECT coalesce(r.lesson_type, a.lesson_type) AS lesson_type,
+                  coalesce(r.n, 0) AS registrations, coalesce(a.n, 0) AS attendances
+           FROM r FULL JOIN a ON a.lesson_type = r.lesson_type
+           ORDER BY registrations DESC, lesson_type""", window.start, window.end, ATTENDED)
+    return [LessonFunnel(r["lesson_type"], r["registrations"], r["attendances"]) for r in rows]

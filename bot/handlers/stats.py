@@ -1,4 +1,5 @@
-"""/stats and the menu's 📊: the overview, for a period the admin switches with buttons."""
+"""/stats and the menu's 📊: overview, streams and the free-lesson funnel, each one message
+edited in place, with the period switched by buttons."""
 
 from __future__ import annotations
 
@@ -19,32 +20,39 @@ from bot.services.periods import DEFAULT, PERIODS, windows
 from bot.views import stats as views
 
 
-async def overview_screen(pool: asyncpg.Pool, settings: Settings, period: str
-                          ) -> tuple[str, object]:
+async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, period: str
+                       ) -> tuple[str, object]:
     period = period if period in PERIODS else DEFAULT
+    label = PERIODS[period][0]
     now = datetime.now(UTC)
     window, previous = windows(period, settings.tz, now)
-    figures = await stats.overview(pool, window, previous)
-    text = views.overview(figures, PERIODS[period][0], window,
-                          await streams.list_active_streams(pool),
-                          settings.stats_feed_silence_hours, settings.tz, now)
-    return text, kb.overview(period)
+    if screen == "streams":
+        text = views.streams(await stats.stream_bookings(pool))
+    elif screen == "funnel":
+        text = views.funnel(await stats.funnel(pool, window), label, window)
+    else:
+        screen = "overview"
+        text = views.overview(await stats.overview(pool, window, previous), label, window,
+                              await streams.list_active_streams(pool),
+                              settings.stats_feed_silence_hours, settings.tz, now)
+    return text, kb.navigation(screen, period)
 
 
 async def show_stats(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
-    text, markup = await overview_screen(pool, settings, DEFAULT)
+    text, markup = await stats_screen(pool, settings, "overview", DEFAULT)
     await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
 
 
 async def from_menu(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await overview_screen(pool, settings, DEFAULT))  # type: ignore[arg-type]
+    await show_screen(callback, *await stats_screen(pool, settings, "overview", DEFAULT))  # type: ignore[arg-type]
 
 
 async def switch(callback: CallbackQuery, callback_data: StatsCallback, pool: asyncpg.Pool,
                  settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await overview_screen(pool, settings, callback_data.period))  # type: ignore[arg-type]
+    await show_screen(callback, *await stats_screen(pool, settings, callback_data.screen,  # type: ignore[arg-type]
+                                                    callback_data.period))
 
 
 def create_router() -> Router:

@@ -15,12 +15,24 @@ class StatsCallback(CallbackData, prefix="st"):
     period: str = "7"
 
 
-def overview(period: str) -> InlineKeyboardMarkup:
+SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "Урок"))
+WITH_PERIOD = {"overview", "funnel"}
+
+
+def navigation(screen: str, period: str) -> InlineKeyboardMarkup:
+    """Screens in one row, periods (where the screen has them), refresh and the menu."""
     builder = InlineKeyboardBuilder()
-    for key, (label, _) in PERIODS.items():
-        mark = "• " if key == period else ""
-        builder.button(text=f"{mark}{label}", callback_data=StatsCallback(period=key))
-    builder.button(text="🔄 Обновить", callback_data=StatsCallback(period=period))
+    for key, label in SCREENS:
+        mark = "• " if key == screen else ""
+        builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=key, period=period))
+    sizes = [len(SCREENS)]
+    if screen in WITH_PERIOD:
+        for key, (label, _) in PERIODS.items():
+            mark = "• " if key == period else ""
+            builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=screen,
+                                                                              period=key))
+        sizes += [3, 2]
+    builder.button(text="🔄 Обновить", callback_data=StatsCallback(screen=screen, period=period))
     builder.button(text="⬅️ Меню", callback_data=MenuCallback(section=Section.MAIN))
-    builder.adjust(3, 2, 2)
+    builder.adjust(*sizes, 2)
     return builder.as_markup()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.db.stats import Overview, Window
+from bot.db.stats import LessonFunnel, Overview, StreamBookings, Window
 from bot.db.streams import StreamSummary
 from bot.views.format import number, when
 
@@ -67,3 +67,29 @@ def _feed_warning(o: Overview, silence_hours: float, tz: ZoneInfo, now: datetime
             "Нули выше могут значить, что бот курса перестал писать в базу."]
 
 
+
+
+def streams(rows: list[StreamBookings]) -> str:
+    if not rows:
+        return "<b>📚 Потоки: брони</b>\n\nАктивных потоков нет."
+    row = "{:<10} {:>6} {:>5} {:>5} {:>5}"
+    table = [row.format("Поток", "Всего", "Опл.", "Ждут", "Отм.")]
+    table += [row.format(s.title[:10], s.total, s.confirmed, s.pending, s.cancelled) for s in rows]
+    lines = ["<b>📚 Потоки: брони за всё время</b>", f"<pre>{escape(chr(10).join(table))}</pre>"]
+    for s in rows:
+        if s.with_discount:
+            lines.append(f"{escape(s.title)}: со скидкой оплатили {number(s.with_discount)}, "
+                         f"средняя скидка {s.average_discount:.0f}%")
+    return "\n".join(lines)
+
+
+def funnel(rows: list[LessonFunnel], label: str, window: Window) -> str:
+    head = f"<b>🎓 Бесплатный урок · {escape(label)}</b> ({_span(window)})"
+    if not rows:
+        return f"{head}\n\nЗа этот период записей и переходов нет."
+    row = "{:<16} {:>5} {:>5} {:>5}"
+    table = [row.format("Урок", "Зап.", "Приш.", "Конв.")]
+    table += [row.format((f.lesson_type or "без типа")[:16], f.registrations, f.attendances,
+                         _percent(f.conversion)) for f in rows]
+    return "\n".join([head, f"<pre>{escape(chr(10).join(table))}</pre>",
+                      "<i>Пришли: переходы по ссылке на урок (lesson_link_clicked).</i>"])
