@@ -103,8 +103,8 @@ async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: async
     assert "Обзор · всё время" in all_time.text
     total = await pool.fetchval("SELECT count(*) FROM bookings")
     assert f"Брони: {total}" in re.sub(r"(?<=\d)\u202f(?=\d)", "", all_time.text)
-    assert admin.buttons()[:3] == ["• Обзор", "Потоки", "Урок"]
-    assert admin.buttons()[7] == "• всё время"
+    assert admin.buttons()[:5] == ["• Обзор", "Потоки", "Урок", "События", "Рефералы"]
+    assert admin.buttons()[9] == "• всё время"
 
 
 async def test_a_silent_feed_is_called_out(harness: BotHarness, pool: asyncpg.Pool) -> None:
@@ -148,3 +148,28 @@ async def test_streams_and_funnel_screens_equal_plain_sql(
         "  WHERE event_type = 'lesson_link_clicked' GROUP BY 1) a USING (lesson_type)")
     for row in rows:
         assert f"{row['lesson_type'][:16]:<16} {row['n']:>5} {row['clicks']:>5}" in text
+
+
+async def test_events_and_referrals_screens_equal_plain_sql(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await fill(pool)
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    await admin.click("События")
+    await admin.click("30 дней")
+    text = admin.last().text
+    start = datetime.now(ZoneInfo(TZ)).date() - timedelta(days=29)
+    since = f"'{start}'::timestamp AT TIME ZONE '{TZ}'"
+    top = await pool.fetch(f"SELECT event_type, count(*) AS n FROM events WHERE created_at >="
+                           f" {since} GROUP BY 1 ORDER BY n DESC, 1 LIMIT 3")
+    for row in top:
+        assert re.search(rf"{row['event_type']}\s+{row['n']}\n", text + "\n")
+    assert "По дням (" in text and len(re.findall("[▁▂▃▄▅▆▇█]", text)) == 30
+
+    await admin.click("Рефералы")
+    text = admin.last().text
+    for row in await pool.fetch(f"SELECT referral_code, count(*) AS n, count(*) FILTER"
+                                f" (WHERE confirmed = 2) AS paid FROM bookings WHERE"
+                                f" referral_code IS NOT NULL AND created_at >= {since} GROUP BY 1"):
+        assert f"{row['referral_code']:<12} {row['n']:>6} {row['paid']:>5}" in text

@@ -166,3 +166,17 @@ async def test_admin_text_outside_a_flow_gets_the_menu(harness: BotHarness) -> N
     await admin.send("привет, как дела?")
     assert admin.last().text.startswith("Не понял сообщение")
     assert admin.buttons() == MENU
+
+
+async def test_a_failing_handler_gets_an_apology_not_a_traceback(
+        harness: BotHarness, pool) -> None:  # type: ignore[no-untyped-def]
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/start")
+    await pool.execute("ALTER TABLE course_streams RENAME TO course_streams_gone")
+    await admin.click("📚 Потоки")  # the query fails: the button's answer says so
+    answer = admin.callback_answer()
+    assert answer["show_alert"] and answer["text"].startswith("⚠️ Не получилось")
+    await pool.execute("ALTER TABLE user_directory RENAME TO user_directory_gone")
+    await admin.send("/stats")  # a command: the apology comes as a message
+    assert admin.last().text.startswith("⚠️ Не получилось выполнить действие")
+    assert "Traceback" not in admin.transcript() and "Error" not in admin.transcript()

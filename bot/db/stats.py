@@ -52,10 +52,10 @@ async def period_figures(pool: asyncpg.Pool, window: Window) -> PeriodFigures:
              AND created_at < ($2::date::timestamp AT TIME ZONE $3)
            GROUP BY confirmed""", start, end, tz)
     registrations = await pool.fetchval(
-        "SELECT coalesce(sum(registrations), 0) FROM daily_registrations"
+        "SELECT coalesce(sum(registrations), 0)::bigint FROM daily_registrations"
         " WHERE ($1::date IS NULL OR day >= $1) AND day < $2", start, end)
     attendances = await pool.fetchval(
-        "SELECT coalesce(sum(events), 0) FROM daily_events WHERE event_type = $3"
+        "SELECT coalesce(sum(events), 0)::bigint FROM daily_events WHERE event_type = $3"
         " AND ($1::date IS NULL OR day >= $1) AND day < $2", start, end, ATTENDED)
     return PeriodFigures(new_users, {r["confirmed"]: r["n"] for r in bookings},
                          registrations, attendances)
@@ -118,9 +118,9 @@ class LessonFunnel:
 async def funnel(pool: asyncpg.Pool, window: Window) -> list[LessonFunnel]:
     """Registrations per lesson type and clicks to that lesson, in the period."""
     rows = await pool.fetch(
-        """WITH r AS (SELECT lesson_type, sum(registrations) AS n FROM daily_registrations
+        """WITH r AS (SELECT lesson_type, sum(registrations)::bigint AS n FROM daily_registrations
                       WHERE ($1::date IS NULL OR day >= $1) AND day < $2 GROUP BY 1),
-                a AS (SELECT lesson_type, sum(events) AS n FROM daily_events
+                a AS (SELECT lesson_type, sum(events)::bigint AS n FROM daily_events
                       WHERE event_type = $3 AND ($1::date IS NULL OR day >= $1) AND day < $2
                       GROUP BY 1)
            SELECT coalesce(r.lesson_type, a.lesson_type) AS lesson_type,
@@ -128,3 +128,44 @@ async def funnel(pool: asyncpg.Pool, window: Window) -> list[LessonFunnel]:
            FROM r FULL JOIN a ON a.lesson_type = r.lesson_type
            ORDER BY registrations DESC, lesson_type""", window.start, window.end, ATTENDED)
     return [LessonFunnel(r["lesson_type"], r["registrations"], r["attendances"]) for r in rows]
+
+
+async def top_events(pool: asyncpg.Pool, window: Window, limit: int = 10) -> list[tuple[str, int]]:
+    rows = await pool.fetch(
+        "SELECT event_type, sum(events)::bigint AS n FROM daily_events"
+        " WHERE ($1::date IS NULL OR day >= $1) AND day < $2"
+        " GROUP BY 1 ORDER BY n DESC, 1 LIMIT $3", window.start, window.end, limit)
+    return [(r["event_type"], r["n"]) for r in rows]
+
+
+async def daily_activity(pool: asyncpg.Pool, window: Window) -> list[tuple[date, int]]:
+    """Events per day, every day of the period (days without events included)."""
+    first = window.start or await pool.fetchval("SELECT min(day) FROM daily_events") or window.end
+    rows = await pool.fetch(
+        """SELECT d::date AS day, coalesce(sum(e.events), 0)::bigint AS n
+           FROM generate_series($1::date, $2::date - 1, interval '1 day') d
+           LEFT JOIN daily_events e ON e.day = d::date
+           GROUP BY 1 ORDER BY 1""", first, window.end)
+    return [(r["day"], r["n"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Referral:
+    code: str
+    bookings: int
+    confirmed: int
+    average_discount: float | None
+
+
+async def referrals(pool: asyncpg.Pool, window: Window, limit: int = 15) -> list[Referral]:
+    """Referral codes of bookings made in the period."""
+    rows = await pool.fetch(
+        """SELECT referral_code, count(*) AS n, count(*) FILTER (WHERE confirmed = 2) AS paid,
+                  avg(discount_percent) AS discount
+           FROM bookings WHERE referral_code IS NOT NULL AND referral_code <> ''
+             AND ($1::date IS NULL OR created_at >= ($1::date::timestamp AT TIME ZONE $3))
+             AND created_at < ($2::date::timestamp AT TIME ZONE $3)
+           GROUP BY 1 ORDER BY n DESC, 1 LIMIT $4""",
+        window.start, window.end, window.timezone, limit)
+    return [Referral(r["referral_code"], r["n"], r["paid"],
+                     float(r["discount"]) if r["discount"] is not None else None) for r in rows]

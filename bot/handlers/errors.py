@@ -24,11 +24,16 @@ async def on_error(event: ErrorEvent, admin_ids: frozenset[int]) -> None:
               extra={"update_id": update.update_id, "user_id": user.id if user else None})
     if user is None or user.id not in admin_ids:
         return
+    bot = event.update.bot
     try:
         if update.callback_query:
-            await update.callback_query.answer(APOLOGY, show_alert=True)
-        elif update.message:
-            await update.message.answer(APOLOGY)
+            try:
+                await update.callback_query.answer(APOLOGY, show_alert=True)
+                return
+            except TelegramAPIError:
+                pass  # already answered before the failure: say it in the chat instead
+        if bot is not None:
+            await bot.send_message(user.id, APOLOGY)
     except TelegramAPIError:
         log.warning("could not tell the admin about the error", exc_info=True)
 

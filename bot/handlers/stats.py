@@ -30,6 +30,11 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
         text = views.streams(await stats.stream_bookings(pool))
     elif screen == "funnel":
         text = views.funnel(await stats.funnel(pool, window), label, window)
+    elif screen == "events":
+        text = views.events(await stats.top_events(pool, window),
+                            await stats.daily_activity(pool, window), label, window)
+    elif screen == "referrals":
+        text = views.referrals(await stats.referrals(pool, window), label, window)
     else:
         screen = "overview"
         text = views.overview(await stats.overview(pool, window, previous), label, window,

@@ -15,17 +15,18 @@ class StatsCallback(CallbackData, prefix="st"):
     period: str = "7"
 
 
-SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "Урок"))
-WITH_PERIOD = {"overview", "funnel"}
+SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "Урок"),
+           ("events", "События"), ("referrals", "Рефералы"))
+WITH_PERIOD = {"overview", "funnel", "events", "referrals"}
 
 
 def navigation(screen: str, period: str) -> InlineKeyboardMarkup:
-    """Screens in one row, periods (where the screen has them), refresh and the menu."""
+    """Screens (two rows), periods where the screen has them (two rows), refresh, menu."""
     builder = InlineKeyboardBuilder()
     for key, label in SCREENS:
         mark = "• " if key == screen else ""
         builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=key, period=period))
-    sizes = [len(SCREENS)]
+    sizes = [3, 2]
     if screen in WITH_PERIOD:
         for key, (label, _) in PERIODS.items():
             mark = "• " if key == period else ""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.db.stats import LessonFunnel, Overview, StreamBookings, Window
+from bot.db.stats import LessonFunnel, Overview, Referral, StreamBookings, Window
 from bot.db.streams import StreamSummary
 from bot.views.format import number, when
 
@@ -93,3 +93,42 @@ def funnel(rows: list[LessonFunnel], label: str, window: Window) -> str:
                          _percent(f.conversion)) for f in rows]
     return "\n".join([head, f"<pre>{escape(chr(10).join(table))}</pre>",
                       "<i>Пришли: переходы по ссылке на урок (lesson_link_clicked).</i>"])
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int]) -> str:
+    top = max(values, default=0)
+    if top == 0:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[min(len(SPARKS) - 1, v * len(SPARKS) // (top + 1))] for v in values)
+
+
+def events(top: list[tuple[str, int]], days: list[tuple[date, int]], label: str,
+           window: Window) -> str:
+    head = f"<b>🖱 События · {escape(label)}</b> ({_span(window)})"
+    if not top:
+        return f"{head}\n\nСобытий за этот период нет."
+    width = max(len(name) for name, _ in top)
+    table = "\n".join(f"{name[:24]:<{min(width, 24)}} {n:>8}" for name, n in top)
+    lines = [head, f"<pre>{escape(table)}</pre>"]
+    if len(days) > 1:
+        recent = days[-60:]  # a phone line holds about this many
+        values = [n for _, n in recent]
+        lines.append(f"По дням ({recent[0][0]:%d.%m}–{recent[-1][0]:%d.%m}), "
+                     f"от {number(min(values))} до {number(max(values))}:")
+        lines.append(f"<code>{sparkline(values)}</code>")
+    return "\n".join(lines)
+
+
+def referrals(rows: list[Referral], label: str, window: Window) -> str:
+    head = f"<b>🤝 Рефералы · {escape(label)}</b> ({_span(window)})"
+    if not rows:
+        return f"{head}\n\nБроней с реферальным кодом за этот период нет."
+    row = "{:<12} {:>6} {:>5} {:>6}"
+    table = [row.format("Код", "Брони", "Опл.", "Скидка")]
+    table += [row.format(r.code[:12], r.bookings, r.confirmed,
+                         f"{r.average_discount:.0f}%" if r.average_discount is not None else "—")
+              for r in rows]
+    return "\n".join([head, f"<pre>{escape(chr(10).join(table))}</pre>"])
