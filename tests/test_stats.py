@@ -103,8 +103,9 @@ async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: async
     assert "Обзор · всё время" in all_time.text
     total = await pool.fetchval("SELECT count(*) FROM bookings")
     assert f"Брони: {total}" in re.sub(r"(?<=\d)\u202f(?=\d)", "", all_time.text)
-    assert admin.buttons()[:5] == ["• Обзор", "Потоки", "Урок", "События", "Рефералы"]
-    assert admin.buttons()[9] == "• всё время"
+    assert admin.buttons()[:6] == ["• Обзор", "Потоки", "Урок", "События", "Рефералы",
+                                   "Последние"]
+    assert admin.buttons()[10] == "• всё время"
 
 
 async def test_a_silent_feed_is_called_out(harness: BotHarness, pool: asyncpg.Pool) -> None:
@@ -173,3 +174,19 @@ async def test_events_and_referrals_screens_equal_plain_sql(
                                 f" (WHERE confirmed = 2) AS paid FROM bookings WHERE"
                                 f" referral_code IS NOT NULL AND created_at >= {since} GROUP BY 1"):
         assert f"{row['referral_code']:<12} {row['n']:>6} {row['paid']:>5}" in text
+
+
+async def test_recent_shows_the_newest_rows(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await pool.execute(
+        "INSERT INTO bookings (user_id, username, first_name, course_stream, confirmed, created_at)"
+        " VALUES (1, 'old', 'Старый', '3rd_stream', 2, now() - interval '3 days'),"
+        "        (2, 'masha', 'Маша <3', '4th_stream', 1, now())")
+    await pool.execute("INSERT INTO events (user_id, first_name, event_type, created_at)"
+                       " VALUES (3, 'Иван', 'payment_link_clicked', now())")
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    await admin.click("Последние")
+    text = admin.last().text
+    assert text.index("Маша <3 (@masha) · 4-й поток") < text.index("Старый (@old) · 3-й поток")
+    assert "⏳ Маша" in text and "✅ Старый" in text
+    assert "Иван · payment_link_clicked" in text

@@ -169,3 +169,15 @@ async def referrals(pool: asyncpg.Pool, window: Window, limit: int = 15) -> list
         window.start, window.end, window.timezone, limit)
     return [Referral(r["referral_code"], r["n"], r["paid"],
                      float(r["discount"]) if r["discount"] is not None else None) for r in rows]
+
+
+async def recent_bookings(pool: asyncpg.Pool, limit: int = 8) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT user_id, username, first_name, course_stream, confirmed, created_at"
+        " FROM bookings ORDER BY created_at DESC NULLS LAST, id DESC LIMIT $1", limit)
+
+
+async def recent_events(pool: asyncpg.Pool, limit: int = 8) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT user_id, username, first_name, event_type, created_at"
+        " FROM events ORDER BY created_at DESC NULLS LAST, id DESC LIMIT $1", limit)

@@ -35,6 +35,9 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
                             await stats.daily_activity(pool, window), label, window)
     elif screen == "referrals":
         text = views.referrals(await stats.referrals(pool, window), label, window)
+    elif screen == "recent":
+        text = views.recent(await stats.recent_bookings(pool), await stats.recent_events(pool),
+                            await streams.titles(pool), settings.tz)
     else:
         screen = "overview"
         text = views.overview(await stats.overview(pool, window, previous), label, window,

@@ -16,7 +16,7 @@ class StatsCallback(CallbackData, prefix="st"):
 
 
 SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "Урок"),
-           ("events", "События"), ("referrals", "Рефералы"))
+           ("events", "События"), ("referrals", "Рефералы"), ("recent", "Последние"))
 WITH_PERIOD = {"overview", "funnel", "events", "referrals"}
 
 
@@ -26,7 +26,7 @@ def navigation(screen: str, period: str) -> InlineKeyboardMarkup:
     for key, label in SCREENS:
         mark = "• " if key == screen else ""
         builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=key, period=period))
-    sizes = [3, 2]
+    sizes = [3, 3]
     if screen in WITH_PERIOD:
         for key, (label, _) in PERIODS.items():
             mark = "• " if key == period else ""

@@ -132,3 +132,23 @@ def referrals(rows: list[Referral], label: str, window: Window) -> str:
                          f"{r.average_discount:.0f}%" if r.average_discount is not None else "—")
               for r in rows]
     return "\n".join([head, f"<pre>{escape(chr(10).join(table))}</pre>"])
+
+
+_STATUS_SHORT = {2: "✅", 1: "⏳", -1: "✖️"}
+
+
+def _who(row) -> str:  # type: ignore[no-untyped-def]
+    name = escape(row["first_name"] or "без имени")
+    return f"{name} (@{escape(row['username'])})" if row["username"] else name
+
+
+def recent(bookings: list, events: list, titles: dict[str, str], tz: ZoneInfo) -> str:  # type: ignore[type-arg]
+    lines = ["<b>🕘 Последние брони</b>"]
+    lines += [f"{when(b['created_at'], tz)} {_STATUS_SHORT.get(b['confirmed'], '•')} {_who(b)} · "
+              f"{escape(titles.get(b['course_stream'] or '', b['course_stream'] or '—'))}"
+              for b in bookings] or ["Броней пока нет."]
+    lines += ["", "<b>🕘 Последние события</b>"]
+    lines += [f"{when(e['created_at'], tz)} {_who(e)} · {escape(e['event_type'] or '—')}"
+              for e in events] or ["Событий пока нет."]
+    lines += ["", "<i>✅ оплачено · ⏳ ждёт оплаты · ✖️ отменено</i>"]
+    return "\n".join(lines)
