@@ -190,3 +190,27 @@ async def test_recent_shows_the_newest_rows(harness: BotHarness, pool: asyncpg.P
     assert text.index("Маша <3 (@masha) · 4-й поток") < text.index("Старый (@old) · 3-й поток")
     assert "⏳ Маша" in text and "✅ Старый" in text
     assert "Иван · payment_link_clicked" in text
+
+
+async def test_charts_arrive_as_photos_with_the_figures_in_the_caption(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await fill(pool)
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    await admin.click("30 дней")
+    await admin.click("📈 Рост")
+    photo = admin.last()
+    assert photo.kind == "photo" and photo.file.content.startswith(b"\x89PNG")
+    users = await pool.fetchval("SELECT count(*) FROM user_directory")
+    start = datetime.now(ZoneInfo(TZ)).date() - timedelta(days=29)
+    new = await pool.fetchval("SELECT count(*) FROM user_directory WHERE first_seen >="
+                              f" '{start}'::timestamp AT TIME ZONE '{TZ}'")
+    caption = re.sub(r"(?<=\d)\u202f(?=\d)", "", photo.text)
+    assert caption == f"Рост аудитории · 30 дней: всего {users}, новых {new}"
+    await admin.click("🎫 Брони")
+    paid = await pool.fetchval("SELECT count(*) FROM bookings WHERE confirmed = 2 AND"
+                               f" created_at >= '{start}'::timestamp AT TIME ZONE '{TZ}'")
+    assert f"оплачено {paid}," in re.sub(r"(?<=\d)\u202f(?=\d)", "", admin.last().text)
+    await admin.click("🖱 События")
+    assert admin.last().kind == "photo" and admin.last().text.startswith("События по дням")

@@ -181,3 +181,39 @@ async def recent_events(pool: asyncpg.Pool, limit: int = 8) -> list[asyncpg.Reco
     return await pool.fetch(
         "SELECT user_id, username, first_name, event_type, created_at"
         " FROM events ORDER BY created_at DESC NULLS LAST, id DESC LIMIT $1", limit)
+
+
+async def growth(pool: asyncpg.Pool, window: Window) -> list[tuple[date, int, int]]:
+    """(day, new users, users so far) for every day of the period, days without newcomers too."""
+    rows = await pool.fetch(
+        """WITH bounds AS (
+               SELECT coalesce($1::date, min((first_seen AT TIME ZONE $3)::date), $2::date - 1)
+                      AS first FROM user_directory),
+           daily AS (SELECT (first_seen AT TIME ZONE $3)::date AS day, count(*) AS n
+                     FROM user_directory GROUP BY 1),
+           before AS (SELECT count(*) AS n FROM user_directory, bounds
+                      WHERE (first_seen AT TIME ZONE $3)::date < bounds.first)
+           SELECT d::date AS day, coalesce(daily.n, 0)::bigint AS new,
+                  ((SELECT n FROM before) + sum(coalesce(daily.n, 0)) OVER (ORDER BY d))::bigint
+                      AS total
+           FROM bounds, generate_series(bounds.first, $2::date - 1, interval '1 day') d
+           LEFT JOIN daily ON daily.day = d::date ORDER BY d""",
+        window.start, window.end, window.timezone)
+    return [(r["day"], r["new"], r["total"]) for r in rows]
+
+
+async def daily_bookings(pool: asyncpg.Pool, window: Window) -> list[tuple[date, int, int, int]]:
+    """(day, confirmed, pending, cancelled) bookings created each day of the period."""
+    rows = await pool.fetch(
+        """WITH b AS (SELECT (created_at AT TIME ZONE $3)::date AS day, confirmed FROM bookings
+                      WHERE ($1::date IS NULL OR created_at >= ($1::date::timestamp AT TIME ZONE $3))
+                        AND created_at < ($2::date::timestamp AT TIME ZONE $3)),
+                bounds AS (SELECT coalesce($1::date, min(day), $2::date - 1) AS first FROM b)
+           SELECT d::date AS day,
+                  count(b.day) FILTER (WHERE b.confirmed = 2) AS confirmed,
+                  count(b.day) FILTER (WHERE b.confirmed = 1) AS pending,
+                  count(b.day) FILTER (WHERE b.confirmed = -1) AS cancelled
+           FROM bounds, generate_series(bounds.first, $2::date - 1, interval '1 day') d
+           LEFT JOIN b ON b.day = d::date GROUP BY 1 ORDER BY 1""",
+        window.start, window.end, window.timezone)
+    return [(r["day"], r["confirmed"], r["pending"], r["cancelled"]) for r in rows]

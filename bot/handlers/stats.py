@@ -8,16 +8,18 @@ from datetime import UTC, datetime
 import asyncpg
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import stats, streams
 from bot.handlers.common import show_screen
 from bot.keyboards import stats as kb
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.stats import StatsCallback
+from bot.keyboards.stats import ChartCallback, StatsCallback
+from bot.services import charts
 from bot.services.periods import DEFAULT, PERIODS, windows
 from bot.views import stats as views
+from bot.views.format import number
 
 
 async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, period: str
@@ -63,9 +65,40 @@ async def switch(callback: CallbackQuery, callback_data: StatsCallback, pool: as
                                                     callback_data.period))
 
 
+async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool: asyncpg.Pool,
+                     settings: Settings) -> None:
+    """A chart for the period, as a photo under the screen."""
+    period = callback_data.period if callback_data.period in PERIODS else DEFAULT
+    window, _ = windows(period, settings.tz)
+    label = PERIODS[period][0]
+    await callback.answer("Рисую график…")
+    if callback_data.chart == "bookings":
+        rows = await stats.daily_bookings(pool, window)
+        png = await charts.render(charts.bookings_png, [r[0] for r in rows], {
+            "confirmed": [r[1] for r in rows], "pending": [r[2] for r in rows],
+            "cancelled": [r[3] for r in rows]})
+        caption = (f"Брони по дням · {label}: оплачено {number(sum(r[1] for r in rows))}, "
+                   f"ждут {number(sum(r[2] for r in rows))}, отменено {number(sum(r[3] for r in rows))}")
+    elif callback_data.chart == "events":
+        rows2 = await stats.daily_activity(pool, window)
+        png = await charts.render(charts.events_png, [d for d, _ in rows2], [n for _, n in rows2])
+        caption = f"События по дням · {label}: всего {number(sum(n for _, n in rows2))}"
+    else:
+        rows3 = await stats.growth(pool, window)
+        png = await charts.render(charts.growth_png, [r[0] for r in rows3], [r[1] for r in rows3],
+                                  [r[2] for r in rows3])
+        total = rows3[-1][2] if rows3 else 0
+        caption = (f"Рост аудитории · {label}: всего {number(total)}, "
+                   f"новых {number(sum(r[1] for r in rows3))}")
+    if isinstance(callback.message, Message):
+        await callback.message.answer_photo(BufferedInputFile(png, f"{callback_data.chart}.png"),
+                                            caption=caption)
+
+
 def create_router() -> Router:
     router = Router(name="stats")
     router.message.register(show_stats, Command("stats"))
     router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.STATS))
     router.callback_query.register(switch, StatsCallback.filter())
+    router.callback_query.register(send_chart, ChartCallback.filter())
     return router

@@ -15,6 +15,14 @@ class StatsCallback(CallbackData, prefix="st"):
     period: str = "7"
 
 
+class ChartCallback(CallbackData, prefix="ch"):
+    chart: str  # growth, bookings, events
+    period: str = "7"
+
+
+CHARTS = (("growth", "📈 Рост"), ("bookings", "🎫 Брони"), ("events", "🖱 События"))
+
+
 SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "Урок"),
            ("events", "События"), ("referrals", "Рефералы"), ("recent", "Последние"))
 WITH_PERIOD = {"overview", "funnel", "events", "referrals"}
@@ -33,6 +41,10 @@ def navigation(screen: str, period: str) -> InlineKeyboardMarkup:
             builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=screen,
                                                                               period=key))
         sizes += [3, 2]
+    if screen == "overview":
+        for key, label in CHARTS:
+            builder.button(text=label, callback_data=ChartCallback(chart=key, period=period))
+        sizes.append(3)
     builder.button(text="🔄 Обновить", callback_data=StatsCallback(screen=screen, period=period))
     builder.button(text="⬅️ Меню", callback_data=MenuCallback(section=Section.MAIN))
     builder.adjust(*sizes, 2)
