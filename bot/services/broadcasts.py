@@ -55,7 +55,7 @@ CANCEL = Transition("cancel", ("draft", "scheduled", "sending", "paused"), "canc
 @dataclass(frozen=True)
 class Launch:
     broadcast: Broadcast
-    created: bool  # False: this draft had already been sent or scheduled
+    created: bool  # False: this draft had already been sent or scheduled (by another tap)
 
 
 class BroadcastService:
@@ -70,7 +70,7 @@ class BroadcastService:
         (a double tap, a repeated callback) starts it once."""
         broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
                                                 allow_paid_broadcast=paid, draft_key=draft_key)
-        if created and progress_message is not None:
+        if created and progress_message is not None:  # one tap registers where progress goes
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
         started = await db.start(self.pool, broadcast_id, progress_chat_id=admin_id)
         broadcast = started or await db.get(self.pool, broadcast_id)
@@ -80,7 +80,7 @@ class BroadcastService:
                                       f"broadcast:{broadcast_id}",
                                       {"audience": audience.to_json(), "recipients": started.total})
             self.engine.nudge()
-        return Launch(broadcast, started is not None and created)
+        return Launch(broadcast, started is not None)  # whoever made the transition started it
 
     async def schedule(self, content: Content, audience: Audience, admin_id: int,
                        when: datetime, *, paid: bool = False, draft_key: str | None = None

@@ -36,11 +36,21 @@ def _span(window: Window) -> str:
     return f"{window.start:%d.%m}–{last:%d.%m}"
 
 
+def _head(title: str, label: str, window: Window) -> str:
+    return f"<b>{title} · {escape(label)}</b> ({_span(window)})"
+
+
+def _table(row: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    """Aligned columns in <pre>: header and rows through the same format."""
+    lines = [row.format(*header)] + [row.format(*values) for values in rows]
+    return f"<pre>{escape(chr(10).join(lines))}</pre>"
+
+
 def overview(o: Overview, label: str, window: Window, streams: list[StreamSummary],
              silence_hours: float, tz: ZoneInfo, now: datetime) -> str:
     cur, prev = o.current, o.previous
     total_bookings = sum(cur.bookings.values())
-    lines = [f"<b>📊 Обзор · {escape(label)}</b> ({_span(window)})", ""]
+    lines = [_head("📊 Обзор", label, window), ""]
     lines.append(f"👥 Пользователи: <b>{number(o.users)}</b>, новых <b>{number(cur.new_users)}</b>"
                  + _change(cur.new_users, prev.new_users if prev else None))
     statuses = " · ".join(f"{word} {number(cur.bookings.get(v, 0))}" for v, word in STATUS)
@@ -72,10 +82,9 @@ def _feed_warning(o: Overview, silence_hours: float, tz: ZoneInfo, now: datetime
 def streams(rows: list[StreamBookings]) -> str:
     if not rows:
         return "<b>📚 Потоки: брони</b>\n\nАктивных потоков нет."
-    row = "{:<10} {:>6} {:>5} {:>5} {:>5}"
-    table = [row.format("Поток", "Всего", "Опл.", "Ждут", "Отм.")]
-    table += [row.format(s.title[:10], s.total, s.confirmed, s.pending, s.cancelled) for s in rows]
-    lines = ["<b>📚 Потоки: брони за всё время</b>", f"<pre>{escape(chr(10).join(table))}</pre>"]
+    table = _table("{:<10} {:>6} {:>5} {:>5} {:>5}", ("Поток", "Всего", "Опл.", "Ждут", "Отм."),
+                   [(s.title[:10], s.total, s.confirmed, s.pending, s.cancelled) for s in rows])
+    lines = ["<b>📚 Потоки: брони за всё время</b>", table]
     for s in rows:
         if s.with_discount:
             lines.append(f"{escape(s.title)}: со скидкой оплатили {number(s.with_discount)}, "
@@ -84,14 +93,13 @@ def streams(rows: list[StreamBookings]) -> str:
 
 
 def funnel(rows: list[LessonFunnel], label: str, window: Window) -> str:
-    head = f"<b>🎓 Бесплатный урок · {escape(label)}</b> ({_span(window)})"
+    head = _head("🎓 Бесплатный урок", label, window)
     if not rows:
         return f"{head}\n\nЗа этот период записей и переходов нет."
-    row = "{:<16} {:>5} {:>5} {:>5}"
-    table = [row.format("Урок", "Зап.", "Приш.", "Конв.")]
-    table += [row.format((f.lesson_type or "без типа")[:16], f.registrations, f.attendances,
-                         _percent(f.conversion)) for f in rows]
-    return "\n".join([head, f"<pre>{escape(chr(10).join(table))}</pre>",
+    table = _table("{:<16} {:>5} {:>5} {:>5}", ("Урок", "Зап.", "Приш.", "Конв."),
+                   [((f.lesson_type or "без типа")[:16], f.registrations, f.attendances,
+                     _percent(f.conversion)) for f in rows])
+    return "\n".join([head, table,
                       "<i>Пришли: переходы по ссылке на урок (lesson_link_clicked).</i>"])
 
 
@@ -107,7 +115,7 @@ def sparkline(values: list[int]) -> str:
 
 def events(top: list[tuple[str, int]], days: list[tuple[date, int]], label: str,
            window: Window) -> str:
-    head = f"<b>🖱 События · {escape(label)}</b> ({_span(window)})"
+    head = _head("🖱 События", label, window)
     if not top:
         return f"{head}\n\nСобытий за этот период нет."
     width = max(len(name) for name, _ in top)
@@ -123,15 +131,13 @@ def events(top: list[tuple[str, int]], days: list[tuple[date, int]], label: str,
 
 
 def referrals(rows: list[Referral], label: str, window: Window) -> str:
-    head = f"<b>🤝 Рефералы · {escape(label)}</b> ({_span(window)})"
+    head = _head("🤝 Рефералы", label, window)
     if not rows:
         return f"{head}\n\nБроней с реферальным кодом за этот период нет."
-    row = "{:<12} {:>6} {:>5} {:>6}"
-    table = [row.format("Код", "Брони", "Опл.", "Скидка")]
-    table += [row.format(r.code[:12], r.bookings, r.confirmed,
-                         f"{r.average_discount:.0f}%" if r.average_discount is not None else "—")
-              for r in rows]
-    return "\n".join([head, f"<pre>{escape(chr(10).join(table))}</pre>"])
+    return "\n".join([head, _table(
+        "{:<12} {:>6} {:>5} {:>6}", ("Код", "Брони", "Опл.", "Скидка"),
+        [(r.code[:12], r.bookings, r.confirmed,
+          f"{r.average_discount:.0f}%" if r.average_discount is not None else "—") for r in rows])])
 
 
 _STATUS_SHORT = {2: "✅", 1: "⏳", -1: "✖️"}
