@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db import summaries
 from bot.services.broadcasts import BroadcastService
+from bot.services.digest import send_due_digests
 
 log = logging.getLogger(__name__)
 
@@ -73,4 +74,13 @@ def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settin
     scheduler.add_job(refresh_summaries, IntervalTrigger(seconds=settings.stats_refresh_seconds),
                       args=[service.pool, settings.timezone], id="summaries", max_instances=1,
                       coalesce=True, next_run_time=now)
+    scheduler.add_job(send_digests, IntervalTrigger(seconds=30), args=[service.pool, admin_bot,
+                      settings], id="digests", max_instances=1, coalesce=True)
     return scheduler
+
+
+async def send_digests(pool: asyncpg.Pool, admin_bot: Bot, settings: Settings) -> None:
+    try:
+        await send_due_digests(pool, admin_bot, settings)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("digests not checked: %s", exc)

@@ -214,3 +214,30 @@ async def test_charts_arrive_as_photos_with_the_figures_in_the_caption(
     assert f"оплачено {paid}," in re.sub(r"(?<=\d)\u202f(?=\d)", "", admin.last().text)
     await admin.click("🖱 События")
     assert admin.last().kind == "photo" and admin.last().text.startswith("События по дням")
+
+
+async def test_daily_digest_is_toggled_from_stats_and_sent_once_a_day(
+        harness: BotHarness, pool: asyncpg.Pool, emulator) -> None:  # type: ignore[no-untyped-def]
+    from bot.services.digest import send_due_digests
+    await fill(pool, users=100, events=1000)
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    assert "🔕 Дайджест: выкл" in admin.buttons()
+    await admin.click("🔕 Дайджест: выкл")
+    assert admin.callback_answer()["text"] == "Дайджест включён: каждый день в 09:00 (Europe/Moscow)."
+    assert "🔔 Дайджест: вкл" in admin.buttons()
+
+    from bot.app import BOT_KEY
+    bot, settings = harness.app[BOT_KEY], harness.settings
+    moscow = ZoneInfo(TZ)
+    early = datetime.now(moscow).replace(hour=8, minute=59)
+    assert await send_due_digests(pool, bot, settings, early) == []
+    nine = early.replace(hour=9, minute=0, second=30)
+    assert await send_due_digests(pool, bot, settings, nine) == [ADMIN_ID]
+    assert await send_due_digests(pool, bot, settings, nine + timedelta(hours=3)) == []  # once
+    digest, chart = admin.messages()[-2:]
+    assert digest.text.startswith("🗞 Дайджест") and "Обзор · вчера" in digest.text
+    assert chart.kind == "photo" and chart.text == "Рост аудитории за 30 дней"
+    tomorrow = nine + timedelta(days=1)
+    assert await send_due_digests(pool, bot, settings, tomorrow) == [ADMIN_ID]

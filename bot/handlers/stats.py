@@ -11,19 +11,19 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import stats, streams
+from bot.db import preferences, stats, streams
 from bot.handlers.common import show_screen
 from bot.keyboards import stats as kb
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.stats import ChartCallback, StatsCallback
+from bot.keyboards.stats import ChartCallback, DigestCallback, StatsCallback
 from bot.services import charts
 from bot.services.periods import DEFAULT, PERIODS, windows
 from bot.views import stats as views
 from bot.views.format import number
 
 
-async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, period: str
-                       ) -> tuple[str, object]:
+async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, period: str,
+                       admin_id: int) -> tuple[str, object]:
     period = period if period in PERIODS else DEFAULT
     label = PERIODS[period][0]
     now = datetime.now(UTC)
@@ -45,24 +45,37 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
         text = views.overview(await stats.overview(pool, window, previous), label, window,
                               await streams.list_active_streams(pool),
                               settings.stats_feed_silence_hours, settings.tz, now)
-    return text, kb.navigation(screen, period)
+    digest_on, _ = await preferences.digest(pool, admin_id)
+    return text, kb.navigation(screen, period, digest_on)
 
 
 async def show_stats(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
-    text, markup = await stats_screen(pool, settings, "overview", DEFAULT)
+    assert message.from_user is not None
+    text, markup = await stats_screen(pool, settings, "overview", DEFAULT, message.from_user.id)
     await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
 
 
 async def from_menu(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await stats_screen(pool, settings, "overview", DEFAULT))  # type: ignore[arg-type]
+    await show_screen(callback, *await stats_screen(pool, settings, "overview", DEFAULT,  # type: ignore[arg-type]
+                                                    callback.from_user.id))
 
 
 async def switch(callback: CallbackQuery, callback_data: StatsCallback, pool: asyncpg.Pool,
                  settings: Settings) -> None:
     await callback.answer()
     await show_screen(callback, *await stats_screen(pool, settings, callback_data.screen,  # type: ignore[arg-type]
-                                                    callback_data.period))
+                                                    callback_data.period, callback.from_user.id))
+
+
+async def toggle_digest(callback: CallbackQuery, callback_data: DigestCallback,
+                        pool: asyncpg.Pool, settings: Settings) -> None:
+    enabled = await preferences.toggle_digest(pool, callback.from_user.id)
+    _, at = await preferences.digest(pool, callback.from_user.id)
+    await callback.answer(f"Дайджест включён: каждый день в {at:%H:%M} ({settings.timezone})."
+                          if enabled else "Дайджест выключен.", show_alert=True)
+    await show_screen(callback, *await stats_screen(pool, settings, "overview",  # type: ignore[arg-type]
+                                                    callback_data.period, callback.from_user.id))
 
 
 async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool: asyncpg.Pool,
@@ -101,4 +114,5 @@ def create_router() -> Router:
     router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.STATS))
     router.callback_query.register(switch, StatsCallback.filter())
     router.callback_query.register(send_chart, ChartCallback.filter())
+    router.callback_query.register(toggle_digest, DigestCallback.filter())
     return router

@@ -15,6 +15,10 @@ class StatsCallback(CallbackData, prefix="st"):
     period: str = "7"
 
 
+class DigestCallback(CallbackData, prefix="dg"):
+    period: str = "7"
+
+
 class ChartCallback(CallbackData, prefix="ch"):
     chart: str  # growth, bookings, events
     period: str = "7"
@@ -28,7 +32,7 @@ SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "
 WITH_PERIOD = {"overview", "funnel", "events", "referrals"}
 
 
-def navigation(screen: str, period: str) -> InlineKeyboardMarkup:
+def navigation(screen: str, period: str, digest_on: bool = False) -> InlineKeyboardMarkup:
     """Screens (two rows), periods where the screen has them (two rows), refresh, menu."""
     builder = InlineKeyboardBuilder()
     for key, label in SCREENS:
@@ -44,7 +48,9 @@ def navigation(screen: str, period: str) -> InlineKeyboardMarkup:
     if screen == "overview":
         for key, label in CHARTS:
             builder.button(text=label, callback_data=ChartCallback(chart=key, period=period))
-        sizes.append(3)
+        builder.button(text="🔔 Дайджест: вкл" if digest_on else "🔕 Дайджест: выкл",
+                       callback_data=DigestCallback(period=period))
+        sizes += [3, 1]
     builder.button(text="🔄 Обновить", callback_data=StatsCallback(screen=screen, period=period))
     builder.button(text="⬅️ Меню", callback_data=MenuCallback(section=Section.MAIN))
     builder.adjust(*sizes, 2)
