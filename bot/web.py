@@ -14,6 +14,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.db import health
+
 log = logging.getLogger(__name__)
 
 POOL_KEY = web.AppKey("pool", asyncpg.Pool)
@@ -63,7 +65,7 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         if pool is None:
             raise RuntimeError("no pool")
-        await asyncio.wait_for(pool.fetchval("SELECT 1"), timeout=2)
+        await asyncio.wait_for(health.ping(pool), timeout=2)
         body["database"] = "ok"
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError, RuntimeError,
             asyncpg.InterfaceError) as exc:

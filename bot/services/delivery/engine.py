@@ -16,6 +16,7 @@ import asyncpg
 from aiogram import Bot
 
 from bot.db import broadcasts as db
+from bot.db import leadership
 from bot.db import reachability
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
@@ -28,8 +29,6 @@ from bot.services.delivery.sender import (
 )
 
 log = logging.getLogger(__name__)
-
-LEADER_LOCK = 0x4853_4C5F_444C56  # "HSL_DLV"
 
 
 @dataclass(frozen=True)
@@ -84,13 +83,13 @@ class DeliveryEngine:
         while not self._stopping:
             try:
                 async with self.pool.acquire() as conn:
-                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                    if await leadership.try_lock(conn):
                         try:
                             await self._lead(conn)
                         finally:
                             self.is_leader = False
                             with contextlib.suppress(Exception):
-                                await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
+                                await leadership.unlock(conn)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, LeadershipLost) as exc:
                 log.warning("delivery engine lost its database connection: %s", exc)
             except Exception:  # keep delivering whatever a single bug does
@@ -126,7 +125,7 @@ class DeliveryEngine:
         """Ends when stopping; raises if the connection holding the lock is gone."""
         while not self._stopping:
             try:
-                await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=5)
+                await asyncio.wait_for(leadership.alive(conn), timeout=5)
             except (OSError, asyncio.TimeoutError, asyncpg.PostgresError,
                     asyncpg.InterfaceError) as exc:
                 raise LeadershipLost(str(exc)) from None
