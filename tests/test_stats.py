@@ -22,6 +22,15 @@ async def fill(pool: asyncpg.Pool, users: int = 400, events: int = 6000) -> None
         await demo.fill(conn, demo.DemoPlan(users, events, seed=3), anchor=ANCHOR)
 
 
+async def open_stats(harness: BotHarness, pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
+    """Demo data, summaries brought up to date, and the admin's /stats open."""
+    await fill(pool)
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    return admin
+
+
 async def test_summaries_equal_plain_sql(pool: asyncpg.Pool) -> None:
     await fill(pool)
     await summaries.refresh(pool, TZ)
@@ -71,10 +80,7 @@ async def test_another_time_zone_recounts_the_days(pool: asyncpg.Pool) -> None:
 
 
 async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: asyncpg.Pool) -> None:
-    await fill(pool)
-    await summaries.refresh(pool, TZ)
-    admin = harness.chat(ADMIN_ID)
-    await admin.send("/stats")
+    admin = await open_stats(harness, pool)
     text = admin.last().text
     start = datetime.now(ZoneInfo(TZ)).date() - timedelta(days=6)
     since = f"'{start}'::timestamp AT TIME ZONE '{TZ}'"
@@ -120,10 +126,7 @@ async def test_a_silent_feed_is_called_out(harness: BotHarness, pool: asyncpg.Po
 
 async def test_streams_and_funnel_screens_equal_plain_sql(
         harness: BotHarness, pool: asyncpg.Pool) -> None:
-    await fill(pool)
-    await summaries.refresh(pool, TZ)
-    admin = harness.chat(ADMIN_ID)
-    await admin.send("/stats")
+    admin = await open_stats(harness, pool)
     await admin.click("Потоки")
     text = admin.last().text
     for code, title in (("3rd_stream", "3-й поток"), ("4th_stream", "4-й поток")):
@@ -153,10 +156,7 @@ async def test_streams_and_funnel_screens_equal_plain_sql(
 
 async def test_events_and_referrals_screens_equal_plain_sql(
         harness: BotHarness, pool: asyncpg.Pool) -> None:
-    await fill(pool)
-    await summaries.refresh(pool, TZ)
-    admin = harness.chat(ADMIN_ID)
-    await admin.send("/stats")
+    admin = await open_stats(harness, pool)
     await admin.click("События")
     await admin.click("30 дней")
     text = admin.last().text
@@ -194,10 +194,7 @@ async def test_recent_shows_the_newest_rows(harness: BotHarness, pool: asyncpg.P
 
 async def test_charts_arrive_as_photos_with_the_figures_in_the_caption(
         harness: BotHarness, pool: asyncpg.Pool) -> None:
-    await fill(pool)
-    await summaries.refresh(pool, TZ)
-    admin = harness.chat(ADMIN_ID)
-    await admin.send("/stats")
+    admin = await open_stats(harness, pool)
     await admin.click("30 дней")
     await admin.click("📈 Рост")
     photo = admin.last()
