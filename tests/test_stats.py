@@ -53,6 +53,33 @@ async def test_summaries_equal_plain_sql(pool: asyncpg.Pool) -> None:
         FROM free_lesson_registrations GROUP BY 1, 2"""))
     assert sorted(tuple(r) for r in await pool.fetch(
         "SELECT * FROM daily_registrations")) == registrations
+    newcomers = sorted(tuple(r) for r in await pool.fetch("""
+        SELECT (first_seen AT TIME ZONE 'Europe/Moscow')::date, count(*) FROM (
+            SELECT user_id, min(at) AS first_seen FROM (
+                SELECT user_id, created_at AS at FROM bookings
+                UNION ALL SELECT user_id, registered_at FROM free_lesson_registrations
+                UNION ALL SELECT user_id, created_at FROM events) u
+            WHERE user_id IS NOT NULL GROUP BY user_id) f GROUP BY 1"""))
+    assert sorted(tuple(r) for r in await pool.fetch(
+        "SELECT * FROM daily_users WHERE new_users <> 0")) == newcomers
+    bookings = sorted(tuple(r) for r in await pool.fetch("""
+        SELECT (created_at AT TIME ZONE 'Europe/Moscow')::date, course_stream, confirmed,
+               coalesce(referral_code, ''), count(*) FROM bookings GROUP BY 1, 2, 3, 4"""))
+    assert sorted(tuple(r) for r in await pool.fetch(
+        "SELECT day, course_stream, confirmed, referral_code, bookings"
+        " FROM daily_bookings")) == bookings
+
+
+async def test_an_earlier_row_arriving_late_moves_the_user_to_their_first_day(
+        pool: asyncpg.Pool) -> None:
+    await pool.execute("INSERT INTO events (user_id, event_type, created_at)"
+                       " VALUES (7, 'menu_opened', '2026-11-20 12:00+03')")
+    await summaries.refresh(pool, TZ)
+    await pool.execute("INSERT INTO bookings (user_id, course_stream, confirmed, created_at)"
+                       " VALUES (7, '4th_stream', 1, '2026-11-18 12:00+03')")
+    await summaries.refresh(pool, TZ)
+    rows = await pool.fetch("SELECT day::text, new_users FROM daily_users WHERE new_users <> 0")
+    assert [tuple(r) for r in rows] == [("2026-11-18", 1)]
 
 
 async def test_new_rows_are_counted_once_even_by_two_refreshes_at_once(pool: asyncpg.Pool) -> None:
@@ -77,6 +104,7 @@ async def test_another_time_zone_recounts_the_days(pool: asyncpg.Pool) -> None:
     assert str(await pool.fetchval("SELECT day FROM daily_events")) == "2026-11-21"
     await summaries.refresh(pool, "UTC")
     assert [str(r[0]) for r in await pool.fetch("SELECT day FROM daily_events")] == ["2026-11-20"]
+    assert [str(r[0]) for r in await pool.fetch("SELECT day FROM daily_users")] == ["2026-11-20"]
 
 
 async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: asyncpg.Pool) -> None:
@@ -112,6 +140,27 @@ async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: async
     assert admin.buttons()[:6] == ["• Обзор", "Потоки", "Урок", "События", "Рефералы",
                                    "Последние"]
     assert admin.buttons()[10] == "• всё время"
+
+
+async def test_a_booking_paid_later_shows_up_within_the_refresh_job(
+        make_harness, pool: asyncpg.Pool) -> None:  # type: ignore[no-untyped-def]
+    harness = await make_harness(stats_refresh_seconds=1)
+    booking = await pool.fetchval(
+        "INSERT INTO bookings (user_id, course_stream, confirmed, created_at)"
+        " VALUES (42, '4th_stream', 1, now()) RETURNING id")
+    admin = harness.chat(ADMIN_ID)
+
+    async def overview_until(expected: str) -> str:
+        for _ in range(150):  # the job runs every second; status changes reach it within ~10 s
+            await admin.send("/stats")
+            if expected in admin.last().text:
+                break
+            await asyncio.sleep(0.2)
+        return admin.last().text
+
+    assert "Брони: 1 — оплачено 0 · ждут 1" in await overview_until("ждут 1")
+    await pool.execute("UPDATE bookings SET confirmed = 2 WHERE id = $1", booking)
+    assert "Брони: 1 — оплачено 1 · ждут 0" in await overview_until("оплачено 1")
 
 
 async def test_a_silent_feed_is_called_out(harness: BotHarness, pool: asyncpg.Pool) -> None:

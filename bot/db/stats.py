@@ -1,5 +1,6 @@
-"""Statistics read from the bot's summaries (user directory, daily counts) and from indexed
-bookings (their status changes, so they are read as they are)."""
+"""Statistics read from the summaries the bot keeps (bot/db/summaries.py): new users, events,
+registrations and bookings per day. Only the newest rows are read from the platform's tables,
+through their indexes."""
 
 from __future__ import annotations
 
@@ -41,16 +42,13 @@ class Overview:
 
 
 async def period_figures(pool: asyncpg.Pool, window: Window) -> PeriodFigures:
-    tz, start, end = window.timezone, window.start, window.end
+    start, end = window.start, window.end
     new_users = await pool.fetchval(
-        """SELECT count(*) FROM user_directory
-           WHERE ($1::date IS NULL OR first_seen >= ($1::date::timestamp AT TIME ZONE $3))
-             AND first_seen < ($2::date::timestamp AT TIME ZONE $3)""", start, end, tz)
+        "SELECT coalesce(sum(new_users), 0)::bigint FROM daily_users"
+        " WHERE ($1::date IS NULL OR day >= $1) AND day < $2", start, end)
     bookings = await pool.fetch(
-        """SELECT confirmed, count(*) AS n FROM bookings
-           WHERE ($1::date IS NULL OR created_at >= ($1::date::timestamp AT TIME ZONE $3))
-             AND created_at < ($2::date::timestamp AT TIME ZONE $3)
-           GROUP BY confirmed""", start, end, tz)
+        "SELECT confirmed, sum(bookings)::bigint AS n FROM daily_bookings"
+        " WHERE ($1::date IS NULL OR day >= $1) AND day < $2 GROUP BY confirmed", start, end)
     registrations = await pool.fetchval(
         "SELECT coalesce(sum(registrations), 0)::bigint FROM daily_registrations"
         " WHERE ($1::date IS NULL OR day >= $1) AND day < $2", start, end)
@@ -62,7 +60,7 @@ async def period_figures(pool: asyncpg.Pool, window: Window) -> PeriodFigures:
 
 
 async def overview(pool: asyncpg.Pool, window: Window, previous: Window | None) -> Overview:
-    users = await pool.fetchval("SELECT count(*) FROM user_directory")
+    users = await pool.fetchval("SELECT coalesce(sum(new_users), 0)::bigint FROM daily_users")
     last_rows = {
         "events": await pool.fetchval("SELECT max(created_at) FROM events"),
         "bookings": await pool.fetchval("SELECT max(created_at) FROM bookings"),
@@ -88,14 +86,14 @@ class StreamBookings:
 async def stream_bookings(pool: asyncpg.Pool) -> list[StreamBookings]:
     """Every active stream's bookings by status, and how much discount paid bookings used."""
     rows = await pool.fetch(
-        """SELECT s.code, s.title, count(b.id) AS total,
-                  count(b.id) FILTER (WHERE b.confirmed = 2) AS confirmed,
-                  count(b.id) FILTER (WHERE b.confirmed = 1) AS pending,
-                  count(b.id) FILTER (WHERE b.confirmed = -1) AS cancelled,
-                  count(b.id) FILTER (WHERE b.confirmed = 2 AND b.discount_percent > 0) AS discounted,
-                  avg(b.discount_percent) FILTER (WHERE b.confirmed = 2 AND b.discount_percent > 0)
-                      AS average
-           FROM course_streams s LEFT JOIN bookings b ON b.course_stream = s.code
+        """SELECT s.code, s.title, coalesce(sum(b.bookings), 0)::bigint AS total,
+                  coalesce(sum(b.bookings) FILTER (WHERE b.confirmed = 2), 0)::bigint AS confirmed,
+                  coalesce(sum(b.bookings) FILTER (WHERE b.confirmed = 1), 0)::bigint AS pending,
+                  coalesce(sum(b.bookings) FILTER (WHERE b.confirmed = -1), 0)::bigint AS cancelled,
+                  coalesce(sum(b.discounted) FILTER (WHERE b.confirmed = 2), 0)::bigint AS discounted,
+                  sum(b.discounted_sum) FILTER (WHERE b.confirmed = 2)
+                      / nullif(sum(b.discounted) FILTER (WHERE b.confirmed = 2), 0) AS average
+           FROM course_streams s LEFT JOIN daily_bookings b ON b.course_stream = s.code
            WHERE s.archived_at IS NULL
            GROUP BY s.code, s.title, s.position ORDER BY s.position, s.code""")
     return [StreamBookings(r["code"], r["title"], r["total"], r["confirmed"], r["pending"],
@@ -160,60 +158,55 @@ class Referral:
 async def referrals(pool: asyncpg.Pool, window: Window, limit: int = 15) -> list[Referral]:
     """Referral codes of bookings made in the period."""
     rows = await pool.fetch(
-        """SELECT referral_code, count(*) AS n, count(*) FILTER (WHERE confirmed = 2) AS paid,
-                  avg(discount_percent) AS discount
-           FROM bookings WHERE referral_code IS NOT NULL AND referral_code <> ''
-             AND ($1::date IS NULL OR created_at >= ($1::date::timestamp AT TIME ZONE $3))
-             AND created_at < ($2::date::timestamp AT TIME ZONE $3)
-           GROUP BY 1 ORDER BY n DESC, 1 LIMIT $4""",
-        window.start, window.end, window.timezone, limit)
+        """SELECT referral_code, sum(bookings)::bigint AS n,
+                  coalesce(sum(bookings) FILTER (WHERE confirmed = 2), 0)::bigint AS paid,
+                  sum(rated_sum) / nullif(sum(rated), 0) AS discount
+           FROM daily_bookings WHERE referral_code <> ''
+             AND ($1::date IS NULL OR day >= $1) AND day < $2
+           GROUP BY 1 ORDER BY n DESC, 1 LIMIT $3""",
+        window.start, window.end, limit)
     return [Referral(r["referral_code"], r["n"], r["paid"],
                      float(r["discount"]) if r["discount"] is not None else None) for r in rows]
 
 
 async def recent_bookings(pool: asyncpg.Pool, limit: int = 8) -> list[asyncpg.Record]:
     return await pool.fetch(
-        "SELECT user_id, username, first_name, course_stream, confirmed, created_at"
-        " FROM bookings ORDER BY created_at DESC NULLS LAST, id DESC LIMIT $1", limit)
+        "SELECT user_id, username, first_name, course_stream, confirmed, created_at FROM bookings"
+        " WHERE created_at IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT $1", limit)
 
 
 async def recent_events(pool: asyncpg.Pool, limit: int = 8) -> list[asyncpg.Record]:
     return await pool.fetch(
-        "SELECT user_id, username, first_name, event_type, created_at"
-        " FROM events ORDER BY created_at DESC NULLS LAST, id DESC LIMIT $1", limit)
+        "SELECT user_id, username, first_name, event_type, created_at FROM events"
+        " WHERE created_at IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT $1", limit)
 
 
 async def growth(pool: asyncpg.Pool, window: Window) -> list[tuple[date, int, int]]:
     """(day, new users, users so far) for every day of the period, days without newcomers too."""
     rows = await pool.fetch(
         """WITH bounds AS (
-               SELECT coalesce($1::date, min((first_seen AT TIME ZONE $3)::date), $2::date - 1)
-                      AS first FROM user_directory),
-           daily AS (SELECT (first_seen AT TIME ZONE $3)::date AS day, count(*) AS n
-                     FROM user_directory GROUP BY 1),
-           before AS (SELECT count(*) AS n FROM user_directory, bounds
-                      WHERE (first_seen AT TIME ZONE $3)::date < bounds.first)
-           SELECT d::date AS day, coalesce(daily.n, 0)::bigint AS new,
-                  ((SELECT n FROM before) + sum(coalesce(daily.n, 0)) OVER (ORDER BY d))::bigint
+               SELECT coalesce($1::date, min(day), $2::date - 1) AS first FROM daily_users),
+           before AS (SELECT coalesce(sum(new_users), 0) AS n FROM daily_users, bounds
+                      WHERE day < bounds.first)
+           SELECT d::date AS day, coalesce(u.new_users, 0)::bigint AS new,
+                  ((SELECT n FROM before) + sum(coalesce(u.new_users, 0)) OVER (ORDER BY d))::bigint
                       AS total
            FROM bounds, generate_series(bounds.first, $2::date - 1, interval '1 day') d
-           LEFT JOIN daily ON daily.day = d::date ORDER BY d""",
-        window.start, window.end, window.timezone)
+           LEFT JOIN daily_users u ON u.day = d::date ORDER BY d""",
+        window.start, window.end)
     return [(r["day"], r["new"], r["total"]) for r in rows]
 
 
 async def daily_bookings(pool: asyncpg.Pool, window: Window) -> list[tuple[date, int, int, int]]:
     """(day, confirmed, pending, cancelled) bookings created each day of the period."""
     rows = await pool.fetch(
-        """WITH b AS (SELECT (created_at AT TIME ZONE $3)::date AS day, confirmed FROM bookings
-                      WHERE ($1::date IS NULL OR created_at >= ($1::date::timestamp AT TIME ZONE $3))
-                        AND created_at < ($2::date::timestamp AT TIME ZONE $3)),
-                bounds AS (SELECT coalesce($1::date, min(day), $2::date - 1) AS first FROM b)
+        """WITH bounds AS (SELECT coalesce($1::date, min(day) FILTER (WHERE day > '-infinity'),
+                                           $2::date - 1) AS first FROM daily_bookings)
            SELECT d::date AS day,
-                  count(b.day) FILTER (WHERE b.confirmed = 2) AS confirmed,
-                  count(b.day) FILTER (WHERE b.confirmed = 1) AS pending,
-                  count(b.day) FILTER (WHERE b.confirmed = -1) AS cancelled
+                  coalesce(sum(b.bookings) FILTER (WHERE b.confirmed = 2), 0)::bigint AS confirmed,
+                  coalesce(sum(b.bookings) FILTER (WHERE b.confirmed = 1), 0)::bigint AS pending,
+                  coalesce(sum(b.bookings) FILTER (WHERE b.confirmed = -1), 0)::bigint AS cancelled
            FROM bounds, generate_series(bounds.first, $2::date - 1, interval '1 day') d
-           LEFT JOIN b ON b.day = d::date GROUP BY 1 ORDER BY 1""",
-        window.start, window.end, window.timezone)
+           LEFT JOIN daily_bookings b ON b.day = d::date GROUP BY 1 ORDER BY 1""",
+        window.start, window.end)
     return [(r["day"], r["confirmed"], r["pending"], r["cancelled"]) for r in rows]

@@ -19,7 +19,12 @@ class Source:
     daily_sql: str  # a data-modifying CTE over `src`, or ""
 
 
+# The directory, and new users per day moved along with it: every CTE sees the table as it
+# was before the statement, so `old` holds what the INSERT is about to change.
 _DIRECTORY = """
+    old AS (
+        SELECT user_id, first_seen FROM user_directory
+        WHERE user_id IN (SELECT user_id FROM src WHERE user_id IS NOT NULL)),
     dir AS (
         INSERT INTO user_directory AS d (user_id, username, first_name, first_seen, last_seen)
         SELECT user_id,
@@ -36,6 +41,14 @@ _DIRECTORY = """
                               ELSE coalesce(d.first_name, excluded.first_name) END,
             first_seen = least(d.first_seen, excluded.first_seen),
             last_seen = greatest(d.last_seen, excluded.last_seen)
+        RETURNING user_id, first_seen),
+    newcomers AS (
+        INSERT INTO daily_users AS u (day, new_users)
+        SELECT day, sum(delta) FROM (
+            SELECT (first_seen AT TIME ZONE $3)::date AS day, 1 AS delta FROM dir
+            UNION ALL SELECT (first_seen AT TIME ZONE $3)::date, -1 FROM old) moves
+        GROUP BY day HAVING sum(delta) <> 0
+        ON CONFLICT (day) DO UPDATE SET new_users = u.new_users + excluded.new_users
         RETURNING 1)"""
 
 SOURCES = (
@@ -72,8 +85,11 @@ def _batch_sql(source: Source) -> str:
         SELECT max(id) AS last_id, count(*) AS n FROM src"""
 
 
-async def refresh(pool: asyncpg.Pool, timezone: str, max_batches: int = 50) -> int:
-    """Read what is new in the platform's tables; returns how many rows were read."""
+async def refresh(pool: asyncpg.Pool, timezone: str, max_batches: int = 50,
+                  bookings_max_age: float = 60) -> int:
+    """Read what is new in the platform's tables and count bookings again if they changed;
+    returns how many new rows were read."""
+    await recount_bookings(pool, timezone, bookings_max_age)
     total = 0
     for source in SOURCES:
         for _ in range(max_batches):
@@ -93,8 +109,7 @@ async def _one_batch(pool: asyncpg.Pool, source: Source, timezone: str) -> int:
             await _recount_days(conn, timezone)  # days were counted in another time zone
             mark = None
         last_id = mark["last_id"] if mark else 0
-        row = await conn.fetchrow(_batch_sql(source), last_id, BATCH,
-                                  *([timezone] if source.daily_sql else []))
+        row = await conn.fetchrow(_batch_sql(source), last_id, BATCH, timezone)
         if row["n"]:
             await conn.execute(
                 """INSERT INTO summary_marks (source, last_id, timezone) VALUES ($1, $2, $3)
@@ -109,6 +124,50 @@ async def _one_batch(pool: asyncpg.Pool, source: Source, timezone: str) -> int:
 
 
 async def _recount_days(conn: asyncpg.Connection, timezone: str) -> None:
-    """Start the daily counts over (the directory does not depend on the time zone)."""
-    await conn.execute("TRUNCATE daily_events, daily_registrations")
+    """Start the daily counts over. The directory does not depend on the time zone: its new
+    users per day are counted again from it, and reading the rows again moves nobody."""
+    await conn.execute("TRUNCATE daily_events, daily_registrations, daily_users")
+    await conn.execute("INSERT INTO daily_users (day, new_users) SELECT (first_seen AT TIME ZONE"
+                       " $1)::date, count(*) FROM user_directory GROUP BY 1", timezone)
     await conn.execute("UPDATE summary_marks SET last_id = 0, timezone = $1", timezone)
+
+
+# Bookings change status in place, so reading new ids is not enough: they are counted again,
+# whole, when the newest id, the table's file (a TRUNCATE) or its write counters have moved.
+# The counters reach other sessions up to ~10 s late, hence a recount at least every `max_age`.
+_BOOKINGS_FINGERPRINT = """
+    SELECT concat_ws(':', (SELECT max(id) FROM bookings), pg_relation_filenode(c.oid),
+                     pg_stat_get_tuples_inserted(c.oid),
+                     pg_stat_get_tuples_updated(c.oid), pg_stat_get_tuples_deleted(c.oid))
+    FROM pg_class c WHERE c.oid = 'bookings'::regclass"""
+
+_RECOUNT_BOOKINGS = """
+    INSERT INTO daily_bookings (day, course_stream, confirmed, referral_code, bookings,
+                                rated, rated_sum, discounted, discounted_sum)
+    SELECT coalesce((created_at AT TIME ZONE $1)::date, '-infinity'), coalesce(course_stream, ''),
+           coalesce(confirmed, 0), coalesce(referral_code, ''), count(*),
+           count(discount_percent), coalesce(sum(discount_percent), 0),
+           count(*) FILTER (WHERE discount_percent > 0),
+           coalesce(sum(discount_percent) FILTER (WHERE discount_percent > 0), 0)
+    FROM bookings GROUP BY 1, 2, 3, 4"""
+
+
+async def recount_bookings(pool: asyncpg.Pool, timezone: str, max_age: float = 60) -> bool:
+    """Count bookings per day, stream, status and referral code again if they may have
+    changed; returns whether they were counted."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+        fingerprint = await conn.fetchval(_BOOKINGS_FINGERPRINT)
+        mark = await conn.fetchrow(
+            "SELECT fingerprint, timezone, extract(epoch FROM now() - counted_at) AS age"
+            " FROM rollup_marks WHERE name = 'bookings'")
+        if (mark is not None and mark["fingerprint"] == fingerprint
+                and mark["timezone"] == timezone and mark["age"] < max_age):
+            return False
+        await conn.execute("DELETE FROM daily_bookings")
+        await conn.execute(_RECOUNT_BOOKINGS, timezone)
+        await conn.execute(
+            """INSERT INTO rollup_marks (name, fingerprint, timezone) VALUES ('bookings', $1, $2)
+               ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint,
+                   timezone = excluded.timezone, counted_at = now()""", fingerprint, timezone)
+        return True
