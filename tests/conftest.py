@@ -15,7 +15,7 @@ from bot.db.embedded import EmbeddedPostgres
 from bot.db.migrate import apply_migrations
 from bot.db.pool import create_pool
 from bot.sandbox.emulator import Emulator
-from harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
+from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
 
 TEMPLATE = "hsl_test_template"
 # settings the tests build themselves; values from the machine's environment must not leak in

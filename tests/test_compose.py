@@ -10,7 +10,7 @@ import asyncpg
 
 from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
-from harness import ADMIN_ID, BotHarness
+from bot.sandbox.harness import ADMIN_ID, BotHarness
 from test_delivery import add_members, sends_to, wait_status
 
 BOLD_AND_LINK = [{"type": "bold", "offset": 0, "length": 4},
@@ -273,7 +273,7 @@ async def test_stranger_forging_composer_callbacks_gets_nothing(
 
 async def test_edit_text_keeps_buttons_and_test_to_me_goes_through_the_broadcast_bot(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
-    from harness import BROADCAST_TOKEN
+    from bot.sandbox.harness import BROADCAST_TOKEN
     harness = await make_harness(broadcast_bot_token=BROADCAST_TOKEN)
     await add_members(pool, 2)
     admin = await compose_to_stream(harness, emulator, "4-й поток · 2", text="Черновик",

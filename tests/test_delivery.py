@@ -16,7 +16,7 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.sandbox.emulator import Emulator
 from bot.services.broadcasts import BroadcastService
-from harness import ADMIN_ID, BROADCAST_TOKEN, BotHarness
+from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN, BotHarness
 
 STREAM = "4th_stream"
 

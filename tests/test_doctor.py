@@ -8,7 +8,7 @@ import sys
 
 from bot.db.migrate import load_migrations
 from bot.sandbox.emulator import Emulator
-from harness import ADMIN_TOKEN, BROADCAST_TOKEN
+from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN
 
 
 async def _doctor(env: dict[str, str]) -> tuple[int, list[str]]:

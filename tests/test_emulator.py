@@ -21,7 +21,7 @@ from aiohttp import ClientSession, web
 
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.limits import LimitConfig, SendLimiter
-from harness import ADMIN_TOKEN, BROADCAST_TOKEN
+from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN
 
 
 def _client(emulator: Emulator, token: str) -> Bot:

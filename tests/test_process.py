@@ -14,7 +14,8 @@ import pytest
 from aiohttp import ClientError, ClientSession
 
 from bot.sandbox.emulator import Emulator
-from harness import MENU, ADMIN_ID, ADMIN_TOKEN, STRANGER_ID, WEBHOOK_SECRET, free_socket
+from bot.sandbox.harness import (ADMIN_ID, ADMIN_TOKEN, MENU, STRANGER_ID, WEBHOOK_SECRET,
+                                 free_socket)
 
 START_TIMEOUT = 60
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings, mask_dsn
-from harness import ADMIN_TOKEN
+from bot.sandbox.harness import ADMIN_TOKEN
 
 TOKEN = ADMIN_TOKEN
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.db import demo, summaries
-from harness import ADMIN_ID, BotHarness
+from bot.sandbox.harness import ADMIN_ID, BotHarness
 
 TZ = "Europe/Moscow"
 ANCHOR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -287,3 +287,28 @@ async def test_daily_digest_is_toggled_from_stats_and_sent_once_a_day(
     assert chart.kind == "photo" and chart.text == "Рост аудитории за 30 дней"
     tomorrow = nine + timedelta(days=1)
     assert await send_due_digests(pool, bot, settings, tomorrow) == [ADMIN_ID]
+
+
+async def test_digest_time_is_picked_or_typed(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    await admin.click("🕘 в 09:00")
+    assert "Во сколько присылать дайджест? Сейчас: 09:00" in admin.last().text
+    assert admin.buttons() == ["07:00", "08:00", "• 09:00", "10:00", "12:00", "18:00", "20:00",
+                               "22:00", "⬅️ Назад"]
+    await admin.click("08:00")
+    assert admin.callback_answer()["text"] == "Дайджест включён: каждый день в 08:00 (Europe/Moscow)."
+    assert {"🔔 Дайджест: вкл", "🕘 в 08:00"} <= set(admin.buttons())
+
+    await admin.click("🕘 в 08:00")
+    await admin.send("25:00")
+    assert admin.last().text == "Не понял время. Напишите, например, 8:30 или 21:00."
+    await admin.send("7.45")
+    assert admin.messages()[-2].text == \
+        "✅ Дайджест включён: каждый день в 07:45 (Europe/Moscow)."
+    assert "🕘 в 07:45" in admin.buttons()
+    row = await pool.fetchrow("SELECT digest_enabled, digest_time::text FROM admin_preferences"
+                              " WHERE admin_id = $1", ADMIN_ID)
+    assert tuple(row) == (True, "07:45:00")
+    await admin.send("8:00")  # no longer asked: an ordinary message
+    assert "07:45" in (await pool.fetchval("SELECT digest_time::text FROM admin_preferences"))

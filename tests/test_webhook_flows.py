@@ -9,7 +9,8 @@ from aiohttp import ClientSession
 
 from bot.db.migrate import load_migrations
 from bot.web import POOL_KEY
-from harness import MENU, ADMIN_ID, SECOND_ADMIN_ID, STRANGER_ID, WEBHOOK_SECRET, BotHarness
+from bot.sandbox.harness import (ADMIN_ID, MENU, SECOND_ADMIN_ID, STRANGER_ID, WEBHOOK_SECRET,
+                                 BotHarness)
 
 
 async def test_admin_start_gets_the_menu(harness: BotHarness) -> None:

@@ -22,6 +22,15 @@ async def toggle_digest(pool: asyncpg.Pool, admin_id: int) -> bool:
            RETURNING digest_enabled""", admin_id)
 
 
+async def set_digest_time(pool: asyncpg.Pool, admin_id: int, at: time) -> None:
+    """Send the admin's digest at this time from now on (and turn it on)."""
+    await pool.execute(
+        """INSERT INTO admin_preferences (admin_id, digest_enabled, digest_time)
+           VALUES ($1, true, $2)
+           ON CONFLICT (admin_id) DO UPDATE SET digest_enabled = true, digest_time = $2""",
+        admin_id, at)
+
+
 async def claim_due_digests(pool: asyncpg.Pool, today: date, now: time) -> list[int]:
     """Admins whose digest time has come today and who did not get it yet; marked as sent
     in the same statement, so two instances never send one twice."""

@@ -6,8 +6,8 @@ from aiogram import Router
 
 from bot.filters import AdminFilter
 from bot.handlers import (
-    broadcast, compose, compose_send, errors, fallback, guest, history, reachability, scheduled,
-    start, stats,
+    broadcast, compose, compose_send, digest, errors, fallback, guest, history, reachability,
+    scheduled, start, stats,
 )
 
 
@@ -17,7 +17,8 @@ def create_routers(one_bot: bool) -> list[Router]:
     admin = Router(name="admin")
     admin.message.filter(AdminFilter())
     admin.callback_query.filter(AdminFilter())
-    admin.include_routers(start.create_router(), stats.create_router(), compose.create_router(),
+    admin.include_routers(start.create_router(), stats.create_router(), digest.create_router(),
+                          compose.create_router(),
                           compose_send.create_router(), scheduled.create_router(),
                           history.create_router(), broadcast.create_router(),
                           fallback.create_router())  # fallback last

@@ -1,5 +1,6 @@
-"""/stats and the menu's 📊: overview, streams and the free-lesson funnel, each one message
-edited in place, with the period switched by buttons."""
+"""/stats and the menu's 📊: overview, streams, the free-lesson funnel, events, referrals and
+the newest rows, each one message edited in place, with the period switched by buttons; charts
+as photos."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.db import preferences, stats, streams
 from bot.handlers.common import show_screen
 from bot.keyboards import stats as kb
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.stats import ChartCallback, DigestCallback, StatsCallback
+from bot.keyboards.stats import ChartCallback, StatsCallback
 from bot.services import charts
 from bot.services.periods import DEFAULT, PERIODS, windows
 from bot.views import stats as views
@@ -45,8 +46,7 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
         text = views.overview(await stats.overview(pool, window, previous), label, window,
                               await streams.list_active_streams(pool),
                               settings.stats_feed_silence_hours, settings.tz, now)
-    digest_on, _ = await preferences.digest(pool, admin_id)
-    return text, kb.navigation(screen, period, digest_on)
+    return text, kb.navigation(screen, period, await preferences.digest(pool, admin_id))
 
 
 async def show_stats(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
@@ -65,16 +65,6 @@ async def switch(callback: CallbackQuery, callback_data: StatsCallback, pool: as
                  settings: Settings) -> None:
     await callback.answer()
     await show_screen(callback, *await stats_screen(pool, settings, callback_data.screen,  # type: ignore[arg-type]
-                                                    callback_data.period, callback.from_user.id))
-
-
-async def toggle_digest(callback: CallbackQuery, callback_data: DigestCallback,
-                        pool: asyncpg.Pool, settings: Settings) -> None:
-    enabled = await preferences.toggle_digest(pool, callback.from_user.id)
-    _, at = await preferences.digest(pool, callback.from_user.id)
-    await callback.answer(f"Дайджест включён: каждый день в {at:%H:%M} ({settings.timezone})."
-                          if enabled else "Дайджест выключен.", show_alert=True)
-    await show_screen(callback, *await stats_screen(pool, settings, "overview",  # type: ignore[arg-type]
                                                     callback_data.period, callback.from_user.id))
 
 
@@ -114,5 +104,4 @@ def create_router() -> Router:
     router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.STATS))
     router.callback_query.register(switch, StatsCallback.filter())
     router.callback_query.register(send_chart, ChartCallback.filter())
-    router.callback_query.register(toggle_digest, DigestCallback.filter())
     return router

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -16,7 +18,9 @@ class StatsCallback(CallbackData, prefix="st"):
 
 
 class DigestCallback(CallbackData, prefix="dg"):
+    action: str = "toggle"  # toggle, time (ask), set (at), back
     period: str = "7"
+    at: str = ""  # HHMM for set
 
 
 class ChartCallback(CallbackData, prefix="ch"):
@@ -32,7 +36,24 @@ SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "
 WITH_PERIOD = {"overview", "funnel", "events", "referrals"}
 
 
-def navigation(screen: str, period: str, digest_on: bool = False) -> InlineKeyboardMarkup:
+DIGEST_TIMES = ("0700", "0800", "0900", "1000", "1200", "1800", "2000", "2200")
+
+
+def digest_times(period: str, current: time) -> InlineKeyboardMarkup:
+    """Preset times for the digest (the current one marked), and back to the overview."""
+    builder = InlineKeyboardBuilder()
+    for at in DIGEST_TIMES:
+        label = f"{at[:2]}:{at[2:]}"
+        mark = "• " if label == f"{current:%H:%M}" else ""
+        builder.button(text=f"{mark}{label}",
+                       callback_data=DigestCallback(action="set", period=period, at=at))
+    builder.button(text="⬅️ Назад", callback_data=DigestCallback(action="back", period=period))
+    builder.adjust(4, 4, 1)
+    return builder.as_markup()
+
+
+def navigation(screen: str, period: str, digest: tuple[bool, time] = (False, time(9))
+               ) -> InlineKeyboardMarkup:
     """Screens (two rows), periods where the screen has them (two rows), refresh, menu."""
     builder = InlineKeyboardBuilder()
     for key, label in SCREENS:
@@ -48,9 +69,12 @@ def navigation(screen: str, period: str, digest_on: bool = False) -> InlineKeybo
     if screen == "overview":
         for key, label in CHARTS:
             builder.button(text=label, callback_data=ChartCallback(chart=key, period=period))
-        builder.button(text="🔔 Дайджест: вкл" if digest_on else "🔕 Дайджест: выкл",
+        on, at = digest
+        builder.button(text="🔔 Дайджест: вкл" if on else "🔕 Дайджест: выкл",
                        callback_data=DigestCallback(period=period))
-        sizes += [3, 1]
+        builder.button(text=f"🕘 в {at:%H:%M}",
+                       callback_data=DigestCallback(action="time", period=period))
+        sizes += [3, 2]
     builder.button(text="🔄 Обновить", callback_data=StatsCallback(screen=screen, period=period))
     builder.button(text="⬅️ Меню", callback_data=MenuCallback(section=Section.MAIN))
     builder.adjust(*sizes, 2)

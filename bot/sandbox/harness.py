@@ -1,5 +1,5 @@
-"""Test harness: the bot's real aiohttp app on a real socket, Telegram played by the emulator,
-and chat clients that write and press buttons like a person."""
+"""The bot's real aiohttp app on a real socket with Telegram played by the emulator, and chat
+clients that write and press buttons like a person: for the tests, the benchmarks and the sandbox."""
 
 from __future__ import annotations
 
@@ -111,8 +111,10 @@ class ChatClient:
         await self.harness.settle()
         return self.last_delivery
 
-    async def click(self, text: str) -> Delivery:
-        self.last_delivery = await self._emu.press(self.harness.token, self.user_id, text)
+    async def click(self, text: str | None = None, *, data: str | None = None) -> Delivery:
+        """Press the inline button with this text (or callback data) on the newest message."""
+        self.last_delivery = await self._emu.press(self.harness.token, self.user_id, text,
+                                                   data=data)
         await self.harness.settle()
         return self.last_delivery
 
