@@ -45,9 +45,12 @@ METRICS_KEY = web.AppKey("metrics", Metrics)
 ADMIN_COMMANDS = [
     BotCommand(command="menu", description="Главное меню"),
     BotCommand(command="stats", description="Статистика"),
+    BotCommand(command="find", description="Найти пользователя: /find Маша"),
     BotCommand(command="broadcast", description="Новая рассылка"),
     BotCommand(command="scheduled", description="Запланированные рассылки"),
     BotCommand(command="history", description="История рассылок"),
+    BotCommand(command="streams", description="Потоки курса"),
+    BotCommand(command="audit", description="Журнал действий админов"),
     BotCommand(command="cancel", description="Отменить текущее действие"),
 ]
 

@@ -132,3 +132,13 @@ async def resolve(pool: asyncpg.Pool, ids: list[int], usernames: list[str]
         [u.lower() for u in usernames])
     return ({r["user_id"]: r["user_id"] for r in known_ids},
             {r["name"]: r["user_id"] for r in names})
+
+
+async def page(pool: asyncpg.Pool, audience: Audience, limit: int | None, offset: int = 0
+               ) -> list[asyncpg.Record]:
+    """Members in user id order, named as the user directory knows them (limit None: all)."""
+    ids, args = audience.ids_sql(3)
+    return await pool.fetch(
+        f"""SELECT a.user_id, d.username, d.first_name, d.email
+            FROM ({ids}) a LEFT JOIN user_directory d USING (user_id)
+            ORDER BY a.user_id LIMIT $1 OFFSET $2""", limit, offset, *args)

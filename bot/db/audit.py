@@ -20,3 +20,15 @@ async def record_action(
         " VALUES ($1, $2, $3, $4) RETURNING id",
         admin_id, action, target, details or {},
     )
+
+
+async def latest(pool: asyncpg.Pool, admin_id: int | None, limit: int, offset: int
+                 ) -> tuple[list[asyncpg.Record], int]:
+    """The newest entries (of one admin, or everyone's) and how many there are."""
+    rows = await pool.fetch(
+        "SELECT id, admin_id, action, target, details, created_at FROM admin_audit_log"
+        " WHERE $1::bigint IS NULL OR admin_id = $1"
+        " ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3", admin_id, limit, offset)
+    total = await pool.fetchval("SELECT count(*) FROM admin_audit_log"
+                                " WHERE $1::bigint IS NULL OR admin_id = $1", admin_id)
+    return rows, total

@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 import asyncpg
 
+from bot.db.streams import StreamSummary
+
 ATTENDED = "lesson_link_clicked"
 
 
@@ -210,3 +212,13 @@ async def daily_bookings(pool: asyncpg.Pool, window: Window) -> list[tuple[date,
            LEFT JOIN daily_bookings b ON b.day = d::date GROUP BY 1 ORDER BY 1""",
         window.start, window.end)
     return [(r["day"], r["confirmed"], r["pending"], r["cancelled"]) for r in rows]
+
+
+async def stream_members(pool: asyncpg.Pool) -> list[StreamSummary]:
+    """Active streams with paid and pending people, as last counted with the bookings."""
+    rows = await pool.fetch(
+        """SELECT s.code, s.title, coalesce(m.members, 0) AS members,
+                  coalesce(m.pending, 0) AS pending
+           FROM course_streams s LEFT JOIN stream_members m ON m.course_stream = s.code
+           WHERE s.archived_at IS NULL ORDER BY s.position, s.code""")
+    return [StreamSummary(r["code"], r["title"], r["members"], r["pending"]) for r in rows]

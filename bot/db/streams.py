@@ -41,3 +41,32 @@ async def active_codes(pool: asyncpg.Pool) -> list[str]:
     rows = await pool.fetch("SELECT code FROM course_streams WHERE archived_at IS NULL"
                             " ORDER BY position, code")
     return [r["code"] for r in rows]
+
+
+async def get(pool: asyncpg.Pool, code: str) -> asyncpg.Record | None:
+    return await pool.fetchrow("SELECT code, title, archived_at FROM course_streams"
+                               " WHERE code = $1", code)
+
+
+async def add(conn: asyncpg.Connection, code: str, title: str) -> bool:
+    """A new stream after the others; False if the code is taken (archived streams too)."""
+    added = await conn.fetchval(
+        """INSERT INTO course_streams (code, title, position)
+           SELECT $1, $2, coalesce(max(position), 0) + 1 FROM course_streams
+           ON CONFLICT (code) DO NOTHING RETURNING code""", code, title)
+    return added is not None
+
+
+async def rename(conn: asyncpg.Connection, code: str, title: str) -> str | None:
+    """The old title, or None if there is no such active stream."""
+    return await conn.fetchval(
+        """UPDATE course_streams s SET title = $2 FROM course_streams old
+           WHERE s.code = $1 AND old.code = s.code AND s.archived_at IS NULL
+           RETURNING old.title""", code, title)
+
+
+async def archive(conn: asyncpg.Connection, code: str) -> bool:
+    archived = await conn.fetchval(
+        "UPDATE course_streams SET archived_at = now() WHERE code = $1 AND archived_at IS NULL"
+        " RETURNING code", code)
+    return archived is not None

@@ -26,13 +26,22 @@ _DIRECTORY = """
         SELECT user_id, first_seen FROM user_directory
         WHERE user_id IN (SELECT user_id FROM src WHERE user_id IS NOT NULL)),
     dir AS (
-        INSERT INTO user_directory AS d (user_id, username, first_name, first_seen, last_seen)
+        INSERT INTO user_directory AS d (user_id, username, first_name, email, names,
+                                         first_seen, last_seen)
         SELECT user_id,
                (array_agg(username ORDER BY at DESC) FILTER (WHERE username IS NOT NULL))[1],
                (array_agg(first_name ORDER BY at DESC) FILTER (WHERE first_name IS NOT NULL))[1],
-               min(at), max(at)
+               (array_agg(email ORDER BY at DESC) FILTER (WHERE email IS NOT NULL))[1],
+               coalesce(string_agg(DISTINCT search_key(first_name), ' '), ''), min(at), max(at)
         FROM src WHERE user_id IS NOT NULL GROUP BY user_id
         ON CONFLICT (user_id) DO UPDATE SET
+            email = CASE WHEN excluded.last_seen >= d.last_seen
+                         THEN coalesce(excluded.email, d.email)
+                         ELSE coalesce(d.email, excluded.email) END,
+            names = CASE WHEN excluded.names = '' THEN d.names
+                         ELSE (SELECT string_agg(DISTINCT w, ' ') FROM unnest(
+                               string_to_array(d.names || ' ' || excluded.names, ' ')) w
+                               WHERE w <> '') END,
             username = CASE WHEN excluded.last_seen >= d.last_seen
                             THEN coalesce(excluded.username, d.username)
                             ELSE coalesce(d.username, excluded.username) END,
@@ -74,8 +83,9 @@ SOURCES = (
 
 
 def _batch_sql(source: Source) -> str:
-    extra = ", event_type, details" if source.table == "events" else (
-        ", lesson_type" if source.table == "free_lesson_registrations" else "")
+    extra = {"events": ", NULL::text AS email, event_type, details",
+             "free_lesson_registrations": ", email, lesson_type"}.get(source.table,
+                                                                       ", NULL::text AS email")
     return f"""
         WITH src AS (
             SELECT id, user_id, username, first_name,
@@ -151,6 +161,12 @@ _RECOUNT_BOOKINGS = """
            coalesce(sum(discount_percent) FILTER (WHERE discount_percent > 0), 0)
     FROM bookings GROUP BY 1, 2, 3, 4"""
 
+_RECOUNT_MEMBERS = """
+    INSERT INTO stream_members (course_stream, members, pending)
+    SELECT course_stream, count(DISTINCT user_id) FILTER (WHERE confirmed = 2),
+           count(DISTINCT user_id) FILTER (WHERE confirmed = 1)
+    FROM bookings WHERE user_id IS NOT NULL AND course_stream IS NOT NULL GROUP BY 1"""
+
 
 async def recount_bookings(pool: asyncpg.Pool, timezone: str, max_age: float = 60) -> bool:
     """Count bookings per day, stream, status and referral code again if they may have
@@ -166,6 +182,8 @@ async def recount_bookings(pool: asyncpg.Pool, timezone: str, max_age: float = 6
             return False
         await conn.execute("DELETE FROM daily_bookings")
         await conn.execute(_RECOUNT_BOOKINGS, timezone)
+        await conn.execute("DELETE FROM stream_members")
+        await conn.execute(_RECOUNT_MEMBERS)
         await conn.execute(
             """INSERT INTO rollup_marks (name, fingerprint, timezone) VALUES ('bookings', $1, $2)
                ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint,

@@ -6,8 +6,8 @@ from aiogram import Router
 
 from bot.filters import AdminFilter
 from bot.handlers import (
-    broadcast, compose, compose_send, digest, errors, fallback, guest, history, reachability,
-    scheduled, start, stats,
+    audit, broadcast, compose, compose_send, digest, errors, fallback, guest, history,
+    people_lists, reachability, scheduled, start, stats, streams, user_actions, users,
 )
 
 
@@ -18,8 +18,10 @@ def create_routers(one_bot: bool) -> list[Router]:
     admin.message.filter(AdminFilter())
     admin.callback_query.filter(AdminFilter())
     admin.include_routers(start.create_router(), stats.create_router(), digest.create_router(),
-                          compose.create_router(),
-                          compose_send.create_router(), scheduled.create_router(),
+                          users.create_router(), user_actions.create_router(),
+                          people_lists.create_router(), streams.create_router(),
+                          audit.create_router(),
+                          compose.create_router(), compose_send.create_router(), scheduled.create_router(),
                           history.create_router(), broadcast.create_router(),
                           fallback.create_router())  # fallback last
     routers = [errors.create_router(), admin]

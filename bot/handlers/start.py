@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import health, streams
+from bot.db import health
 from bot.db.migrate import migration_status
 from bot.handlers.common import show_screen
 from bot.keyboards.menu import MenuCallback, Section, main_menu, section_footer
@@ -41,12 +41,6 @@ async def open_main(callback: CallbackQuery) -> None:
     await show_screen(callback, views.menu_text(), main_menu())
 
 
-async def open_streams(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
-    summary = await streams.list_active_streams(pool)
-    await callback.answer()
-    await show_screen(callback, views.streams_text(summary), section_footer(Section.STREAMS))
-
-
 async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
     async with pool.acquire() as conn:
         status = await migration_status(conn)
@@ -64,6 +58,5 @@ def create_router() -> Router:
     router.message.register(menu, Command("menu"))
     router.message.register(cancel, Command("cancel"))
     router.callback_query.register(open_main, MenuCallback.filter(F.section == Section.MAIN))
-    router.callback_query.register(open_streams, MenuCallback.filter(F.section == Section.STREAMS))
     router.callback_query.register(open_status, MenuCallback.filter(F.section == Section.STATUS))
     return router

@@ -44,7 +44,7 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
     else:
         screen = "overview"
         text = views.overview(await stats.overview(pool, window, previous), label, window,
-                              await streams.list_active_streams(pool),
+                              await stats.stream_members(pool),
                               settings.stats_feed_silence_hours, settings.tz, now)
     return text, kb.navigation(screen, period, await preferences.digest(pool, admin_id))
 

@@ -12,11 +12,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 class Section(StrEnum):
     MAIN = "main"
     STATS = "stats"
+    USERS = "users"
     BROADCAST = "broadcast"
     SCHEDULED = "scheduled"
     HISTORY = "history"
     STREAMS = "streams"
     STATUS = "status"
+    AUDIT = "audit"
 
 
 class MenuCallback(CallbackData, prefix="menu"):
@@ -26,10 +28,12 @@ class MenuCallback(CallbackData, prefix="menu"):
 # the sections the menu offers, in order; a section is listed only once it exists
 MENU_SECTIONS: tuple[tuple[Section, str], ...] = (
     (Section.STATS, "📊 Статистика"),
+    (Section.USERS, "👥 Пользователи"),
     (Section.BROADCAST, "📣 Рассылка"),
     (Section.SCHEDULED, "🕒 Запланированные"),
     (Section.HISTORY, "🗂 История"),
     (Section.STREAMS, "📚 Потоки"),
+    (Section.AUDIT, "📜 Журнал"),
     (Section.STATUS, "🩺 Состояние"),
 )
 

@@ -87,6 +87,14 @@ class ChatActions:
         shown = [b["text"] for m in candidates[:1] for b in m.buttons()]
         raise LookupError(f"no button {text or data!r} in the chat; last message has {shown}")
 
+    async def press_forged(self, token: str, user_id: int, data: str) -> Delivery:
+        """A callback with data no button carries, on the newest bot message: what a modified
+        client could send."""
+        bot = self.bots[token]
+        chat = self.chat(token, user_id)
+        msg = max((m for m in chat.messages.values() if m.from_bot), key=lambda m: m.message_id)
+        return await self._callback(bot, chat, msg, data)
+
     async def _callback(self, bot: EmuBot, chat: EmuChat, msg: StoredMessage, data: str) -> Delivery:
         query_id = str(next(_callback_ids))
         bot.callback_queries[query_id] = {"answered": False, "message_id": msg.message_id,

@@ -80,7 +80,9 @@ def message_json(emu: Emulator, bot: EmuBot, msg: StoredMessage) -> dict[str, An
     if msg.text:
         data[text_key] = msg.text
     if msg.entities:
-        data[entities_key] = msg.entities
+        data[entities_key] = [  # Telegram answers a tg://user?id= link with the whole user
+            {**e, "user": emu.user(e["user"]["id"]).as_user()} if e.get("type") == "text_mention"
+            else e for e in msg.entities]
     if msg.file is not None:
         data.update(_file_json(msg.kind, msg.file))
     if msg.reply_markup:

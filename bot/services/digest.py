@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile
 
 from bot.config import Settings
-from bot.db import preferences, stats, streams
+from bot.db import preferences, stats
 from bot.db.stats import Window
 from bot.services import charts
 from bot.views import stats as views
@@ -44,7 +44,7 @@ async def _send(pool: asyncpg.Pool, bot: Bot, settings: Settings, admin_id: int,
     yesterday = Window(today - timedelta(days=1), today, tz)
     before = Window(today - timedelta(days=2), today - timedelta(days=1), tz)
     text = views.overview(await stats.overview(pool, yesterday, before), "вчера", yesterday,
-                          await streams.list_active_streams(pool),
+                          await stats.stream_members(pool),
                           settings.stats_feed_silence_hours, settings.tz, now)
     await bot.send_message(admin_id, f"🗞 <b>Дайджест</b>\n\n{text}")
     month = Window(today - timedelta(days=30), today, tz)

@@ -1,0 +1,81 @@
+"""Lists of people (leads, pending bookings, free-lesson registrants, a stream's members):
+paged, counted, each name opening the card, and the whole list as a CSV document."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import asyncpg
+from aiogram import Router
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot.db import audiences, streams
+from bot.db.audiences import Audience
+from bot.handlers.common import show_screen
+from bot.keyboards import users as kb
+from bot.keyboards.users import ListCallback
+from bot.views import users as views
+from bot.views.format import number
+
+PAGE = 10
+TITLES = {"leads": "🧲 Лиды — без оплаченной брони", "pending": "⏳ Ждут оплаты",
+          "free_lesson": "🎓 Записались на бесплатный урок"}
+
+
+def _audience(data: ListCallback) -> Audience | None:
+    if data.kind == "stream":
+        return Audience("stream", stream=data.stream) if data.stream else None
+    return Audience(data.kind) if data.kind in TITLES else None
+
+
+async def show_list(callback: CallbackQuery, callback_data: ListCallback,
+                    pool: asyncpg.Pool) -> None:
+    audience = _audience(callback_data)
+    if audience is None:
+        await callback.answer("Эта кнопка устарела.", show_alert=True)
+        return
+    if callback_data.kind == "stream":
+        title = "👥 " + (await streams.titles(pool)).get(callback_data.stream, callback_data.stream)
+    else:
+        title = TITLES[callback_data.kind]
+    if callback_data.csv:
+        await send_csv(callback, pool, audience, callback_data)
+        return
+    await callback.answer()
+    total, _ = await audiences.count(pool, audience)
+    pages = max(1, math.ceil(total / PAGE))
+    page = min(max(callback_data.page, 0), pages - 1)
+    rows = await audiences.page(pool, audience, PAGE, page * PAGE)
+    people = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
+              for r in rows]
+    text = f"<b>{title}</b>: {number(total)} чел." + (
+        f" Страница {page + 1} из {pages}." if pages > 1 else "") + (
+        "" if total else "\n\nНикого нет.")
+    await show_screen(callback, text, kb.people(
+        people, kb.pager(page, pages, ListCallback, kind=callback_data.kind,
+                         stream=callback_data.stream),
+        kb.list_footer(callback_data.kind, callback_data.stream) if total else None))
+
+
+async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audience,
+                   data: ListCallback) -> None:
+    await callback.answer("Готовлю файл…")
+    rows = await audiences.page(pool, audience, None)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["user_id", "username", "first_name", "email"])
+    writer.writerows((r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "")
+                     for r in rows)
+    name = f"{data.kind}{'_' + data.stream if data.stream else ''}.csv"
+    if isinstance(callback.message, Message):
+        await callback.message.answer_document(
+            BufferedInputFile(buffer.getvalue().encode("utf-8-sig"), name),
+            caption=f"{name}: {number(len(rows))} чел.")
+
+
+def create_router() -> Router:
+    router = Router(name="people_lists")
+    router.callback_query.register(show_list, ListCallback.filter())
+    return router

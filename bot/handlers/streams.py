@@ -1,0 +1,143 @@
+"""/streams and the menu's 📚: streams with their members; add, rename, archive (archived
+streams leave every picker, their bookings stay)."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.db import audit, streams
+from bot.handlers.common import read_text, show_screen
+from bot.keyboards import streams as kb
+from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.streams import StreamCallback
+from bot.views import menu as views
+
+CODE = re.compile(r"^[a-z0-9_]{1,32}$")
+ASK_CODE = ("➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
+            "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях.")
+ASK_TITLE = "Как назвать поток по-русски? Например: <code>6-й поток</code> (до 64 символов)."
+
+
+class StreamEdit(StatesGroup):
+    code = State()
+    title = State()
+
+
+def parse_code(text: str) -> str:
+    code = text.strip()
+    if not CODE.match(code):
+        raise ValueError("Код — это латинские строчные буквы, цифры и «_», до 32 символов. "
+                         "Например: 6th_stream")
+    return code
+
+
+def parse_title(text: str) -> str:
+    title = " ".join(text.split())
+    if not 1 <= len(title) <= 64:
+        raise ValueError(f"Название должно быть от 1 до 64 символов, а в этом {len(title)}.")
+    return title
+
+
+async def list_screen(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
+    summary = await streams.list_active_streams(pool)
+    return (views.streams_text(summary),
+            kb.stream_list([(s.code, f"{s.title} · {s.members}") for s in summary]))
+
+
+async def command(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
+    await state.clear()
+    text, markup = await list_screen(pool)
+    await message.answer(text, reply_markup=markup)
+
+
+async def from_menu(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
+    await callback.answer()
+    await state.clear()
+    await show_screen(callback, *await list_screen(pool))
+
+
+async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
+                        state: FSMContext, pool: asyncpg.Pool) -> None:
+    action, code = callback_data.action, callback_data.code
+    if action == "list":
+        return await from_menu(callback, state, pool)
+    if action == "add":
+        await callback.answer()
+        await state.set_state(StreamEdit.code)
+        return await show_screen(callback, ASK_CODE, kb.back_to_streams())
+    stream = next((s for s in await streams.list_active_streams(pool) if s.code == code), None)
+    if stream is None:
+        await callback.answer("Такого действующего потока нет.", show_alert=True)
+        return None
+    await callback.answer()
+    title = escape(stream.title)
+    if action == "rename":
+        await state.set_state(StreamEdit.title)
+        await state.update_data(code=code)
+        return await show_screen(callback, f"✏️ Новое название для «{title}»?\n" + ASK_TITLE,
+                                 kb.back_to_streams())
+    if action == "archive":
+        return await show_screen(callback, f"🗄 Убрать «{title}» в архив? Он исчезнет из выбора "
+                                 f"аудитории и смены потока; {stream.members} оплативших и все "
+                                 "брони останутся в базе.", kb.confirm_archive(code))
+    if action == "archive_ok":
+        async with pool.acquire() as conn, conn.transaction():
+            if await streams.archive(conn, code):
+                await audit.record_action(conn, callback.from_user.id, "stream.archive", code)
+        return await show_screen(callback, *await list_screen(pool))
+    return await show_screen(callback, f"<b>{title}</b> · <code>{escape(code)}</code>\n"
+                             f"Оплатили: {stream.members}, ждут оплаты: {stream.pending}",
+                             kb.stream_card(code))
+
+
+async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
+    code = await read_text(message, parse_code)
+    if code is None:
+        return
+    if await streams.get(pool, code) is not None:
+        await message.answer(f"Код <code>{code}</code> уже занят (возможно, архивным потоком). "
+                             "Пришлите другой.")
+        return
+    await state.update_data(code=code, new=True)
+    await state.set_state(StreamEdit.title)
+    await message.answer(ASK_TITLE, reply_markup=kb.back_to_streams())
+
+
+async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
+    assert message.from_user is not None
+    title = await read_text(message, parse_title)
+    if title is None:
+        return
+    data = await state.get_data()
+    code = data.get("code", "")
+    async with pool.acquire() as conn, conn.transaction():
+        if data.get("new"):
+            done = await streams.add(conn, code, title)
+            action, details = "stream.add", {"title": title}
+        else:
+            old = await streams.rename(conn, code, title)
+            done, action, details = old is not None, "stream.rename", {"from": old, "to": title}
+        if done:
+            await audit.record_action(conn, message.from_user.id, action, code, details)
+    await state.clear()
+    await message.answer(("✅ Готово." if done else "Не вышло: поток изменился. Посмотрите список."))
+    text, markup = await list_screen(pool)
+    await message.answer(text, reply_markup=markup)
+
+
+def create_router() -> Router:
+    router = Router(name="streams")
+    router.message.register(command, Command("streams"))
+    router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.STREAMS))
+    router.callback_query.register(stream_action, StreamCallback.filter())
+    router.message.register(typed_code, StreamEdit.code, F.text, ~F.text.startswith("/"))
+    router.message.register(typed_title, StreamEdit.title, F.text, ~F.text.startswith("/"))
+    return router

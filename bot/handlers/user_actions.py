@@ -1,0 +1,128 @@
+"""What an admin can change from the user card, each after a question and into the audit log:
+the stream of the user's current booking, a booking's status, and a personal message (composed
+like any broadcast and delivered by the engine)."""
+
+from __future__ import annotations
+
+from html import escape
+
+import asyncpg
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+
+from bot.config import Settings
+from bot.db import audiences, audit, streams, users
+from bot.db.audiences import Audience
+from bot.handlers.common import show_screen
+from bot.handlers.compose import Compose, save
+from bot.handlers.users import card_screen
+from bot.keyboards import compose as compose_kb
+from bot.keyboards import users as kb
+from bot.keyboards.users import MoveCallback, StatusCallback, WriteCallback
+from bot.services.composer import Draft
+from bot.views import compose as compose_texts
+from bot.views import users as views
+
+VERB = {2: "подтвердить оплату брони", -1: "отменить бронь"}
+DONE = {2: "Оплата брони #{id} подтверждена.", -1: "Бронь #{id} отменена."}
+
+
+async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: asyncpg.Pool,
+               settings: Settings) -> None:
+    data = callback_data
+    card = await users.card(pool, data.user_id)
+    booking = card.current_booking if card else None
+    if card is None or booking is None or (data.booking_id and booking.id != data.booking_id):
+        await callback.answer("Нет действующей брони: переводить нечего. Поток меняется у "
+                              "оплаченной или ожидающей оплаты брони.", show_alert=True)
+        return
+    titles = await streams.titles(pool)
+    active = [(s.code, s.title) for s in await streams.list_active_streams(pool)
+              if s.code != booking.stream]
+    who = views.mention(card.user_id, card.first_name)
+    now_in = escape(titles.get(booking.stream or "", booking.stream or "без потока"))
+    if not data.to:
+        await callback.answer()
+        await show_screen(callback, f"🔀 {who}: бронь #{booking.id}, сейчас <b>{now_in}</b>.\n"
+                          "В какой поток перевести?",
+                          kb.streams_to_move(data.user_id, booking.id, active))
+        return
+    if data.to not in dict(active):
+        await callback.answer("Этого потока нет среди действующих.", show_alert=True)
+        return
+    to_title = escape(titles[data.to])
+    if not data.sure:
+        await callback.answer()
+        sure = MoveCallback(user_id=data.user_id, booking_id=booking.id, to=data.to, sure=True)
+        await show_screen(callback, f"Перевести {who} из <b>{now_in}</b> в <b>{to_title}</b>?\n"
+                          f"Изменится бронь #{booking.id}.", kb.confirm("Да, перевести", sure,
+                                                                        data.user_id))
+        return
+    async with pool.acquire() as conn, conn.transaction():
+        moved = await users.change_stream(conn, booking.id, data.user_id, data.to)
+        if moved:
+            await audit.record_action(conn, callback.from_user.id, "user.change_stream",
+                                      str(data.user_id), {"booking_id": booking.id,
+                                                          "from": booking.stream, "to": data.to})
+    await callback.answer(f"Готово: {titles[data.to]}." if moved else
+                          "Не вышло: бронь изменилась, пока вы решали. Посмотрите карточку.",
+                          show_alert=True)
+    await show_screen(callback, *await card_screen(pool, settings, data.user_id))
+
+
+async def set_status(callback: CallbackQuery, callback_data: StatusCallback, pool: asyncpg.Pool,
+                     settings: Settings) -> None:
+    data = callback_data
+    if data.to not in VERB:
+        await callback.answer("Эта кнопка устарела.", show_alert=True)
+        return
+    if not data.sure:
+        card = await users.card(pool, data.user_id)
+        booking = next((b for b in card.bookings if b.id == data.booking_id), None) if card else None
+        if card is None or booking is None or booking.confirmed != data.was:
+            await callback.answer("Бронь уже изменилась. Посмотрите карточку.", show_alert=True)
+            return
+        await callback.answer()
+        stream = (await streams.titles(pool)).get(booking.stream or "", booking.stream or "—")
+        sure = data.model_copy(update={"sure": True})
+        await show_screen(callback, f"{VERB[data.to].capitalize()} #{booking.id} "
+                          f"({escape(stream)}) у {views.mention(card.user_id, card.first_name)}?",
+                          kb.confirm("Да", sure, data.user_id))
+        return
+    async with pool.acquire() as conn, conn.transaction():
+        changed = await users.set_booking_status(conn, data.booking_id, data.user_id, data.was,
+                                                 data.to)
+        if changed:
+            await audit.record_action(conn, callback.from_user.id, "booking.status",
+                                      str(data.user_id), {"booking_id": data.booking_id,
+                                                          "from": data.was, "to": data.to})
+    await callback.answer(DONE[data.to].format(id=data.booking_id) if changed else
+                          "Не вышло: бронь изменилась, пока вы решали.", show_alert=True)
+    await show_screen(callback, *await card_screen(pool, settings, data.user_id))
+
+
+async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FSMContext,
+                pool: asyncpg.Pool) -> None:
+    """A broadcast to this one person: straight to the composer's content step."""
+    card = await users.card(pool, callback_data.user_id)
+    if card is None:
+        await callback.answer("Пользователя больше нет.", show_alert=True)
+        return
+    await callback.answer()
+    audience = Audience("users", user_ids=(card.user_id,))
+    draft = Draft()
+    draft.audience = audience.to_json()
+    await save(state, draft, Compose.content)
+    _, blocked = await audiences.count(pool, audience)
+    name = views.label(card.user_id, card.first_name, card.username)
+    await show_screen(callback, compose_texts.ask_content(name, 1, blocked),
+                      compose_kb.back_to_picker())
+
+
+def create_router() -> Router:
+    router = Router(name="user_actions")
+    router.callback_query.register(move, MoveCallback.filter())
+    router.callback_query.register(set_status, StatusCallback.filter())
+    router.callback_query.register(write, WriteCallback.filter())
+    return router

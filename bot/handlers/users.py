@@ -1,0 +1,125 @@
+"""/find and the menu's 👥: search as you type, the user card, its bookings and events."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.config import Settings
+from bot.db import streams, users
+from bot.handlers.common import show_screen
+from bot.keyboards import users as kb
+from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.users import CardCallback, SearchCallback
+from bot.views import users as views
+
+PAGE = 8
+EVENTS_PAGE = 15
+
+
+class UserSearch(StatesGroup):
+    query = State()
+
+
+async def open_section(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    await state.set_state(UserSearch.query)
+    await show_screen(callback, views.ASK_SEARCH, kb.section())
+
+
+async def find_command(message: Message, command: CommandObject, state: FSMContext,
+                       pool: asyncpg.Pool, settings: Settings) -> None:
+    await state.set_state(UserSearch.query)
+    if not command.args:
+        await message.answer(views.ASK_SEARCH, reply_markup=kb.section())
+        return
+    await run_search(message, state, pool, settings, command.args)
+
+
+async def typed(message: Message, state: FSMContext, pool: asyncpg.Pool,
+                settings: Settings) -> None:
+    await run_search(message, state, pool, settings, message.text or "")
+
+
+async def run_search(message: Message, state: FSMContext, pool: asyncpg.Pool,
+                     settings: Settings, raw: str) -> None:
+    try:
+        query = views.check_query(raw)
+    except ValueError as exc:
+        await message.answer(escape(str(exc)))
+        return
+    await state.update_data(query=query)
+    text, markup = await results_screen(pool, settings, query, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def results_screen(pool: asyncpg.Pool, settings: Settings, query: str, page: int):  # type: ignore[no-untyped-def]
+    found, total = await users.search(pool, query, PAGE, page * PAGE)
+    single_exact = found and found[0].exact and not (len(found) > 1 and found[1].exact)
+    if total == 1 or (page == 0 and single_exact):
+        return await card_screen(pool, settings, found[0].user_id)
+    pages = math.ceil(min(total, users.CANDIDATES) / PAGE)
+    people = [(f.user_id, views.label(f.user_id, f.first_name, f.username)) for f in found]
+    return (views.results(query, found, total, page),
+            kb.people(people, kb.pager(page, pages, SearchCallback)))
+
+
+async def search_page(callback: CallbackQuery, callback_data: SearchCallback, state: FSMContext,
+                      pool: asyncpg.Pool, settings: Settings) -> None:
+    query = (await state.get_data()).get("query")
+    if not query:
+        await callback.answer("Поиск устарел: напишите запрос снова.", show_alert=True)
+        return
+    await callback.answer()
+    await show_screen(callback, *await results_screen(pool, settings, query, callback_data.page))
+
+
+async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int):  # type: ignore[no-untyped-def]
+    card = await users.card(pool, user_id)
+    if card is None:
+        return f"Пользователя {user_id} нет ни в одной таблице платформы.", kb.section()
+    titles = await streams.titles(pool)
+    open_bookings = any(b.confirmed in (1, 2) for b in card.bookings)
+    return (views.card(card, titles, settings.tz),
+            kb.card(user_id, card.current_booking is not None, open_bookings, card.events > 0))
+
+
+async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: asyncpg.Pool,
+                    settings: Settings) -> None:
+    await callback.answer()
+    user_id = callback_data.user_id
+    if callback_data.view == "main":
+        await show_screen(callback, *await card_screen(pool, settings, user_id))
+        return
+    card = await users.card(pool, user_id)
+    if card is None:
+        await show_screen(callback, f"Пользователя {user_id} больше нет.", kb.section())
+    elif callback_data.view == "bookings":
+        titles = await streams.titles(pool)
+        labels = [(b.id, b.confirmed, f"#{b.id}") for b in card.bookings]
+        await show_screen(callback, views.bookings(card, titles, settings.tz),
+                          kb.booking_actions(user_id, labels))
+    else:
+        pages = max(1, math.ceil(card.events / EVENTS_PAGE))
+        page = min(max(callback_data.page, 0), pages - 1)
+        rows = await users.events_page(pool, user_id, EVENTS_PAGE, page * EVENTS_PAGE)
+        await show_screen(callback, views.events(card, rows, page, pages, settings.tz),
+                          kb.back_to_card(user_id, kb.pager(page, pages, CardCallback,
+                                                            user_id=user_id, view="events")))
+
+
+def create_router() -> Router:
+    router = Router(name="users")
+    router.message.register(find_command, Command("find"))
+    router.callback_query.register(open_section, MenuCallback.filter(F.section == Section.USERS))
+    router.callback_query.register(search_page, SearchCallback.filter())
+    router.callback_query.register(open_card, CardCallback.filter())
+    router.message.register(typed, UserSearch.query, F.text, ~F.text.startswith("/"))
+    return router

@@ -1,0 +1,196 @@
+"""Users: search (typos, both alphabets, @username, id, e-mail), the card, its actions with a
+question and an audit entry, lists with CSV, streams, the audit log."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.db import summaries
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import ADMIN_ID, STRANGER_ID, BotHarness
+
+TZ = "Europe/Moscow"
+
+
+async def seed(pool: asyncpg.Pool) -> None:
+    await pool.execute("""
+        INSERT INTO bookings (id, user_id, username, first_name, course_id, course_stream,
+                              confirmed, created_at, referral_code, discount_percent) VALUES
+            (1, 1001, 'katya_k', 'Екатерина', 1, '4th_stream', 2, now() - interval '3 days',
+             'FRIEND10', 10),
+            (2, 1002, 'alex_dev', 'Alexey', 1, '5th_stream', 1, now() - interval '2 days', NULL, 0),
+            (3, 1003, NULL, 'Мария', 1, '3rd_stream', -1, now() - interval '9 days', NULL, 0);
+        SELECT setval(pg_get_serial_sequence('bookings', 'id'), 10);
+        INSERT INTO free_lesson_registrations (user_id, username, first_name, email, lesson_type,
+                                               registered_at) VALUES
+            (1001, 'katya_k', 'Катя', 'katya@example.com', 'ai_agents', now() - interval '5 days'),
+            (1004, 'maria_s', 'Maria', 'maria.s@example.com', 'vibe_coding_intro', now());
+        INSERT INTO events (user_id, username, first_name, event_type, created_at, details)
+        SELECT 1001, 'katya_k', 'Екатерина', 'menu_opened', now() - g * interval '1 hour', NULL
+        FROM generate_series(1, 20) g;
+        INSERT INTO events (user_id, username, first_name, event_type, created_at) VALUES
+            (1005, 'a_b\\c', 'Иван "Ваня"', 'bot_start', now());""")
+    await summaries.refresh(pool, TZ)
+
+
+async def find(harness: BotHarness, text: str) -> str:
+    admin = harness.chat(ADMIN_ID)
+    await admin.send(f"/find {text}")
+    return admin.last().text
+
+
+async def test_search_by_name_with_a_typo_username_id_and_email(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    # a typo in a Cyrillic name: one match, so the card opens at once
+    assert "👤 Екатерина · @katya_k · 1001" in await find(harness, "Екатерна")
+    assert "👤 Екатерина" in await find(harness, "@KATYA_K")
+    assert "👤 Alexey · @alex_dev · 1002" in await find(harness, "1002")
+    assert "👤 Екатерина" in await find(harness, "katya@example.com")
+    # both alphabets: "Мария" also finds Maria, best (exact name) first, as buttons
+    text = await find(harness, "мария")
+    assert "найдено 2" in text
+    assert set(admin.buttons()[:2]) == {"Мария · 1003", "Maria · @maria_s · 1004"}
+    await admin.click("Maria · @maria_s · 1004")
+    assert "✉️ maria.s@example.com" in admin.last().text
+
+
+async def test_the_card_shows_what_the_database_holds(harness: BotHarness,
+                                                      pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    card = await find(harness, "@katya_k")
+    assert "Также: Катя" in card
+    assert "📚 Поток: <b>4-й поток</b>" not in card  # plain text in the emulator
+    assert "📚 Поток: 4-й поток" in card
+    assert "#1 4-й поток — ✅ оплачена" in card and "код FRIEND10, скидка 10%" in card
+    assert "🎓 Бесплатный урок: ai_agents" in card
+    assert "🖱 Событий: 20" in card
+    assert "📬 Бот может написать" in card
+    admin = harness.chat(ADMIN_ID)
+    await admin.click("🖱 События")
+    assert "События · Екатерина · 20, страница 1/2" in admin.last().text
+    await admin.click("▶️")
+    assert "страница 2/2" in admin.last().text
+
+
+async def test_change_stream_asks_first_and_is_audited(harness: BotHarness,
+                                                       pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await find(harness, "@katya_k")
+    await admin.click("🔀 Сменить поток")
+    assert "сейчас 4-й поток" in admin.last().text
+    assert admin.buttons() == ["3-й поток", "5-й поток", "⬅️ Отмена"]
+    await admin.click("5-й поток")
+    assert admin.last().text.startswith("Перевести Екатерина из 4-й поток в 5-й поток?")
+    await admin.click("Отмена")  # nothing changes
+    assert await pool.fetchval("SELECT course_stream FROM bookings WHERE id = 1") == "4th_stream"
+    assert await pool.fetchval("SELECT count(*) FROM admin_audit_log") == 0
+
+    await admin.click("🔀 Сменить поток")
+    await admin.click("5-й поток")
+    await admin.click("Да, перевести")
+    assert admin.callback_answer()["text"] == "Готово: 5-й поток."
+    assert "📚 Поток: 5-й поток" in admin.last().text
+    assert await pool.fetchval("SELECT course_stream FROM bookings WHERE id = 1") == "5th_stream"
+    entry = await pool.fetchrow("SELECT admin_id, action, target, details FROM admin_audit_log")
+    assert (entry["admin_id"], entry["action"], entry["target"]) == (
+        ADMIN_ID, "user.change_stream", "1001")
+    assert entry["details"] == {"booking_id": 1, "from": "4th_stream", "to": "5th_stream"}
+    await admin.send("/audit")
+    assert "смена потока · 1001" in admin.last().text
+    assert "бронь #1: 4th_stream → 5th_stream" in admin.last().text
+
+
+async def test_a_forged_move_or_a_cancelled_booking_changes_nothing(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    from bot.keyboards.users import MoveCallback
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await find(harness, "Мария")
+    await admin.click("Мария · 1003")
+    assert "🔀 Сменить поток" not in admin.buttons()  # her only booking is cancelled
+    # a forged press: Мария's cancelled booking, to an archived/unknown stream
+    await harness.emulator.press_forged(harness.token, ADMIN_ID, MoveCallback(
+        user_id=1003, booking_id=3, to="5th_stream", sure=True).pack())
+    await harness.settle()
+    assert await pool.fetchval("SELECT course_stream FROM bookings WHERE id = 3") == "3rd_stream"
+    assert await pool.fetchval("SELECT count(*) FROM admin_audit_log") == 0
+
+
+async def test_confirming_a_payment(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await find(harness, "@alex_dev")
+    await admin.click("🎫 Брони")
+    assert admin.buttons()[:2] == ["✅ Оплачено · #2", "✖️ Отменить · #2"]
+    await admin.click("✅ Оплачено · #2")
+    assert admin.last().text.startswith("Подтвердить оплату брони #2 (5-й поток) у Alexey?")
+    await admin.click("Да")
+    assert admin.callback_answer()["text"] == "Оплата брони #2 подтверждена."
+    assert await pool.fetchval("SELECT confirmed FROM bookings WHERE id = 2") == 2
+    assert await pool.fetchval("SELECT action FROM admin_audit_log") == "booking.status"
+
+
+async def test_awkward_search_text_is_handled(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    assert "никого не нашёл" in await find(harness, "%")
+    assert "найдено 4." in await find(harness, "_")  # the four @usernames with "_", not all 5
+    assert "никого не нашёл" in await find(harness, "'; DROP TABLE bookings; --")
+    assert "👤 Иван \"Ваня\"" in await find(harness, "a_b\\c")
+    assert "👤 Иван" in await find(harness, '"Ваня"')
+    await admin.send("/find " + "я" * 4000)
+    assert admin.last().text.startswith("Слишком длинный запрос (4\u202f000 символов)")
+    assert await pool.fetchval("SELECT count(*) FROM bookings") == 3
+
+
+async def test_a_stranger_gets_nothing(harness: BotHarness, pool: asyncpg.Pool,
+                                       emulator: Emulator) -> None:
+    await seed(pool)
+    stranger = harness.chat(STRANGER_ID)
+    await stranger.send("/find Екатерина")
+    assert all("1001" not in m.text for m in stranger.messages())
+
+
+async def test_lists_with_csv(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/start")
+    await admin.click("👥 Пользователи")
+    await admin.click("⏳ Ждут оплаты")
+    assert admin.last().text.startswith("⏳ Ждут оплаты: 1 чел.")
+    assert admin.buttons()[0] == "Alexey · @alex_dev · 1002"
+    await admin.click("📄 CSV")
+    document = admin.last()
+    assert document.kind == "document" and "pending.csv: 1 чел." in document.text
+    assert document.file.content.decode("utf-8-sig").splitlines() == [  # type: ignore[union-attr]
+        "user_id,username,first_name,email", "1002,alex_dev,Alexey,"]
+    await admin.send("/find")
+    await admin.click("🧲 Лиды")
+    assert admin.last().text.startswith("🧲 Лиды — без оплаченной брони: 4 чел.")
+
+
+async def test_streams_add_rename_archive(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/streams")
+    await admin.click("➕ Добавить поток")
+    await admin.send("6-й")
+    assert "латинские строчные буквы" in admin.last().text
+    await admin.send("6th_stream")
+    await admin.send("6-й поток")
+    assert "6-й поток · 0" in admin.buttons()
+    await admin.click("6-й поток · 0")
+    await admin.click("✏️ Переименовать")
+    await admin.send("Шестой поток")
+    await admin.click("Шестой поток · 0")
+    await admin.click("🗄 В архив")
+    await admin.click("Да, в архив")
+    assert not any("Шестой" in b for b in admin.buttons())
+    assert await pool.fetchval("SELECT archived_at IS NOT NULL FROM course_streams"
+                               " WHERE code = '6th_stream'")
+    actions = [r[0] for r in await pool.fetch("SELECT action FROM admin_audit_log ORDER BY id")]
+    assert actions == ["stream.add", "stream.rename", "stream.archive"]
+    await admin.send("/broadcast")
+    assert not any("Шестой" in b for b in admin.buttons())
