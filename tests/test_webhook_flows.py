@@ -97,7 +97,8 @@ async def test_admin_commands_are_registered_for_admins_only(harness: BotHarness
     commands = harness.emulator.bot(harness.token).commands
     for admin_id in (ADMIN_ID, SECOND_ADMIN_ID):
         assert [c["command"] for c in commands[f"chat:{admin_id}"]] == [
-            "menu", "stats", "broadcast", "scheduled", "history", "cancel"]
+            "menu", "stats", "find", "broadcast", "scheduled", "history", "streams", "audit",
+            "cancel"]
     assert "default" not in commands  # strangers see no command menu
     hook = harness.emulator.bot(harness.token).webhook
     assert hook.url == harness.url + "/telegram/webhook"
@@ -177,7 +178,7 @@ async def test_a_failing_handler_gets_an_apology_not_a_traceback(
     await admin.click("📚 Потоки")  # the query fails: the button's answer says so
     answer = admin.callback_answer()
     assert answer["show_alert"] and answer["text"].startswith("⚠️ Не получилось")
-    await pool.execute("ALTER TABLE user_directory RENAME TO user_directory_gone")
+    await pool.execute("ALTER TABLE daily_users RENAME TO daily_users_gone")
     await admin.send("/stats")  # a command: the apology comes as a message
     assert admin.last().text.startswith("⚠️ Не получилось выполнить действие")
     assert "Traceback" not in admin.transcript() and "Error" not in admin.transcript()

@@ -59,9 +59,10 @@ async def command(message: Message, state: FSMContext, pool: asyncpg.Pool) -> No
 
 
 async def from_menu(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
+    screen = await list_screen(pool)
     await callback.answer()
     await state.clear()
-    await show_screen(callback, *await list_screen(pool))
+    await show_screen(callback, *screen)
 
 
 async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,

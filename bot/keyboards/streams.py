@@ -30,7 +30,8 @@ STREAMS = _b("⬅️ Потоки", StreamCallback())
 def stream_list(items: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     rows = [[_b(title, StreamCallback(action="open", code=code))] for code, title in items]
     return InlineKeyboardMarkup(inline_keyboard=rows + [
-        [_b("➕ Добавить поток", StreamCallback(action="add"))], [MENU]])
+        [_b("➕ Добавить поток", StreamCallback(action="add"))],
+        [_b("🔄 Обновить", StreamCallback()), MENU]])
 
 
 def stream_card(code: str) -> InlineKeyboardMarkup:

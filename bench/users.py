@@ -1,0 +1,152 @@
+"""Finding people and opening their card at scale. Search and card are timed end to end (a
+message or a press in the emulator, the bot's real webhook, the queries, the answer back in the
+emulator) and as the bot's queries alone; in the same run the old dashboard's search (a LIKE over
+bookings and registrations, seeds' "User Search Functionality") runs on the same data.
+
+    .venv/bin/python -m bench.users                                 # 50,000 users, 500,000 events
+    .venv/bin/python -m bench.users --users 1000000 --events 10000000
+    .venv/bin/python -m bench.users --reuse postgresql://…/db       # a database filled before
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+
+from bench.stats import catch_up, figures, filled_database
+from bot.db import users
+from bot.db.pool import create_pool
+from bot.keyboards.users import CardCallback
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BotHarness, make_settings
+
+TZ = "Europe/Moscow"
+OLD_SEARCH = """
+    SELECT DISTINCT user_id, username, first_name FROM (
+        SELECT user_id, username, first_name FROM bookings
+        WHERE LOWER(username) LIKE $1 OR LOWER(first_name) LIKE $1
+        UNION
+        SELECT user_id, username, first_name FROM free_lesson_registrations
+        WHERE LOWER(username) LIKE $1 OR LOWER(first_name) LIKE $1) AS users
+    WHERE user_id IS NOT NULL ORDER BY username, first_name LIMIT 50"""
+
+
+async def queries(dsn: str, count: int) -> list[str]:
+    """What admins type: names (some with a typo, in either alphabet), @usernames, parts of
+    usernames, ids and e-mails of real users of the data."""
+    pool = await create_pool(dsn, max_size=1)
+    rows = await pool.fetch("SELECT user_id, username, first_name, email FROM user_directory"
+                            " TABLESAMPLE SYSTEM (1) LIMIT $1", count)
+    await pool.close()
+    rng = random.Random(7)
+    typed = []
+    for i, r in enumerate(rows):
+        kind = i % 6
+        name = r["first_name"] or "Анна"
+        if kind == 0:
+            typed.append(name)
+        elif kind == 1 and len(name) > 4:  # a letter left out
+            cut = rng.randrange(1, len(name) - 1)
+            typed.append(name[:cut] + name[cut + 1:])
+        elif kind == 2 and r["username"]:
+            typed.append("@" + r["username"])
+        elif kind == 3 and r["username"]:
+            typed.append(r["username"][: max(4, len(r["username"]) - 3)])
+        elif kind == 4 and r["email"]:
+            typed.append(r["email"])
+        else:
+            typed.append(str(r["user_id"]))
+    return typed
+
+
+async def bot_alone(dsn: str, typed: list[str], ids: list[int]) -> tuple[list[float], list[float]]:
+    pool = await create_pool(dsn, max_size=2)
+    search, card = [], []
+    for text in typed:
+        started = time.perf_counter()
+        await users.search(pool, text, 8)
+        search.append(time.perf_counter() - started)
+    for user_id in ids:
+        started = time.perf_counter()
+        await users.card(pool, user_id)
+        card.append(time.perf_counter() - started)
+    await pool.close()
+    return search, card
+
+
+async def old_alone(dsn: str, typed: list[str]) -> list[float]:
+    pool = await create_pool(dsn, max_size=2)
+    times = []
+    for text in typed:
+        pattern = f"%{text.lstrip('@').lower()}%"
+        started = time.perf_counter()
+        await pool.fetch(OLD_SEARCH, pattern)
+        times.append(time.perf_counter() - started)
+    await pool.close()
+    return times
+
+
+async def end_to_end(dsn: str, typed: list[str], ids: list[int]
+                     ) -> tuple[list[float], list[float]]:
+    emulator = Emulator()
+    emulator.add_bot(ADMIN_TOKEN, "hsl_admin_bot")
+    await emulator.start()
+    harness = await BotHarness(emulator, make_settings(dsn, emulator.base_url, timezone=TZ,
+                                                       stats_refresh_seconds=600)).start()
+    search, card = [], []
+    try:
+        admin = harness.chat(ADMIN_ID)
+        for text in typed:
+            started = time.perf_counter()
+            await admin.send(f"/find {text}")
+            search.append(time.perf_counter() - started)
+        await admin.send(f"/find {ids[0]}")  # a card; then other users' cards on it
+        message = admin.last().message_id
+        for user_id in ids:
+            started = time.perf_counter()
+            await emulator.press_forged(harness.token, ADMIN_ID,
+                                        CardCallback(user_id=user_id).pack())
+            await harness.settle()
+            card.append(time.perf_counter() - started)
+            assert admin.last().message_id == message and str(user_id) in admin.last().text
+    finally:
+        await harness.stop()
+        await emulator.stop()
+    return search, card
+
+
+def line(name: str, samples: list[float]) -> str:
+    p50, p95 = figures(samples)
+    return f"{name:<34}p50 {p50 * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   (n={len(samples)})"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--events", type=int, default=500_000)
+    parser.add_argument("--searches", type=int, default=120)
+    parser.add_argument("--old", type=int, default=12, help="old searches (slow at full size)")
+    parser.add_argument("--reuse", help="a database to use as it is (filled if empty)")
+    args = parser.parse_args()
+    async with filled_database(args) as dsn:
+        await catch_up(dsn)
+        typed = await queries(dsn, args.searches)
+        ids = [int(t) for t in typed if t.isdigit()] * 3
+        e2e_search, e2e_card = await end_to_end(dsn, typed, ids)
+        search, card = await bot_alone(dsn, typed, ids)
+        old = await old_alone(dsn, typed[: args.old])
+        mine_same = (await bot_alone(dsn, typed[: args.old], []))[0]
+    print("\n" + line("search, end to end", e2e_search))
+    print(line("search, the bot's query alone", search))
+    print(line("card, end to end", e2e_card))
+    print(line("card, the bot's queries alone", card))
+    print(line("old search (same first queries)", old))
+    print(line("bot search (same first queries)", mine_same))
+    print(f"old / bot search, p50: {figures(old)[0] / figures(mine_same)[0]:.0f}x "
+          "(the old one finds no typos, no other alphabet, no e-mail, no id)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
