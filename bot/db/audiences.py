@@ -11,10 +11,17 @@ import asyncpg
 CONFIRMED, PENDING = 2, 1
 KINDS = ("all", "stream", "leads", "free_lesson", "pending", "users")
 
-_ALL_IDS = """
-    SELECT user_id FROM bookings WHERE user_id IS NOT NULL
-    UNION SELECT user_id FROM free_lesson_registrations WHERE user_id IS NOT NULL
-    UNION SELECT user_id FROM events WHERE user_id IS NOT NULL"""
+# Every user: the user directory, plus people in rows it has not read yet (ids above its marks),
+# so the list is exact without scanning ten million events.
+_TAIL = """SELECT user_id FROM {table} WHERE user_id IS NOT NULL AND id > (
+    SELECT coalesce(max(last_id), 0) FROM summary_marks WHERE source = '{table}')"""
+_ALL_IDS = f"""
+    SELECT user_id FROM user_directory
+    UNION ALL SELECT user_id FROM (
+        {_TAIL.format(table="bookings")}
+        UNION {_TAIL.format(table="free_lesson_registrations")}
+        UNION {_TAIL.format(table="events")}) tail
+    WHERE NOT EXISTS (SELECT 1 FROM user_directory d WHERE d.user_id = tail.user_id)"""
 
 
 @dataclass(frozen=True)
@@ -118,15 +125,20 @@ async def lesson_types(pool: asyncpg.Pool) -> list[tuple[str, int]]:
 
 async def resolve(pool: asyncpg.Pool, ids: list[int], usernames: list[str]
                   ) -> tuple[dict[int, int], dict[str, int]]:
-    """Which of these user ids are known users, and whose these @usernames are (the latest
-    row that has the username decides). Returns ({id: id}, {username_lower: id})."""
+    """Which of these user ids are known users, and whose these @usernames are (whoever was
+    seen with it last). Read from the user directory and the rows it has not read yet.
+    Returns ({id: id}, {username_lower: id})."""
     known_ids = await pool.fetch(
         f"SELECT user_id FROM ({_ALL_IDS}) u WHERE user_id = ANY($1::bigint[])", ids)
+    tail = " UNION ALL ".join(
+        f"SELECT username, user_id, {at} FROM {table} WHERE id > (SELECT coalesce(max(last_id), 0)"
+        f" FROM summary_marks WHERE source = '{table}')"
+        for table, at in (("bookings", "created_at"), ("free_lesson_registrations",
+                                                       "registered_at"), ("events", "created_at")))
     names = await pool.fetch(
-        """SELECT DISTINCT ON (lower(username)) lower(username) AS name, user_id FROM (
-               SELECT username, user_id, created_at AS at FROM bookings
-               UNION ALL SELECT username, user_id, registered_at FROM free_lesson_registrations
-               UNION ALL SELECT username, user_id, created_at FROM events
+        f"""SELECT DISTINCT ON (lower(username)) lower(username) AS name, user_id FROM (
+               SELECT username, user_id, last_seen AS at FROM user_directory
+               UNION ALL {tail}
            ) seen WHERE lower(username) = ANY($1::text[]) AND user_id IS NOT NULL
            ORDER BY lower(username), at DESC NULLS LAST""",
         [u.lower() for u in usernames])
