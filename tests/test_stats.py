@@ -239,6 +239,11 @@ async def test_recent_shows_the_newest_rows(harness: BotHarness, pool: asyncpg.P
     assert text.index("Маша <3 (@masha) · 4-й поток") < text.index("Старый (@old) · 3-й поток")
     assert "⏳ Маша" in text and "✅ Старый" in text
     assert "Иван · payment_link_clicked" in text
+    # each name opens the user card: a start link into this chat
+    links = [e["url"] for e in admin.last().entities if e["type"] == "text_link"]
+    assert "https://t.me/hsl_admin_bot?start=u2" in links and len(links) == 3
+    await admin.send("/start u2")
+    assert admin.last().text.startswith("👤 Маша <3 · @masha · 2")
 
 
 async def test_charts_arrive_as_photos_with_the_figures_in_the_caption(

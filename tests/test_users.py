@@ -194,3 +194,38 @@ async def test_streams_add_rename_archive(harness: BotHarness, pool: asyncpg.Poo
     assert actions == ["stream.add", "stream.rename", "stream.archive"]
     await admin.send("/broadcast")
     assert not any("Шестой" in b for b in admin.buttons())
+
+
+async def test_a_personal_message_goes_through_the_engine_and_shows_on_the_card(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    from test_delivery import wait_status
+    await seed(pool)
+    emulator.user(1002, "Alexey")
+    await harness.chat(1002, "Alexey").send("/start")  # Alexey has started the course bot
+    admin = harness.chat(ADMIN_ID)
+    await find(harness, "@alex_dev")
+    await admin.click("✉️ Написать")
+    assert "Аудитория: Alexey · @alex_dev · 1002 — 1 чел." in admin.last().text
+    await admin.send("Привет, {first_name}! Оплата прошла?")
+    await admin.click("🚀 Отправить сейчас")
+    broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    await wait_status(pool, broadcast_id, "done")
+    assert emulator.bot_messages(harness.token, 1002)[-1].text == "Привет, Alexey! Оплата прошла?"
+    await admin.send("/find @alex_dev")
+    assert f"#{broadcast_id} «Привет, {{first_name}}! Оплата прошла?» — доставлено" \
+        in admin.last().text
+
+
+async def test_a_new_user_is_findable_once_the_job_has_read_them(
+        make_harness, pool: asyncpg.Pool) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    harness = await make_harness(stats_refresh_seconds=1)
+    await pool.execute("INSERT INTO events (user_id, username, first_name, event_type)"
+                       " VALUES (4242, 'newbie', 'Фёдор', 'bot_start')")
+    admin = harness.chat(ADMIN_ID)
+    for _ in range(40):
+        await asyncio.sleep(0.5)
+        await admin.send("/find федор")
+        if "👤 Фёдор · @newbie · 4242" in admin.last().text:
+            break
+    assert "👤 Фёдор · @newbie · 4242" in admin.last().text

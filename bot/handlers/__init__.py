@@ -17,8 +17,9 @@ def create_routers(one_bot: bool) -> list[Router]:
     admin = Router(name="admin")
     admin.message.filter(AdminFilter())
     admin.callback_query.filter(AdminFilter())
-    admin.include_routers(start.create_router(), stats.create_router(), digest.create_router(),
-                          users.create_router(), user_actions.create_router(),
+    admin.include_routers(users.create_router(),  # before start: /start u<id> opens a card
+                          start.create_router(), stats.create_router(), digest.create_router(),
+                          user_actions.create_router(),
                           people_lists.create_router(), streams.create_router(),
                           audit.create_router(),
                           compose.create_router(), compose_send.create_router(), scheduled.create_router(),

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.utils.deep_linking import create_start_link
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
@@ -24,7 +25,8 @@ from bot.views.format import number
 
 
 async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, period: str,
-                       admin_id: int) -> tuple[str, object]:
+                       admin_id: int, bot: Bot | None = None) -> tuple[str, object]:
+    """A statistics screen's text and buttons (`bot`, to link names to cards on Recent)."""
     period = period if period in PERIODS else DEFAULT
     label = PERIODS[period][0]
     now = datetime.now(UTC)
@@ -39,8 +41,11 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
     elif screen == "referrals":
         text = views.referrals(await stats.referrals(pool, window), label, window)
     elif screen == "recent":
-        text = views.recent(await stats.recent_bookings(pool), await stats.recent_events(pool),
-                            await streams.titles(pool), settings.tz)
+        bookings, events = await stats.recent_bookings(pool), await stats.recent_events(pool)
+        people = {r["user_id"] for r in [*bookings, *events] if r["user_id"] is not None}
+        links = {user_id: await create_start_link(bot, f"u{user_id}")
+                 for user_id in people} if bot else {}
+        text = views.recent(bookings, events, await streams.titles(pool), settings.tz, links)
     else:
         screen = "overview"
         text = views.overview(await stats.overview(pool, window, previous), label, window,
@@ -65,7 +70,8 @@ async def switch(callback: CallbackQuery, callback_data: StatsCallback, pool: as
                  settings: Settings) -> None:
     await callback.answer()
     await show_screen(callback, *await stats_screen(pool, settings, callback_data.screen,  # type: ignore[arg-type]
-                                                    callback_data.period, callback.from_user.id))
+                                                    callback_data.period, callback.from_user.id,
+                                                    callback.bot))
 
 
 async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool: asyncpg.Pool,

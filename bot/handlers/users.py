@@ -7,7 +7,7 @@ from html import escape
 
 import asyncpg
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -115,8 +115,18 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
                                                             user_id=user_id, view="events")))
 
 
+async def card_link(message: Message, command: CommandObject, state: FSMContext,
+                    pool: asyncpg.Pool, settings: Settings) -> None:
+    """/start u<id>: a name linked to its card (on the Recent screen) was tapped."""
+    await state.set_state(UserSearch.query)
+    text, markup = await card_screen(pool, settings, int((command.args or "u0")[1:]))
+    await message.answer(text, reply_markup=markup)
+
+
 def create_router() -> Router:
     router = Router(name="users")
+    router.message.register(card_link, CommandStart(deep_link=True,
+                                                    magic=F.args.regexp(r"^u\d{1,18}$")))
     router.message.register(find_command, Command("find"))
     router.callback_query.register(open_section, MenuCallback.filter(F.section == Section.USERS))
     router.callback_query.register(search_page, SearchCallback.filter())

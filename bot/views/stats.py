@@ -143,18 +143,21 @@ def referrals(rows: list[Referral], label: str, window: Window) -> str:
 _STATUS_SHORT = {2: "✅", 1: "⏳", -1: "✖️"}
 
 
-def _who(row) -> str:  # type: ignore[no-untyped-def]
+def _who(row, links: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
     name = escape(row["first_name"] or "без имени")
+    if row["user_id"] in links:  # opens the user card in this chat
+        name = f'<a href="{escape(links[row["user_id"]])}">{name}</a>'
     return f"{name} (@{escape(row['username'])})" if row["username"] else name
 
 
-def recent(bookings: list, events: list, titles: dict[str, str], tz: ZoneInfo) -> str:  # type: ignore[type-arg]
+def recent(bookings: list, events: list, titles: dict[str, str], tz: ZoneInfo,  # type: ignore[type-arg]
+           links: dict[int, str]) -> str:
     lines = ["<b>🕘 Последние брони</b>"]
-    lines += [f"{when(b['created_at'], tz)} {_STATUS_SHORT.get(b['confirmed'], '•')} {_who(b)} · "
+    lines += [f"{when(b['created_at'], tz)} {_STATUS_SHORT.get(b['confirmed'], '•')} {_who(b, links)} · "
               f"{escape(titles.get(b['course_stream'] or '', b['course_stream'] or '—'))}"
               for b in bookings] or ["Броней пока нет."]
     lines += ["", "<b>🕘 Последние события</b>"]
-    lines += [f"{when(e['created_at'], tz)} {_who(e)} · {escape(e['event_type'] or '—')}"
+    lines += [f"{when(e['created_at'], tz)} {_who(e, links)} · {escape(e['event_type'] or '—')}"
               for e in events] or ["Событий пока нет."]
     lines += ["", "<i>✅ оплачено · ⏳ ждёт оплаты · ✖️ отменено</i>"]
     return "\n".join(lines)
