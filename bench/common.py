@@ -1,13 +1,17 @@
-"""What the benchmarks share: a database, an emulator process, members to send to."""
+"""What the benchmarks share: a database (filled with demo data, summaries caught up), an
+emulator process, members to send to, percentiles."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
 import socket
+import statistics
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,11 +19,13 @@ from pathlib import Path
 import asyncpg
 from aiohttp import ClientError, ClientSession
 
+from bot.db import demo, summaries
 from bot.db.embedded import EmbeddedPostgres
 from bot.db.migrate import apply_migrations
 from bot.db.pool import create_pool
 
 ADMIN_TOKEN = "1000001:" + "A" * 35
+TZ = "Europe/Moscow"  # the stats and users benches count days here
 STREAM = "4th_stream"
 
 
@@ -103,3 +109,60 @@ class EmulatorProcess:
             async with http.get(f"{self.url}/_emulator/stats", params={"token": ADMIN_TOKEN}) as r:
                 r.raise_for_status()
                 return await r.json()
+
+
+def data_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A parser with the demo data's size and --reuse (the stats and users benches)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--events", type=int, default=500_000)
+    parser.add_argument("--reuse", help="a database to use as it is (filled if empty)")
+    return parser
+
+
+@contextlib.asynccontextmanager
+async def filled_database(args: argparse.Namespace) -> AsyncIterator[str]:
+    if args.reuse:
+        conn = await asyncpg.connect(args.reuse)
+        await apply_migrations(conn)
+        await conn.close()
+        dsn_cm: contextlib.AbstractAsyncContextManager[str] = contextlib.nullcontext(args.reuse)
+    else:
+        dsn_cm = database()
+    async with dsn_cm as dsn:
+        pool = await create_pool(dsn, max_size=1)
+        async with pool.acquire() as conn:
+            if not await demo.has_platform_rows(conn):
+                started = time.perf_counter()
+                counts = await demo.fill(conn, demo.DemoPlan(args.users, args.events))
+                print(f"demo data: {counts} in {time.perf_counter() - started:.1f} s")
+            sizes = {t: await conn.fetchval(f"SELECT count(*) FROM {t}")
+                     for t in demo.PLATFORM_TABLES}
+        await pool.close()
+        print(f"platform tables: {sizes}")
+        yield dsn
+
+
+async def catch_up(dsn: str) -> None:
+    """Bring the summaries up to date (the first start after a big import does this once)."""
+    pool = await create_pool(dsn, max_size=2)
+    started = time.perf_counter()
+    read = 0
+    while True:
+        batch = await summaries.refresh(pool, TZ, max_batches=1000)
+        read += batch
+        if not batch:
+            break
+    took = time.perf_counter() - started
+    started = time.perf_counter()
+    recounted = await summaries.recount_bookings(pool, TZ, max_age=0)
+    recount = time.perf_counter() - started
+    await pool.close()
+    print(f"summaries: {read:,} new rows read in {took:.1f} s; bookings recounted "
+          f"({recounted}) in {recount * 1000:.0f} ms (done by the job when bookings change)")
+
+
+def figures(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95

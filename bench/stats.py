@@ -11,21 +11,14 @@ flatters it), and both sets of numbers are compared.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
-import statistics
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import asyncpg
-
-from bench.common import database
+from bench.common import TZ, catch_up, data_arguments, figures, filled_database
 from bench.stats_old import OLD_SCREENS, old_numbers
-from bot.db import demo, stats, summaries
-from bot.db.migrate import apply_migrations
+from bot.db import stats
 from bot.db.pool import create_pool
 from bot.handlers.stats import stats_screen
 from bot.keyboards.stats import StatsCallback
@@ -33,59 +26,10 @@ from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BotHarness, make_settings
 from bot.services.periods import windows
 
-TZ = "Europe/Moscow"
 # an order in which each press's button is on the message the previous press left
 RING = (("overview", "7"), ("events", "7"), ("funnel", "7"), ("referrals", "7"),
         ("referrals", "all"), ("overview", "all"), ("events", "all"), ("funnel", "all"),
         ("streams", "all"), ("recent", "all"), ("overview", "all"))
-
-
-@contextlib.asynccontextmanager
-async def filled_database(args: argparse.Namespace) -> AsyncIterator[str]:
-    if args.reuse:
-        conn = await asyncpg.connect(args.reuse)
-        await apply_migrations(conn)
-        await conn.close()
-        dsn_cm: contextlib.AbstractAsyncContextManager[str] = contextlib.nullcontext(args.reuse)
-    else:
-        dsn_cm = database()
-    async with dsn_cm as dsn:
-        pool = await create_pool(dsn, max_size=1)
-        async with pool.acquire() as conn:
-            if not await demo.has_platform_rows(conn):
-                started = time.perf_counter()
-                counts = await demo.fill(conn, demo.DemoPlan(args.users, args.events))
-                print(f"demo data: {counts} in {time.perf_counter() - started:.1f} s")
-            sizes = {t: await conn.fetchval(f"SELECT count(*) FROM {t}")
-                     for t in demo.PLATFORM_TABLES}
-        await pool.close()
-        print(f"platform tables: {sizes}")
-        yield dsn
-
-
-async def catch_up(dsn: str) -> None:
-    """Bring the summaries up to date (the first start after a big import does this once)."""
-    pool = await create_pool(dsn, max_size=2)
-    started = time.perf_counter()
-    read = 0
-    while True:
-        batch = await summaries.refresh(pool, TZ, max_batches=1000)
-        read += batch
-        if not batch:
-            break
-    took = time.perf_counter() - started
-    started = time.perf_counter()
-    recounted = await summaries.recount_bookings(pool, TZ, max_age=0)
-    recount = time.perf_counter() - started
-    await pool.close()
-    print(f"summaries: {read:,} new rows read in {took:.1f} s; bookings recounted "
-          f"({recounted}) in {recount * 1000:.0f} ms (done by the job when bookings change)")
-
-
-def figures(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p95
 
 
 async def bot_screens(dsn: str, rounds: int) -> dict[tuple[str, str], list[float]]:
@@ -173,12 +117,9 @@ async def same_numbers(dsn: str) -> list[str]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=50_000)
-    parser.add_argument("--events", type=int, default=500_000)
+    parser = data_arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=30, help="presses of each screen")
     parser.add_argument("--old-rounds", type=int, default=5, help="runs of the old SQL")
-    parser.add_argument("--reuse", help="a database to use as it is (filled if empty)")
     args = parser.parse_args()
     async with filled_database(args) as dsn:
         await catch_up(dsn)

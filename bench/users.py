@@ -10,19 +10,17 @@ bookings and registrations, seeds' "User Search Functionality") runs on the same
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import time
 
-from bench.stats import catch_up, figures, filled_database
+from bench.common import TZ, catch_up, data_arguments, figures, filled_database
 from bot.db import users
 from bot.db.pool import create_pool
 from bot.keyboards.users import CardCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BotHarness, make_settings
 
-TZ = "Europe/Moscow"
 OLD_SEARCH = """
     SELECT DISTINCT user_id, username, first_name FROM (
         SELECT user_id, username, first_name FROM bookings
@@ -124,12 +122,9 @@ def line(name: str, samples: list[float]) -> str:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=50_000)
-    parser.add_argument("--events", type=int, default=500_000)
+    parser = data_arguments(__doc__)
     parser.add_argument("--searches", type=int, default=120)
     parser.add_argument("--old", type=int, default=12, help="old searches (slow at full size)")
-    parser.add_argument("--reuse", help="a database to use as it is (filled if empty)")
     args = parser.parse_args()
     async with filled_database(args) as dsn:
         await catch_up(dsn)

@@ -9,6 +9,7 @@ from datetime import datetime
 import asyncpg
 
 CANDIDATES = 200  # matches looked at per kind of match; enough to page through, cheap to rank
+TYPOS_BELOW = 20  # near spellings are looked for when fewer substrings than this match
 
 # Ranks: 0 the id, 1 the exact @username or e-mail, 2 a substring, 3 a near spelling (typo).
 # A name that equals the query goes first among substrings. All matching is on search_key:
@@ -17,14 +18,21 @@ _SEARCH = r"""
     WITH q AS (SELECT search_key($1) AS k,
                       replace(replace(replace(search_key($1), '\', '\\'), '%', '\%'), '_', '\_')
                           AS pattern),
-    found AS (
+    exact AS MATERIALIZED (
         SELECT user_id, 0 AS rank FROM user_directory WHERE user_id = $2
         UNION ALL SELECT user_id, 1 FROM user_directory WHERE lower(username) = $1
-        UNION ALL SELECT user_id, 1 FROM user_directory WHERE lower(email) = $1
-        UNION ALL (SELECT user_id, 2 FROM user_directory, q
-                   WHERE search_text LIKE '%' || q.pattern || '%' LIMIT $5)
-        UNION ALL (SELECT user_id, 3 FROM user_directory, q
-                   WHERE length(q.k) >= 3 AND q.k <% search_text LIMIT $5)),
+        UNION ALL SELECT user_id, 1 FROM user_directory WHERE lower(email) = $1),
+    substrings AS MATERIALIZED (  -- not for an id, @username or e-mail that was found as such
+        SELECT user_id FROM user_directory, q
+        WHERE NOT ($7 AND EXISTS (SELECT 1 FROM exact))
+          AND search_text LIKE '%' || q.pattern || '%' LIMIT $5),
+    found AS (
+        SELECT * FROM exact
+        UNION ALL SELECT user_id, 2 FROM substrings
+        UNION ALL (SELECT user_id, 3 FROM user_directory, q  -- near spellings, when few match
+                   WHERE length(q.k) >= 3 AND (SELECT count(*) FROM substrings) < $6
+                     AND NOT ($7 AND EXISTS (SELECT 1 FROM exact))
+                     AND q.k <% search_text LIMIT $5)),
     best AS (SELECT user_id, min(rank) AS rank FROM found GROUP BY user_id)
     SELECT d.user_id, d.username, d.first_name, d.email, best.rank, count(*) OVER () AS total
     FROM best JOIN user_directory d USING (user_id), q
@@ -49,7 +57,9 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
     text = query.strip().lower()
     bare = text[1:] if text.startswith("@") else text
     user_id = int(bare) if bare.isdigit() and len(bare) <= 18 else None
-    rows = await pool.fetch(_SEARCH, bare, user_id, limit, offset, CANDIDATES)
+    pointed = user_id is not None or text.startswith("@") or "@" in text[1:]
+    rows = await pool.fetch(_SEARCH, bare, user_id, limit, offset, CANDIDATES, TYPOS_BELOW,
+                            pointed)
     total = rows[0]["total"] if rows else 0
     return [Found(r["user_id"], r["username"], r["first_name"], r["email"], r["rank"] <= 1)
             for r in rows], total
