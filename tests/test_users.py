@@ -80,10 +80,10 @@ async def test_change_stream_asks_first_and_is_audited(harness: BotHarness,
     admin = harness.chat(ADMIN_ID)
     await find(harness, "@katya_k")
     await admin.click("🔀 Сменить поток")
-    assert "сейчас 4-й поток" in admin.last().text
+    assert "🔀 Екатерина · бронь #1\nСейчас: 4-й поток" in admin.last().text
     assert admin.buttons() == ["3-й поток", "5-й поток", "⬅️ Отмена"]
     await admin.click("5-й поток")
-    assert admin.last().text.startswith("Перевести Екатерина из 4-й поток в 5-й поток?")
+    assert "Сейчас: 4-й поток\nБудет: 5-й поток\n\nСменить поток?" in admin.last().text
     await admin.click("Отмена")  # nothing changes
     assert await pool.fetchval("SELECT course_stream FROM bookings WHERE id = 1") == "4th_stream"
     assert await pool.fetchval("SELECT count(*) FROM admin_audit_log") == 0
@@ -126,7 +126,7 @@ async def test_confirming_a_payment(harness: BotHarness, pool: asyncpg.Pool) -> 
     await admin.click("🎫 Брони")
     assert admin.buttons()[:2] == ["✅ Оплачено · #2", "✖️ Отменить · #2"]
     await admin.click("✅ Оплачено · #2")
-    assert admin.last().text.startswith("Подтвердить оплату брони #2 (5-й поток) у Alexey?")
+    assert admin.last().text == "Подтвердить оплату брони #2 (5-й поток)?\n👤 Alexey"
     await admin.click("Да")
     assert admin.callback_answer()["text"] == "Оплата брони #2 подтверждена."
     assert await pool.fetchval("SELECT confirmed FROM bookings WHERE id = 2") == 2

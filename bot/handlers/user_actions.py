@@ -30,6 +30,7 @@ DONE = {2: "Оплата брони #{id} подтверждена.", -1: "Бр�
 
 async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: asyncpg.Pool,
                settings: Settings) -> None:
+    """Pick a stream, confirm, move: each step re-reads the booking it applies to."""
     data = callback_data
     card = await users.card(pool, data.user_id)
     booking = card.current_booking if card else None
@@ -38,34 +39,34 @@ async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: async
                               "оплаченной или ожидающей оплаты брони.", show_alert=True)
         return
     titles = await streams.titles(pool)
-    active = [(s.code, s.title) for s in await streams.list_active_streams(pool)
-              if s.code != booking.stream]
-    who = views.mention(card.user_id, card.first_name)
-    now_in = escape(titles.get(booking.stream or "", booking.stream or "без потока"))
-    if not data.to:
-        await callback.answer()
-        await show_screen(callback, f"🔀 {who}: бронь #{booking.id}, сейчас <b>{now_in}</b>.\n"
-                          "В какой поток перевести?",
-                          kb.streams_to_move(data.user_id, booking.id, active))
-        return
-    if data.to not in dict(active):
+    active = {s.code: s.title for s in await streams.list_active_streams(pool)
+              if s.code != booking.stream}
+    if data.to and data.to not in active:
         await callback.answer("Этого потока нет среди действующих.", show_alert=True)
         return
-    to_title = escape(titles[data.to])
-    if not data.sure:
-        await callback.answer()
-        sure = MoveCallback(user_id=data.user_id, booking_id=booking.id, to=data.to, sure=True)
-        await show_screen(callback, f"Перевести {who} из <b>{now_in}</b> в <b>{to_title}</b>?\n"
-                          f"Изменится бронь #{booking.id}.", kb.confirm("Да, перевести", sure,
-                                                                        data.user_id))
+    if data.sure:
+        return await _do_move(callback, pool, settings, booking, data, active[data.to])
+    await callback.answer()
+    head = (f"🔀 {views.mention(card.user_id, card.first_name)} · бронь #{booking.id}\n"
+            f"Сейчас: <b>{escape(titles.get(booking.stream or '', booking.stream or '—'))}</b>")
+    if not data.to:
+        await show_screen(callback, f"{head}\n\nВ какой поток перевести?",
+                          kb.streams_to_move(data.user_id, booking.id, list(active.items())))
         return
+    sure = MoveCallback(user_id=data.user_id, booking_id=booking.id, to=data.to, sure=True)
+    await show_screen(callback, f"{head}\nБудет: <b>{escape(active[data.to])}</b>\n\n"
+                      "Сменить поток?", kb.confirm("Да, перевести", sure, data.user_id))
+
+
+async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
+                   booking: users.Booking, data: MoveCallback, title: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         moved = await users.change_stream(conn, booking.id, data.user_id, data.to)
         if moved:
             await audit.record_action(conn, callback.from_user.id, "user.change_stream",
                                       str(data.user_id), {"booking_id": booking.id,
                                                           "from": booking.stream, "to": data.to})
-    await callback.answer(f"Готово: {titles[data.to]}." if moved else
+    await callback.answer(f"Готово: {title}." if moved else
                           "Не вышло: бронь изменилась, пока вы решали. Посмотрите карточку.",
                           show_alert=True)
     await show_screen(callback, *await card_screen(pool, settings, data.user_id))
@@ -87,7 +88,7 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
         stream = (await streams.titles(pool)).get(booking.stream or "", booking.stream or "—")
         sure = data.model_copy(update={"sure": True})
         await show_screen(callback, f"{VERB[data.to].capitalize()} #{booking.id} "
-                          f"({escape(stream)}) у {views.mention(card.user_id, card.first_name)}?",
+                          f"({escape(stream)})?\n👤 {views.mention(card.user_id, card.first_name)}",
                           kb.confirm("Да", sure, data.user_id))
         return
     async with pool.acquire() as conn, conn.transaction():
