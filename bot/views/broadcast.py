@@ -18,6 +18,7 @@ AUDIENCE_TITLES = {"all": "все пользователи", "leads": "лиды 
 _REASONS = (
     ("skipped: known to be unreachable", "пропущен: ранее был недоступен"),
     ("Forbidden: bot was blocked by the user", "заблокировал бота"),
+    ("blocked the bot", "заблокировал бота"),
     ("Forbidden: user is deactivated", "аккаунт удалён"),
     ("Forbidden: bot can't initiate conversation", "не запускал бот курса"),
     ("Bad Request: chat not found", "чат не найден"),

@@ -13,8 +13,6 @@ STATUS = {2: "✅ оплачена", 1: "⏳ ждёт оплаты", -1: "✖️
 DELIVERY = {"sent": "доставлено", "pending": "в очереди", "sending": "отправляется",
             "failed": "не доставлено", "blocked": "заблокировал", "unknown": "неизвестно",
             "deleted": "отозвано"}
-UNREACHABLE = {"blocked": "заблокировал бота", "deactivated": "аккаунт удалён",
-               "not_started": "не запускал бот курса"}
 ASK_SEARCH = ("👥 <b>Пользователи</b>\n\nНапишите имя, @username, id или e-mail — найду. "
               "Или откройте список:")
 MAX_QUERY = 64
@@ -91,8 +89,7 @@ def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
     lines.append(f"🖱 Событий: {number(c.events)}")
     if c.unreachable:
         why, since = c.unreachable
-        lines.append(f"🚫 Бот не может написать: {UNREACHABLE.get(why, why)} "
-                     f"(с {when(since, tz)})")
+        lines.append(f"🚫 Бот не может написать: {escape(reason(why))} (с {when(since, tz)})")
     else:
         lines.append("📬 Бот может написать")
     if c.deliveries:

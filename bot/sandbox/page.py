@@ -1,0 +1,165 @@
+"""The sandbox's chat page: a small JSON API over the emulator's chats (the admin's chat with
+the bot, any student's chat), its figures and fault switches, and the static page itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.db import users
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.state import StoredMessage
+from bot.services.tg_html import to_html
+
+STATIC = Path(__file__).parent / "static"
+UPLOAD_KINDS = {"photo", "document"}
+
+
+class SandboxPage:
+    def __init__(self, emulator: Emulator, token: str, admin_id: int) -> None:
+        self.emulator = emulator
+        self.token = token
+        self.admin_id = admin_id
+        self.harness: Any = None  # the running bot, set once it is up
+
+    @property
+    def bot(self):  # type: ignore[no-untyped-def]
+        return self.emulator.bot(self.token)
+
+    def message(self, m: StoredMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": m.message_id, "from_bot": m.from_bot, "kind": m.kind, "date": m.date,
+            "html": to_html(m.text, m.entities), "edited": m.edit_date is not None,
+            "deleted": m.deleted,
+            "buttons": [[{"text": b["text"], "data": b.get("callback_data"), "url": b.get("url")}
+                         for b in row] for row in (m.reply_markup or {}).get("inline_keyboard", [])],
+        }
+        if m.file is not None:
+            data["file"] = {"id": m.file.file_id, "name": m.file.file_name,
+                            "url": f"/sandbox/api/file/{m.file.file_id}"}
+        return data
+
+    def chat(self, user_id: int) -> dict[str, Any]:
+        chat = self.bot.chats.get(user_id)
+        user = self.emulator.user(user_id)
+        return {"user": {"id": user_id, "name": user.first_name, "username": user.username},
+                "status": chat.status if chat else "active",
+                "messages": [self.message(m) for m in (chat.messages.values() if chat else [])]}
+
+    async def settle(self) -> None:
+        if self.harness is not None:
+            await self.harness.settle()
+
+
+PAGE_KEY = web.AppKey("sandbox_page", SandboxPage)
+
+
+def _page(request: web.Request) -> SandboxPage:
+    return request.app[PAGE_KEY]
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def state(request: web.Request) -> web.Response:
+    page = _page(request)
+    user_id = int(request.query.get("chat") or page.admin_id)
+    return web.json_response({"admin_id": page.admin_id, "chat": page.chat(user_id),
+                              "stats": page.emulator.stats(page.token)})
+
+
+async def send(request: web.Request) -> web.Response:
+    page = _page(request)
+    body = await request.json()
+    text = str(body.get("text", "")).strip()
+    if not text:
+        raise web.HTTPBadRequest(text="empty message")
+    await page.emulator.send_text(page.token, page.admin_id, text)
+    await page.settle()
+    return web.json_response({"ok": True})
+
+
+async def press(request: web.Request) -> web.Response:
+    page = _page(request)
+    body = await request.json()
+    try:
+        delivery = await page.emulator.press(page.token, page.admin_id, data=str(body["data"]),
+                                             message_id=int(body["message_id"]))
+    except (KeyError, ValueError, LookupError) as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
+    await page.settle()
+    answer = page.emulator.callback_answer(page.token, delivery.callback_query_id or "")
+    return web.json_response({"ok": True, "answer": answer})
+
+
+async def upload(request: web.Request) -> web.Response:
+    page = _page(request)
+    form = await request.post()
+    upload_ = form.get("file")
+    kind = str(form.get("kind", "document"))
+    if not isinstance(upload_, web.FileField) or kind not in UPLOAD_KINDS:
+        raise web.HTTPBadRequest(text="a photo or a document is needed")
+    await page.emulator.send_file(page.token, page.admin_id, kind, upload_.file.read(),
+                                  caption=str(form.get("caption", "")),
+                                  file_name=upload_.filename, mime_type=upload_.content_type)
+    await page.settle()
+    return web.json_response({"ok": True})
+
+
+async def file(request: web.Request) -> web.Response:
+    stored = _page(request).bot.files.get(request.match_info["file_id"])
+    if stored is None:
+        raise web.HTTPNotFound()
+    content_type = stored.mime_type or "application/octet-stream"
+    if stored.content.startswith(b"\x89PNG"):
+        content_type = "image/png"
+    elif stored.content.startswith(b"\xff\xd8"):
+        content_type = "image/jpeg"
+    return web.Response(body=stored.content, content_type=content_type)
+
+
+async def people(request: web.Request) -> web.Response:
+    """Students to look in on: found the way the bot's /find finds them."""
+    page = _page(request)
+    query = request.query.get("q", "").strip()[:64]
+    found: list[dict[str, Any]] = []
+    if query and page.harness is not None:
+        rows, _ = await users.search(page.harness.dispatcher["pool"], query, 12)
+        found = [{"id": r.user_id, "name": r.first_name, "username": r.username} for r in rows]
+    for item in found:  # the page opens their chat under their name
+        page.emulator.user(item["id"], item["name"], item["username"])
+    return web.json_response({"people": found})
+
+
+async def fault(request: web.Request) -> web.Response:
+    """Switches: a student blocks / unblocks the bot, 5xx answers, a slow network."""
+    page = _page(request)
+    body: dict[str, Any] = await request.json()
+    faults = page.bot.faults
+    if "block" in body:
+        await page.emulator.set_blocked(page.token, int(body["block"]), bool(body.get("on", True)))
+        await page.settle()
+    if "server_error_rate" in body:
+        faults.server_error_rate = max(0.0, min(float(body["server_error_rate"]), 1.0))
+    if "latency" in body:
+        faults.latency = max(0.0, min(float(body["latency"]), 5.0))
+    return web.json_response({"ok": True, "server_error_rate": faults.server_error_rate,
+                              "latency": faults.latency})
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/", index),
+        web.get("/sandbox/api/state", state),
+        web.post("/sandbox/api/send", send),
+        web.post("/sandbox/api/press", press),
+        web.post("/sandbox/api/upload", upload),
+        web.get("/sandbox/api/file/{file_id}", file),
+        web.get("/sandbox/api/people", people),
+        web.post("/sandbox/api/fault", fault),
+        web.static("/sandbox/static", STATIC),
+    ]
+
