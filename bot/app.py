@@ -13,6 +13,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
@@ -29,7 +31,7 @@ from bot.scheduler import create_scheduler
 from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
-from bot.web import MODE_KEY, POOL_KEY, WebhookHandler, healthz
+from bot.web import ENGINE_KEY, MODE_KEY, POOL_KEY, WebhookHandler, healthz
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,6 @@ BOT_KEY = web.AppKey("bot", Bot)
 DISPATCHER_KEY = web.AppKey("dispatcher", Dispatcher)
 WEBHOOK_KEY = web.AppKey("webhook_handler", WebhookHandler)
 POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
-ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 
@@ -66,7 +67,12 @@ def create_bot(token: SecretStr, settings: Settings) -> Bot:
 
 
 def create_dispatcher(settings: Settings) -> Dispatcher:
-    dp = Dispatcher(storage=PostgresStorage())
+    """FSM state (drafts, questions asked) in Redis with REDIS_URL, else in PostgreSQL: either
+    way every instance behind the webhook sees the same state."""
+    storage: BaseStorage = PostgresStorage()
+    if settings.redis_url is not None:
+        storage = RedisStorage.from_url(settings.redis_url.get_secret_value())
+    dp = Dispatcher(storage=storage)
     dp["settings"] = settings
     dp["admin_ids"] = frozenset(settings.admin_ids)
     dp.update.outer_middleware(UpdateLogMiddleware())
@@ -150,7 +156,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         storage = app[DISPATCHER_KEY].fsm.storage
         if isinstance(storage, PostgresStorage):
             storage.pool = pool
-        yield
+        try:
+            yield
+        finally:
+            await storage.close()
 
 
 async def _delivery(app: web.Application) -> AsyncIterator[None]:

@@ -15,10 +15,12 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.db import health
+from bot.services.delivery.engine import DeliveryEngine
 
 log = logging.getLogger(__name__)
 
 POOL_KEY = web.AppKey("pool", asyncpg.Pool)
+ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
 MODE_KEY = web.AppKey("mode", str)
 
 
@@ -67,6 +69,9 @@ async def healthz(request: web.Request) -> web.Response:
             raise RuntimeError("no pool")
         await asyncio.wait_for(health.ping(pool), timeout=2)
         body["database"] = "ok"
+        engine = request.app.get(ENGINE_KEY)
+        if engine is not None:  # one instance delivers broadcasts, the others stand by
+            body["delivery"] = "leader" if engine.is_leader else "standby"
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError, RuntimeError,
             asyncpg.InterfaceError) as exc:
         body.update(status="degraded", database="unavailable", error=type(exc).__name__)

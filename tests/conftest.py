@@ -16,6 +16,7 @@ from bot.db.migrate import apply_migrations
 from bot.db.pool import create_pool
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
+from processes import BotProcess
 
 TEMPLATE = "hsl_test_template"
 # settings the tests build themselves; values from the machine's environment must not leak in
@@ -137,3 +138,14 @@ async def make_harness(emulator: Emulator, database_url: str):  # type: ignore[n
 async def harness(make_harness) -> BotHarness:  # type: ignore[no-untyped-def]
     """The bot in webhook mode against the emulator, on a fresh database."""
     return await make_harness()
+
+
+@pytest.fixture
+async def running(emulator: Emulator) -> AsyncIterator[list[BotProcess]]:
+    """Bot processes a test starts; whatever is still running at the end is killed."""
+    processes: list[BotProcess] = []
+    yield processes
+    for process in processes:
+        if process.proc is not None and process.proc.returncode is None:
+            process.proc.kill()
+            await process.proc.wait()
