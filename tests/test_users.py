@@ -237,3 +237,23 @@ async def test_the_card_says_when_the_bot_cannot_reach_someone(
     await emulator.set_blocked(harness.token, 1002)  # Alexey blocks the bot
     await harness.settle()
     assert "🚫 Бот не может написать: заблокировал бота" in await find(harness, "@alex_dev")
+
+
+async def test_everyone_and_leads_are_counted_exactly_before_the_directory_catches_up(
+        pool: asyncpg.Pool) -> None:
+    from bot.db import audiences
+    from bot.db.audiences import Audience
+    from bot.db.reachability import mark_unreachable
+    await seed(pool)  # read into the directory
+    await pool.execute("INSERT INTO events (user_id, event_type) VALUES (2001, 'bot_start'),"
+                       " (1001, 'menu_opened')")  # not read yet: 2001 is new
+    await mark_unreachable(pool, [1001, 2001, 1002], ["blocked the bot"] * 3)
+    everyone = await pool.fetchval("SELECT count(DISTINCT user_id) FROM (SELECT user_id FROM"
+                                   " bookings UNION SELECT user_id FROM events UNION SELECT"
+                                   " user_id FROM free_lesson_registrations) u")
+    paid = {r[0] for r in await pool.fetch("SELECT user_id FROM bookings WHERE confirmed = 2")}
+    assert await audiences.count(pool, Audience("all")) == (everyone, 3)
+    assert await audiences.count(pool, Audience("leads")) == (
+        everyone - len(paid), len({1001, 2001, 1002} - paid))
+    listed = {r["user_id"] for r in await audiences.page(pool, Audience("leads"), None)}
+    assert len(listed) == everyone - len(paid) and 2001 in listed and 1001 not in listed

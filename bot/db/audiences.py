@@ -15,13 +15,26 @@ KINDS = ("all", "stream", "leads", "free_lesson", "pending", "users")
 # so the list is exact without scanning ten million events.
 _TAIL = """SELECT user_id FROM {table} WHERE user_id IS NOT NULL AND id > (
     SELECT coalesce(max(last_id), 0) FROM summary_marks WHERE source = '{table}')"""
-_ALL_IDS = f"""
-    SELECT user_id FROM user_directory
-    UNION ALL SELECT user_id FROM (
+_NEWCOMERS = f"""
+    SELECT user_id FROM (
         {_TAIL.format(table="bookings")}
         UNION {_TAIL.format(table="free_lesson_registrations")}
         UNION {_TAIL.format(table="events")}) tail
     WHERE NOT EXISTS (SELECT 1 FROM user_directory d WHERE d.user_id = tail.user_id)"""
+_ALL_IDS = f"SELECT user_id FROM user_directory UNION ALL {_NEWCOMERS}"
+# How many: the directory's size is kept in daily_users by the same statements that write it
+_COUNT_EVERYONE = f"""
+    WITH newcomers AS MATERIALIZED ({_NEWCOMERS}),
+    paid AS MATERIALIZED (SELECT DISTINCT user_id FROM bookings
+                          WHERE confirmed = {CONFIRMED} AND user_id IS NOT NULL)
+    SELECT ((SELECT coalesce(sum(new_users), 0) FROM daily_users)
+               + (SELECT count(*) FROM newcomers))::bigint AS everyone,
+           (SELECT count(*) FROM paid) AS paid,
+           (SELECT count(*) FROM unreachable_users u
+            WHERE EXISTS (SELECT 1 FROM user_directory d WHERE d.user_id = u.user_id)
+               OR u.user_id IN (SELECT user_id FROM newcomers)) AS unreachable,
+           (SELECT count(*) FROM unreachable_users u
+            WHERE u.user_id IN (SELECT user_id FROM paid)) AS unreachable_paid"""
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,11 @@ def members_sql(audience: Audience, first: int) -> tuple[str, list[Any]]:
 
 async def count(pool: asyncpg.Pool, audience: Audience) -> tuple[int, int]:
     """(members, of whom known to be unreachable)."""
+    if audience.kind in ("all", "leads"):  # leads: everyone but those with a paid booking
+        row = await pool.fetchrow(_COUNT_EVERYONE)
+        if audience.kind == "all":
+            return row["everyone"], row["unreachable"]
+        return (row["everyone"] - row["paid"], row["unreachable"] - row["unreachable_paid"])
     ids, args = audience.ids_sql(1)
     row = await pool.fetchrow(
         f"SELECT count(*) AS total, count(u.user_id) AS unreachable FROM ({ids}) a"
