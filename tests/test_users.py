@@ -257,3 +257,16 @@ async def test_everyone_and_leads_are_counted_exactly_before_the_directory_catch
         everyone - len(paid), len({1001, 2001, 1002} - paid))
     listed = {r["user_id"] for r in await audiences.page(pool, Audience("leads"), None)}
     assert len(listed) == everyone - len(paid) and 2001 in listed and 1001 not in listed
+
+
+async def test_many_matches_are_paged(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await pool.execute("INSERT INTO events (user_id, username, first_name, event_type)"
+                       " SELECT 3000 + g, NULL, 'Анна', 'bot_start' FROM generate_series(1, 20) g")
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    assert await find(harness, "анна") == "🔎 «анна»: найдено 20, страница 1. Откройте карточку:"
+    assert admin.buttons()[8:] == ["1/3", "▶️", "⬅️ Пользователи"]
+    assert all(b.startswith("Анна · ") for b in admin.buttons()[:8])
+    await admin.click("▶️")
+    assert admin.last().text == "🔎 «анна»: найдено 20, страница 2. Откройте карточку:"
+    assert admin.buttons()[8:] == ["◀️", "2/3", "▶️", "⬅️ Пользователи"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.db.users import Booking, Found, UserCard
+from bot.db.users import CANDIDATES, Booking, Found, UserCard
 from bot.views.broadcast import reason
 from bot.views.format import number, when
 
@@ -46,9 +46,10 @@ def results(query: str, found: list[Found], total: int, page: int) -> str:
     if not found:
         return (f"🔎 По запросу «{escape(query)}» никого не нашёл.\n\n"
                 "Попробуйте часть имени, @username, id или e-mail.")
-    more = f"+ (показаны лучшие {number(total)})" if total >= 200 else ""
-    return (f"🔎 «{escape(query)}»: найдено {number(total)}{more}"
-            + (f", страница {page + 1}" if total > len(found) else "") + ". Откройте карточку:")
+    head = (f"🔎 «{escape(query)}»: совпадений много, вот лучшие {number(total)} "
+            "(уточните запрос, если нужного нет)" if total >= CANDIDATES
+            else f"🔎 «{escape(query)}»: найдено {number(total)}")
+    return head + (f", страница {page + 1}" if total > len(found) else "") + ". Откройте карточку:"
 
 
 def _booking_line(b: Booking, titles: dict[str, str], tz: ZoneInfo) -> str:
