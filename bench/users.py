@@ -15,7 +15,8 @@ import random
 import time
 
 from bench.common import TZ, catch_up, data_arguments, figures, filled_database
-from bot.db import users
+from bot.db import audiences, streams, users
+from bot.db.audiences import Audience
 from bot.db.pool import create_pool
 from bot.keyboards.users import CardCallback
 from bot.sandbox.emulator import Emulator
@@ -72,6 +73,21 @@ async def bot_alone(dsn: str, typed: list[str], ids: list[int]) -> tuple[list[fl
         card.append(time.perf_counter() - started)
     await pool.close()
     return search, card
+
+
+async def picker(dsn: str, rounds: int = 10) -> list[float]:
+    """The composer's audience picker: every stream's paid members and the sizes of everyone,
+    leads, free-lesson registrants and pending bookings (exact counts)."""
+    pool = await create_pool(dsn, max_size=2)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        await streams.list_active_streams(pool)
+        for kind in ("all", "leads", "free_lesson", "pending"):
+            await audiences.count(pool, Audience(kind))
+        times.append(time.perf_counter() - started)
+    await pool.close()
+    return times
 
 
 async def old_alone(dsn: str, typed: list[str]) -> list[float]:
@@ -134,10 +150,12 @@ async def main() -> None:
         search, card = await bot_alone(dsn, typed, ids)
         old = await old_alone(dsn, typed[: args.old])
         mine_same = (await bot_alone(dsn, typed[: args.old], []))[0]
+        pick = await picker(dsn)
     print("\n" + line("search, end to end", e2e_search))
     print(line("search, the bot's query alone", search))
     print(line("card, end to end", e2e_card))
     print(line("card, the bot's queries alone", card))
+    print(line("audience picker, all its counts", pick))
     print(line("old search (same first queries)", old))
     print(line("bot search (same first queries)", mine_same))
     print(f"old / bot search, p50: {figures(old)[0] / figures(mine_same)[0]:.0f}x "
