@@ -70,3 +70,14 @@ def test_secrets_never_show_in_repr_and_are_listed_for_scrubbing() -> None:
         assert secret not in shown
         assert secret in settings.secrets()
     assert mask_dsn("postgresql://bot:pa55word@db/platform") == "postgresql://bot:***@db/platform"
+
+
+def test_the_sandbox_keeps_its_demo_data_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.sandbox.run import ADMIN_ID, SANDBOX_PG_DIR, sandbox_settings
+    settings = sandbox_settings(load_settings(_env_file=None))
+    assert settings.embedded_pg_dir == SANDBOX_PG_DIR != load_settings(_env_file=None).embedded_pg_dir
+    assert settings.admin_ids == (ADMIN_ID,) and settings.bot_token is not None
+    monkeypatch.setenv("EMBEDDED_PG_DIR", "/srv/pg")
+    monkeypatch.setenv("ADMIN_IDS", "42")
+    chosen = sandbox_settings(load_settings(_env_file=None))
+    assert (chosen.embedded_pg_dir, chosen.admin_ids) == (Path("/srv/pg"), (42,))

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -36,11 +37,18 @@ class Sandbox:
         await self.emulator.stop()
 
 
+SANDBOX_PG_DIR = Path(".data/sandbox")
+
+
 def sandbox_settings(settings: Settings) -> Settings:
-    """The settings with the sandbox's token, and its admin unless ADMIN_IDS names admins."""
-    return settings.model_copy(update={
-        "bot_token": SecretStr(TOKEN), "broadcast_bot_token": None,
-        "admin_ids": settings.admin_ids or (ADMIN_ID,)})
+    """The settings with the sandbox's token, its admin unless ADMIN_IDS names admins, and an
+    embedded database of its own unless EMBEDDED_PG_DIR names one: the demo data must not end
+    up in the database the real bot will use."""
+    update: dict[str, object] = {"bot_token": SecretStr(TOKEN), "broadcast_bot_token": None,
+                                 "admin_ids": settings.admin_ids or (ADMIN_ID,)}
+    if "embedded_pg_dir" not in settings.model_fields_set:
+        update["embedded_pg_dir"] = SANDBOX_PG_DIR
+    return settings.model_copy(update=update)
 
 
 async def start_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8081,
