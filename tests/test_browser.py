@@ -92,3 +92,21 @@ async def test_the_fault_switch_makes_a_student_block_the_bot(
     assert await pool.fetchval("SELECT reason FROM unreachable_users WHERE user_id = $1",
                                user_id) == "blocked the bot"
 
+
+
+async def test_a_photo_uploaded_in_the_page_becomes_the_broadcast_preview(
+        sandbox: Sandbox, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from bot.services.charts import events_png, render
+    png = tmp_path / "lesson.png"
+    png.write_bytes(await render(events_png, [date(2026, 11, 1), date(2026, 11, 2)], [3, 5]))
+    messages = page.locator("#messages")
+    await say(page, "/broadcast")
+    await tap(page, "Все пользователи")
+    await messages.get_by_text("Пришлите сообщение для рассылки").wait_for()
+    await page.fill("#text", "Расписание на неделю, {first_name}")
+    await page.set_input_files("#file", str(png))
+    await messages.locator(".message.bot img").first.wait_for()  # the preview is the photo
+    await messages.get_by_text("Расписание на неделю, Админ").wait_for()
+    await messages.get_by_text("Проверьте рассылку").wait_for()
