@@ -40,9 +40,21 @@ def _head(title: str, label: str, window: Window) -> str:
     return f"<b>{title} · {escape(label)}</b> ({_span(window)})"
 
 
-def _table(row: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
-    """Aligned columns in <pre>: header and rows through the same format."""
-    lines = [row.format(*header)] + [row.format(*values) for values in rows]
+PHONE_COLUMNS = 34  # monospace characters a phone shows in a message without scrolling
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    """Columns in <pre> as wide as their widest cell (numbers right-aligned); the first one,
+    the name, gives way (cut with …) so that a line fits on a phone."""
+    cells = [[str(v) for v in row] for row in [header, *rows]]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
+    room = PHONE_COLUMNS - sum(widths[1:]) - (len(widths) - 1)
+    widths[0] = max(min(widths[0], room), len(header[0]))
+    lines = []
+    for line in cells:
+        name = line[0] if len(line[0]) <= widths[0] else line[0][: widths[0] - 1] + "…"
+        lines.append(" ".join([name.ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(line[1:], widths[1:])]))
     return f"<pre>{escape(chr(10).join(lines))}</pre>"
 
 
@@ -82,8 +94,8 @@ def _feed_warning(o: Overview, silence_hours: float, tz: ZoneInfo, now: datetime
 def streams(rows: list[StreamBookings]) -> str:
     if not rows:
         return "<b>📚 Потоки: брони</b>\n\nАктивных потоков нет."
-    table = _table("{:<10} {:>6} {:>5} {:>5} {:>5}", ("Поток", "Всего", "Опл.", "Ждут", "Отм."),
-                   [(s.title[:10], s.total, s.confirmed, s.pending, s.cancelled) for s in rows])
+    table = _table(("Поток", "Всего", "Опл.", "Ждут", "Отм."),
+                   [(s.title, s.total, s.confirmed, s.pending, s.cancelled) for s in rows])
     lines = ["<b>📚 Потоки: брони за всё время</b>", table]
     for s in rows:
         if s.with_discount:
@@ -96,8 +108,8 @@ def funnel(rows: list[LessonFunnel], label: str, window: Window) -> str:
     head = _head("🎓 Бесплатный урок", label, window)
     if not rows:
         return f"{head}\n\nЗа этот период записей и переходов нет."
-    table = _table("{:<16} {:>5} {:>5} {:>5}", ("Урок", "Зап.", "Приш.", "Конв."),
-                   [((f.lesson_type or "без типа")[:16], f.registrations, f.attendances,
+    table = _table(("Урок", "Зап.", "Приш.", "Конв."),
+                   [(f.lesson_type or "без типа", f.registrations, f.attendances,
                      _percent(f.conversion)) for f in rows])
     return "\n".join([head, table,
                       "<i>Пришли: переходы по ссылке на урок (lesson_link_clicked).</i>"])
@@ -135,8 +147,8 @@ def referrals(rows: list[Referral], label: str, window: Window) -> str:
     if not rows:
         return f"{head}\n\nБроней с реферальным кодом за этот период нет."
     return "\n".join([head, _table(
-        "{:<12} {:>6} {:>5} {:>6}", ("Код", "Брони", "Опл.", "Скидка"),
-        [(r.code[:12], r.bookings, r.confirmed,
+        ("Код", "Брони", "Опл.", "Скидка"),
+        [(r.code, r.bookings, r.confirmed,
           f"{r.average_discount:.0f}%" if r.average_discount is not None else "—") for r in rows])])
 
 
