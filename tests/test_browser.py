@@ -24,7 +24,7 @@ TEXT = "Завтра урок в 19:00, {first_name}!"
 @pytest.fixture
 async def sandbox(database_url: str) -> AsyncIterator[Sandbox]:
     settings = make_settings(database_url, "http://127.0.0.1:9", admin_ids="100")
-    box = await start_sandbox(settings, port=0, demo_users=300)
+    box = await start_sandbox(settings, port=0, demo_users=300, keep_database=True)
     yield box
     await box.stop()
 

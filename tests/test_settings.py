@@ -79,5 +79,7 @@ def test_the_sandbox_keeps_its_demo_data_apart(monkeypatch: pytest.MonkeyPatch) 
     assert settings.admin_ids == (ADMIN_ID,) and settings.bot_token is not None
     monkeypatch.setenv("EMBEDDED_PG_DIR", "/srv/pg")
     monkeypatch.setenv("ADMIN_IDS", "42")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:secret@db.example/platform")
     chosen = sandbox_settings(load_settings(_env_file=None))
     assert (chosen.embedded_pg_dir, chosen.admin_ids) == (Path("/srv/pg"), (42,))
+    assert chosen.database_url is None  # never the platform's real database

@@ -40,20 +40,23 @@ class Sandbox:
 SANDBOX_PG_DIR = Path(".data/sandbox")
 
 
-def sandbox_settings(settings: Settings) -> Settings:
+def sandbox_settings(settings: Settings, keep_database: bool = False) -> Settings:
     """The settings with the sandbox's token, its admin unless ADMIN_IDS names admins, and an
-    embedded database of its own unless EMBEDDED_PG_DIR names one: the demo data must not end
-    up in the database the real bot will use."""
+    embedded database of its own (DATABASE_URL is ignored unless `keep_database`, and the data
+    folder is .data/sandbox unless EMBEDDED_PG_DIR names one): demo data and test broadcasts
+    must never reach the platform's real database."""
     update: dict[str, object] = {"bot_token": SecretStr(TOKEN), "broadcast_bot_token": None,
                                  "admin_ids": settings.admin_ids or (ADMIN_ID,)}
+    if not keep_database:
+        update["database_url"] = None
     if "embedded_pg_dir" not in settings.model_fields_set:
         update["embedded_pg_dir"] = SANDBOX_PG_DIR
     return settings.model_copy(update=update)
 
 
 async def start_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8081,
-                        demo_users: int = DEMO_USERS) -> Sandbox:
-    settings = sandbox_settings(settings)
+                        demo_users: int = DEMO_USERS, keep_database: bool = False) -> Sandbox:
+    settings = sandbox_settings(settings, keep_database)
     admin_id = settings.admin_ids[0]
     emulator = Emulator(record_params=False)
     emulator.add_bot(TOKEN, "hsl_admin_bot")
@@ -73,6 +76,8 @@ async def start_sandbox(settings: Settings, host: str = "127.0.0.1", port: int =
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
+    if settings.database_url is not None:
+        print("DATABASE_URL is ignored: the sandbox keeps its own embedded database.", flush=True)
     sandbox = await start_sandbox(settings, host, port)
     print(f"\nSandbox is ready: open {sandbox.page_url} in a browser.\n"
           "You are the admin; Telegram is played by a local emulator. Ctrl+C stops it.\n",
