@@ -270,3 +270,14 @@ async def test_many_matches_are_paged(harness: BotHarness, pool: asyncpg.Pool) -
     await admin.click("▶️")
     assert admin.last().text == "🔎 «анна»: найдено 20, страница 2. Откройте карточку:"
     assert admin.buttons()[8:] == ["◀️", "2/3", "▶️", "⬅️ Пользователи"]
+
+
+async def test_a_broadcast_snapshot_names_people_from_the_directory_and_unread_rows(
+        pool: asyncpg.Pool) -> None:
+    from bot.db.audiences import Audience, members_sql
+    await seed(pool)
+    await pool.execute("INSERT INTO bookings (user_id, username, first_name, course_stream,"
+                       " confirmed) VALUES (5005, 'newbie', 'Новичок', '4th_stream', 2)")
+    sql, args = members_sql(Audience("stream", stream="4th_stream"), 1)
+    rows = {r["user_id"]: (r["username"], r["first_name"]) for r in await pool.fetch(sql, *args)}
+    assert rows == {1001: ("katya_k", "Екатерина"), 5005: ("newbie", "Новичок")}

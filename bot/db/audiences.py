@@ -96,26 +96,29 @@ class Audience:
 
 
 def members_sql(audience: Audience, first: int) -> tuple[str, list[Any]]:
-    """SQL selecting (user_id, username, first_name) for each member of the audience, names
-    taken from their latest row that has them (bookings and registrations before events)."""
+    """SQL selecting (user_id, username, first_name) for each member of the audience: names as
+    the user directory has them (the latest seen), or, for people it has not read yet, from
+    their latest row that has one (through the user_id indexes)."""
     ids, args = audience.ids_sql(first)
     sql = f"""
         WITH ids AS ({ids}),
-        names AS (
-            SELECT DISTINCT ON (user_id) user_id, username, first_name FROM (
-                SELECT user_id, username, first_name, created_at AS at, 1 AS source
-                  FROM bookings WHERE user_id IN (SELECT user_id FROM ids)
-                UNION ALL
-                SELECT user_id, username, first_name, registered_at, 1
-                  FROM free_lesson_registrations WHERE user_id IN (SELECT user_id FROM ids)
-                UNION ALL
-                SELECT user_id, username, first_name, created_at, 2
-                  FROM events WHERE user_id IN (SELECT user_id FROM ids)
-            ) seen
-            ORDER BY user_id, (first_name IS NULL AND username IS NULL), source, at DESC NULLS LAST
-        )
-        SELECT ids.user_id, names.username, names.first_name
-        FROM ids LEFT JOIN names USING (user_id)"""
+        named AS (
+            SELECT ids.user_id, d.username, d.first_name, d.user_id IS NOT NULL AS known
+            FROM ids LEFT JOIN user_directory d USING (user_id))
+        SELECT user_id, username, first_name FROM named WHERE known
+        UNION ALL
+        SELECT n.user_id, seen.username, seen.first_name
+        FROM named n LEFT JOIN LATERAL (
+            SELECT username, first_name FROM (
+                SELECT username, first_name, created_at AS at FROM bookings
+                WHERE user_id = n.user_id
+                UNION ALL SELECT username, first_name, registered_at
+                FROM free_lesson_registrations WHERE user_id = n.user_id
+                UNION ALL (SELECT username, first_name, created_at FROM events
+                           WHERE user_id = n.user_id ORDER BY created_at DESC LIMIT 50)) rows
+            ORDER BY (first_name IS NULL AND username IS NULL), at DESC NULLS LAST
+            LIMIT 1) seen ON true
+        WHERE NOT n.known"""
     return sql, args
 
 
