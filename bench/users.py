@@ -16,7 +16,7 @@ import time
 
 from bench.common import TZ, catch_up, data_arguments, figures, filled_database
 from bot.db import audiences, streams, users
-from bot.db.audiences import Audience
+from bot.db.audiences import Audience, members_sql
 from bot.db.pool import create_pool
 from bot.keyboards.users import CardCallback
 from bot.sandbox.emulator import Emulator
@@ -90,6 +90,21 @@ async def picker(dsn: str, rounds: int = 10) -> list[float]:
     return times
 
 
+async def snapshots(dsn: str) -> list[tuple[str, int, float]]:
+    """Who a broadcast goes to, with the names it personalises with: a stream, and everyone
+    (what the status transition to 'sending' copies into message_recipients)."""
+    pool = await create_pool(dsn, max_size=1)
+    results = []
+    for label, audience in (("4th stream", Audience("stream", stream="4th_stream")),
+                            ("everyone", Audience("all"))):
+        sql, args = members_sql(audience, 1)
+        started = time.perf_counter()
+        named = await pool.fetchval(f"SELECT count(m.first_name) FROM ({sql}) m", *args)
+        results.append((label, named, time.perf_counter() - started))
+    await pool.close()
+    return results
+
+
 async def old_alone(dsn: str, typed: list[str]) -> list[float]:
     pool = await create_pool(dsn, max_size=2)
     times = []
@@ -151,11 +166,14 @@ async def main() -> None:
         old = await old_alone(dsn, typed[: args.old])
         mine_same = (await bot_alone(dsn, typed[: args.old], []))[0]
         pick = await picker(dsn)
+        snaps = await snapshots(dsn)
     print("\n" + line("search, end to end", e2e_search))
     print(line("search, the bot's query alone", search))
     print(line("card, end to end", e2e_card))
     print(line("card, the bot's queries alone", card))
     print(line("audience picker, all its counts", pick))
+    for label, named, took in snaps:
+        print(f"{'broadcast snapshot, ' + label:<34}{took * 1000:8.0f} ms   ({named:,} named)")
     print(line("old search (same first queries)", old))
     print(line("bot search (same first queries)", mine_same))
     print(f"old / bot search, p50: {figures(old)[0] / figures(mine_same)[0]:.0f}x "
