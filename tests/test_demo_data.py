@@ -75,3 +75,15 @@ def test_cli_refuses_to_mix_with_existing_rows(database_url: str) -> None:
     replaced = subprocess.run(command + ["--replace"], env=env, capture_output=True, text=True,
                               timeout=120)
     assert replaced.returncode == 0, replaced.stderr
+
+
+async def test_filling_keeps_every_index(pool: asyncpg.Pool) -> None:
+    """The fill drops secondary indexes to build them once at the end: all must come back."""
+    query = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY($1::text[])"
+             " ORDER BY 1")
+    tables = ["bookings", "free_lesson_registrations", "events"]
+    before = [tuple(r) for r in await pool.fetch(query, tables)]
+    async with pool.acquire() as conn:
+        await demo.fill(conn, demo.DemoPlan(50, 500))
+    assert [tuple(r) for r in await pool.fetch(query, tables)] == before
+    assert len(before) >= 10
