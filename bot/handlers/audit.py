@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from html import escape
-from typing import Any
 
 import asyncpg
 from aiogram import F, Router
@@ -17,49 +15,17 @@ from bot.handlers.common import show_screen
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import AuditCallback
-from bot.views.format import when
+from bot.views import audit as views
 
 PAGE = 10
-ACTIONS = {
-    "broadcast.send": "рассылка отправлена", "broadcast.schedule": "рассылка запланирована",
-    "broadcast.pause": "рассылка на паузе", "broadcast.resume": "рассылка продолжена",
-    "broadcast.cancel": "рассылка отменена", "broadcast.recall": "рассылка отозвана",
-    "broadcast.reschedule": "рассылка перенесена", "broadcast.edit": "рассылка изменена",
-    "user.change_stream": "смена потока", "booking.status": "статус брони",
-    "stream.add": "новый поток", "stream.rename": "поток переименован",
-    "stream.archive": "поток в архиве",
-}
-STATUS = {2: "оплачена", 1: "ждёт оплаты", -1: "отменена"}
-
-
-def _details(action: str, details: dict[str, Any]) -> str:
-    if action == "user.change_stream":
-        return f"бронь #{details.get('booking_id')}: {details.get('from')} → {details.get('to')}"
-    if action == "booking.status":
-        return (f"бронь #{details.get('booking_id')}: {STATUS.get(details.get('from'), '?')} → "
-                f"{STATUS.get(details.get('to'), '?')}")
-    if action == "stream.rename":
-        return f"«{details.get('from')}» → «{details.get('to')}»"
-    if "recipients" in details:
-        return f"{details['recipients']} получателей"
-    return ", ".join(f"{k}: {v}" for k, v in details.items() if not isinstance(v, (dict, list)))
 
 
 async def audit_screen(pool: asyncpg.Pool, settings: Settings, admin_id: int, page: int):  # type: ignore[no-untyped-def]
     rows, total = await audit.latest(pool, admin_id or None, PAGE, page * PAGE)
     pages = max(1, math.ceil(total / PAGE))
-    head = "📜 <b>Журнал действий</b>" + (f" · админ {admin_id}" if admin_id else "")
-    lines = [head + (f" · стр. {page + 1}/{pages}" if pages > 1 else ""), ""]
-    for r in rows:
-        what = ACTIONS.get(r["action"], r["action"])
-        target = f" · {r['target']}" if r["target"] else ""
-        detail = _details(r["action"], r["details"] or {})
-        lines.append(f"{when(r['created_at'], settings.tz)} · {r['admin_id']} · <b>{escape(what)}"
-                     f"</b>{escape(target)}" + (f"\n    {escape(detail)}" if detail else ""))
-    if not rows:
-        lines.append("Записей нет.")
     admins = [(a, str(a)) for a in sorted(settings.admin_ids)]
-    return "\n".join(lines), kb.audit(admins, admin_id, page, pages)
+    return (views.journal(rows, admin_id, page, pages, settings.tz),
+            kb.audit(admins, admin_id, page, pages))
 
 
 async def command(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:

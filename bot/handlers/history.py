@@ -3,8 +3,6 @@ top failure reasons, who did not get it, resend, recall and a CSV of the recipie
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 import asyncpg
@@ -21,6 +19,7 @@ from bot.keyboards.lists import Hist, HistoryCallback
 from bot.keyboards.menu import MenuCallback, Section
 from bot.views import lists as views
 from bot.views.broadcast import AUDIENCE_TITLES, audience_title
+from bot.views.format import csv_document
 
 PAGE = 6
 WHO_PAGE = 10
@@ -110,17 +109,14 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
     """All recipients with their status, read through a cursor page by page."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["user_id", "username", "first_name", "status", "error", "sent_at",
-                     "telegram_message_id"])
     async with pool.acquire() as conn, conn.transaction():
-        async for row in db.export_rows(conn, broadcast_id):
-            writer.writerow([row["user_id"], row["username"] or "", row["first_name"] or "",
-                             row["delivery_status"], row["error"] or "",
-                             row["sent_at"].isoformat() if row["sent_at"] else "",
-                             row["telegram_message_id"] or ""])
-    return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel read the Cyrillic
+        rows = [[row["user_id"], row["username"] or "", row["first_name"] or "",
+                 row["delivery_status"], row["error"] or "",
+                 row["sent_at"].isoformat() if row["sent_at"] else "",
+                 row["telegram_message_id"] or ""]
+                async for row in db.export_rows(conn, broadcast_id)]
+    return csv_document(["user_id", "username", "first_name", "status", "error", "sent_at",
+                         "telegram_message_id"], rows)
 
 
 def create_router() -> Router:

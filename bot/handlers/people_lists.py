@@ -3,8 +3,6 @@ paged, counted, each name opening the card, and the whole list as a CSV document
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 import asyncpg
@@ -17,7 +15,7 @@ from bot.handlers.common import show_screen
 from bot.keyboards import users as kb
 from bot.keyboards.users import ListCallback
 from bot.views import users as views
-from bot.views.format import number
+from bot.views.format import csv_document, number
 
 PAGE = 10
 TITLES = {"leads": "🧲 Лиды — без оплаченной брони", "pending": "⏳ Ждут оплаты",
@@ -63,15 +61,13 @@ async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audien
                    data: ListCallback) -> None:
     await callback.answer("Готовлю файл…")
     rows = await audiences.page(pool, audience, None)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["user_id", "username", "first_name", "email"])
-    writer.writerows((r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "")
-                     for r in rows)
+    document = csv_document(["user_id", "username", "first_name", "email"], (
+        (r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "")
+        for r in rows))
     name = f"{data.kind}{'_' + data.stream if data.stream else ''}.csv"
     if isinstance(callback.message, Message):
         await callback.message.answer_document(
-            BufferedInputFile(buffer.getvalue().encode("utf-8-sig"), name),
+            BufferedInputFile(document, name),
             caption=f"{name}: {number(len(rows))} чел.")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.keyboards.broadcast import Action, BroadcastCallback
-from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.menu import MENU_BUTTON, MenuCallback, Section, button
 
 
 class Sched(StrEnum):
@@ -42,18 +42,13 @@ class HistoryCallback(CallbackData, prefix="h"):
     stream: str = ""
 
 
-def _b(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-MENU = _b("⬅️ Меню", MenuCallback(section=Section.MAIN))
 
 
 def scheduled_list(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    rows = [[_b(label, ScheduledCallback(action=Sched.OPEN, id=i))] for i, label in items]
+    rows = [[button(label, ScheduledCallback(action=Sched.OPEN, id=i))] for i, label in items]
     if not items:
-        rows.append([_b("📣 Новая рассылка", MenuCallback(section=Section.BROADCAST))])
-    rows.append([MENU])
+        rows.append([button("📣 Новая рассылка", MenuCallback(section=Section.BROADCAST))])
+    rows.append([MENU_BUTTON])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -61,37 +56,37 @@ def scheduled_card(broadcast_id: int) -> InlineKeyboardMarkup:
     def cb(action: Sched) -> ScheduledCallback:
         return ScheduledCallback(action=action, id=broadcast_id)
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b("🚀 Отправить сейчас", cb(Sched.SEND_NOW)), _b("🕒 Перенести", cb(Sched.RESCHEDULE))],
-        [_b("✏️ Изменить текст", cb(Sched.EDIT)), _b("✖️ Отменить", cb(Sched.CANCEL))],
-        [_b("⬅️ К списку", ScheduledCallback(action=Sched.LIST))]])
+        [button("🚀 Отправить сейчас", cb(Sched.SEND_NOW)), button("🕒 Перенести", cb(Sched.RESCHEDULE))],
+        [button("✏️ Изменить текст", cb(Sched.EDIT)), button("✖️ Отменить", cb(Sched.CANCEL))],
+        [button("⬅️ К списку", ScheduledCallback(action=Sched.LIST))]])
 
 
 def scheduled_cancel(broadcast_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b("Да, отменить", ScheduledCallback(action=Sched.CANCEL_OK, id=broadcast_id))],
-        [_b("↩️ Нет, назад", ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
+        [button("Да, отменить", ScheduledCallback(action=Sched.CANCEL_OK, id=broadcast_id))],
+        [button("↩️ Нет, назад", ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
 
 
 def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: str,
                  stream: str) -> InlineKeyboardMarkup:
     def at(action: Hist, **kw: object) -> HistoryCallback:
         return HistoryCallback(action=action, kind=kind, stream=stream, **kw)  # type: ignore[arg-type]
-    rows = [[_b(label, at(Hist.OPEN, id=i, page=page))] for i, label in items]
+    rows = [[button(label, at(Hist.OPEN, id=i, page=page))] for i, label in items]
     nav = []
     if page > 0:
-        nav.append(_b("‹ Новее", at(Hist.LIST, page=page - 1)))
+        nav.append(button("‹ Новее", at(Hist.LIST, page=page - 1)))
     if page + 1 < pages:
-        nav.append(_b("Старее ›", at(Hist.LIST, page=page + 1)))
+        nav.append(button("Старее ›", at(Hist.LIST, page=page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([_b("🔎 Фильтр", at(Hist.FILTER)), MENU])
+    rows.append([button("🔎 Фильтр", at(Hist.FILTER)), MENU_BUTTON])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def history_filters(options: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
     """options: (label, kind, stream)."""
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b(label, HistoryCallback(action=Hist.LIST, kind=kind, stream=stream))]
+        [button(label, HistoryCallback(action=Hist.LIST, kind=kind, stream=stream))]
         for label, kind, stream in options])
 
 
@@ -100,19 +95,19 @@ def history_card(broadcast_id: int, unreached: int, resend: int, can_recall: boo
     def at(action: Hist, **kw: object) -> HistoryCallback:
         return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream, **kw)  # type: ignore[arg-type]
     rows = []
-    first = [_b("📄 CSV", at(Hist.CSV))]
+    first = [button("📄 CSV", at(Hist.CSV))]
     if unreached:
-        first.insert(0, _b(f"👥 Кто не получил ({unreached})", at(Hist.WHO)))
+        first.insert(0, button(f"👥 Кто не получил ({unreached})", at(Hist.WHO)))
     rows.append(first)
     actions = []
     if resend:
-        actions.append(_b(f"🔁 Повторить ({resend})",
+        actions.append(button(f"🔁 Повторить ({resend})",
                           BroadcastCallback(action=Action.RESEND, id=broadcast_id)))
     if can_recall:
-        actions.append(_b("🗑 Отозвать у всех", BroadcastCallback(action=Action.RECALL, id=broadcast_id)))
+        actions.append(button("🗑 Отозвать у всех", BroadcastCallback(action=Action.RECALL, id=broadcast_id)))
     if actions:
         rows.append(actions)
-    rows.append([_b("⬅️ К истории", HistoryCallback(action=Hist.LIST, kind=kind, stream=stream,
+    rows.append([button("⬅️ К истории", HistoryCallback(action=Hist.LIST, kind=kind, stream=stream,
                                                     page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -122,9 +117,9 @@ def who_pages(broadcast_id: int, page: int, pages: int) -> InlineKeyboardMarkup:
         return HistoryCallback(action=action, id=broadcast_id, page=p)
     nav = []
     if page > 0:
-        nav.append(_b("‹", at(Hist.WHO, page - 1)))
+        nav.append(button("‹", at(Hist.WHO, page - 1)))
     if page + 1 < pages:
-        nav.append(_b("›", at(Hist.WHO, page + 1)))
+        nav.append(button("›", at(Hist.WHO, page + 1)))
     rows = [nav] if nav else []
-    rows.append([_b("⬅️ К рассылке", at(Hist.OPEN, 0))])
+    rows.append([button("⬅️ К рассылке", at(Hist.OPEN, 0))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

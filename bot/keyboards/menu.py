@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 
@@ -53,3 +53,10 @@ def section_footer(section: Section) -> InlineKeyboardMarkup:
     builder.button(text="⬅️ Меню", callback_data=MenuCallback(section=Section.MAIN))
     builder.adjust(2)
     return builder.as_markup()
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+MENU_BUTTON = button("⬅️ Меню", MenuCallback(section=Section.MAIN))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.menu import MENU_BUTTON, button
 from bot.keyboards.users import ListCallback, pager
 
 
@@ -19,33 +19,28 @@ class AuditCallback(CallbackData, prefix="au"):
     page: int = 0
 
 
-def _b(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-MENU = _b("⬅️ Меню", MenuCallback(section=Section.MAIN))
-STREAMS = _b("⬅️ Потоки", StreamCallback())
+STREAMS = button("⬅️ Потоки", StreamCallback())
 
 
 def stream_list(items: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    rows = [[_b(title, StreamCallback(action="open", code=code))] for code, title in items]
+    rows = [[button(title, StreamCallback(action="open", code=code))] for code, title in items]
     return InlineKeyboardMarkup(inline_keyboard=rows + [
-        [_b("➕ Добавить поток", StreamCallback(action="add"))],
-        [_b("🔄 Обновить", StreamCallback()), MENU]])
+        [button("➕ Добавить поток", StreamCallback(action="add"))],
+        [button("🔄 Обновить", StreamCallback()), MENU_BUTTON]])
 
 
 def stream_card(code: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b("👥 Участники", ListCallback(kind="stream", stream=code))],
-        [_b("✏️ Переименовать", StreamCallback(action="rename", code=code)),
-         _b("🗄 В архив", StreamCallback(action="archive", code=code))],
+        [button("👥 Участники", ListCallback(kind="stream", stream=code))],
+        [button("✏️ Переименовать", StreamCallback(action="rename", code=code)),
+         button("🗄 В архив", StreamCallback(action="archive", code=code))],
         [STREAMS]])
 
 
 def confirm_archive(code: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        _b("Да, в архив", StreamCallback(action="archive_ok", code=code)),
-        _b("Отмена", StreamCallback(action="open", code=code))]])
+        button("Да, в архив", StreamCallback(action="archive_ok", code=code)),
+        button("Отмена", StreamCallback(action="open", code=code))]])
 
 
 def back_to_streams() -> InlineKeyboardMarkup:
@@ -54,8 +49,9 @@ def back_to_streams() -> InlineKeyboardMarkup:
 
 def audit(admins: list[tuple[int, str]], current: int, page: int, pages: int
           ) -> InlineKeyboardMarkup:
-    filters = [_b(("• " if admin_id == current else "") + label, AuditCallback(admin_id=admin_id))
+    filters = [button(("• " if admin_id == current else "") + label, AuditCallback(admin_id=admin_id))
                for admin_id, label in [(0, "Все"), *admins]]
     rows = [filters[i:i + 3] for i in range(0, len(filters), 3)]
     page_row = pager(page, pages, AuditCallback, admin_id=current)
-    return InlineKeyboardMarkup(inline_keyboard=rows + ([page_row] if page_row else []) + [[MENU]])
+    return InlineKeyboardMarkup(inline_keyboard=rows + ([page_row] if page_row else [])
+                                + [[MENU_BUTTON]])

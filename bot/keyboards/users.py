@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.menu import MENU_BUTTON, MenuCallback, Section, button
 
 
 class SearchCallback(CallbackData, prefix="us"):
@@ -44,12 +44,7 @@ class ListCallback(CallbackData, prefix="ul"):
     csv: bool = False
 
 
-def _b(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-MENU = _b("⬅️ Меню", MenuCallback(section=Section.MAIN))
-USERS = _b("⬅️ Пользователи", MenuCallback(section=Section.USERS))
+USERS = button("⬅️ Пользователи", MenuCallback(section=Section.USERS))
 
 
 def pager(page: int, pages: int, make: type[CallbackData] | None = None, **fixed: object
@@ -59,26 +54,26 @@ def pager(page: int, pages: int, make: type[CallbackData] | None = None, **fixed
         return []
     row = []
     if page > 0:
-        row.append(_b("◀️", make(page=page - 1, **fixed)))
-    row.append(_b(f"{page + 1}/{pages}", make(page=page, **fixed)))
+        row.append(button("◀️", make(page=page - 1, **fixed)))
+    row.append(button(f"{page + 1}/{pages}", make(page=page, **fixed)))
     if page < pages - 1:
-        row.append(_b("▶️", make(page=page + 1, **fixed)))
+        row.append(button("▶️", make(page=page + 1, **fixed)))
     return row
 
 
 def section() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b("🧲 Лиды", ListCallback(kind="leads")),
-         _b("⏳ Ждут оплаты", ListCallback(kind="pending"))],
-        [_b("🎓 Бесплатный урок", ListCallback(kind="free_lesson")),
-         _b("📚 Потоки", MenuCallback(section=Section.STREAMS))],
-        [MENU]])
+        [button("🧲 Лиды", ListCallback(kind="leads")),
+         button("⏳ Ждут оплаты", ListCallback(kind="pending"))],
+        [button("🎓 Бесплатный урок", ListCallback(kind="free_lesson")),
+         button("📚 Потоки", MenuCallback(section=Section.STREAMS))],
+        [MENU_BUTTON]])
 
 
 def people(found: list[tuple[int, str]], page_row: list[InlineKeyboardButton],
            extra: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
     """One button per person (opens the card), the pager, then `extra` rows."""
-    rows = [[_b(label, CardCallback(user_id=user_id))] for user_id, label in found]
+    rows = [[button(label, CardCallback(user_id=user_id))] for user_id, label in found]
     if page_row:
         rows.append(page_row)
     return InlineKeyboardMarkup(inline_keyboard=rows + (extra or [[USERS]]))
@@ -88,37 +83,37 @@ def card(user_id: int, can_move: bool, bookings: bool, events: bool) -> InlineKe
     rows = []
     first = []
     if can_move:
-        first.append(_b("🔀 Сменить поток", MoveCallback(user_id=user_id, booking_id=0)))
+        first.append(button("🔀 Сменить поток", MoveCallback(user_id=user_id, booking_id=0)))
     if bookings:
-        first.append(_b("🎫 Брони", CardCallback(user_id=user_id, view="bookings")))
+        first.append(button("🎫 Брони", CardCallback(user_id=user_id, view="bookings")))
     if first:
         rows.append(first)
-    second = [_b("✉️ Написать", WriteCallback(user_id=user_id))]
+    second = [button("✉️ Написать", WriteCallback(user_id=user_id))]
     if events:
-        second.append(_b("🖱 События", CardCallback(user_id=user_id, view="events")))
+        second.append(button("🖱 События", CardCallback(user_id=user_id, view="events")))
     rows.append(second)
-    rows.append([_b("🔄 Обновить", CardCallback(user_id=user_id)), USERS])
+    rows.append([button("🔄 Обновить", CardCallback(user_id=user_id)), USERS])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_card(user_id: int, page_row: list[InlineKeyboardButton] | None = None
                  ) -> InlineKeyboardMarkup:
     rows = [page_row] if page_row else []
-    return InlineKeyboardMarkup(inline_keyboard=rows + [[_b("⬅️ К карточке",
+    return InlineKeyboardMarkup(inline_keyboard=rows + [[button("⬅️ К карточке",
                                                           CardCallback(user_id=user_id))]])
 
 
 def streams_to_move(user_id: int, booking_id: int, streams: list[tuple[str, str]]
                     ) -> InlineKeyboardMarkup:
-    rows = [[_b(title, MoveCallback(user_id=user_id, booking_id=booking_id, to=code))]
+    rows = [[button(title, MoveCallback(user_id=user_id, booking_id=booking_id, to=code))]
             for code, title in streams]
-    return InlineKeyboardMarkup(inline_keyboard=rows + [[_b("⬅️ Отмена",
+    return InlineKeyboardMarkup(inline_keyboard=rows + [[button("⬅️ Отмена",
                                                           CardCallback(user_id=user_id))]])
 
 
 def confirm(yes: str, sure: CallbackData, user_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        _b(yes, sure), _b("Отмена", CardCallback(user_id=user_id))]])
+        button(yes, sure), button("Отмена", CardCallback(user_id=user_id))]])
 
 
 def booking_actions(user_id: int, bookings: list[tuple[int, int | None, str]]
@@ -128,16 +123,16 @@ def booking_actions(user_id: int, bookings: list[tuple[int, int | None, str]]
     for booking_id, status, label in bookings:
         row = []
         if status == 1:
-            row.append(_b(f"✅ Оплачено · {label}", StatusCallback(
+            row.append(button(f"✅ Оплачено · {label}", StatusCallback(
                 user_id=user_id, booking_id=booking_id, was=1, to=2)))
         if status in (1, 2):
-            row.append(_b(f"✖️ Отменить · {label}", StatusCallback(
+            row.append(button(f"✖️ Отменить · {label}", StatusCallback(
                 user_id=user_id, booking_id=booking_id, was=status, to=-1)))
         if row:
             rows.append(row)
-    return InlineKeyboardMarkup(inline_keyboard=rows + [[_b("⬅️ К карточке",
+    return InlineKeyboardMarkup(inline_keyboard=rows + [[button("⬅️ К карточке",
                                                           CardCallback(user_id=user_id))]])
 
 
 def list_footer(kind: str, stream: str) -> list[list[InlineKeyboardButton]]:
-    return [[_b("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)), USERS]]
+    return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)), USERS]]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,3 +20,12 @@ def when(moment: datetime | None, tz: ZoneInfo, *, with_year: bool = False) -> s
         return "—"
     local = moment.astimezone(tz)
     return local.strftime("%d.%m.%Y %H:%M" if with_year else "%d.%m %H:%M")
+
+
+def csv_document(header: list[str], rows: Iterable[Iterable[object]]) -> bytes:
+    """A CSV file; the BOM lets Excel read the Cyrillic."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
