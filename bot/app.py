@@ -25,6 +25,7 @@ from bot.config import ConfigError, Settings
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
+from bot.i18n import AdminI18nMiddleware, _, i18n, use_locale
 from bot.metrics import Metrics
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.scheduler import create_scheduler
@@ -43,17 +44,19 @@ POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 
-ADMIN_COMMANDS = [
-    BotCommand(command="menu", description="Главное меню"),
-    BotCommand(command="stats", description="Статистика"),
-    BotCommand(command="find", description="Найти пользователя: /find Маша"),
-    BotCommand(command="broadcast", description="Новая рассылка"),
-    BotCommand(command="scheduled", description="Запланированные рассылки"),
-    BotCommand(command="history", description="История рассылок"),
-    BotCommand(command="streams", description="Потоки курса"),
-    BotCommand(command="audit", description="Журнал действий админов"),
-    BotCommand(command="cancel", description="Отменить текущее действие"),
-]
+def admin_commands() -> list[BotCommand]:
+    """The command menu, in the current language."""
+    return [
+        BotCommand(command="menu", description=_("Главное меню")),
+        BotCommand(command="stats", description=_("Статистика")),
+        BotCommand(command="find", description=_("Найти пользователя: /find Маша")),
+        BotCommand(command="broadcast", description=_("Новая рассылка")),
+        BotCommand(command="scheduled", description=_("Запланированные рассылки")),
+        BotCommand(command="history", description=_("История рассылок")),
+        BotCommand(command="streams", description=_("Потоки курса")),
+        BotCommand(command="audit", description=_("Журнал действий админов")),
+        BotCommand(command="cancel", description=_("Отменить текущее действие")),
+    ]
 
 
 def create_bot(token: SecretStr, settings: Settings) -> Bot:
@@ -76,6 +79,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     dp["settings"] = settings
     dp["admin_ids"] = frozenset(settings.admin_ids)
     dp.update.outer_middleware(UpdateLogMiddleware())
+    AdminI18nMiddleware().setup(dp)  # every event in the sender's language
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(HandlerNameMiddleware())
     dp.include_routers(*create_routers(one_bot=settings.broadcast_token == settings.bot_token))
@@ -106,11 +110,16 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> N
 
 
 async def _set_admin_commands(bot: Bot, admin_ids: tuple[int, ...]) -> None:
-    """The command menu is shown to admins only; the filter, not the menu, guards access."""
+    """The command menu is shown to admins only; the filter, not the menu, guards access.
+    Russian by default, and in each other language the bot speaks for a Telegram set to it."""
     await bot.delete_my_commands()
+    languages = [(None, "ru")] + [(code, code) for code in i18n.available_locales if code != "ru"]
     for admin_id in admin_ids:
         try:
-            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
+            for language_code, locale in languages:
+                with use_locale(locale):
+                    await bot.set_my_commands(admin_commands(), language_code=language_code,
+                                              scope=BotCommandScopeChat(chat_id=admin_id))
         except TelegramAPIError as exc:  # an admin who never opened the bot: "chat not found"
             log.warning("commands not set for an admin", extra={"admin_id": admin_id,
                                                                 "reason": exc.message})

@@ -248,7 +248,7 @@ async def test_recall_deletes_from_every_chat_and_reports(
     admin = harness.chat(ADMIN_ID)
     await asyncio.sleep(0.5)
     await admin.click("🗑 Отозвать у всех")
-    assert "Удалить рассылку у всех 12 получателей?" in admin.last().text
+    assert "Удалить рассылку у всех получателей (12)?" in admin.last().text
     await admin.click("Да, удалить у всех")
     deadline = asyncio.get_running_loop().time() + 20
     while (await db.get(pool, broadcast.id)).recall_status != "done":

@@ -1,4 +1,4 @@
-"""Per-admin preferences (the daily digest)."""
+"""Per-admin preferences: the daily digest and the language."""
 
 from __future__ import annotations
 
@@ -40,3 +40,17 @@ async def claim_due_digests(pool: asyncpg.Pool, today: date, now: time) -> list[
              AND (digest_sent_on IS NULL OR digest_sent_on < $1)
            RETURNING admin_id""", today, now)
     return [r["admin_id"] for r in rows]
+
+
+async def set_locale(pool: asyncpg.Pool, admin_id: int, locale: str) -> None:
+    await pool.execute(
+        """INSERT INTO admin_preferences (admin_id, locale) VALUES ($1, $2)
+           ON CONFLICT (admin_id) DO UPDATE SET locale = $2
+           WHERE admin_preferences.locale IS DISTINCT FROM $2""", admin_id, locale)
+
+
+async def locale(pool: asyncpg.Pool, admin_id: int | None) -> str:
+    """The admin's language as last seen in an update; Russian for an admin never seen."""
+    found = await pool.fetchval("SELECT locale FROM admin_preferences WHERE admin_id = $1",
+                                admin_id) if admin_id is not None else None
+    return found or "ru"

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery
 
 from bot.db import broadcasts as db
 from bot.handlers.common import show_screen
+from bot.i18n import _
 from bot.keyboards.broadcast import Action, BroadcastCallback, confirm
 from bot.services.broadcasts import CANCEL, PAUSE, RESUME, BroadcastService
 from bot.services.delivery.progress import screen
@@ -21,44 +22,45 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
     broadcast_id, action = callback_data.id, callback_data.action
     broadcast = await db.get(pool, broadcast_id)
     if broadcast is None:
-        await callback.answer("Этой рассылки больше нет.", show_alert=True)
+        await callback.answer(_("Этой рассылки больше нет."), show_alert=True)
         return
     admin_id = callback.from_user.id
     note = None
     if action is Action.CANCEL:
         await callback.answer()
-        await _ask(callback, broadcast, pool, "Отменить рассылку? Уже отправленные сообщения останутся.",
-                   Action.CANCEL_OK, "Да, отменить")
+        await _ask(callback, broadcast, pool, _("Отменить рассылку? Уже отправленные сообщения останутся."),
+                   Action.CANCEL_OK, _("Да, отменить"))
         return
     if action is Action.RECALL:
         await callback.answer()
-        await _ask(callback, broadcast, pool, f"Удалить рассылку у всех {broadcast.sent} получателей? "
-                   "Сообщения старше 48 часов Telegram удалить не даст.",
-                   Action.RECALL_OK, "Да, удалить у всех")
+        await _ask(callback, broadcast, pool, _(
+            "Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов Telegram "
+            "удалить не даст.").format(count=broadcast.sent),
+                   Action.RECALL_OK, _("Да, удалить у всех"))
         return
     if action in (Action.PAUSE, Action.RESUME, Action.CANCEL_OK):
         step = {Action.PAUSE: PAUSE, Action.RESUME: RESUME, Action.CANCEL_OK: CANCEL}[action]
         if not await broadcasts.transition(broadcast_id, step, admin_id):
             note = _stale(broadcast.status)
     elif action is Action.RECALL_OK:
-        note = ("Удаляю сообщения; когда закончу, пришлю итог." if
-                await broadcasts.recall(broadcast_id, admin_id) else "Отзыв уже идёт или нечего отзывать.")
+        note = (_("Удаляю сообщения; когда закончу, пришлю итог.") if
+                await broadcasts.recall(broadcast_id, admin_id) else _("Отзыв уже идёт или нечего отзывать."))
     elif action is Action.RESEND:
         count = await broadcasts.resend(broadcast_id, admin_id)
-        note = f"Отправлю ещё раз: {count}." if count else "Повторять некому."
-    await callback.answer(note or "Готово.", show_alert=bool(note and action is not Action.RESEND))
+        note = _("Отправлю ещё раз: {count}.").format(count=count) if count else _("Повторять некому.")
+    await callback.answer(note or _("Готово."), show_alert=bool(note and action is not Action.RESEND))
     await _refresh(callback, broadcast_id, pool)
 
 
 def _stale(status: str) -> str:
-    words = {"done": "уже завершена", "cancelled": "уже отменена", "paused": "уже на паузе",
-             "sending": "уже идёт"}
-    return f"Рассылка {words.get(status, 'в другом состоянии')}."
+    return {"done": _("Рассылка уже завершена."), "cancelled": _("Рассылка уже отменена."),
+            "paused": _("Рассылка уже на паузе."), "sending": _("Рассылка уже идёт.")}.get(
+        status) or _("Рассылка в другом состоянии.")
 
 
 async def _ask(callback: CallbackQuery, broadcast: db.Broadcast, pool: asyncpg.Pool,
                question: str, yes: Action, yes_text: str) -> None:
-    text, _ = await screen(pool, broadcast, None)
+    text = (await screen(pool, broadcast, None))[0]
     await show_screen(callback, f"{text}\n\n<b>{escape(question)}</b>",
                       confirm(broadcast.id, yes, yes_text))
 

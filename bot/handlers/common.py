@@ -10,14 +10,17 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.db.broadcasts import Content
+from bot.i18n import _
 from bot.services.broadcasts import check_content, content_from_message
 
 T = TypeVar("T")
 
 
-async def show_screen(callback: CallbackQuery, text: str,
+async def show_screen(callback: CallbackQuery, text: object,
                       markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message the button was on; send a new one if it can no longer be edited."""
+    """Edit the message the button was on; send a new one if it can no longer be edited.
+    `text` may be a lazy text: it is read in the admin's language."""
+    text = str(text)
     message = callback.message
     if isinstance(message, Message):
         try:
@@ -50,6 +53,6 @@ async def read_content(message: Message) -> Content | None:
         content = content_from_message(message)
         check_content(content, user.first_name if user else None, user.username if user else None)
     except ValueError as exc:
-        await message.answer(f"Не подойдёт: {escape(str(exc))}")
+        await message.answer(_("Не подойдёт: {reason}").format(reason=escape(str(exc))))
         return None
     return content

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
 from bot.handlers.common import read_content, read_text, show_screen
+from bot.i18n import _
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import MenuCallback, Section
@@ -56,32 +57,32 @@ async def picker_markup(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
 
 async def start_compose(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
     await save(state, Draft(), Compose.audience)
-    await message.answer(texts.PICK_AUDIENCE, reply_markup=await picker_markup(pool))
+    await message.answer(texts.pick_audience(), reply_markup=await picker_markup(pool))
 
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
     await callback.answer()
     await save(state, Draft(), Compose.audience)
-    await show_screen(callback, texts.PICK_AUDIENCE, await picker_markup(pool))
+    await show_screen(callback, texts.pick_audience(), await picker_markup(pool))
 
 
 async def back_to_picker(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
     await callback.answer()
     await state.set_state(Compose.audience)
-    await show_screen(callback, texts.PICK_AUDIENCE, await picker_markup(pool))
+    await show_screen(callback, texts.pick_audience(), await picker_markup(pool))
 
 
 async def open_lessons(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
     await callback.answer()
-    total, _ = await audiences.count(pool, Audience("free_lesson"))
-    await show_screen(callback, "<b>Записавшиеся на бесплатный урок</b>\nКакой урок?",
+    total = (await audiences.count(pool, Audience("free_lesson")))[0]
+    await show_screen(callback, _("<b>Записавшиеся на бесплатный урок</b>\nКакой урок?"),
                       kb.lesson_picker(await audiences.lesson_types(pool), total))
 
 
 async def ask_list(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(Compose.user_list)
-    await show_screen(callback, texts.PASTE_LIST, kb.back_to_picker())
+    await show_screen(callback, texts.paste_list(), kb.back_to_picker())
 
 
 async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
@@ -91,7 +92,7 @@ async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
                         lesson_type=arg if kind == "free_lesson" else None)
     size, blocked = await audiences.count(pool, audience)
     if size == 0:
-        await callback.answer("В этой аудитории пока никого нет.", show_alert=True)
+        await callback.answer(_("В этой аудитории пока никого нет."), show_alert=True)
         return
     await callback.answer()
     draft = await load(state)
@@ -105,18 +106,22 @@ async def take_list(message: Message, state: FSMContext, pool: asyncpg.Pool) -> 
     parsed = await parse_user_list(pool, message.text or "")
     missing = ", ".join(escape(t) for t in parsed.unknown[:50])
     if len(parsed.unknown) > 50:
-        missing += f" и ещё {len(parsed.unknown) - 50}"
+        missing += _(" и ещё {count}").format(count=len(parsed.unknown) - 50)
     if not parsed.user_ids:
-        await message.answer(f"Никого не нашёл{': ' + missing if missing else ''}. "
-                             "Пришлите id или @username ещё раз.", reply_markup=kb.back_to_picker())
+        text = (_("Никого не нашёл: {missing}.").format(missing=missing) if missing
+                else _("Никого не нашёл."))
+        await message.answer(text + " " + _("Пришлите id или @username ещё раз."),
+                             reply_markup=kb.back_to_picker())
         return
     draft = await load(state)
     audience = Audience("users", user_ids=tuple(parsed.user_ids))
     draft.audience = audience.to_json()
     await save(state, draft, Compose.content)
     size, blocked = await audiences.count(pool, audience)
-    found = f"Нашёл {len(parsed.user_ids)}." + (f" Не нашёл: {missing}." if missing else "")
-    await message.answer(f"{found}\n\n" + texts.ask_content("список", size, blocked),
+    found = _("Нашёл {count}.").format(count=len(parsed.user_ids))
+    if missing:
+        found += " " + _("Не нашёл: {missing}.").format(missing=missing)
+    await message.answer(f"{found}\n\n" + texts.ask_content(_("список"), size, blocked),
                          reply_markup=kb.back_to_picker())
 
 
@@ -180,7 +185,7 @@ async def open_buttons(callback: CallbackQuery, state: FSMContext) -> None:
 async def ask_label(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(Compose.button_label)
-    await show_screen(callback, texts.ASK_LABEL, None)
+    await show_screen(callback, texts.ask_label(), None)
 
 
 async def take_label(message: Message, state: FSMContext) -> None:
@@ -190,7 +195,7 @@ async def take_label(message: Message, state: FSMContext) -> None:
     draft = await load(state)
     draft.pending_label = label
     await save(state, draft, Compose.button_url)
-    await message.answer(texts.ASK_URL)
+    await message.answer(texts.ask_url())
 
 
 async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
@@ -199,7 +204,7 @@ async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
     if url is None:
         return
     draft = await load(state)
-    draft.buttons.append([{"text": draft.pending_label or "Открыть", "url": url}])
+    draft.buttons.append([{"text": draft.pending_label or _("Открыть"), "url": url}])
     draft.pending_label = None
     await save(state, draft, Compose.preview)
     await send_preview(message, draft, pool, settings)
@@ -207,7 +212,7 @@ async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
 
 async def clear_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                         settings: Settings) -> None:
-    await callback.answer("Кнопки убраны.")
+    await callback.answer(_("Кнопки убраны."))
     draft = await load(state)
     draft.buttons = []
     await save(state, draft, Compose.preview)
@@ -216,11 +221,11 @@ async def clear_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncp
 
 
 async def expect_buttons(message: Message) -> None:
-    await message.answer(texts.PICK_WITH_BUTTONS)
+    await message.answer(texts.pick_with_buttons())
 
 
 async def not_text(message: Message) -> None:
-    await message.answer("Нужен текст. Пришлите его сообщением или отмените: /cancel")
+    await message.answer(_("Нужен текст. Пришлите его сообщением или отмените: /cancel"))
 
 
 def create_router() -> Router:

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import audiences
 from bot.handlers.common import read_text, show_screen
 from bot.handlers.compose import Compose, load, summary_screen
+from bot.i18n import _
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
@@ -21,6 +22,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.progress import screen
 from bot.services.when import parse_when
 from bot.views import compose as texts
+from bot.views.broadcast import reason
 
 
 async def back_to_summary(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -35,7 +37,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
                pool: asyncpg.Pool, settings: Settings, broadcasts: BroadcastService) -> None:
     draft = await load(state)
     if draft.content is None or draft.audience is None:
-        await callback.answer(texts.UNKNOWN_DRAFT, show_alert=True)
+        await callback.answer(texts.unknown_draft(), show_alert=True)
         return
     paid = callback_data.step in (Step.PAID, Step.PAID_OK)
     confirmed = callback_data.step in (Step.SEND_OK, Step.PAID_OK)
@@ -52,9 +54,10 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
                                      progress_message=summary)
     await state.clear()
     if not launch.created:
-        await callback.answer(f"Рассылка #{launch.broadcast.id} уже запущена.", show_alert=True)
+        await callback.answer(_("Рассылка #{id} уже запущена.").format(id=launch.broadcast.id),
+                              show_alert=True)
         return
-    await callback.answer("Отправляю.")
+    await callback.answer(_("Отправляю."))
     await show_screen(callback, *await screen(pool, launch.broadcast, None))
 
 
@@ -74,7 +77,7 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
     launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
                                        message.from_user.id, moment, draft_key=draft.key)
     await state.clear()
-    size, _ = await audiences.count(pool, draft.audience_obj())
+    size = (await audiences.count(pool, draft.audience_obj()))[0]
     await message.answer(texts.scheduled_ok(launch.broadcast.id, moment, settings.tz, size),
                          reply_markup=main_menu())
 
@@ -85,22 +88,23 @@ async def test_to_me(callback: CallbackQuery, state: FSMContext,
     user = callback.from_user
     result = await broadcasts.send_test(draft.content_obj(), user.id, user.first_name, user.username)
     if result.status == "sent":
-        await callback.answer("Тест отправлен вам от имени бота рассылок.", show_alert=True)
+        await callback.answer(_("Тест отправлен вам от имени бота рассылок."), show_alert=True)
     elif result.status == "blocked":
-        await callback.answer("Бот рассылок не может вам написать: откройте его и нажмите «Start».",
+        await callback.answer(_("Бот рассылок не может вам написать: откройте его и нажмите «Start»."),
                               show_alert=True)
     else:
-        await callback.answer(f"Тест не ушёл: {result.error}"[:200], show_alert=True)
+        await callback.answer(_("Тест не ушёл: {reason}").format(reason=reason(result.error))[:200],
+                              show_alert=True)
 
 
 async def drop(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await callback.answer("Черновик удалён.")
-    await show_screen(callback, "Рассылка отменена, ничего не отправлено.", main_menu())
+    await callback.answer(_("Черновик удалён."))
+    await show_screen(callback, _("Рассылка отменена, ничего не отправлено."), main_menu())
 
 
 async def stale(callback: CallbackQuery) -> None:
-    await callback.answer(texts.UNKNOWN_DRAFT, show_alert=True)
+    await callback.answer(texts.unknown_draft(), show_alert=True)
 
 
 def create_router() -> Router:

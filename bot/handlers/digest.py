@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.db import preferences
 from bot.handlers.common import read_text, show_screen
 from bot.handlers.stats import stats_screen
+from bot.i18n import _
 from bot.keyboards import stats as kb
 from bot.keyboards.stats import DigestCallback
 
@@ -32,11 +33,12 @@ def parse_time(text: str) -> time:
         hours, minutes = int(match[1]), int(match[2] or 0)
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
-    raise ValueError("Не понял время. Напишите, например, 8:30 или 21:00.")
+    raise ValueError(_("Не понял время. Напишите, например, 8:30 или 21:00."))
 
 
 def _enabled(settings: Settings, at: time) -> str:
-    return f"Дайджест включён: каждый день в {at:%H:%M} ({settings.timezone})."
+    return _("Дайджест включён: каждый день в {time} ({tz}).").format(time=f"{at:%H:%M}",
+                                                                       tz=settings.timezone)
 
 
 async def _saved(pool: asyncpg.Pool, settings: Settings, admin_id: int, at: time) -> str:
@@ -47,8 +49,8 @@ async def _saved(pool: asyncpg.Pool, settings: Settings, admin_id: int, at: time
 async def toggle(callback: CallbackQuery, callback_data: DigestCallback, pool: asyncpg.Pool,
                  settings: Settings) -> None:
     enabled = await preferences.toggle_digest(pool, callback.from_user.id)
-    _, at = await preferences.digest(pool, callback.from_user.id)
-    await callback.answer(_enabled(settings, at) if enabled else "Дайджест выключен.",
+    at = (await preferences.digest(pool, callback.from_user.id))[1]
+    await callback.answer(_enabled(settings, at) if enabled else _("Дайджест выключен."),
                           show_alert=True)
     await show_screen(callback, *await stats_screen(pool, settings, "overview",  # type: ignore[arg-type]
                                                     callback_data.period, callback.from_user.id))
@@ -57,11 +59,12 @@ async def toggle(callback: CallbackQuery, callback_data: DigestCallback, pool: a
 async def ask_time(callback: CallbackQuery, callback_data: DigestCallback, pool: asyncpg.Pool,
                    settings: Settings, state: FSMContext) -> None:
     await callback.answer()
-    _, at = await preferences.digest(pool, callback.from_user.id)
+    at = (await preferences.digest(pool, callback.from_user.id))[1]
     await state.set_state(DigestTime.at)
     await state.update_data(period=callback_data.period)
-    await show_screen(callback, f"🕘 Во сколько присылать дайджест? Сейчас: <b>{at:%H:%M}</b>"
-                      f" ({settings.timezone}).\n\nВыберите время или напишите своё, например 8:30.",
+    await show_screen(callback, _("🕘 Во сколько присылать дайджест? Сейчас: <b>{time}</b> ({tz})."
+                                  "\n\nВыберите время или напишите своё, например 8:30.").format(
+                          time=f"{at:%H:%M}", tz=settings.timezone),
                       kb.digest_times(callback_data.period, at))
 
 
@@ -70,7 +73,7 @@ async def set_time(callback: CallbackQuery, callback_data: DigestCallback, pool:
     try:
         at = parse_time(callback_data.at)
     except ValueError:
-        await callback.answer("Эта кнопка устарела.", show_alert=True)
+        await callback.answer(_("Эта кнопка устарела."), show_alert=True)
         return
     await state.clear()
     await callback.answer(await _saved(pool, settings, callback.from_user.id, at), show_alert=True)

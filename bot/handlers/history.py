@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db import streams
 from bot.handlers.common import show_screen
+from bot.i18n import _
 from bot.keyboards import lists as kb
 from bot.keyboards.lists import Hist, HistoryCallback
 from bot.keyboards.menu import MenuCallback, Section
@@ -29,7 +30,7 @@ UNREACHED = ("failed", "blocked", "unknown")
 def _filter_title(kind: str, stream: str, titles: dict[str, str]) -> str:
     if stream:
         return titles.get(stream, stream)
-    return AUDIENCE_TITLES.get(kind, "все") if kind else "все"
+    return str(AUDIENCE_TITLES.get(kind) or _("все")) if kind else _("все")
 
 
 async def list_screen(pool: asyncpg.Pool, settings: Settings, page: int, kind: str, stream: str
@@ -65,15 +66,15 @@ async def on_history(callback: CallbackQuery, callback_data: HistoryCallback,
     if data.action is Hist.FILTER:
         await callback.answer()
         titles = await streams.titles(pool)
-        options = [("Все", "", "")] + [(t, "stream", c) for c, t in titles.items()] + [
+        options = [(_("Все"), "", "")] + [(t, "stream", c) for c, t in titles.items()] + [
             (AUDIENCE_TITLES[k].capitalize(), k, "") for k in ("all", "leads", "free_lesson",
                                                                "pending", "users")]
-        await show_screen(callback, "<b>Показать рассылки для аудитории:</b>",
+        await show_screen(callback, _("<b>Показать рассылки для аудитории:</b>"),
                           kb.history_filters(options))
         return
     broadcast = await db.get(pool, data.id)
     if broadcast is None:
-        await callback.answer("Этой рассылки больше нет.", show_alert=True)
+        await callback.answer(_("Этой рассылки больше нет."), show_alert=True)
         return
     if data.action is Hist.OPEN:
         await callback.answer()
@@ -86,11 +87,11 @@ async def on_history(callback: CallbackQuery, callback_data: HistoryCallback,
         await show_screen(callback, views.who_list(rows, total, data.page, pages),
                           kb.who_pages(broadcast.id, data.page, pages))
     elif data.action is Hist.CSV:
-        await callback.answer("Готовлю файл…")
+        await callback.answer(_("Готовлю файл…"))
         assert isinstance(callback.message, Message)
         await callback.message.answer_document(
             BufferedInputFile(await export_csv(pool, broadcast.id), f"broadcast-{broadcast.id}.csv"),
-            caption=f"Получатели рассылки #{broadcast.id}")
+            caption=_("Получатели рассылки #{id}").format(id=broadcast.id))
 
 
 async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Settings,

@@ -12,14 +12,15 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
 from bot.handlers.common import show_screen
+from bot.i18n import _, __
 from bot.keyboards import users as kb
 from bot.keyboards.users import ListCallback
 from bot.views import users as views
 from bot.views.format import csv_document, number
 
 PAGE = 10
-TITLES = {"leads": "🧲 Лиды — без оплаченной брони", "pending": "⏳ Ждут оплаты",
-          "free_lesson": "🎓 Записались на бесплатный урок"}
+TITLES = {"leads": __("🧲 Лиды — без оплаченной брони"), "pending": __("⏳ Ждут оплаты"),
+          "free_lesson": __("🎓 Записались на бесплатный урок")}
 
 
 def _audience(data: ListCallback) -> Audience | None:
@@ -32,25 +33,27 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
                     pool: asyncpg.Pool) -> None:
     audience = _audience(callback_data)
     if audience is None:
-        await callback.answer("Эта кнопка устарела.", show_alert=True)
+        await callback.answer(_("Эта кнопка устарела."), show_alert=True)
         return
     if callback_data.kind == "stream":
         title = "👥 " + (await streams.titles(pool)).get(callback_data.stream, callback_data.stream)
     else:
-        title = TITLES[callback_data.kind]
+        title = str(TITLES[callback_data.kind])
     if callback_data.csv:
         await send_csv(callback, pool, audience, callback_data)
         return
     await callback.answer()
-    total, _ = await audiences.count(pool, audience)
+    total = (await audiences.count(pool, audience))[0]
     pages = max(1, math.ceil(total / PAGE))
     page = min(max(callback_data.page, 0), pages - 1)
     rows = await audiences.page(pool, audience, PAGE, page * PAGE)
     people = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
               for r in rows]
-    text = f"<b>{title}</b>: {number(total)} чел." + (
-        f" Страница {page + 1} из {pages}." if pages > 1 else "") + (
-        "" if total else "\n\nНикого нет.")
+    text = _("<b>{title}</b>: {count} чел.").format(title=title, count=number(total))
+    if pages > 1:
+        text += _(" Страница {page} из {pages}.").format(page=page + 1, pages=pages)
+    if not total:
+        text += "\n\n" + _("Никого нет.")
     await show_screen(callback, text, kb.people(
         people, kb.pager(page, pages, ListCallback, kind=callback_data.kind,
                          stream=callback_data.stream),
@@ -59,7 +62,7 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
 
 async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audience,
                    data: ListCallback) -> None:
-    await callback.answer("Готовлю файл…")
+    await callback.answer(_("Готовлю файл…"))
     rows = await audiences.page(pool, audience, None)
     document = csv_document(["user_id", "username", "first_name", "email"], (
         (r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "")
@@ -68,7 +71,7 @@ async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audien
     if isinstance(callback.message, Message):
         await callback.message.answer_document(
             BufferedInputFile(document, name),
-            caption=f"{name}: {number(len(rows))} чел.")
+            caption=_("{name}: {count} чел.").format(name=name, count=number(len(rows))))
 
 
 def create_router() -> Router:

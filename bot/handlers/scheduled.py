@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db import broadcasts as db
 from bot.handlers.common import read_content, read_text, show_screen
+from bot.i18n import _
 from bot.keyboards import lists as kb
 from bot.keyboards.lists import Sched, ScheduledCallback
 from bot.keyboards.menu import MenuCallback, Section
@@ -55,8 +56,9 @@ async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: 
     """The broadcast if it is still scheduled; otherwise say what became of it."""
     broadcast = await db.get(pool, broadcast_id)
     if broadcast is None or broadcast.status != "scheduled":
-        word = views.STATUS_WORDS.get(broadcast.status, "") if broadcast else "удалена"
-        await callback.answer(f"Эта рассылка уже не запланирована: {word}.", show_alert=True)
+        word = views.STATUS_WORDS.get(broadcast.status, "") if broadcast else _("удалена")
+        await callback.answer(_("Эта рассылка уже не запланирована: {status}.").format(status=word),
+                              show_alert=True)
         return None
     return broadcast
 
@@ -64,7 +66,7 @@ async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: 
 async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Settings
                       ) -> tuple[str, object]:
     assert broadcast.audience is not None
-    size, _ = await audiences.count(pool, broadcast.audience)
+    size = (await audiences.count(pool, broadcast.audience))[0]
     title = audience_title(broadcast.audience, await streams.titles(pool))
     return views.scheduled_card(broadcast, title, size, settings.tz), kb.scheduled_card(broadcast.id)
 
@@ -80,18 +82,18 @@ async def on_action(callback: CallbackQuery, callback_data: ScheduledCallback, s
         await show_screen(callback, *await card_screen(pool, broadcast, settings))  # type: ignore[arg-type]
     elif action is Sched.CANCEL:
         await callback.answer()
-        text, _ = await card_screen(pool, broadcast, settings)
-        await show_screen(callback, f"{text}\n\n<b>Отменить эту рассылку?</b>",
+        text = (await card_screen(pool, broadcast, settings))[0]
+        await show_screen(callback, f"{text}\n\n" + _("<b>Отменить эту рассылку?</b>"),
                           kb.scheduled_cancel(broadcast.id))
     elif action is Sched.CANCEL_OK:
         await broadcasts.transition(broadcast.id, CANCEL, admin_id)
-        await callback.answer("Рассылка отменена.")
+        await callback.answer(_("Рассылка отменена."))
         await show_screen(callback, *await list_screen(pool, settings))
     elif action is Sched.SEND_NOW:
         assert isinstance(callback.message, Message)
         card = (callback.message.chat.id, callback.message.message_id)  # becomes the progress
         started = await broadcasts.start_scheduled(broadcast.id, admin_id, progress_message=card)
-        await callback.answer("Отправляю." if started else "Её уже отправили.")
+        await callback.answer(_("Отправляю.") if started else _("Её уже отправили."))
         if started is not None:
             await show_screen(callback, *await screen(pool, started, None))
     elif action is Sched.RESCHEDULE:
@@ -103,7 +105,7 @@ async def on_action(callback: CallbackQuery, callback_data: ScheduledCallback, s
         await callback.answer()
         await state.set_state(ScheduledEdit.content)
         await state.set_data({"broadcast_id": broadcast.id})
-        await show_screen(callback, "Пришлите новый вариант сообщения для этой рассылки.", None)
+        await show_screen(callback, _("Пришлите новый вариант сообщения для этой рассылки."), None)
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
@@ -115,7 +117,7 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
     await state.clear()
     assert message.from_user is not None
     changed = await broadcasts.reschedule(broadcast_id, moment, message.from_user.id)
-    await _answer_card(message, pool, settings, broadcast_id, "Перенесено." if changed else None)
+    await _answer_card(message, pool, settings, broadcast_id, _("Перенесено.") if changed else None)
 
 
 async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
@@ -128,7 +130,7 @@ async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
     assert message.from_user is not None
     changed = await broadcasts.replace_content(broadcast_id, content, message.from_user.id)
     await _answer_card(message, pool, settings, broadcast_id,  # its buttons stay as they were
-                       "Текст обновлён." if changed else None)
+                       _("Текст обновлён.") if changed else None)
 
 
 async def _answer_card(message: Message, pool: asyncpg.Pool, settings: Settings,
@@ -136,7 +138,7 @@ async def _answer_card(message: Message, pool: asyncpg.Pool, settings: Settings,
     """The card again after a change, or why nothing changed (None: it left the schedule)."""
     broadcast = await db.get(pool, broadcast_id)
     if done is None or broadcast is None:
-        await message.answer("Эта рассылка уже не запланирована.")
+        await message.answer(_("Эта рассылка уже не запланирована."))
         return
     text, markup = await card_screen(pool, broadcast, settings)
     await message.answer(f"{done}\n\n{text}", reply_markup=markup)  # type: ignore[arg-type]

@@ -15,11 +15,12 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.config import Settings
 from bot.db import preferences, stats, streams
 from bot.handlers.common import show_screen
+from bot.i18n import _
 from bot.keyboards import stats as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.stats import ChartCallback, StatsCallback
 from bot.services import charts
-from bot.services.periods import DEFAULT, PERIODS, windows
+from bot.services.periods import DEFAULT, PERIODS, label as period_label, windows
 from bot.views import stats as views
 from bot.views.format import number
 
@@ -28,7 +29,7 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
                        admin_id: int, bot: Bot | None = None) -> tuple[str, object]:
     """A statistics screen's text and buttons (`bot`, to link names to cards on Recent)."""
     period = period if period in PERIODS else DEFAULT
-    label = PERIODS[period][0]
+    label = period_label(period)
     now = datetime.now(UTC)
     window, previous = windows(period, settings.tz, now)
     if screen == "streams":
@@ -78,27 +79,30 @@ async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool
                      settings: Settings) -> None:
     """A chart for the period, as a photo under the screen."""
     period = callback_data.period if callback_data.period in PERIODS else DEFAULT
-    window, _ = windows(period, settings.tz)
-    label = PERIODS[period][0]
-    await callback.answer("Рисую график…")
+    window = windows(period, settings.tz)[0]
+    label = period_label(period)
+    await callback.answer(_("Рисую график…"))
     if callback_data.chart == "bookings":
         rows = await stats.daily_bookings(pool, window)
         png = await charts.render(charts.bookings_png, [r[0] for r in rows], {
             "confirmed": [r[1] for r in rows], "pending": [r[2] for r in rows],
             "cancelled": [r[3] for r in rows]})
-        caption = (f"Брони по дням · {label}: оплачено {number(sum(r[1] for r in rows))}, "
-                   f"ждут {number(sum(r[2] for r in rows))}, отменено {number(sum(r[3] for r in rows))}")
+        caption = _("Брони по дням · {period}: оплачено {paid}, ждут {pending}, отменено "
+                    "{cancelled}").format(period=label, paid=number(sum(r[1] for r in rows)),
+                                          pending=number(sum(r[2] for r in rows)),
+                                          cancelled=number(sum(r[3] for r in rows)))
     elif callback_data.chart == "events":
         rows2 = await stats.daily_activity(pool, window)
-        png = await charts.render(charts.events_png, [d for d, _ in rows2], [n for _, n in rows2])
-        caption = f"События по дням · {label}: всего {number(sum(n for _, n in rows2))}"
+        png = await charts.render(charts.events_png, [r[0] for r in rows2], [r[1] for r in rows2])
+        caption = _("События по дням · {period}: всего {total}").format(
+            period=label, total=number(sum(r[1] for r in rows2)))
     else:
         rows3 = await stats.growth(pool, window)
         png = await charts.render(charts.growth_png, [r[0] for r in rows3], [r[1] for r in rows3],
                                   [r[2] for r in rows3])
         total = rows3[-1][2] if rows3 else 0
-        caption = (f"Рост аудитории · {label}: всего {number(total)}, "
-                   f"новых {number(sum(r[1] for r in rows3))}")
+        caption = _("Рост аудитории · {period}: всего {total}, новых {new}").format(
+            period=label, total=number(total), new=number(sum(r[1] for r in rows3)))
     if isinstance(callback.message, Message):
         await callback.message.answer_photo(BufferedInputFile(png, f"{callback_data.chart}.png"),
                                             caption=caption)

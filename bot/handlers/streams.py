@@ -15,15 +15,16 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.db import audit, streams
 from bot.handlers.common import read_text, show_screen
+from bot.i18n import _, __
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import StreamCallback
 from bot.views import menu as views
 
 CODE = re.compile(r"^[a-z0-9_]{1,32}$")
-ASK_CODE = ("➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
-            "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях.")
-ASK_TITLE = "Как назвать поток по-русски? Например: <code>6-й поток</code> (до 64 символов)."
+ASK_CODE = (__("➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
+            "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях."))
+ASK_TITLE = __("Как назвать поток по-русски? Например: <code>6-й поток</code> (до 64 символов).")
 
 
 class StreamEdit(StatesGroup):
@@ -34,15 +35,16 @@ class StreamEdit(StatesGroup):
 def parse_code(text: str) -> str:
     code = text.strip()
     if not CODE.match(code):
-        raise ValueError("Код — это латинские строчные буквы, цифры и «_», до 32 символов. "
-                         "Например: 6th_stream")
+        raise ValueError(_("Код — это латинские строчные буквы, цифры и «_», до 32 символов. "
+                         "Например: 6th_stream"))
     return code
 
 
 def parse_title(text: str) -> str:
     title = " ".join(text.split())
     if not 1 <= len(title) <= 64:
-        raise ValueError(f"Название должно быть от 1 до 64 символов, а в этом {len(title)}.")
+        raise ValueError(_("Название должно быть от 1 до 64 символов, а в этом {length}.").format(
+            length=len(title)))
     return title
 
 
@@ -76,26 +78,29 @@ async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
         return await show_screen(callback, ASK_CODE, kb.back_to_streams())
     stream = next((s for s in await streams.list_active_streams(pool) if s.code == code), None)
     if stream is None:
-        await callback.answer("Такого действующего потока нет.", show_alert=True)
+        await callback.answer(_("Такого действующего потока нет."), show_alert=True)
         return None
     await callback.answer()
     title = escape(stream.title)
     if action == "rename":
         await state.set_state(StreamEdit.title)
         await state.update_data(code=code)
-        return await show_screen(callback, f"✏️ Новое название для «{title}»?\n" + ASK_TITLE,
+        return await show_screen(callback, _("✏️ Новое название для «{title}»?").format(title=title)
+                                 + "\n" + str(ASK_TITLE),
                                  kb.back_to_streams())
     if action == "archive":
-        return await show_screen(callback, f"🗄 Убрать «{title}» в архив? Он исчезнет из выбора "
-                                 f"аудитории и смены потока; {stream.members} оплативших и все "
-                                 "брони останутся в базе.", kb.confirm_archive(code))
+        return await show_screen(callback, _(
+            "🗄 Убрать «{title}» в архив? Он исчезнет из выбора аудитории и смены потока; "
+            "оплативших: {members}, они и все брони останутся в базе.").format(
+                title=title, members=stream.members), kb.confirm_archive(code))
     if action == "archive_ok":
         async with pool.acquire() as conn, conn.transaction():
             if await streams.archive(conn, code):
                 await audit.record_action(conn, callback.from_user.id, "stream.archive", code)
         return await show_screen(callback, *await list_screen(pool))
-    return await show_screen(callback, f"<b>{title}</b> · <code>{escape(code)}</code>\n"
-                             f"Оплатили: {stream.members}, ждут оплаты: {stream.pending}",
+    return await show_screen(callback, f"<b>{title}</b> · <code>{escape(code)}</code>\n" + _(
+        "Оплатили: {members}, ждут оплаты: {pending}").format(members=stream.members,
+                                                              pending=stream.pending),
                              kb.stream_card(code))
 
 
@@ -104,12 +109,12 @@ async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) ->
     if code is None:
         return
     if await streams.get(pool, code) is not None:
-        await message.answer(f"Код <code>{code}</code> уже занят (возможно, архивным потоком). "
-                             "Пришлите другой.")
+        await message.answer(_("Код <code>{code}</code> уже занят (возможно, архивным потоком). "
+                               "Пришлите другой.").format(code=code))
         return
     await state.update_data(code=code, new=True)
     await state.set_state(StreamEdit.title)
-    await message.answer(ASK_TITLE, reply_markup=kb.back_to_streams())
+    await message.answer(str(ASK_TITLE), reply_markup=kb.back_to_streams())
 
 
 async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
@@ -129,7 +134,7 @@ async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -
         if done:
             await audit.record_action(conn, message.from_user.id, action, code, details)
     await state.clear()
-    await message.answer(("✅ Готово." if done else "Не вышло: поток изменился. Посмотрите список."))
+    await message.answer((_("✅ Готово.") if done else _("Не вышло: поток изменился. Посмотрите список.")))
     text, markup = await list_screen(pool)
     await message.answer(text, reply_markup=markup)
 

@@ -17,6 +17,7 @@ from bot.db.audiences import Audience
 from bot.handlers.common import show_screen
 from bot.handlers.compose import Compose, save
 from bot.handlers.users import card_screen
+from bot.i18n import _, __
 from bot.keyboards import compose as compose_kb
 from bot.keyboards import users as kb
 from bot.keyboards.users import MoveCallback, StatusCallback, WriteCallback
@@ -24,8 +25,9 @@ from bot.services.composer import Draft
 from bot.views import compose as compose_texts
 from bot.views import users as views
 
-VERB = {2: "подтвердить оплату брони", -1: "отменить бронь"}
-DONE = {2: "Оплата брони #{id} подтверждена.", -1: "Бронь #{id} отменена."}
+QUESTION = {2: __("Подтвердить оплату брони #{id} ({stream})?"),
+            -1: __("Отменить бронь #{id} ({stream})?")}
+DONE = {2: __("Оплата брони #{id} подтверждена."), -1: __("Бронь #{id} отменена.")}
 
 
 async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: asyncpg.Pool,
@@ -35,27 +37,28 @@ async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: async
     card = await users.card(pool, data.user_id)
     booking = card.current_booking if card else None
     if card is None or booking is None or (data.booking_id and booking.id != data.booking_id):
-        await callback.answer("Нет действующей брони: переводить нечего. Поток меняется у "
-                              "оплаченной или ожидающей оплаты брони.", show_alert=True)
+        await callback.answer(_("Нет действующей брони: переводить нечего. Поток меняется у "
+                              "оплаченной или ожидающей оплаты брони."), show_alert=True)
         return
     titles = await streams.titles(pool)
     active = {s.code: s.title for s in await streams.list_active_streams(pool)
               if s.code != booking.stream}
     if data.to and data.to not in active:
-        await callback.answer("Этого потока нет среди действующих.", show_alert=True)
+        await callback.answer(_("Этого потока нет среди действующих."), show_alert=True)
         return
     if data.sure:
         return await _do_move(callback, pool, settings, booking, data, active[data.to])
     await callback.answer()
-    head = (f"🔀 {views.mention(card.user_id, card.first_name)} · бронь #{booking.id}\n"
-            f"Сейчас: <b>{escape(titles.get(booking.stream or '', booking.stream or '—'))}</b>")
+    head = _("🔀 {person} · бронь #{id}\nСейчас: <b>{stream}</b>").format(
+        person=views.mention(card.user_id, card.first_name), id=booking.id,
+        stream=escape(titles.get(booking.stream or "", booking.stream or "—")))
     if not data.to:
-        await show_screen(callback, f"{head}\n\nВ какой поток перевести?",
+        await show_screen(callback, f"{head}\n\n" + _("В какой поток перевести?"),
                           kb.streams_to_move(data.user_id, booking.id, list(active.items())))
         return
     sure = MoveCallback(user_id=data.user_id, booking_id=booking.id, to=data.to, sure=True)
-    await show_screen(callback, f"{head}\nБудет: <b>{escape(active[data.to])}</b>\n\n"
-                      "Сменить поток?", kb.confirm("Да, перевести", sure, data.user_id))
+    await show_screen(callback, f"{head}\n" + _("Будет: <b>{stream}</b>\n\nСменить поток?").format(
+        stream=escape(active[data.to])), kb.confirm(_("Да, перевести"), sure, data.user_id))
 
 
 async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
@@ -66,8 +69,8 @@ async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settin
             await audit.record_action(conn, callback.from_user.id, "user.change_stream",
                                       str(data.user_id), {"booking_id": booking.id,
                                                           "from": booking.stream, "to": data.to})
-    await callback.answer(f"Готово: {title}." if moved else
-                          "Не вышло: бронь изменилась, пока вы решали. Посмотрите карточку.",
+    await callback.answer(_("Готово: {stream}.").format(stream=title) if moved else
+                          _("Не вышло: бронь изменилась, пока вы решали. Посмотрите карточку."),
                           show_alert=True)
     await show_screen(callback, *await card_screen(pool, settings, data.user_id))
 
@@ -75,21 +78,21 @@ async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settin
 async def set_status(callback: CallbackQuery, callback_data: StatusCallback, pool: asyncpg.Pool,
                      settings: Settings) -> None:
     data = callback_data
-    if data.to not in VERB:
-        await callback.answer("Эта кнопка устарела.", show_alert=True)
+    if data.to not in QUESTION:
+        await callback.answer(_("Эта кнопка устарела."), show_alert=True)
         return
     if not data.sure:
         card = await users.card(pool, data.user_id)
         booking = next((b for b in card.bookings if b.id == data.booking_id), None) if card else None
         if card is None or booking is None or booking.confirmed != data.was:
-            await callback.answer("Бронь уже изменилась. Посмотрите карточку.", show_alert=True)
+            await callback.answer(_("Бронь уже изменилась. Посмотрите карточку."), show_alert=True)
             return
         await callback.answer()
         stream = (await streams.titles(pool)).get(booking.stream or "", booking.stream or "—")
         sure = data.model_copy(update={"sure": True})
-        await show_screen(callback, f"{VERB[data.to].capitalize()} #{booking.id} "
-                          f"({escape(stream)})?\n👤 {views.mention(card.user_id, card.first_name)}",
-                          kb.confirm("Да", sure, data.user_id))
+        question = QUESTION[data.to].format(id=booking.id, stream=escape(stream))
+        await show_screen(callback, f"{question}\n👤 {views.mention(card.user_id, card.first_name)}",
+                          kb.confirm(_("Да"), sure, data.user_id))
         return
     async with pool.acquire() as conn, conn.transaction():
         changed = await users.set_booking_status(conn, data.booking_id, data.user_id, data.was,
@@ -99,7 +102,7 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
                                       str(data.user_id), {"booking_id": data.booking_id,
                                                           "from": data.was, "to": data.to})
     await callback.answer(DONE[data.to].format(id=data.booking_id) if changed else
-                          "Не вышло: бронь изменилась, пока вы решали.", show_alert=True)
+                          _("Не вышло: бронь изменилась, пока вы решали."), show_alert=True)
     await show_screen(callback, *await card_screen(pool, settings, data.user_id))
 
 
@@ -108,14 +111,14 @@ async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FS
     """A broadcast to this one person: straight to the composer's content step."""
     card = await users.card(pool, callback_data.user_id)
     if card is None:
-        await callback.answer("Пользователя больше нет.", show_alert=True)
+        await callback.answer(_("Пользователя больше нет."), show_alert=True)
         return
     await callback.answer()
     audience = Audience("users", user_ids=(card.user_id,))
     draft = Draft()
     draft.audience = audience.to_json()
     await save(state, draft, Compose.content)
-    _, blocked = await audiences.count(pool, audience)
+    blocked = (await audiences.count(pool, audience))[1]
     name = views.label(card.user_id, card.first_name, card.username)
     await show_screen(callback, compose_texts.ask_content(name, 1, blocked),
                       compose_kb.back_to_picker())

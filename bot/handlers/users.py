@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import streams, users
 from bot.handlers.common import show_screen
+from bot.i18n import _
 from bot.keyboards import users as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.users import CardCallback, SearchCallback
@@ -31,14 +32,14 @@ class UserSearch(StatesGroup):
 async def open_section(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(UserSearch.query)
-    await show_screen(callback, views.ASK_SEARCH, kb.section())
+    await show_screen(callback, views.ask_search(), kb.section())
 
 
 async def find_command(message: Message, command: CommandObject, state: FSMContext,
                        pool: asyncpg.Pool, settings: Settings) -> None:
     await state.set_state(UserSearch.query)
     if not command.args:
-        await message.answer(views.ASK_SEARCH, reply_markup=kb.section())
+        await message.answer(views.ask_search(), reply_markup=kb.section())
         return
     await run_search(message, state, pool, settings, command.args)
 
@@ -75,7 +76,7 @@ async def search_page(callback: CallbackQuery, callback_data: SearchCallback, st
                       pool: asyncpg.Pool, settings: Settings) -> None:
     query = (await state.get_data()).get("query")
     if not query:
-        await callback.answer("Поиск устарел: напишите запрос снова.", show_alert=True)
+        await callback.answer(_("Поиск устарел: напишите запрос снова."), show_alert=True)
         return
     await callback.answer()
     await show_screen(callback, *await results_screen(pool, settings, query, callback_data.page))
@@ -84,7 +85,7 @@ async def search_page(callback: CallbackQuery, callback_data: SearchCallback, st
 async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int):  # type: ignore[no-untyped-def]
     card = await users.card(pool, user_id)
     if card is None:
-        return f"Пользователя {user_id} нет ни в одной таблице платформы.", kb.section()
+        return _("Пользователя {id} нет ни в одной таблице платформы.").format(id=user_id), kb.section()
     titles = await streams.titles(pool)
     open_bookings = any(b.confirmed in (1, 2) for b in card.bookings)
     return (views.card(card, titles, settings.tz),
@@ -100,7 +101,7 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
         return
     card = await users.card(pool, user_id)
     if card is None:
-        await show_screen(callback, f"Пользователя {user_id} больше нет.", kb.section())
+        await show_screen(callback, _("Пользователя {id} больше нет.").format(id=user_id), kb.section())
     elif callback_data.view == "bookings":
         titles = await streams.titles(pool)
         labels = [(b.id, b.confirmed, f"#{b.id}") for b in card.bookings]

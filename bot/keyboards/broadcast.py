@@ -8,6 +8,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import _
+
 
 class Action(StrEnum):
     PAUSE = "pause"
@@ -34,15 +36,15 @@ def controls(broadcast_id: int, status: str, *, can_recall: bool = False,
     """The buttons that make sense for a broadcast in this status (None: no buttons)."""
     builder = InlineKeyboardBuilder()
     if status == "sending":
-        _button(builder, "⏸ Пауза", Action.PAUSE, broadcast_id)
-        _button(builder, "✖️ Отменить", Action.CANCEL, broadcast_id)
+        _button(builder, _("⏸ Пауза"), Action.PAUSE, broadcast_id)
+        _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
     elif status == "paused":
-        _button(builder, "▶️ Продолжить", Action.RESUME, broadcast_id)
-        _button(builder, "✖️ Отменить", Action.CANCEL, broadcast_id)
+        _button(builder, _("▶️ Продолжить"), Action.RESUME, broadcast_id)
+        _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
     if status in ("done", "cancelled", "paused") and can_resend:
-        _button(builder, "🔁 Повторить неудачные", Action.RESEND, broadcast_id)
+        _button(builder, _("🔁 Повторить неудачные"), Action.RESEND, broadcast_id)
     if status in ("done", "cancelled", "paused") and can_recall:
-        _button(builder, "🗑 Отозвать у всех", Action.RECALL, broadcast_id)
+        _button(builder, _("🗑 Отозвать у всех"), Action.RECALL, broadcast_id)
     builder.adjust(2)
     markup = builder.as_markup()
     return markup if markup.inline_keyboard else None
@@ -51,6 +53,6 @@ def controls(broadcast_id: int, status: str, *, can_recall: bool = False,
 def confirm(broadcast_id: int, yes: Action, yes_text: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     _button(builder, yes_text, yes, broadcast_id)
-    _button(builder, "↩️ Нет, назад", Action.BACK, broadcast_id)
+    _button(builder, _("↩️ Нет, назад"), Action.BACK, broadcast_id)
     builder.adjust(1)
     return builder.as_markup()

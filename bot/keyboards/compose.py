@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import _
 from bot.views.format import number
 
 
@@ -48,67 +49,67 @@ def audience_picker(streams: list[tuple[str, str, int]], everyone: int, leads: i
         builder.button(text=f"{title} · {number(members)}", callback_data=_cb(Step.AUDIENCE, "stream", code))
     builder.adjust(2)
     rows = [
-        [InlineKeyboardButton(text=f"Все пользователи · {number(everyone)}",
+        [InlineKeyboardButton(text=_("Все пользователи") + f" · {number(everyone)}",
                               callback_data=_cb(Step.AUDIENCE, "all"))],
-        [InlineKeyboardButton(text=f"Лиды без оплаты · {number(leads)}",
+        [InlineKeyboardButton(text=_("Лиды без оплаты") + f" · {number(leads)}",
                               callback_data=_cb(Step.AUDIENCE, "leads"))],
-        [InlineKeyboardButton(text=f"Бесплатный урок · {number(registrants)} ›",
+        [InlineKeyboardButton(text=_("Бесплатный урок") + f" · {number(registrants)} ›",
                               callback_data=_cb(Step.LESSONS))],
-        [InlineKeyboardButton(text=f"Ждут оплаты · {number(pending)}",
+        [InlineKeyboardButton(text=_("Ждут оплаты") + f" · {number(pending)}",
                               callback_data=_cb(Step.AUDIENCE, "pending"))],
-        [InlineKeyboardButton(text="📋 Вставить список id / @username",
+        [InlineKeyboardButton(text=_("📋 Вставить список id / @username"),
                               callback_data=_cb(Step.PASTE))],
-        [InlineKeyboardButton(text="✖️ Отмена", callback_data=_cb(Step.CANCEL))],
+        [InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))],
     ]
     return InlineKeyboardMarkup(inline_keyboard=builder.export() + rows)
 
 
 def lesson_picker(types: list[tuple[str, int]], total: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=f"Все записавшиеся · {number(total)}",
+    builder.button(text=_("Все записавшиеся") + f" · {number(total)}",
                    callback_data=_cb(Step.AUDIENCE, "free_lesson"))
     for lesson, count in types:
         if len(_cb(Step.AUDIENCE, "free_lesson", lesson).encode()) <= 64:
             builder.button(text=f"{lesson} · {number(count)}",
                            callback_data=_cb(Step.AUDIENCE, "free_lesson", lesson))
-    builder.button(text="⬅️ Назад", callback_data=_cb(Step.PICKER))
+    builder.button(text=_("⬅️ Назад"), callback_data=_cb(Step.PICKER))
     builder.adjust(1)
     return builder.as_markup()
 
 
 def back_to_picker() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="⬅️ Другая аудитория", callback_data=_cb(Step.PICKER)),
-        InlineKeyboardButton(text="✖️ Отмена", callback_data=_cb(Step.CANCEL))]])
+        InlineKeyboardButton(text=_("⬅️ Другая аудитория"), callback_data=_cb(Step.PICKER)),
+        InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))]])
 
 
 def preview_actions(paid_allowed: bool) -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(text="🚀 Отправить сейчас", callback_data=_cb(Step.SEND)),
-         InlineKeyboardButton(text="🕒 Запланировать", callback_data=_cb(Step.SCHEDULE))],
-        [InlineKeyboardButton(text="✏️ Изменить текст", callback_data=_cb(Step.EDIT)),
-         InlineKeyboardButton(text="🔗 Кнопки", callback_data=_cb(Step.BUTTONS))],
-        [InlineKeyboardButton(text="🧪 Тест мне", callback_data=_cb(Step.TEST)),
-         InlineKeyboardButton(text="✖️ Отмена", callback_data=_cb(Step.CANCEL))],
+        [InlineKeyboardButton(text=_("🚀 Отправить сейчас"), callback_data=_cb(Step.SEND)),
+         InlineKeyboardButton(text=_("🕒 Запланировать"), callback_data=_cb(Step.SCHEDULE))],
+        [InlineKeyboardButton(text=_("✏️ Изменить текст"), callback_data=_cb(Step.EDIT)),
+         InlineKeyboardButton(text=_("🔗 Кнопки"), callback_data=_cb(Step.BUTTONS))],
+        [InlineKeyboardButton(text=_("🧪 Тест мне"), callback_data=_cb(Step.TEST)),
+         InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))],
     ]
     if paid_allowed:
-        rows.insert(1, [InlineKeyboardButton(text="⚡ Быстро, платно", callback_data=_cb(Step.PAID))])
+        rows.insert(1, [InlineKeyboardButton(text=_("⚡ Быстро, платно"), callback_data=_cb(Step.PAID))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def confirm_send(recipients: int, paid: bool) -> InlineKeyboardMarkup:
     step = Step.PAID_OK if paid else Step.SEND_OK
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=f"Да, отправить {number(recipients)}", callback_data=_cb(step))],
-        [InlineKeyboardButton(text="↩️ Назад", callback_data=_cb(Step.PREVIEW))]])
+        [InlineKeyboardButton(text=_("Да, отправить {count}").format(count=number(recipients)), callback_data=_cb(step))],
+        [InlineKeyboardButton(text=_("↩️ Назад"), callback_data=_cb(Step.PREVIEW))]])
 
 
 def button_editor(has_buttons: bool) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(text="➕ Добавить кнопку", callback_data=_cb(Step.BUTTON_ADD))]]
+    rows = [[InlineKeyboardButton(text=_("➕ Добавить кнопку"), callback_data=_cb(Step.BUTTON_ADD))]]
     if has_buttons:
-        rows.append([InlineKeyboardButton(text="🗑 Убрать все кнопки",
+        rows.append([InlineKeyboardButton(text=_("🗑 Убрать все кнопки"),
                                           callback_data=_cb(Step.BUTTONS_CLEAR))])
-    rows.append([InlineKeyboardButton(text="✅ Готово", callback_data=_cb(Step.PREVIEW))])
+    rows.append([InlineKeyboardButton(text=_("✅ Готово"), callback_data=_cb(Step.PREVIEW))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -8,7 +8,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.keyboards.broadcast import Action, BroadcastCallback
-from bot.keyboards.menu import MENU_BUTTON, MenuCallback, Section, button
+from bot.i18n import _
+from bot.keyboards.menu import menu_button, MenuCallback, Section, button
 
 
 class Sched(StrEnum):
@@ -47,8 +48,8 @@ class HistoryCallback(CallbackData, prefix="h"):
 def scheduled_list(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     rows = [[button(label, ScheduledCallback(action=Sched.OPEN, id=i))] for i, label in items]
     if not items:
-        rows.append([button("📣 Новая рассылка", MenuCallback(section=Section.BROADCAST))])
-    rows.append([MENU_BUTTON])
+        rows.append([button(_("📣 Новая рассылка"), MenuCallback(section=Section.BROADCAST))])
+    rows.append([menu_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -56,15 +57,15 @@ def scheduled_card(broadcast_id: int) -> InlineKeyboardMarkup:
     def cb(action: Sched) -> ScheduledCallback:
         return ScheduledCallback(action=action, id=broadcast_id)
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button("🚀 Отправить сейчас", cb(Sched.SEND_NOW)), button("🕒 Перенести", cb(Sched.RESCHEDULE))],
-        [button("✏️ Изменить текст", cb(Sched.EDIT)), button("✖️ Отменить", cb(Sched.CANCEL))],
-        [button("⬅️ К списку", ScheduledCallback(action=Sched.LIST))]])
+        [button(_("🚀 Отправить сейчас"), cb(Sched.SEND_NOW)), button(_("🕒 Перенести"), cb(Sched.RESCHEDULE))],
+        [button(_("✏️ Изменить текст"), cb(Sched.EDIT)), button(_("✖️ Отменить"), cb(Sched.CANCEL))],
+        [button(_("⬅️ К списку"), ScheduledCallback(action=Sched.LIST))]])
 
 
 def scheduled_cancel(broadcast_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button("Да, отменить", ScheduledCallback(action=Sched.CANCEL_OK, id=broadcast_id))],
-        [button("↩️ Нет, назад", ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
+        [button(_("Да, отменить"), ScheduledCallback(action=Sched.CANCEL_OK, id=broadcast_id))],
+        [button(_("↩️ Нет, назад"), ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
 
 
 def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: str,
@@ -74,12 +75,12 @@ def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: str,
     rows = [[button(label, at(Hist.OPEN, id=i, page=page))] for i, label in items]
     nav = []
     if page > 0:
-        nav.append(button("‹ Новее", at(Hist.LIST, page=page - 1)))
+        nav.append(button(_("‹ Новее"), at(Hist.LIST, page=page - 1)))
     if page + 1 < pages:
-        nav.append(button("Старее ›", at(Hist.LIST, page=page + 1)))
+        nav.append(button(_("Старее ›"), at(Hist.LIST, page=page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([button("🔎 Фильтр", at(Hist.FILTER)), MENU_BUTTON])
+    rows.append([button(_("🔎 Фильтр"), at(Hist.FILTER)), menu_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -97,17 +98,17 @@ def history_card(broadcast_id: int, unreached: int, resend: int, can_recall: boo
     rows = []
     first = [button("📄 CSV", at(Hist.CSV))]
     if unreached:
-        first.insert(0, button(f"👥 Кто не получил ({unreached})", at(Hist.WHO)))
+        first.insert(0, button(_("👥 Кто не получил") + f" ({unreached})", at(Hist.WHO)))
     rows.append(first)
     actions = []
     if resend:
-        actions.append(button(f"🔁 Повторить ({resend})",
+        actions.append(button(_("🔁 Повторить") + f" ({resend})",
                           BroadcastCallback(action=Action.RESEND, id=broadcast_id)))
     if can_recall:
-        actions.append(button("🗑 Отозвать у всех", BroadcastCallback(action=Action.RECALL, id=broadcast_id)))
+        actions.append(button(_("🗑 Отозвать у всех"), BroadcastCallback(action=Action.RECALL, id=broadcast_id)))
     if actions:
         rows.append(actions)
-    rows.append([button("⬅️ К истории", HistoryCallback(action=Hist.LIST, kind=kind, stream=stream,
+    rows.append([button(_("⬅️ К истории"), HistoryCallback(action=Hist.LIST, kind=kind, stream=stream,
                                                     page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -121,5 +122,5 @@ def who_pages(broadcast_id: int, page: int, pages: int) -> InlineKeyboardMarkup:
     if page + 1 < pages:
         nav.append(button("›", at(Hist.WHO, page + 1)))
     rows = [nav] if nav else []
-    rows.append([button("⬅️ К рассылке", at(Hist.OPEN, 0))])
+    rows.append([button(_("⬅️ К рассылке"), at(Hist.OPEN, 0))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -8,6 +8,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import _, __
+
 
 class Section(StrEnum):
     MAIN = "main"
@@ -26,22 +28,22 @@ class MenuCallback(CallbackData, prefix="menu"):
 
 
 # the sections the menu offers, in order; a section is listed only once it exists
-MENU_SECTIONS: tuple[tuple[Section, str], ...] = (
-    (Section.STATS, "📊 Статистика"),
-    (Section.USERS, "👥 Пользователи"),
-    (Section.BROADCAST, "📣 Рассылка"),
-    (Section.SCHEDULED, "🕒 Запланированные"),
-    (Section.HISTORY, "🗂 История"),
-    (Section.STREAMS, "📚 Потоки"),
-    (Section.AUDIT, "📜 Журнал"),
-    (Section.STATUS, "🩺 Состояние"),
+MENU_SECTIONS: tuple[tuple[Section, object], ...] = (
+    (Section.STATS, __("📊 Статистика")),
+    (Section.USERS, __("👥 Пользователи")),
+    (Section.BROADCAST, __("📣 Рассылка")),
+    (Section.SCHEDULED, __("🕒 Запланированные")),
+    (Section.HISTORY, __("🗂 История")),
+    (Section.STREAMS, __("📚 Потоки")),
+    (Section.AUDIT, __("📜 Журнал")),
+    (Section.STATUS, __("🩺 Состояние")),
 )
 
 
 def main_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for section, label in MENU_SECTIONS:
-        builder.button(text=label, callback_data=MenuCallback(section=section))
+        builder.button(text=str(label), callback_data=MenuCallback(section=section))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -49,14 +51,16 @@ def main_menu() -> InlineKeyboardMarkup:
 def section_footer(section: Section) -> InlineKeyboardMarkup:
     """Refresh this section, or go back to the menu."""
     builder = InlineKeyboardBuilder()
-    builder.button(text="🔄 Обновить", callback_data=MenuCallback(section=section))
-    builder.button(text="⬅️ Меню", callback_data=MenuCallback(section=Section.MAIN))
+    builder.button(text=_("🔄 Обновить"), callback_data=MenuCallback(section=section))
+    builder.button(text=_("⬅️ Меню"), callback_data=MenuCallback(section=Section.MAIN))
     builder.adjust(2)
     return builder.as_markup()
 
 
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
+def button(text: object, data: CallbackData) -> InlineKeyboardButton:
+    """A callback button; `text` may be a lazy text, read in the current language."""
+    return InlineKeyboardButton(text=str(text), callback_data=data.pack())
 
 
-MENU_BUTTON = button("⬅️ Меню", MenuCallback(section=Section.MAIN))
+def menu_button() -> InlineKeyboardButton:
+    return button(_("⬅️ Меню"), MenuCallback(section=Section.MAIN))

@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import _, __
 from bot.keyboards.menu import MenuCallback, Section
 from bot.services.periods import PERIODS
 
@@ -28,11 +29,11 @@ class ChartCallback(CallbackData, prefix="ch"):
     period: str = "7"
 
 
-CHARTS = (("growth", "📈 Рост"), ("bookings", "🎫 Брони"), ("events", "🖱 События"))
+CHARTS = (("growth", __("📈 Рост")), ("bookings", __("🎫 Брони")), ("events", __("🖱 События")))
 
 
-SCREENS = (("overview", "Обзор"), ("streams", "Потоки"), ("funnel", "Урок"),
-           ("events", "События"), ("referrals", "Рефералы"), ("recent", "Последние"))
+SCREENS = (("overview", __("Обзор")), ("streams", __("Потоки")), ("funnel", __("Урок")),
+           ("events", __("События")), ("referrals", __("Рефералы")), ("recent", __("Последние")))
 WITH_PERIOD = {"overview", "funnel", "events", "referrals"}
 
 
@@ -47,7 +48,7 @@ def digest_times(period: str, current: time) -> InlineKeyboardMarkup:
         mark = "• " if label == f"{current:%H:%M}" else ""
         builder.button(text=f"{mark}{label}",
                        callback_data=DigestCallback(action="set", period=period, at=at))
-    builder.button(text="⬅️ Назад", callback_data=DigestCallback(action="back", period=period))
+    builder.button(text=_("⬅️ Назад"), callback_data=DigestCallback(action="back", period=period))
     builder.adjust(4, 4, 1)
     return builder.as_markup()
 
@@ -61,21 +62,21 @@ def navigation(screen: str, period: str, digest: tuple[bool, time] = (False, tim
         builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=key, period=period))
     sizes = [3, 3]
     if screen in WITH_PERIOD:
-        for key, (label, _) in PERIODS.items():
+        for key, (label, _days) in PERIODS.items():
             mark = "• " if key == period else ""
             builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=screen,
                                                                               period=key))
         sizes += [3, 2]
     if screen == "overview":
         for key, label in CHARTS:
-            builder.button(text=label, callback_data=ChartCallback(chart=key, period=period))
+            builder.button(text=str(label), callback_data=ChartCallback(chart=key, period=period))
         on, at = digest
-        builder.button(text="🔔 Дайджест: вкл" if on else "🔕 Дайджест: выкл",
+        builder.button(text=_("🔔 Дайджест: вкл") if on else _("🔕 Дайджест: выкл"),
                        callback_data=DigestCallback(period=period))
-        builder.button(text=f"🕘 в {at:%H:%M}",
+        builder.button(text=_("🕘 в {time}").format(time=f"{at:%H:%M}"),
                        callback_data=DigestCallback(action="time", period=period))
         sizes += [3, 2]
-    builder.button(text="🔄 Обновить", callback_data=StatsCallback(screen=screen, period=period))
-    builder.button(text="⬅️ Меню", callback_data=MenuCallback(section=Section.MAIN))
+    builder.button(text=_("🔄 Обновить"), callback_data=StatsCallback(screen=screen, period=period))
+    builder.button(text=_("⬅️ Меню"), callback_data=MenuCallback(section=Section.MAIN))
     builder.adjust(*sizes, 2)
     return builder.as_markup()

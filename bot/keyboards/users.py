@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards.menu import MENU_BUTTON, MenuCallback, Section, button
+from bot.i18n import _
+from bot.keyboards.menu import menu_button, MenuCallback, Section, button
 
 
 class SearchCallback(CallbackData, prefix="us"):
@@ -44,7 +45,8 @@ class ListCallback(CallbackData, prefix="ul"):
     csv: bool = False
 
 
-USERS = button("⬅️ Пользователи", MenuCallback(section=Section.USERS))
+def users_button() -> InlineKeyboardButton:
+    return button(_("⬅️ Пользователи"), MenuCallback(section=Section.USERS))
 
 
 def pager(page: int, pages: int, make: type[CallbackData] | None = None, **fixed: object
@@ -63,11 +65,11 @@ def pager(page: int, pages: int, make: type[CallbackData] | None = None, **fixed
 
 def section() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button("🧲 Лиды", ListCallback(kind="leads")),
-         button("⏳ Ждут оплаты", ListCallback(kind="pending"))],
-        [button("🎓 Бесплатный урок", ListCallback(kind="free_lesson")),
-         button("📚 Потоки", MenuCallback(section=Section.STREAMS))],
-        [MENU_BUTTON]])
+        [button(_("🧲 Лиды"), ListCallback(kind="leads")),
+         button(_("⏳ Ждут оплаты"), ListCallback(kind="pending"))],
+        [button(_("🎓 Бесплатный урок"), ListCallback(kind="free_lesson")),
+         button(_("📚 Потоки"), MenuCallback(section=Section.STREAMS))],
+        [menu_button()]])
 
 
 def people(found: list[tuple[int, str]], page_row: list[InlineKeyboardButton],
@@ -76,30 +78,30 @@ def people(found: list[tuple[int, str]], page_row: list[InlineKeyboardButton],
     rows = [[button(label, CardCallback(user_id=user_id))] for user_id, label in found]
     if page_row:
         rows.append(page_row)
-    return InlineKeyboardMarkup(inline_keyboard=rows + (extra or [[USERS]]))
+    return InlineKeyboardMarkup(inline_keyboard=rows + (extra or [[users_button()]]))
 
 
 def card(user_id: int, can_move: bool, bookings: bool, events: bool) -> InlineKeyboardMarkup:
     rows = []
     first = []
     if can_move:
-        first.append(button("🔀 Сменить поток", MoveCallback(user_id=user_id, booking_id=0)))
+        first.append(button(_("🔀 Сменить поток"), MoveCallback(user_id=user_id, booking_id=0)))
     if bookings:
-        first.append(button("🎫 Брони", CardCallback(user_id=user_id, view="bookings")))
+        first.append(button(_("🎫 Брони"), CardCallback(user_id=user_id, view="bookings")))
     if first:
         rows.append(first)
-    second = [button("✉️ Написать", WriteCallback(user_id=user_id))]
+    second = [button(_("✉️ Написать"), WriteCallback(user_id=user_id))]
     if events:
-        second.append(button("🖱 События", CardCallback(user_id=user_id, view="events")))
+        second.append(button(_("🖱 События"), CardCallback(user_id=user_id, view="events")))
     rows.append(second)
-    rows.append([button("🔄 Обновить", CardCallback(user_id=user_id)), USERS])
+    rows.append([button(_("🔄 Обновить"), CardCallback(user_id=user_id)), users_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_card(user_id: int, page_row: list[InlineKeyboardButton] | None = None
                  ) -> InlineKeyboardMarkup:
     rows = [page_row] if page_row else []
-    return InlineKeyboardMarkup(inline_keyboard=rows + [[button("⬅️ К карточке",
+    return InlineKeyboardMarkup(inline_keyboard=rows + [[button(_("⬅️ К карточке"),
                                                           CardCallback(user_id=user_id))]])
 
 
@@ -107,13 +109,13 @@ def streams_to_move(user_id: int, booking_id: int, streams: list[tuple[str, str]
                     ) -> InlineKeyboardMarkup:
     rows = [[button(title, MoveCallback(user_id=user_id, booking_id=booking_id, to=code))]
             for code, title in streams]
-    return InlineKeyboardMarkup(inline_keyboard=rows + [[button("⬅️ Отмена",
+    return InlineKeyboardMarkup(inline_keyboard=rows + [[button(_("⬅️ Отмена"),
                                                           CardCallback(user_id=user_id))]])
 
 
 def confirm(yes: str, sure: CallbackData, user_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        button(yes, sure), button("Отмена", CardCallback(user_id=user_id))]])
+        button(yes, sure), button(_("Отмена"), CardCallback(user_id=user_id))]])
 
 
 def booking_actions(user_id: int, bookings: list[tuple[int, int | None, str]]
@@ -123,16 +125,16 @@ def booking_actions(user_id: int, bookings: list[tuple[int, int | None, str]]
     for booking_id, status, label in bookings:
         row = []
         if status == 1:
-            row.append(button(f"✅ Оплачено · {label}", StatusCallback(
+            row.append(button(_("✅ Оплачено") + f" · {label}", StatusCallback(
                 user_id=user_id, booking_id=booking_id, was=1, to=2)))
         if status in (1, 2):
-            row.append(button(f"✖️ Отменить · {label}", StatusCallback(
+            row.append(button(_("✖️ Отменить") + f" · {label}", StatusCallback(
                 user_id=user_id, booking_id=booking_id, was=status, to=-1)))
         if row:
             rows.append(row)
-    return InlineKeyboardMarkup(inline_keyboard=rows + [[button("⬅️ К карточке",
+    return InlineKeyboardMarkup(inline_keyboard=rows + [[button(_("⬅️ К карточке"),
                                                           CardCallback(user_id=user_id))]])
 
 
 def list_footer(kind: str, stream: str) -> list[list[InlineKeyboardButton]]:
-    return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)), USERS]]
+    return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)), users_button()]]

@@ -14,11 +14,12 @@ from bot.db import broadcasts as db
 from bot.db import recall as recall_db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast, Content
+from bot.i18n import __
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.render import ContentError, check_length, personalise
 
-UNSUPPORTED = ("Такое сообщение не разослать: пришлите текст, фото, видео, документ или "
-               "GIF-анимацию с подписью.")
+UNSUPPORTED = (__("Такое сообщение не разослать: пришлите текст, фото, видео, документ или "
+               "GIF-анимацию с подписью."))
 
 
 def content_from_message(message: Message) -> Content:
@@ -32,7 +33,7 @@ def content_from_message(message: Message) -> Content:
     for kind, item in media:  # animation before document: Telegram sends both for a GIF
         if item is not None:
             return Content(kind, html, item.file_id)
-    raise ContentError(UNSUPPORTED)
+    raise ContentError(str(UNSUPPORTED))
 
 
 def check_content(content: Content, first_name: str | None, username: str | None) -> None:

@@ -15,6 +15,7 @@ import asyncpg
 from bot.db import audiences
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
+from bot.i18n import _
 
 MAX_BUTTON_LABEL = 64
 MAX_LIST_ENTRIES = 5000
@@ -55,9 +56,10 @@ class Draft:
 def check_label(text: str) -> str:
     label = " ".join(text.split())
     if not label:
-        raise ValueError("Надпись на кнопке не может быть пустой.")
+        raise ValueError(_("Надпись на кнопке не может быть пустой."))
     if len(label) > MAX_BUTTON_LABEL:
-        raise ValueError(f"Надпись длиннее {MAX_BUTTON_LABEL} символов ({len(label)}).")
+        raise ValueError(_("Надпись длиннее {limit} символов ({length}).").format(
+            limit=MAX_BUTTON_LABEL, length=len(label)))
     return label
 
 
@@ -67,7 +69,7 @@ def check_url(text: str) -> str:
     if parts.scheme == "tg" and parts.netloc:
         return url
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in url:
-        raise ValueError("Нужна ссылка вида https://example.org/page (или tg://...).")
+        raise ValueError(_("Нужна ссылка вида https://example.org/page (или tg://...)."))
     return url
 
 

@@ -13,6 +13,7 @@ from aiogram.types import BufferedInputFile
 from bot.config import Settings
 from bot.db import preferences, stats
 from bot.db.stats import Window
+from bot.i18n import _, use_locale
 from bot.services import charts
 from bot.views import stats as views
 
@@ -30,7 +31,8 @@ async def send_due_digests(pool: asyncpg.Pool, bot: Bot, settings: Settings,
         if admin_id not in settings.admin_ids:
             continue  # no longer an admin: no data
         try:
-            await _send(pool, bot, settings, admin_id, now)
+            with use_locale(await preferences.locale(pool, admin_id)):
+                await _send(pool, bot, settings, admin_id, now)
             sent.append(admin_id)
         except TelegramAPIError as exc:
             log.warning("digest not sent: %s", exc.message, extra={"admin_id": admin_id})
@@ -43,13 +45,13 @@ async def _send(pool: asyncpg.Pool, bot: Bot, settings: Settings, admin_id: int,
     tz = settings.timezone
     yesterday = Window(today - timedelta(days=1), today, tz)
     before = Window(today - timedelta(days=2), today - timedelta(days=1), tz)
-    text = views.overview(await stats.overview(pool, yesterday, before), "вчера", yesterday,
+    text = views.overview(await stats.overview(pool, yesterday, before), _("вчера"), yesterday,
                           await stats.stream_members(pool),
                           settings.stats_feed_silence_hours, settings.tz, now)
-    await bot.send_message(admin_id, f"🗞 <b>Дайджест</b>\n\n{text}")
+    await bot.send_message(admin_id, _("🗞 <b>Дайджест</b>") + f"\n\n{text}")
     month = Window(today - timedelta(days=30), today, tz)
     rows = await stats.growth(pool, month)
     png = await charts.render(charts.growth_png, [r[0] for r in rows], [r[1] for r in rows],
                               [r[2] for r in rows])
     await bot.send_photo(admin_id, BufferedInputFile(png, "growth.png"),
-                         caption="Рост аудитории за 30 дней")
+                         caption=_("Рост аудитории за 30 дней"))

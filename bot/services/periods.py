@@ -6,13 +6,18 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.db.stats import Window
+from bot.i18n import __
 
-# key -> (label, days; None = all time)
-PERIODS: dict[str, tuple[str, int | None]] = {
-    "1": ("сегодня", 1), "7": ("7 дней", 7), "30": ("30 дней", 30), "90": ("90 дней", 90),
-    "all": ("всё время", None),
+# key -> (label, read in the admin's language; days, None = all time)
+PERIODS: dict[str, tuple[object, int | None]] = {
+    "1": (__("сегодня"), 1), "7": (__("7 дней"), 7), "30": (__("30 дней"), 30),
+    "90": (__("90 дней"), 90), "all": (__("всё время"), None),
 }
 DEFAULT = "7"
+
+
+def label(period: str) -> str:
+    return str(PERIODS.get(period, PERIODS[DEFAULT])[0])
 
 
 def windows(period: str, tz: ZoneInfo, now: datetime | None = None) -> tuple[Window, Window | None]:

@@ -1,4 +1,4 @@
-"""A moment in the admin's words ("завтра 18:00", "через 2 часа", "25.11 09:30") read with
+"""A moment in the admin's words (_("завтра 18:00"), _("через 2 часа"), "25.11 09:30") read with
 dateparser in the admins' time zone."""
 
 from __future__ import annotations
@@ -8,7 +8,11 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
-EXAMPLES = "«завтра 18:00», «25.11 09:30», «через 2 часа», «2026-12-01 10:00»"
+from bot.i18n import _
+
+
+def examples() -> str:
+    return _("«завтра 18:00», «25.11 09:30», «через 2 часа», «2026-12-01 10:00»")
 
 
 class WhenError(ValueError):
@@ -24,8 +28,10 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime | None = None) -> datetime
         "PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "DATE_ORDER": "DMY",
     })
     if moment is None:
-        raise WhenError(f"Не понял время. Напишите, например: {EXAMPLES}.")
+        raise WhenError(_("Не понял время. Напишите, например: {examples}.").format(
+            examples=examples()))
     if moment <= now:
         local = moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
-        raise WhenError(f"{local} уже прошло. Укажите время в будущем, например: {EXAMPLES}.")
+        raise WhenError(_("{moment} уже прошло. Укажите время в будущем, например: {examples}.")
+                        .format(moment=local, examples=examples()))
     return moment

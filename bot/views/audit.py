@@ -8,37 +8,45 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from bot.i18n import _, __
 from bot.views.format import when
 
 ACTIONS = {
-    "broadcast.send": "рассылка отправлена", "broadcast.schedule": "рассылка запланирована",
-    "broadcast.pause": "рассылка на паузе", "broadcast.resume": "рассылка продолжена",
-    "broadcast.cancel": "рассылка отменена", "broadcast.recall": "рассылка отозвана",
-    "broadcast.reschedule": "рассылка перенесена", "broadcast.edit": "рассылка изменена",
-    "user.change_stream": "смена потока", "booking.status": "статус брони",
-    "stream.add": "новый поток", "stream.rename": "поток переименован",
-    "stream.archive": "поток в архиве",
+    "broadcast.send": __("рассылка отправлена"), "broadcast.schedule": __("рассылка запланирована"),
+    "broadcast.pause": __("рассылка на паузе"), "broadcast.resume": __("рассылка продолжена"),
+    "broadcast.cancel": __("рассылка отменена"), "broadcast.recall": __("рассылка отозвана"),
+    "broadcast.reschedule": __("рассылка перенесена"), "broadcast.edit": __("рассылка изменена"),
+    "broadcast.resend": __("рассылка повторена"),
+    "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
+    "stream.add": __("новый поток"), "stream.rename": __("поток переименован"),
+    "stream.archive": __("поток в архиве"),
 }
-STATUS = {2: "оплачена", 1: "ждёт оплаты", -1: "отменена"}
+STATUS = {2: __("оплачена"), 1: __("ждёт оплаты"), -1: __("отменена")}
 
 
 def _details(action: str, details: dict[str, Any]) -> str:
     if action == "user.change_stream":
-        return f"бронь #{details.get('booking_id')}: {details.get('from')} → {details.get('to')}"
+        return _("бронь #{id}: {before} → {after}").format(
+            id=details.get("booking_id"), before=details.get("from"), after=details.get("to"))
     if action == "booking.status":
-        return (f"бронь #{details.get('booking_id')}: {STATUS.get(details.get('from'), '?')} → "
-                f"{STATUS.get(details.get('to'), '?')}")
+        return _("бронь #{id}: {before} → {after}").format(
+            id=details.get("booking_id"), before=STATUS.get(details.get("from"), "?"),
+            after=STATUS.get(details.get("to"), "?"))
     if action == "stream.rename":
         return f"«{details.get('from')}» → «{details.get('to')}»"
     if "recipients" in details:
-        return f"{details['recipients']} получателей"
+        return _("получателей: {count}").format(count=details["recipients"])
     return ", ".join(f"{k}: {v}" for k, v in details.items() if not isinstance(v, (dict, list)))
 
 
 def journal(rows: list[asyncpg.Record], admin_id: int, page: int, pages: int,
             tz: ZoneInfo) -> str:
-    head = "📜 <b>Журнал действий</b>" + (f" · админ {admin_id}" if admin_id else "")
-    lines = [head + (f" · стр. {page + 1}/{pages}" if pages > 1 else ""), ""]
+    head = _("📜 <b>Журнал действий</b>")
+    if admin_id:
+        head += _(" · админ {id}").format(id=admin_id)
+    if pages > 1:
+        head += _(" · стр. {page}/{pages}").format(page=page + 1, pages=pages)
+    lines = [head, ""]
     for r in rows:
         what = ACTIONS.get(r["action"], r["action"])
         target = f" · {r['target']}" if r["target"] else ""
@@ -46,5 +54,5 @@ def journal(rows: list[asyncpg.Record], admin_id: int, page: int, pages: int,
         lines.append(f"{when(r['created_at'], tz)} · {r['admin_id']} · <b>{escape(what)}"
                      f"</b>{escape(target)}" + (f"\n    {escape(detail)}" if detail else ""))
     if not rows:
-        lines.append("Записей нет.")
+        lines.append(_("Записей нет."))
     return "\n".join(lines)

@@ -6,35 +6,37 @@ from html import escape
 
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast
+from bot.i18n import _, __
 from bot.views.format import number
 
 BAR_WIDTH = 12
-AUDIENCE_TITLES = {"all": "все пользователи", "leads": "лиды (без оплаты)",
-                   "free_lesson": "записавшиеся на бесплатный урок",
-                   "pending": "ожидают оплаты", "users": "список пользователей"}
+AUDIENCE_TITLES = {"all": __("все пользователи"), "leads": __("лиды (без оплаты)"),
+                   "free_lesson": __("записавшиеся на бесплатный урок"),
+                   "pending": __("ожидают оплаты"), "users": __("список пользователей")}
 
 
 # Telegram's and the engine's reasons, as an admin reads them
 _REASONS = (
-    ("skipped: known to be unreachable", "пропущен: ранее был недоступен"),
-    ("Forbidden: bot was blocked by the user", "заблокировал бота"),
-    ("blocked the bot", "заблокировал бота"),
-    ("Forbidden: user is deactivated", "аккаунт удалён"),
-    ("Forbidden: bot can't initiate conversation", "не запускал бот курса"),
-    ("Bad Request: chat not found", "чат не найден"),
-    ("interrupted: the bot stopped while sending", "бот остановился во время отправки"),
-    ("no answer from Telegram", "Telegram не ответил"),
-    ("Telegram server error", "ошибка сервера Telegram"),
+    ("skipped: known to be unreachable", __("пропущен: ранее был недоступен")),
+    ("Forbidden: bot was blocked by the user", __("заблокировал бота")),
+    ("blocked the bot", __("заблокировал бота")),
+    ("Forbidden: user is deactivated", __("аккаунт удалён")),
+    ("Forbidden: bot can't initiate conversation", __("не запускал бот курса")),
+    ("Bad Request: chat not found", __("чат не найден")),
+    ("interrupted: the bot stopped while sending", __("бот остановился во время отправки")),
+    ("no answer from Telegram", __("Telegram не ответил")),
+    ("Telegram server error", __("ошибка сервера Telegram")),
+    ("Too Many Requests", __("Telegram просит подождать: слишком много сообщений")),
 )
 
 
 def reason(text: str | None) -> str:
-    """A delivery error in Russian where it is a known one, else as Telegram put it."""
+    """A delivery error in the admin's words where it is a known one, else as Telegram put it."""
     if not text:
         return "—"
     for prefix, words in _REASONS:
         if text.startswith(prefix):
-            return words
+            return str(words)
     return text
 
 
@@ -43,7 +45,7 @@ def audience_title(audience: Audience | None, stream_titles: dict[str, str]) -> 
         return "—"
     if audience.kind == "stream":
         return stream_titles.get(audience.stream or "", audience.stream or "")
-    title = AUDIENCE_TITLES[audience.kind]
+    title = str(AUDIENCE_TITLES[audience.kind])
     if audience.kind == "free_lesson" and audience.lesson_type:
         title += f" ({audience.lesson_type})"
     return title
@@ -62,39 +64,46 @@ def _bar(done: int, total: int) -> str:
 
 
 def _counts(b: Broadcast) -> str:
-    parts = [f"отправлено {number(b.sent)}"]
-    for value, label in ((b.failed, "ошибки"), (b.blocked, "заблокировали"),
-                         (b.unknown, "неизвестно"), (b.deleted, "отозвано")):
+    parts = [_("отправлено {count}").format(count=number(b.sent))]
+    for value, label in ((b.failed, _("ошибки {count}")), (b.blocked, _("заблокировали {count}")),
+                         (b.unknown, _("неизвестно {count}")), (b.deleted, _("отозвано {count}"))):
         if value:
-            parts.append(f"{label} {number(value)}")
+            parts.append(label.format(count=number(value)))
     return " · ".join(parts)
 
 
 def progress(b: Broadcast, audience: str, rate: float | None) -> str:
     done = b.total - b.pending
     percent = int(100 * done / b.total) if b.total else 100
-    icon, state = {"sending": ("📣", "идёт"), "paused": ("⏸", "на паузе"),
-                   "cancelled": ("✖️", "отменена"), "done": ("✅", "завершена")}.get(
-        b.status, ("📣", ""))
-    lines = [f"<b>{icon} Рассылка #{b.id} {state}</b> · {escape(audience)}",
+    head = {"sending": _("<b>📣 Рассылка #{id} идёт</b>"),
+            "paused": _("<b>⏸ Рассылка #{id} на паузе</b>"),
+            "cancelled": _("<b>✖️ Рассылка #{id} отменена</b>"),
+            "done": _("<b>✅ Рассылка #{id} завершена</b>")}.get(b.status) \
+        or _("<b>📣 Рассылка #{id}</b>")
+    lines = [head.format(id=b.id) + f" · {escape(audience)}",
              f"<code>{_bar(done, b.total)}</code> {percent}%",
-             f"{_counts(b).capitalize()} · в очереди {number(b.pending)} из {number(b.total)}"]
+             _counts(b).capitalize() + " · " + _("в очереди {pending} из {total}").format(
+                 pending=number(b.pending), total=number(b.total))]
     if b.status == "sending" and rate:
-        lines.append(f"Скорость {rate:.0f} в секунду · осталось ~{duration(b.pending / rate)}")
+        lines.append(_("Скорость {rate:.0f} в секунду · осталось ~{left}").format(
+            rate=rate, left=duration(b.pending / rate)))
     if b.status in ("done", "cancelled") and b.started_at and b.finished_at:
-        lines.append(f"Заняло {duration((b.finished_at - b.started_at).total_seconds())}")
+        lines.append(_("Заняло {duration}").format(
+            duration=duration((b.finished_at - b.started_at).total_seconds())))
     if b.status == "cancelled" and b.pending:
-        lines.append(f"Не отправлено: {number(b.pending)}")
+        lines.append(_("Не отправлено: {count}").format(count=number(b.pending)))
     if b.unknown and b.status != "sending":
-        lines.append("<i>«Неизвестно»: бот остановился или Telegram не ответил во время "
-                     "отправки; такие сообщения могли дойти. Повторить можно вручную.</i>")
+        lines.append(_("<i>«Неизвестно»: бот остановился или Telegram не ответил во время "
+                       "отправки; такие сообщения могли дойти. Повторить можно вручную.</i>"))
     return "\n".join(lines)
 
 
 def recall_report(b: Broadcast, deleted: int, too_old: int, other: dict[str, int]) -> str:
-    lines = [f"<b>🗑 Рассылка #{b.id} отозвана</b>", f"Удалено из чатов: {number(deleted)}"]
+    lines = [_("<b>🗑 Рассылка #{id} отозвана</b>").format(id=b.id),
+             _("Удалено из чатов: {count}").format(count=number(deleted))]
     if too_old:
-        lines.append(f"Не удалить, старше 48 часов: {number(too_old)}")
-    for reason, count in sorted(other.items(), key=lambda item: -item[1]):
-        lines.append(f"Не удалось ({escape(reason)}): {number(count)}")
+        lines.append(_("Не удалить, старше 48 часов: {count}").format(count=number(too_old)))
+    for why, count in sorted(other.items(), key=lambda item: -item[1]):
+        lines.append(_("Не удалось ({reason}): {count}").format(reason=escape(reason(why)),
+                                                                 count=number(count)))
     return "\n".join(lines)

@@ -6,72 +6,94 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _
 from bot.services.composer import Estimate
 from bot.views.broadcast import duration
 from bot.views.format import number, when
 
-PICK_AUDIENCE = "<b>📣 Новая рассылка</b>\nКому отправить?"
-PASTE_LIST = ("Пришлите id пользователей и/или @username через пробел, запятую или с новой "
-              "строки. Кого не найду, перечислю.")
-ASK_LABEL = "Как подписать кнопку? (до 64 символов)"
-ASK_URL = "Куда ведёт кнопка? Пришлите ссылку вида https://…"
-PICK_WITH_BUTTONS = "Выберите вариант кнопками выше или отмените: /cancel"
-UNKNOWN_DRAFT = "Этот черновик уже отправлен или отменён."
+def pick_audience() -> str:
+    return _("<b>📣 Новая рассылка</b>\nКому отправить?")
+
+
+def paste_list() -> str:
+    return _("Пришлите id пользователей и/или @username через пробел, запятую или с новой "
+             "строки. Кого не найду, перечислю.")
+
+
+def ask_label() -> str:
+    return _("Как подписать кнопку? (до 64 символов)")
+
+
+def ask_url() -> str:
+    return _("Куда ведёт кнопка? Пришлите ссылку вида https://…")
+
+
+def pick_with_buttons() -> str:
+    return _("Выберите вариант кнопками выше или отмените: /cancel")
+
+
+def unknown_draft() -> str:
+    return _("Этот черновик уже отправлен или отменён.")
 
 
 def audience_line(title: str, size: int, blocked: int) -> str:
-    line = f"Аудитория: <b>{escape(title)}</b> — {number(size)} чел."
+    line = _("Аудитория: <b>{audience}</b> — {count} чел.").format(audience=escape(title),
+                                                                  count=number(size))
     if blocked:
-        line += f" Из них {number(blocked)} заблокировали бота — их пропустим."
+        line += _(" Из них {count} заблокировали бота — их пропустим.").format(
+            count=number(blocked))
     return line
 
 
 def ask_content(title: str, size: int, blocked: int, *, editing: bool = False) -> str:
-    head = ("Пришлите новый вариант сообщения (кнопки сохранятся)." if editing else
-            "Пришлите сообщение для рассылки: текст с оформлением, или фото, видео, документ "
-            "или GIF с подписью.")
+    head = (_("Пришлите новый вариант сообщения (кнопки сохранятся).") if editing else
+            _("Пришлите сообщение для рассылки: текст с оформлением, или фото, видео, документ "
+              "или GIF с подписью."))
     return (f"{audience_line(title, size, blocked)}\n\n{head}\n"
-            "Имя получателя подставится вместо <code>{first_name}</code>, "
-            "ник — вместо <code>{username}</code>.")
+            + _("Имя получателя подставится вместо <code>{first_name}</code>, "
+                "ник — вместо <code>{username}</code>."))
 
 
 def summary(title: str, size: int, blocked: int, estimate: Estimate, rate: float,
             paid_allowed: bool, buttons: int) -> str:
-    lines = ["<b>Проверьте рассылку</b> (сообщение выше — ровно то, что получат люди)",
+    lines = [_("<b>Проверьте рассылку</b> (сообщение выше — ровно то, что получат люди)"),
              audience_line(title, size, blocked),
-             f"Получат: <b>{number(size - blocked)}</b>",
-             "Когда: сразу после подтверждения",
-             f"Займёт примерно {duration(estimate.seconds)} (≈{rate:.0f} сообщ./с)"]
+             _("Получат: <b>{count}</b>").format(count=number(size - blocked)),
+             _("Когда: сразу после подтверждения"),
+             _("Займёт примерно {duration} (≈{rate:.0f} сообщ./с)").format(
+                 duration=duration(estimate.seconds), rate=rate)]
     if buttons:
-        lines.append(f"Кнопок под сообщением: {buttons}")
+        lines.append(_("Кнопок под сообщением: {count}").format(count=buttons))
     if paid_allowed and size - blocked > 0:
-        lines.append(f"⚡ Платно: ≈{duration(estimate.paid_seconds)}, "
-                     f"≈{number(estimate.paid_stars)} ⭐ (0,1 звезды за сообщение сверх "
-                     "бесплатного лимита)")
+        lines.append(_("⚡ Платно: ≈{duration}, ≈{stars} ⭐ (0,1 звезды за сообщение сверх "
+                       "бесплатного лимита)").format(duration=duration(estimate.paid_seconds),
+                                                     stars=number(estimate.paid_stars)))
     return "\n".join(lines)
 
 
 def confirm_send(size: int) -> str:
-    return f"<b>Отправить {number(size)} людям?</b>\nОтменить отправку потом можно, вернуть — нет."
+    return _("<b>Отправить {count} людям?</b>\nОтменить отправку потом можно, вернуть — нет."
+             ).format(count=number(size))
 
 
 def ask_when(tz: ZoneInfo) -> str:
-    from bot.services.when import EXAMPLES
+    from bot.services.when import examples
 
-    return (f"Когда отправить? Напишите, например: {EXAMPLES}.\n"
-            f"Время — {escape(str(tz))}.")
+    return _("Когда отправить? Напишите, например: {examples}.\nВремя — {tz}.").format(
+        examples=examples(), tz=escape(str(tz)))
 
 
 def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -> str:
-    return (f"🕒 Рассылка #{broadcast_id} запланирована на <b>{when(moment, tz, with_year=True)}</b> "
-            f"({escape(str(tz))}), сейчас в аудитории {number(size)} чел.\n"
-            "Список запланированных: /scheduled")
+    return _("🕒 Рассылка #{id} запланирована на <b>{moment}</b> ({tz}), сейчас в аудитории "
+             "{count} чел.\nСписок запланированных: /scheduled").format(
+        id=broadcast_id, moment=when(moment, tz, with_year=True), tz=escape(str(tz)),
+        count=number(size))
 
 
 def buttons_text(rows: list[list[dict[str, str]]]) -> str:
     if not rows:
-        return "<b>Кнопки под сообщением</b>\nПока нет ни одной."
-    lines = ["<b>Кнопки под сообщением</b>"]
+        return _("<b>Кнопки под сообщением</b>\nПока нет ни одной.")
+    lines = [_("<b>Кнопки под сообщением</b>")]
     for row in rows:
         for button in row:
             lines.append(f"• {escape(button['text'])} → {escape(button['url'])}")

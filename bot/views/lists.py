@@ -6,31 +6,33 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.db.broadcasts import Broadcast
+from bot.i18n import _, __
 from bot.services.tg_html import EntityParseError, parse_html
 from bot.views.broadcast import duration, reason
 from bot.views.format import number, when
 
-STATUS_WORDS = {"sending": "📣 идёт", "paused": "⏸ на паузе", "cancelled": "✖️ отменена",
-                "done": "✅ завершена", "scheduled": "🕒 запланирована", "draft": "черновик"}
+STATUS_WORDS = {"sending": __("📣 идёт"), "paused": __("⏸ на паузе"),
+                "cancelled": __("✖️ отменена"), "done": __("✅ завершена"),
+                "scheduled": __("🕒 запланирована"), "draft": __("черновик")}
 
 
 def first_line(b: Broadcast, limit: int = 60) -> str:
     """The broadcast's text as a recipient sees it, first line, shortened."""
     try:
-        text, _ = parse_html(b.content.html)
+        text = parse_html(b.content.html)[0]
     except EntityParseError:
         text = b.content.html
     line = (text.strip().splitlines() or [""])[0]
     if not line:
-        line = {"photo": "[фото]", "video": "[видео]", "document": "[документ]",
+        line = {"photo": _("[фото]"), "video": _("[видео]"), "document": _("[документ]"),
                 "animation": "[GIF]"}.get(b.content.kind, "…")
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo) -> str:
     if not items:
-        return "<b>🕒 Запланированные рассылки</b>\n\nНичего не запланировано."
-    lines = ["<b>🕒 Запланированные рассылки</b>", ""]
+        return _("<b>🕒 Запланированные рассылки</b>\n\nНичего не запланировано.")
+    lines = [_("<b>🕒 Запланированные рассылки</b>"), ""]
     for b, audience in items:
         lines.append(f"<b>{when(b.scheduled_at, tz)}</b> · {escape(audience)} · "
                      f"«{escape(first_line(b, 40))}»")
@@ -39,18 +41,21 @@ def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo) -> str:
 
 def scheduled_card(b: Broadcast, audience: str, size: int, tz: ZoneInfo) -> str:
     return "\n".join([
-        f"<b>🕒 Рассылка #{b.id}</b>",
-        f"Когда: <b>{when(b.scheduled_at, tz, with_year=True)}</b> ({escape(str(tz))})",
-        f"Аудитория: {escape(audience)} · сейчас {number(size)} чел.",
+        _("<b>🕒 Рассылка #{id}</b>").format(id=b.id),
+        _("Когда: <b>{moment}</b> ({tz})").format(moment=when(b.scheduled_at, tz, with_year=True),
+                                                  tz=escape(str(tz))),
+        _("Аудитория: {audience} · сейчас {count} чел.").format(audience=escape(audience),
+                                                              count=number(size)),
         "", f"«{escape(first_line(b, 300))}»"])
 
 
 def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: str,
                  page: int, pages: int, tz: ZoneInfo) -> str:
-    head = f"<b>🗂 История рассылок</b> · {escape(filter_title)}"
+    head = _("<b>🗂 История рассылок</b> · {audience}").format(audience=escape(filter_title))
     if not items:
-        return f"{head}\n\nРассылок пока не было."
-    lines = [head, f"<i>Всего {number(total)}, стр. {page + 1} из {pages}</i>", ""]
+        return f"{head}\n\n" + _("Рассылок пока не было.")
+    lines = [head, _("<i>Всего {total}, стр. {page} из {pages}</i>").format(
+        total=number(total), page=page + 1, pages=pages), ""]
     for b, audience in items:
         lines.append(f"<b>#{b.id}</b> {when(b.started_at, tz)} · {escape(audience)} · "
                      f"{number(b.sent)}/{number(b.total)} · {STATUS_WORDS.get(b.status, b.status)}")
@@ -60,27 +65,31 @@ def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: s
 
 def history_card(b: Broadcast, audience: str, counts: dict[str, int],
                  reasons: list[tuple[str, int]], tz: ZoneInfo) -> str:
-    rows = [("Доставлено", counts.get("sent", 0)), ("Ошибки", counts.get("failed", 0)),
-            ("Заблокировали", counts.get("blocked", 0)), ("Неизвестно", counts.get("unknown", 0)),
-            ("Отозвано", counts.get("deleted", 0)),
-            ("Ожидают", counts.get("pending", 0) + counts.get("inflight", 0))]
+    rows = [(_("Всего"), b.total), (_("Доставлено"), counts.get("sent", 0)),
+            (_("Ошибки"), counts.get("failed", 0)), (_("Заблокировали"), counts.get("blocked", 0)),
+            (_("Неизвестно"), counts.get("unknown", 0)), (_("Отозвано"), counts.get("deleted", 0)),
+            (_("Ожидают"), counts.get("pending", 0) + counts.get("inflight", 0))]
     table = "\n".join(f"{label:<14}{number(value):>9}" for label, value in rows)
-    lines = [f"<b>Рассылка #{b.id}</b> · {escape(audience)} · {STATUS_WORDS.get(b.status, b.status)}",
-             f"Начата {when(b.started_at, tz)}"
-             + (f", заняла {duration((b.finished_at - b.started_at).total_seconds())}"
-                if b.finished_at and b.started_at else ""),
+    started = _("Начата {moment}").format(moment=when(b.started_at, tz))
+    if b.finished_at and b.started_at:
+        started += _(", заняла {duration}").format(
+            duration=duration((b.finished_at - b.started_at).total_seconds()))
+    lines = [_("<b>Рассылка #{id}</b> · {audience} · {status}").format(
+                 id=b.id, audience=escape(audience), status=STATUS_WORDS.get(b.status, b.status)),
+             started,
              f"«{escape(first_line(b, 200))}»",
-             f"<pre>Всего{number(b.total):>18}\n{escape(table)}</pre>"]
+             f"<pre>{escape(table)}</pre>"]
     if reasons:
-        lines.append("<b>Частые причины</b>")
+        lines.append(_("<b>Частые причины</b>"))
         lines += [f"• {escape(reason(text)[:120])} — {number(n)}" for text, n in reasons]
     return "\n".join(lines)
 
 
 def who_list(rows: list, total: int, page: int, pages: int) -> str:  # type: ignore[type-arg]
-    lines = [f"<b>Не получили</b> · {number(total)}, стр. {page + 1} из {max(pages, 1)}", ""]
+    lines = [_("<b>Не получили</b> · {total}, стр. {page} из {pages}").format(
+        total=number(total), page=page + 1, pages=max(pages, 1)), ""]
     for r in rows:
-        name = escape(r["first_name"] or "без имени")
+        name = escape(r["first_name"] or _("без имени"))
         handle = f"@{escape(r['username'])}, " if r["username"] else ""
         lines.append(f"• {name} ({handle}{r['user_id']}) — {escape(reason(r['error'])[:80])}")
     return "\n".join(lines)

@@ -8,16 +8,17 @@ from zoneinfo import ZoneInfo
 
 from bot.db.stats import LessonFunnel, Overview, Referral, StreamBookings, Window
 from bot.db.streams import StreamSummary
+from bot.i18n import _, __
 from bot.views.format import number, when
 
-STATUS = ((2, "оплачено"), (1, "ждут"), (-1, "отменено"))
+STATUS = ((2, __("оплачено")), (1, __("ждут")), (-1, __("отменено")))
 
 
 def _change(now: int | float, before: int | float | None) -> str:
     if before is None:
         return ""
     if before == 0:
-        return " (раньше 0)" if now else ""
+        return _(" (раньше 0)") if now else ""
     delta = (now - before) / before * 100
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     return f" ({arrow}{abs(delta):.0f}%)"
@@ -30,7 +31,7 @@ def _percent(value: float | None) -> str:
 def _span(window: Window) -> str:
     last = window.end - timedelta(days=1)
     if window.start is None:
-        return f"по {last:%d.%m}"
+        return _("по {day}").format(day=f"{last:%d.%m}")
     if window.start == last:
         return f"{last:%d.%m}"
     return f"{window.start:%d.%m}–{last:%d.%m}"
@@ -62,18 +63,22 @@ def overview(o: Overview, label: str, window: Window, streams: list[StreamSummar
              silence_hours: float, tz: ZoneInfo, now: datetime) -> str:
     cur, prev = o.current, o.previous
     total_bookings = sum(cur.bookings.values())
-    lines = [_head("📊 Обзор", label, window), ""]
-    lines.append(f"👥 Пользователи: <b>{number(o.users)}</b>, новых <b>{number(cur.new_users)}</b>"
+    lines = [_head(_("📊 Обзор"), label, window), ""]
+    lines.append(_("👥 Пользователи: <b>{users}</b>, новых <b>{new}</b>").format(
+        users=number(o.users), new=number(cur.new_users))
                  + _change(cur.new_users, prev.new_users if prev else None))
     statuses = " · ".join(f"{word} {number(cur.bookings.get(v, 0))}" for v, word in STATUS)
-    lines.append(f"🎫 Брони: <b>{number(total_bookings)}</b> — {statuses}"
+    lines.append(_("🎫 Брони: <b>{total}</b> — {statuses}").format(
+        total=number(total_bookings), statuses=statuses)
                  + _change(cur.bookings.get(2, 0), prev.bookings.get(2, 0) if prev else None))
     paid = " · ".join(f"{escape(s.title)} {number(s.members)}" for s in streams) or "—"
-    lines.append(f"💳 Оплатили (всего): {paid}")
-    lines.append(f"🎓 Бесплатный урок: {number(cur.registrations)} записей → "
-                 f"{number(cur.attendances)} переходов на урок, конверсия "
-                 f"<b>{_percent(cur.conversion)}</b>"
-                 + (f" (было {_percent(prev.conversion)})" if prev else ""))
+    lines.append(_("💳 Оплатили (всего): {paid}").format(paid=paid))
+    lines.append(_("🎓 Бесплатный урок: {registrations} записей → {attendances} переходов на "
+                   "урок, конверсия <b>{conversion}</b>").format(
+        registrations=number(cur.registrations), attendances=number(cur.attendances),
+        conversion=_percent(cur.conversion))
+                 + (_(" (было {conversion})").format(conversion=_percent(prev.conversion))
+                    if prev else ""))
     lines += _feed_warning(o, silence_hours, tz, now)
     return "\n".join(lines)
 
@@ -83,36 +88,38 @@ def _feed_warning(o: Overview, silence_hours: float, tz: ZoneInfo, now: datetime
     if newest is not None and (now - newest).total_seconds() < silence_hours * 3600:
         return []
     if newest is None:
-        return ["", "⚠️ В таблицах платформы нет ни одной записи: бот курса не пишет в базу?"]
+        return ["", _("⚠️ В таблицах платформы нет ни одной записи: бот курса не пишет в базу?")]
     hours = (now - newest).total_seconds() / 3600
-    return ["", f"⚠️ Новых данных нет {hours:.0f} ч (последняя запись {when(newest, tz)}). "
-            "Нули выше могут значить, что бот курса перестал писать в базу."]
+    return ["", _("⚠️ Новых данных нет {hours:.0f} ч (последняя запись {newest}). Нули выше "
+                  "могут значить, что бот курса перестал писать в базу.").format(
+        hours=hours, newest=when(newest, tz))]
 
 
 
 
 def streams(rows: list[StreamBookings]) -> str:
     if not rows:
-        return "<b>📚 Потоки: брони</b>\n\nАктивных потоков нет."
-    table = _table(("Поток", "Всего", "Опл.", "Ждут", "Отм."),
+        return _("<b>📚 Потоки: брони</b>\n\nАктивных потоков нет.")
+    table = _table((_("Поток"), _("Всего"), _("Опл."), _("Ждут"), _("Отм.")),
                    [(s.title, s.total, s.confirmed, s.pending, s.cancelled) for s in rows])
-    lines = ["<b>📚 Потоки: брони за всё время</b>", table]
+    lines = [_("<b>📚 Потоки: брони за всё время</b>"), table]
     for s in rows:
         if s.with_discount:
-            lines.append(f"{escape(s.title)}: со скидкой оплатили {number(s.with_discount)}, "
-                         f"средняя скидка {s.average_discount:.0f}%")
+            lines.append(_("{title}: со скидкой оплатили {count}, средняя скидка {discount:.0f}%")
+                         .format(title=escape(s.title), count=number(s.with_discount),
+                                 discount=s.average_discount))
     return "\n".join(lines)
 
 
 def funnel(rows: list[LessonFunnel], label: str, window: Window) -> str:
-    head = _head("🎓 Бесплатный урок", label, window)
+    head = _head(_("🎓 Бесплатный урок"), label, window)
     if not rows:
-        return f"{head}\n\nЗа этот период записей и переходов нет."
-    table = _table(("Урок", "Зап.", "Приш.", "Конв."),
-                   [(f.lesson_type or "без типа", f.registrations, f.attendances,
+        return f"{head}\n\n" + _("За этот период записей и переходов нет.")
+    table = _table((_("Урок"), _("Зап."), _("Приш."), _("Конв.")),
+                   [(f.lesson_type or _("без типа"), f.registrations, f.attendances,
                      _percent(f.conversion)) for f in rows])
     return "\n".join([head, table,
-                      "<i>Пришли: переходы по ссылке на урок (lesson_link_clicked).</i>"])
+                      _("<i>Пришли: переходы по ссылке на урок (lesson_link_clicked).</i>")])
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -127,27 +134,28 @@ def sparkline(values: list[int]) -> str:
 
 def events(top: list[tuple[str, int]], days: list[tuple[date, int]], label: str,
            window: Window) -> str:
-    head = _head("🖱 События", label, window)
+    head = _head(_("🖱 События"), label, window)
     if not top:
-        return f"{head}\n\nСобытий за этот период нет."
-    width = max(len(name) for name, _ in top)
+        return f"{head}\n\n" + _("Событий за этот период нет.")
+    width = max(len(row[0]) for row in top)
     table = "\n".join(f"{name[:24]:<{min(width, 24)}} {n:>8}" for name, n in top)
     lines = [head, f"<pre>{escape(table)}</pre>"]
     if len(days) > 1:
         recent = days[-60:]  # a phone line holds about this many
-        values = [n for _, n in recent]
-        lines.append(f"По дням ({recent[0][0]:%d.%m}–{recent[-1][0]:%d.%m}), "
-                     f"от {number(min(values))} до {number(max(values))}:")
+        values = [row[1] for row in recent]
+        lines.append(_("По дням ({first}–{last}), от {low} до {high}:").format(
+            first=f"{recent[0][0]:%d.%m}", last=f"{recent[-1][0]:%d.%m}",
+            low=number(min(values)), high=number(max(values))))
         lines.append(f"<code>{sparkline(values)}</code>")
     return "\n".join(lines)
 
 
 def referrals(rows: list[Referral], label: str, window: Window) -> str:
-    head = _head("🤝 Рефералы", label, window)
+    head = _head(_("🤝 Рефералы"), label, window)
     if not rows:
-        return f"{head}\n\nБроней с реферальным кодом за этот период нет."
+        return f"{head}\n\n" + _("Броней с реферальным кодом за этот период нет.")
     return "\n".join([head, _table(
-        ("Код", "Брони", "Опл.", "Скидка"),
+        (_("Код"), _("Брони"), _("Опл."), _("Скидка")),
         [(r.code, r.bookings, r.confirmed,
           f"{r.average_discount:.0f}%" if r.average_discount is not None else "—") for r in rows])])
 
@@ -156,7 +164,7 @@ _STATUS_SHORT = {2: "✅", 1: "⏳", -1: "✖️"}
 
 
 def _who(row, links: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
-    name = escape(row["first_name"] or "без имени")
+    name = escape(row["first_name"] or _("без имени"))
     if row["user_id"] in links:  # opens the user card in this chat
         name = f'<a href="{escape(links[row["user_id"]])}">{name}</a>'
     return f"{name} (@{escape(row['username'])})" if row["username"] else name
@@ -164,12 +172,12 @@ def _who(row, links: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
 
 def recent(bookings: list, events: list, titles: dict[str, str], tz: ZoneInfo,  # type: ignore[type-arg]
            links: dict[int, str]) -> str:
-    lines = ["<b>🕘 Последние брони</b>"]
+    lines = [_("<b>🕘 Последние брони</b>")]
     lines += [f"{when(b['created_at'], tz)} {_STATUS_SHORT.get(b['confirmed'], '•')} {_who(b, links)} · "
               f"{escape(titles.get(b['course_stream'] or '', b['course_stream'] or '—'))}"
-              for b in bookings] or ["Броней пока нет."]
-    lines += ["", "<b>🕘 Последние события</b>"]
+              for b in bookings] or [_("Броней пока нет.")]
+    lines += ["", _("<b>🕘 Последние события</b>")]
     lines += [f"{when(e['created_at'], tz)} {_who(e, links)} · {escape(e['event_type'] or '—')}"
-              for e in events] or ["Событий пока нет."]
-    lines += ["", "<i>✅ оплачено · ⏳ ждёт оплаты · ✖️ отменено</i>"]
+              for e in events] or [_("Событий пока нет.")]
+    lines += ["", _("<i>✅ оплачено · ⏳ ждёт оплаты · ✖️ отменено</i>")]
     return "\n".join(lines)

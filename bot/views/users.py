@@ -6,32 +6,38 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.db.users import CANDIDATES, Booking, Found, UserCard
+from bot.i18n import _, __
 from bot.views.broadcast import reason
 from bot.views.format import number, when
 
-STATUS = {2: "✅ оплачена", 1: "⏳ ждёт оплаты", -1: "✖️ отменена"}
-DELIVERY = {"sent": "доставлено", "pending": "в очереди", "sending": "отправляется",
-            "failed": "не доставлено", "blocked": "заблокировал", "unknown": "неизвестно",
-            "deleted": "отозвано"}
-ASK_SEARCH = ("👥 <b>Пользователи</b>\n\nНапишите имя, @username, id или e-mail — найду. "
-              "Или откройте список:")
+STATUS = {2: __("✅ оплачена"), 1: __("⏳ ждёт оплаты"), -1: __("✖️ отменена")}
+DELIVERY = {"sent": __("доставлено"), "pending": __("в очереди"), "sending": __("отправляется"),
+            "failed": __("не доставлено"), "blocked": __("заблокировал"),
+            "unknown": __("неизвестно"), "deleted": __("отозвано")}
+
 MAX_QUERY = 64
+
+
+def ask_search() -> str:
+    return _("👥 <b>Пользователи</b>\n\nНапишите имя, @username, id или e-mail — найду. "
+             "Или откройте список:")
 
 
 def check_query(text: str) -> str:
     """The search text, or a ValueError saying what is wrong with it."""
     query = " ".join(text.split())
     if not query:
-        raise ValueError("Пустой запрос. Напишите имя, @username, id или e-mail.")
+        raise ValueError(_("Пустой запрос. Напишите имя, @username, id или e-mail."))
     if len(query) > MAX_QUERY:
-        raise ValueError(f"Слишком длинный запрос ({number(len(query))} символов). "
-                         f"Для поиска хватит {MAX_QUERY}: имя, @username, id или e-mail.")
+        raise ValueError(_("Слишком длинный запрос ({length} символов). Для поиска хватит "
+                           "{limit}: имя, @username, id или e-mail.").format(
+            length=number(len(query)), limit=MAX_QUERY))
     return query
 
 
 def label(user_id: int, first_name: str | None, username: str | None) -> str:
     """A person in one line: name, @username, id."""
-    parts = [first_name or "без имени"]
+    parts = [first_name or _("без имени")]
     if username:
         parts.append(f"@{username}")
     parts.append(str(user_id))
@@ -44,24 +50,26 @@ def mention(user_id: int, first_name: str | None) -> str:
 
 def results(query: str, found: list[Found], total: int, page: int) -> str:
     if not found:
-        return (f"🔎 По запросу «{escape(query)}» никого не нашёл.\n\n"
-                "Попробуйте часть имени, @username, id или e-mail.")
-    head = (f"🔎 «{escape(query)}»: совпадений много, вот лучшие {number(total)} "
-            "(уточните запрос, если нужного нет)" if total >= CANDIDATES
-            else f"🔎 «{escape(query)}»: найдено {number(total)}")
-    return head + (f", страница {page + 1}" if total > len(found) else "") + ". Откройте карточку:"
+        return _("🔎 По запросу «{query}» никого не нашёл.\n\n"
+                 "Попробуйте часть имени, @username, id или e-mail.").format(query=escape(query))
+    head = (_("🔎 «{query}»: совпадений много, вот лучшие {count} "
+              "(уточните запрос, если нужного нет)") if total >= CANDIDATES
+            else _("🔎 «{query}»: найдено {count}")).format(query=escape(query), count=number(total))
+    if total > len(found):
+        head += _(", страница {page}").format(page=page + 1)
+    return head + _(". Откройте карточку:")
 
 
 def _booking_line(b: Booking, titles: dict[str, str], tz: ZoneInfo) -> str:
-    stream = titles.get(b.stream or "", b.stream or "без потока")
+    stream = titles.get(b.stream or "", b.stream or _("без потока"))
     extra = []
     if b.referral_code:
-        extra.append(f"код {escape(b.referral_code)}")
+        extra.append(_("код {code}").format(code=escape(b.referral_code)))
     if b.discount:
-        extra.append(f"скидка {b.discount}%")
+        extra.append(_("скидка {percent}%").format(percent=b.discount))
     tail = f" ({', '.join(extra)})" if extra else ""
-    return (f"#{b.id} {escape(stream)} — {STATUS.get(b.confirmed or 0, 'статус неизвестен')}"
-            f", {when(b.created_at, tz)}{tail}")
+    status = STATUS.get(b.confirmed or 0) or _("статус неизвестен")
+    return f"#{b.id} {escape(stream)} — {status}, {when(b.created_at, tz)}{tail}"
 
 
 def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
@@ -71,50 +79,55 @@ def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
     other_usernames = [u for u in c.usernames if u != c.username]
     if other_names or other_usernames:
         seen = [escape(n) for n in other_names] + [f"@{escape(u)}" for u in other_usernames]
-        lines.append(f"Также: {', '.join(seen)}")
+        lines.append(_("Также: {names}").format(names=", ".join(seen)))
     if c.email:
         lines.append(f"✉️ {escape(c.email)}")
-    lines.append(f"С нами с {when(c.first_seen, tz, with_year=True)}, "
-                 f"последний раз {when(c.last_seen, tz)}")
+    lines.append(_("С нами с {first}, последний раз {last}").format(
+        first=when(c.first_seen, tz, with_year=True), last=when(c.last_seen, tz)))
     stream = titles.get(c.stream, c.stream) if c.stream else None
-    lines += ["", f"📚 Поток: <b>{escape(stream)}</b>" if stream else "📚 Оплаченного потока нет"]
+    lines += ["", _("📚 Поток: <b>{stream}</b>").format(stream=escape(stream)) if stream
+              else _("📚 Оплаченного потока нет")]
     if c.bookings:
-        lines.append("🎫 Брони:")
+        lines.append(_("🎫 Брони:"))
         lines += [f"  {_booking_line(b, titles, tz)}" for b in c.bookings[:5]]
         if len(c.bookings) > 5:
-            lines.append(f"  … и ещё {len(c.bookings) - 5}")
+            lines.append("  " + _("… и ещё {count}").format(count=len(c.bookings) - 5))
     if c.registrations:
         lessons = ", ".join(f"{escape(r.lesson_type or '—')} ({when(r.registered_at, tz)})"
                             for r in c.registrations[:3])
-        lines.append(f"🎓 Бесплатный урок: {lessons}")
-    lines.append(f"🖱 Событий: {number(c.events)}")
+        lines.append(_("🎓 Бесплатный урок: {lessons}").format(lessons=lessons))
+    lines.append(_("🖱 Событий: {count}").format(count=number(c.events)))
     if c.unreachable:
         why, since = c.unreachable
-        lines.append(f"🚫 Бот не может написать: {escape(reason(why))} (с {when(since, tz)})")
+        lines.append(_("🚫 Бот не может написать: {reason} (с {since})").format(
+            reason=escape(reason(why)), since=when(since, tz)))
     else:
-        lines.append("📬 Бот может написать")
+        lines.append(_("📬 Бот может написать"))
     if c.deliveries:
-        lines += ["", "📣 Последние рассылки:"]
+        lines += ["", _("📣 Последние рассылки:")]
         for d in c.deliveries:
             text = " ".join((d.text or "").split())
             text = text[:40] + "…" if len(text) > 40 else text
-            status = DELIVERY.get(d.status or "", d.status or "—")
+            status = DELIVERY.get(d.status or "") or d.status or "—"
             why = f" ({escape(reason(d.error))})" if d.error and d.status != "sent" else ""
             lines.append(f"  #{d.broadcast_id} «{escape(text)}» — {status}{why}")
     return "\n".join(lines)
 
 
 def bookings(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
-    lines = [f"🎫 <b>Брони</b> · {mention(c.user_id, c.first_name)}", ""]
-    lines += [_booking_line(b, titles, tz) for b in c.bookings] or ["Броней нет."]
+    lines = [_("🎫 <b>Брони</b> · {person}").format(person=mention(c.user_id, c.first_name)), ""]
+    lines += [_booking_line(b, titles, tz) for b in c.bookings] or [_("Броней нет.")]
     return "\n".join(lines)
 
 
 def events(c: UserCard, rows: list, page: int, pages: int, tz: ZoneInfo) -> str:
-    lines = [f"🖱 <b>События</b> · {mention(c.user_id, c.first_name)} · "
-             f"{number(c.events)}" + (f", страница {page + 1}/{pages}" if pages > 1 else ""), ""]
+    head = _("🖱 <b>События</b> · {person} · {count}").format(
+        person=mention(c.user_id, c.first_name), count=number(c.events))
+    if pages > 1:
+        head += _(", страница {page}/{pages}").format(page=page + 1, pages=pages)
+    lines = [head, ""]
     for r in rows:
         lesson = (r["details"] or {}).get("lesson_type") if isinstance(r["details"], dict) else None
         lines.append(f"{when(r['created_at'], tz)} {escape(r['event_type'] or '—')}"
                      + (f" ({escape(lesson)})" if lesson else ""))
-    return "\n".join(lines if rows else lines + ["Событий нет."])
+    return "\n".join(lines if rows else lines + [_("Событий нет.")])

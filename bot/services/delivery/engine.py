@@ -236,7 +236,7 @@ class DeliveryEngine:
                                                                   first_name, 1), MAX_ATTEMPTS)
         if outcome.retry_after is not None:
             self.pacer.retry_after(outcome.retry_after)
-            return db.Result(0, "failed", f"Telegram просит подождать {outcome.retry_after} с")
+            return db.Result(0, "failed", f"Too Many Requests: retry after {outcome.retry_after}")
         assert outcome.result is not None
         return outcome.result
 

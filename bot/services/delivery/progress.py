@@ -12,7 +12,8 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.db import broadcasts as db
-from bot.db import streams
+from bot.db import preferences, streams
+from bot.i18n import use_locale
 from bot.keyboards.broadcast import controls
 from bot.views.broadcast import audience_title, progress
 
@@ -53,7 +54,8 @@ class ProgressReporter:
         if broadcast is None or broadcast.progress_chat_id is None:
             return broadcast
         rate = engine.current_rate() if broadcast.status == "sending" else None
-        text, markup = await screen(engine.pool, broadcast, rate)
+        with use_locale(await preferences.locale(engine.pool, broadcast.progress_chat_id)):
+            text, markup = await screen(engine.pool, broadcast, rate)
         if self._shown.get(broadcast_id) == text:
             return broadcast
         if engine.admin_bot.token == engine.bot.token:

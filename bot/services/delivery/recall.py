@@ -14,7 +14,9 @@ from aiogram.exceptions import (
 )
 
 from bot.db import broadcasts as db
+from bot.db import preferences
 from bot.db import recall as recall_db
+from bot.i18n import use_locale
 from bot.views.broadcast import recall_report
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ class Recaller:
                     return "too_old"
                 return exc.message
             except TelegramForbiddenError:
-                return "бот заблокирован"
+                return "Forbidden: bot was blocked by the user"  # an admin reads it via reason()
             except TelegramAPIError as exc:
                 return exc.message
 
@@ -90,8 +92,9 @@ class Recaller:
         await self.engine.progress.report(broadcast.id, final=True)
         if chat_id is None or fresh is None:
             return
+        with use_locale(await preferences.locale(self.engine.pool, chat_id)):
+            report = recall_report(fresh, deleted, too_old, other)
         try:
-            await self.engine.admin_bot.send_message(
-                chat_id, recall_report(fresh, deleted, too_old, other))
+            await self.engine.admin_bot.send_message(chat_id, report)
         except TelegramAPIError as exc:
             log.warning("recall report not sent: %s", exc.message)

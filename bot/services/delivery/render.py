@@ -6,9 +6,10 @@ from __future__ import annotations
 from html import escape
 
 from bot.services.tg_html import EntityParseError, parse_html, utf16_len
+from bot.i18n import _
 
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
-NAME_FALLBACK = "друг"
+NAME_FALLBACK = "друг"  # recipients are the course's students: Russian whatever the admin reads
 
 
 class ContentError(ValueError):
@@ -23,9 +24,9 @@ def personalise(html: str, first_name: str | None, username: str | None) -> str:
 
 def visible_length(html: str) -> int:
     try:
-        text, _ = parse_html(html)
+        text = parse_html(html)[0]
     except EntityParseError as exc:
-        raise ContentError(f"разметка не разбирается: {exc}") from None
+        raise ContentError(_("разметка не разбирается: {error}").format(error=exc)) from None
     return utf16_len(text)
 
 
@@ -33,5 +34,6 @@ def check_length(html: str, is_caption: bool) -> None:
     limit = CAPTION_LIMIT if is_caption else TEXT_LIMIT
     length = visible_length(html)
     if length > limit:
-        raise ContentError(f"{'подпись' if is_caption else 'текст'} длиннее лимита: "
-                           f"{length} > {limit} символов")
+        raise ContentError((_("подпись длиннее лимита: {length} > {limit} символов") if is_caption
+                            else _("текст длиннее лимита: {length} > {limit} символов")).format(
+            length=length, limit=limit))
