@@ -50,6 +50,12 @@ __ = i18n.lazy_gettext
 use_locale = i18n.use_locale
 
 
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for `n` in the current language. The Russian texts are written so as to need
+    none («{count} чел.»: both the same), English has "person" and "people"."""
+    return i18n.gettext(singular, plural, n)
+
+
 def locale_for(language_code: str | None) -> str:
     """The catalog for a Telegram language code ("en", "en-GB" → en); Russian otherwise."""
     language = (language_code or "").replace("_", "-").split("-")[0].lower()

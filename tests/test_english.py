@@ -97,7 +97,7 @@ async def test_every_screen_reads_in_english(harness: BotHarness, pool: asyncpg.
     await me.click("Yes, move")
     assert me.chat.callback_answer()["text"] == "Done: Stream 3."
     await me.click("⬅️ Users")
-    assert "Leads — no paid booking" in await me.click("🧲 Leads")
+    assert await me.click("🧲 Leads") == "🧲 Leads — no paid booking: 1 person."
     assert await me.send("/find " + "x" * 70) == (
         "The query is too long (70 characters). 64 are enough to search: a name, @username, "
         "id or e-mail.")
@@ -119,7 +119,7 @@ async def test_every_screen_reads_in_english(harness: BotHarness, pool: asyncpg.
     assert "Send the message to broadcast" in me.look()
     await emulator.send_text(harness.token, ADMIN_ID, "Lesson at 19:00")
     await harness.settle()
-    assert "Check the broadcast" in me.look() and "Recipients: 3" in me.look()
+    assert "Check the broadcast" in me.look() and "Stream 4 — 3 people." in me.look()
     await me.click("🕒 Schedule")
     assert "has already passed. Give a time in the future" in await me.send("yesterday 10:00")
     assert (await me.send("whenever")).startswith("I didn't understand the time. Write, for "

@@ -12,7 +12,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
 from bot.handlers.common import show_screen
-from bot.i18n import _, __
+from bot.i18n import _, __, ngettext
 from bot.keyboards import users as kb
 from bot.keyboards.users import ListCallback
 from bot.views import users as views
@@ -49,7 +49,8 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
     rows = await audiences.page(pool, audience, PAGE, page * PAGE)
     people = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
               for r in rows]
-    text = _("<b>{title}</b>: {count} чел.").format(title=title, count=number(total))
+    text = ngettext("<b>{title}</b>: {count} чел.", "<b>{title}</b>: {count} чел.", total).format(
+        title=title, count=number(total))
     if pages > 1:
         text += _(" Страница {page} из {pages}.").format(page=page + 1, pages=pages)
     if not total:
@@ -71,7 +72,8 @@ async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audien
     if isinstance(callback.message, Message):
         await callback.message.answer_document(
             BufferedInputFile(document, name),
-            caption=_("{name}: {count} чел.").format(name=name, count=number(len(rows))))
+            caption=ngettext("{name}: {count} чел.", "{name}: {count} чел.", len(rows)).format(
+                name=name, count=number(len(rows))))
 
 
 def create_router() -> Router:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.i18n import _, __
-from bot.views.format import when
+from bot.views.format import quoted, when
 
 ACTIONS = {
     "broadcast.send": __("рассылка отправлена"), "broadcast.schedule": __("рассылка запланирована"),
@@ -33,7 +33,7 @@ def _details(action: str, details: dict[str, Any]) -> str:
             id=details.get("booking_id"), before=STATUS.get(details.get("from"), "?"),
             after=STATUS.get(details.get("to"), "?"))
     if action == "stream.rename":
-        return f"«{details.get('from')}» → «{details.get('to')}»"
+        return f"{quoted(str(details.get('from')))} → {quoted(str(details.get('to')))}"
     if "recipients" in details:
         return _("получателей: {count}").format(count=details["recipients"])
     return ", ".join(f"{k}: {v}" for k, v in details.items() if not isinstance(v, (dict, list)))

@@ -6,7 +6,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.services.composer import Estimate
 from bot.views.broadcast import duration
 from bot.views.format import number, when
@@ -37,8 +37,9 @@ def unknown_draft() -> str:
 
 
 def audience_line(title: str, size: int, blocked: int) -> str:
-    line = _("Аудитория: <b>{audience}</b> — {count} чел.").format(audience=escape(title),
-                                                                  count=number(size))
+    line = ngettext("Аудитория: <b>{audience}</b> — {count} чел.",
+                    "Аудитория: <b>{audience}</b> — {count} чел.", size).format(
+        audience=escape(title), count=number(size))
     if blocked:
         line += _(" Из них {count} заблокировали бота — их пропустим.").format(
             count=number(blocked))
@@ -84,8 +85,10 @@ def ask_when(tz: ZoneInfo) -> str:
 
 
 def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -> str:
-    return _("🕒 Рассылка #{id} запланирована на <b>{moment}</b> ({tz}), сейчас в аудитории "
-             "{count} чел.\nСписок запланированных: /scheduled").format(
+    return ngettext("🕒 Рассылка #{id} запланирована на <b>{moment}</b> ({tz}), сейчас в "
+                    "аудитории {count} чел.\nСписок запланированных: /scheduled",
+                    "🕒 Рассылка #{id} запланирована на <b>{moment}</b> ({tz}), сейчас в "
+                    "аудитории {count} чел.\nСписок запланированных: /scheduled", size).format(
         id=broadcast_id, moment=when(moment, tz, with_year=True), tz=escape(str(tz)),
         count=number(size))
 

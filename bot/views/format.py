@@ -8,11 +8,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _
+
 NBSP_THIN = "\u202f"  # narrow no-break space: 2 314, never broken across lines
 
 
 def number(value: int) -> str:
     return f"{value:,}".replace(",", NBSP_THIN)
+
+
+def quoted(text: str) -> str:
+    """Text in the quotation marks of the admin's language."""
+    return _("«{text}»").format(text=text)
 
 
 def when(moment: datetime | None, tz: ZoneInfo, *, with_year: bool = False) -> str:

@@ -6,10 +6,10 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.db.broadcasts import Broadcast
-from bot.i18n import _, __
+from bot.i18n import _, __, ngettext
 from bot.services.tg_html import EntityParseError, parse_html
 from bot.views.broadcast import duration, reason
-from bot.views.format import number, when
+from bot.views.format import number, quoted, when
 
 STATUS_WORDS = {"sending": __("📣 идёт"), "paused": __("⏸ на паузе"),
                 "cancelled": __("✖️ отменена"), "done": __("✅ завершена"),
@@ -35,7 +35,7 @@ def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo) -> str:
     lines = [_("<b>🕒 Запланированные рассылки</b>"), ""]
     for b, audience in items:
         lines.append(f"<b>{when(b.scheduled_at, tz)}</b> · {escape(audience)} · "
-                     f"«{escape(first_line(b, 40))}»")
+                     + quoted(escape(first_line(b, 40))))
     return "\n".join(lines)
 
 
@@ -44,9 +44,10 @@ def scheduled_card(b: Broadcast, audience: str, size: int, tz: ZoneInfo) -> str:
         _("<b>🕒 Рассылка #{id}</b>").format(id=b.id),
         _("Когда: <b>{moment}</b> ({tz})").format(moment=when(b.scheduled_at, tz, with_year=True),
                                                   tz=escape(str(tz))),
-        _("Аудитория: {audience} · сейчас {count} чел.").format(audience=escape(audience),
-                                                              count=number(size)),
-        "", f"«{escape(first_line(b, 300))}»"])
+        ngettext("Аудитория: {audience} · сейчас {count} чел.",
+                 "Аудитория: {audience} · сейчас {count} чел.", size).format(
+            audience=escape(audience), count=number(size)),
+        "", quoted(escape(first_line(b, 300)))])
 
 
 def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: str,
@@ -59,7 +60,7 @@ def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: s
     for b, audience in items:
         lines.append(f"<b>#{b.id}</b> {when(b.started_at, tz)} · {escape(audience)} · "
                      f"{number(b.sent)}/{number(b.total)} · {STATUS_WORDS.get(b.status, b.status)}")
-        lines.append(f"   «{escape(first_line(b, 50))}»")
+        lines.append("   " + quoted(escape(first_line(b, 50))))
     return "\n".join(lines)
 
 
@@ -77,7 +78,7 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     lines = [_("<b>Рассылка #{id}</b> · {audience} · {status}").format(
                  id=b.id, audience=escape(audience), status=STATUS_WORDS.get(b.status, b.status)),
              started,
-             f"«{escape(first_line(b, 200))}»",
+             quoted(escape(first_line(b, 200))),
              f"<pre>{escape(table)}</pre>"]
     if reasons:
         lines.append(_("<b>Частые причины</b>"))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.db.users import CANDIDATES, Booking, Found, UserCard
 from bot.i18n import _, __
 from bot.views.broadcast import reason
-from bot.views.format import number, when
+from bot.views.format import number, quoted, when
 
 STATUS = {2: __("✅ оплачена"), 1: __("⏳ ждёт оплаты"), -1: __("✖️ отменена")}
 DELIVERY = {"sent": __("доставлено"), "pending": __("в очереди"), "sending": __("отправляется"),
@@ -110,7 +110,7 @@ def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
             text = text[:40] + "…" if len(text) > 40 else text
             status = DELIVERY.get(d.status or "") or d.status or "—"
             why = f" ({escape(reason(d.error))})" if d.error and d.status != "sent" else ""
-            lines.append(f"  #{d.broadcast_id} «{escape(text)}» — {status}{why}")
+            lines.append(f"  #{d.broadcast_id} {quoted(escape(text))} — {status}{why}")
     return "\n".join(lines)
 
 
