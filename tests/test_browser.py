@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from urllib.parse import urljoin
 
 import asyncpg
 import pytest
@@ -93,7 +94,6 @@ async def test_the_fault_switch_makes_a_student_block_the_bot(
                                user_id) == "blocked the bot"
 
 
-
 async def test_a_photo_uploaded_in_the_page_becomes_the_broadcast_preview(
         sandbox: Sandbox, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
@@ -110,3 +110,24 @@ async def test_a_photo_uploaded_in_the_page_becomes_the_broadcast_preview(
     await messages.locator(".message.bot img").first.wait_for()  # the preview is the photo
     await messages.get_by_text("Расписание на неделю, Админ").wait_for()
     await messages.get_by_text("Проверьте рассылку").wait_for()
+
+
+async def language(page, code: str) -> None:  # type: ignore[no-untyped-def]
+    async with page.expect_response("**/sandbox/api/language"):
+        await page.check(f"input[name=language][value={code}]")
+
+
+async def test_the_admin_switches_telegram_to_english(page) -> None:  # type: ignore[no-untyped-def]
+    messages = page.locator("#messages")
+    await language(page, "en")
+    await say(page, "/menu")
+    await messages.get_by_text("Main menu").wait_for()
+    await tap(page, "📊 Statistics")
+    await messages.get_by_text("Overview · 7 days").wait_for()
+    await language(page, "ru")
+    await say(page, "/menu")
+    await messages.get_by_text("Главное меню").wait_for()
+    assert await page.is_checked("input[name=language][value=ru]")
+    refused = await page.request.post(urljoin(page.url, "/sandbox/api/language"),
+                                      data={"language": "fr"})
+    assert refused.status == 400

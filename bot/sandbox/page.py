@@ -15,6 +15,7 @@ from bot.services.tg_html import to_html
 
 STATIC = Path(__file__).parent / "static"
 UPLOAD_KINDS = {"photo", "document"}
+LANGUAGES = ("ru", "en")
 
 
 class SandboxPage:
@@ -68,6 +69,7 @@ async def state(request: web.Request) -> web.Response:
     page = _page(request)
     user_id = int(request.query.get("chat") or page.admin_id)
     return web.json_response({"admin_id": page.admin_id, "chat": page.chat(user_id),
+                              "language": page.emulator.user(page.admin_id).language_code,
                               "stats": page.emulator.stats(page.token)})
 
 
@@ -150,6 +152,17 @@ async def fault(request: web.Request) -> web.Response:
                               "latency": faults.latency})
 
 
+async def language(request: web.Request) -> web.Response:
+    """The admin's Telegram language: the bot answers in English for "en", Russian otherwise."""
+    page = _page(request)
+    code = str((await request.json()).get("language", ""))
+    if code not in LANGUAGES:
+        return web.json_response({"ok": False, "error": f"language is one of {LANGUAGES}"},
+                                 status=400)
+    page.emulator.user(page.admin_id, language_code=code)
+    return web.json_response({"ok": True, "language": code})
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/", index),
@@ -160,6 +173,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/sandbox/api/file/{file_id}", file),
         web.get("/sandbox/api/people", people),
         web.post("/sandbox/api/fault", fault),
+        web.post("/sandbox/api/language", language),
         web.static("/sandbox/static", STATIC),
     ]
 

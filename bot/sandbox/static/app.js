@@ -94,6 +94,8 @@ async function refresh() {
   $("fault-block").textContent = currentStatus === "blocked" ? "Студент разблокирует бота" :
     "Студент блокирует бота";
   renderFigures(data.stats);
+  const language = data.language === "en" ? "en" : "ru";
+  document.querySelector(`input[name=language][value=${language}]`).checked = true;
 }
 
 function renderFigures(stats) {
@@ -175,6 +177,9 @@ $("people-search").addEventListener("input", () => {
     }));
   }, 250);
 });
+
+document.querySelectorAll("input[name=language]").forEach((radio) =>
+  radio.addEventListener("change", () => post("/sandbox/api/language", {language: radio.value})));
 
 $("fault-5xx").addEventListener("change", (e) =>
   post("/sandbox/api/fault", {server_error_rate: e.target.checked ? 0.3 : 0}));
