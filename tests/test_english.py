@@ -14,7 +14,7 @@ import pytest
 
 from bot.db import summaries
 from bot.sandbox.emulator import Emulator
-from bot.sandbox.harness import ADMIN_ID, SECOND_ADMIN_ID, BotHarness, ChatClient
+from bot.sandbox.harness import ADMIN_ID, SECOND_ADMIN_ID, STRANGER_ID, BotHarness, ChatClient
 from test_delivery import add_members, wait_status
 
 TZ = "Europe/Moscow"
@@ -187,3 +187,16 @@ async def test_language_follows_telegram_and_is_kept_for_later(
     assert admin.last().text.startswith("Главное меню" if english else "Main menu")
     assert await pool.fetchval("SELECT locale FROM admin_preferences WHERE admin_id = $1",
                                ADMIN_ID) == ("ru" if english else "en")
+
+
+async def test_an_apology_and_a_stranger_in_english(harness: BotHarness,
+                                                     pool: asyncpg.Pool) -> None:
+    admin = harness.chat(ADMIN_ID, language_code="en")
+    await pool.execute("ALTER TABLE daily_users RENAME TO daily_users_gone")
+    await admin.send("/stats")
+    assert admin.last().text == ("⚠️ The action failed. Please try again; the error has been "
+                                 "logged.")
+    stranger = harness.chat(STRANGER_ID, "Peter", language_code="en")
+    await stranger.send("/start")
+    assert stranger.last().text == ("This bot is for the course's admins. If you are a student, "
+                                    "please write to the course bot.")
