@@ -28,27 +28,30 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
     note = None
     if action is Action.CANCEL:
         await callback.answer()
-        await _ask(callback, broadcast, pool, _("Отменить рассылку? Уже отправленные сообщения останутся."),
+        await _ask(callback, broadcast, pool,
+                   _("Отменить рассылку? Уже отправленные сообщения останутся."),
                    Action.CANCEL_OK, _("Да, отменить"))
         return
     if action is Action.RECALL:
         await callback.answer()
-        await _ask(callback, broadcast, pool, _(
-            "Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов Telegram "
-            "удалить не даст.").format(count=broadcast.sent),
-                   Action.RECALL_OK, _("Да, удалить у всех"))
+        question = _("Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов "
+                     "Telegram удалить не даст.").format(count=broadcast.sent)
+        await _ask(callback, broadcast, pool, question, Action.RECALL_OK, _("Да, удалить у всех"))
         return
     if action in (Action.PAUSE, Action.RESUME, Action.CANCEL_OK):
         step = {Action.PAUSE: PAUSE, Action.RESUME: RESUME, Action.CANCEL_OK: CANCEL}[action]
         if not await broadcasts.transition(broadcast_id, step, admin_id):
             note = _stale(broadcast.status)
     elif action is Action.RECALL_OK:
-        note = (_("Удаляю сообщения; когда закончу, пришлю итог.") if
-                await broadcasts.recall(broadcast_id, admin_id) else _("Отзыв уже идёт или нечего отзывать."))
+        note = (_("Удаляю сообщения; когда закончу, пришлю итог.")
+                if await broadcasts.recall(broadcast_id, admin_id)
+                else _("Отзыв уже идёт или нечего отзывать."))
     elif action is Action.RESEND:
         count = await broadcasts.resend(broadcast_id, admin_id)
-        note = _("Отправлю ещё раз: {count}.").format(count=count) if count else _("Повторять некому.")
-    await callback.answer(note or _("Готово."), show_alert=bool(note and action is not Action.RESEND))
+        note = (_("Отправлю ещё раз: {count}.").format(count=count) if count
+                else _("Повторять некому."))
+    await callback.answer(note or _("Готово."),
+                          show_alert=bool(note and action is not Action.RESEND))
     await _refresh(callback, broadcast_id, pool)
 
 

@@ -90,8 +90,9 @@ async def test_to_me(callback: CallbackQuery, state: FSMContext,
     if result.status == "sent":
         await callback.answer(_("Тест отправлен вам от имени бота рассылок."), show_alert=True)
     elif result.status == "blocked":
-        await callback.answer(_("Бот рассылок не может вам написать: откройте его и нажмите «Start»."),
-                              show_alert=True)
+        await callback.answer(
+            _("Бот рассылок не может вам написать: откройте его и нажмите «Start»."),
+            show_alert=True)
     else:
         await callback.answer(_("Тест не ушёл: {reason}").format(reason=reason(result.error))[:200],
                               show_alert=True)

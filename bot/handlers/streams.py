@@ -134,7 +134,8 @@ async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -
         if done:
             await audit.record_action(conn, message.from_user.id, action, code, details)
     await state.clear()
-    await message.answer((_("✅ Готово.") if done else _("Не вышло: поток изменился. Посмотрите список.")))
+    await message.answer(_("✅ Готово.") if done
+                         else _("Не вышло: поток изменился. Посмотрите список."))
     text, markup = await list_screen(pool)
     await message.answer(text, reply_markup=markup)
 

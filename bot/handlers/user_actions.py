@@ -91,7 +91,8 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
         stream = (await streams.titles(pool)).get(booking.stream or "", booking.stream or "—")
         sure = data.model_copy(update={"sure": True})
         question = QUESTION[data.to].format(id=booking.id, stream=escape(stream))
-        await show_screen(callback, f"{question}\n👤 {views.mention(card.user_id, card.first_name)}",
+        person = views.mention(card.user_id, card.first_name)
+        await show_screen(callback, f"{question}\n👤 {person}",
                           kb.confirm(_("Да"), sure, data.user_id))
         return
     async with pool.acquire() as conn, conn.transaction():

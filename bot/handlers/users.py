@@ -85,7 +85,8 @@ async def search_page(callback: CallbackQuery, callback_data: SearchCallback, st
 async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int):  # type: ignore[no-untyped-def]
     card = await users.card(pool, user_id)
     if card is None:
-        return _("Пользователя {id} нет ни в одной таблице платформы.").format(id=user_id), kb.section()
+        return (_("Пользователя {id} нет ни в одной таблице платформы.").format(id=user_id),
+                kb.section())
     titles = await streams.titles(pool)
     open_bookings = any(b.confirmed in (1, 2) for b in card.bookings)
     return (views.card(card, titles, settings.tz),
@@ -101,7 +102,8 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
         return
     card = await users.card(pool, user_id)
     if card is None:
-        await show_screen(callback, _("Пользователя {id} больше нет.").format(id=user_id), kb.section())
+        await show_screen(callback, _("Пользователя {id} больше нет.").format(id=user_id),
+                          kb.section())
     elif callback_data.view == "bookings":
         titles = await streams.titles(pool)
         labels = [(b.id, b.confirmed, f"#{b.id}") for b in card.bookings]

@@ -93,14 +93,16 @@ def preview_actions(paid_allowed: bool) -> InlineKeyboardMarkup:
          InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))],
     ]
     if paid_allowed:
-        rows.insert(1, [InlineKeyboardButton(text=_("⚡ Быстро, платно"), callback_data=_cb(Step.PAID))])
+        rows.insert(1, [InlineKeyboardButton(text=_("⚡ Быстро, платно"),
+                                             callback_data=_cb(Step.PAID))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def confirm_send(recipients: int, paid: bool) -> InlineKeyboardMarkup:
     step = Step.PAID_OK if paid else Step.SEND_OK
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=_("Да, отправить {count}").format(count=number(recipients)), callback_data=_cb(step))],
+        [InlineKeyboardButton(text=_("Да, отправить {count}").format(count=number(recipients)),
+                              callback_data=_cb(step))],
         [InlineKeyboardButton(text=_("↩️ Назад"), callback_data=_cb(Step.PREVIEW))]])
 
 

@@ -57,8 +57,10 @@ def scheduled_card(broadcast_id: int) -> InlineKeyboardMarkup:
     def cb(action: Sched) -> ScheduledCallback:
         return ScheduledCallback(action=action, id=broadcast_id)
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("🚀 Отправить сейчас"), cb(Sched.SEND_NOW)), button(_("🕒 Перенести"), cb(Sched.RESCHEDULE))],
-        [button(_("✏️ Изменить текст"), cb(Sched.EDIT)), button(_("✖️ Отменить"), cb(Sched.CANCEL))],
+        [button(_("🚀 Отправить сейчас"), cb(Sched.SEND_NOW)),
+         button(_("🕒 Перенести"), cb(Sched.RESCHEDULE))],
+        [button(_("✏️ Изменить текст"), cb(Sched.EDIT)),
+         button(_("✖️ Отменить"), cb(Sched.CANCEL))],
         [button(_("⬅️ К списку"), ScheduledCallback(action=Sched.LIST))]])
 
 
@@ -105,11 +107,12 @@ def history_card(broadcast_id: int, unreached: int, resend: int, can_recall: boo
         actions.append(button(_("🔁 Повторить") + f" ({resend})",
                           BroadcastCallback(action=Action.RESEND, id=broadcast_id)))
     if can_recall:
-        actions.append(button(_("🗑 Отозвать у всех"), BroadcastCallback(action=Action.RECALL, id=broadcast_id)))
+        actions.append(button(_("🗑 Отозвать у всех"),
+                              BroadcastCallback(action=Action.RECALL, id=broadcast_id)))
     if actions:
         rows.append(actions)
-    rows.append([button(_("⬅️ К истории"), HistoryCallback(action=Hist.LIST, kind=kind, stream=stream,
-                                                    page=page))])
+    rows.append([button(_("⬅️ К истории"), HistoryCallback(action=Hist.LIST, kind=kind,
+                                                           stream=stream, page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

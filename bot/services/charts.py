@@ -56,7 +56,8 @@ def growth_png(days: list[date], daily_new: list[int], cumulative: list[int]) ->
 def bookings_png(days: list[date], by_status: dict[str, list[int]]) -> bytes:
     figure, axes = _figure()
     bottom = [0] * len(days)
-    for status, label in (("confirmed", _("оплачено")), ("pending", _("ждут")), ("cancelled", _("отменено"))):
+    for status, label in (("confirmed", _("оплачено")), ("pending", _("ждут")),
+                          ("cancelled", _("отменено"))):
         values = by_status.get(status, [0] * len(days))
         axes.bar(days, values, bottom=bottom, color=COLORS[status], label=label)
         bottom = [b + v for b, v in zip(bottom, values)]
