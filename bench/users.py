@@ -16,7 +16,7 @@ import time
 
 from bench.common import TZ, catch_up, data_arguments, figures, filled_database
 from bot.db import audiences, streams, users
-from bot.db.audiences import Audience, members_sql
+from bot.db.audiences import Audience, members_sql, read_marks
 from bot.db.pool import create_pool
 from bot.keyboards.users import CardCallback
 from bot.sandbox.emulator import Emulator
@@ -96,9 +96,9 @@ async def snapshots(dsn: str) -> list[tuple[str, int, float]]:
     pool = await create_pool(dsn, max_size=1)
     results = []
     for label, audience in (("4th stream", Audience("stream", stream="4th_stream")),
-                            ("everyone", Audience("all"))):
-        sql, args = members_sql(audience, 1)
+                            ("everyone", Audience("all")), ("leads", Audience("leads"))):
         started = time.perf_counter()
+        sql, args = members_sql(audience, 1, await read_marks(pool))
         named = await pool.fetchval(f"SELECT count(m.first_name) FROM ({sql}) m", *args)
         results.append((label, named, time.perf_counter() - started))
     await pool.close()
@@ -147,6 +147,22 @@ async def end_to_end(dsn: str, typed: list[str], ids: list[int]
     return search, card
 
 
+async def lead_pages(dsn: str, rounds: int = 5) -> list[tuple[str, list[float]]]:
+    """The leads list (👥 → 🧲): its first page, a later one, and all of it (the CSV)."""
+    pool = await create_pool(dsn, max_size=1)
+    results = []
+    for label, limit, offset in (("first page", 10, 0), ("page 1,001", 10, 10_000),
+                                 ("all (CSV)", None, 0)):
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await audiences.page(pool, Audience("leads"), limit, offset)
+            times.append(time.perf_counter() - started)
+        results.append((label, times))
+    await pool.close()
+    return results
+
+
 def line(name: str, samples: list[float]) -> str:
     p50, p95 = figures(samples)
     return f"{name:<34}p50 {p50 * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   (n={len(samples)})"
@@ -167,6 +183,7 @@ async def main() -> None:
         mine_same = (await bot_alone(dsn, typed[: args.old], []))[0]
         pick = await picker(dsn)
         snaps = await snapshots(dsn)
+        leads = await lead_pages(dsn)
     print("\n" + line("search, end to end", e2e_search))
     print(line("search, the bot's query alone", search))
     print(line("card, end to end", e2e_card))
@@ -174,6 +191,8 @@ async def main() -> None:
     print(line("audience picker, all its counts", pick))
     for label, named, took in snaps:
         print(f"{'broadcast snapshot, ' + label:<34}{took * 1000:8.0f} ms   ({named:,} named)")
+    for label, times in leads:
+        print(line("leads list, " + label, times))
     print(line("old search (same first queries)", old))
     print(line("bot search (same first queries)", mine_same))
     print(f"old / bot search, p50: {figures(old)[0] / figures(mine_same)[0]:.0f}x "

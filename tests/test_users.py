@@ -257,6 +257,9 @@ async def test_everyone_and_leads_are_counted_exactly_before_the_directory_catch
         everyone - len(paid), len({1001, 2001, 1002} - paid))
     listed = {r["user_id"] for r in await audiences.page(pool, Audience("leads"), None)}
     assert len(listed) == everyone - len(paid) and 2001 in listed and 1001 not in listed
+    pages = [[r["user_id"] for r in await audiences.page(pool, Audience("leads"), 2, offset)]
+             for offset in range(0, len(listed), 2)]
+    assert sum(pages, []) == sorted(listed)  # pages in user id order, newcomers in their place
 
 
 async def test_many_matches_are_paged(harness: BotHarness, pool: asyncpg.Pool) -> None:

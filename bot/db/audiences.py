@@ -12,16 +12,37 @@ CONFIRMED, PENDING = 2, 1
 KINDS = ("all", "stream", "leads", "free_lesson", "pending", "users")
 
 # Every user: the user directory, plus people in rows it has not read yet (ids above its marks),
-# so the list is exact without scanning ten million events.
-_TAIL = """SELECT user_id FROM {table} WHERE user_id IS NOT NULL AND id > (
-    SELECT coalesce(max(last_id), 0) FROM summary_marks WHERE source = '{table}')"""
-_NEWCOMERS = f"""
-    SELECT user_id FROM (
-        {_TAIL.format(table="bookings")}
-        UNION {_TAIL.format(table="free_lesson_registrations")}
-        UNION {_TAIL.format(table="events")}) tail
+# so the list is exact without scanning ten million events. With the marks written into the
+# SQL as numbers the planner sees how few rows lie above them; read in the query, it has to
+# guess (a third of the table) and may hash a million ids to show ten.
+_MARK = "(SELECT coalesce(max(last_id), 0) FROM summary_marks WHERE source = '{table}')"
+_SOURCES = ("bookings", "free_lesson_registrations", "events")
+
+
+def _newcomers(marks: dict[str, int] | None = None) -> str:
+    tails = " UNION ".join(
+        f"SELECT user_id FROM {table} WHERE user_id IS NOT NULL AND id > "
+        + (str(int(marks.get(table, 0))) if marks is not None else _MARK.format(table=table))
+        for table in _SOURCES)
+    return f"""
+    SELECT user_id FROM ({tails}) tail
     WHERE NOT EXISTS (SELECT 1 FROM user_directory d WHERE d.user_id = tail.user_id)"""
-_ALL_IDS = f"SELECT user_id FROM user_directory UNION ALL {_NEWCOMERS}"
+
+
+def _all_ids(marks: dict[str, int] | None = None) -> str:
+    return f"SELECT user_id FROM user_directory UNION ALL {_newcomers(marks)}"
+
+
+_NEWCOMERS, _ALL_IDS = _newcomers(), _all_ids()
+
+
+async def read_marks(pool: asyncpg.Pool | asyncpg.Connection) -> dict[str, int]:
+    """How far the user directory has read each platform table."""
+    rows = await pool.fetch("SELECT source, coalesce(max(last_id), 0) AS last_id"
+                            " FROM summary_marks GROUP BY source")
+    return {r["source"]: r["last_id"] for r in rows}
+
+
 # How many: the directory's size is kept in daily_users by the same statements that write it
 _COUNT_EVERYONE = f"""
     WITH newcomers AS MATERIALIZED ({_NEWCOMERS}),
@@ -75,17 +96,20 @@ class Audience:
         """The platform's message_history.recipient_group: the stream code, or the kind."""
         return self.stream if self.kind == "stream" else self.kind  # type: ignore[return-value]
 
-    def ids_sql(self, first: int) -> tuple[str, list[Any]]:
-        """SQL selecting the audience's user ids, its parameters numbered from $first."""
+    def ids_sql(self, first: int, marks: dict[str, int] | None = None
+                ) -> tuple[str, list[Any]]:
+        """SQL selecting the audience's user ids, its parameters numbered from $first; `marks`
+        (read_marks) for everyone and leads, else the SQL reads them itself."""
         p = f"${first}"
         if self.kind == "all":
-            return _ALL_IDS, []
+            return _all_ids(marks), []
         if self.kind == "stream":
             return (f"SELECT DISTINCT user_id FROM bookings WHERE course_stream = {p}"
                     f" AND confirmed = {CONFIRMED} AND user_id IS NOT NULL", [self.stream])
-        if self.kind == "leads":
-            return (f"{_ALL_IDS} EXCEPT SELECT user_id FROM bookings WHERE confirmed = {CONFIRMED}"
-                    " AND user_id IS NOT NULL", [])
+        if self.kind == "leads":  # read in user id order: a page stops after its rows
+            return (f"SELECT user_id FROM ({_all_ids(marks)}) everyone WHERE NOT EXISTS ("
+                    f"SELECT 1 FROM bookings b WHERE b.user_id = everyone.user_id"
+                    f" AND b.confirmed = {CONFIRMED})", [])
         if self.kind == "free_lesson":
             return (f"SELECT DISTINCT user_id FROM free_lesson_registrations WHERE user_id IS NOT"
                     f" NULL AND ({p}::text IS NULL OR lesson_type = {p})", [self.lesson_type])
@@ -95,11 +119,12 @@ class Audience:
         return f"SELECT DISTINCT unnest({p}::bigint[]) AS user_id", [list(self.user_ids)]
 
 
-def members_sql(audience: Audience, first: int) -> tuple[str, list[Any]]:
+def members_sql(audience: Audience, first: int, marks: dict[str, int] | None = None
+                ) -> tuple[str, list[Any]]:
     """SQL selecting (user_id, username, first_name) for each member of the audience: names as
     the user directory has them (the latest seen), or, for people it has not read yet, from
     their latest row that has one (through the user_id indexes)."""
-    ids, args = audience.ids_sql(first)
+    ids, args = audience.ids_sql(first, marks)
     sql = f"""
         WITH ids AS ({ids}),
         named AS (
@@ -170,7 +195,8 @@ async def resolve(pool: asyncpg.Pool, ids: list[int], usernames: list[str]
 async def page(pool: asyncpg.Pool, audience: Audience, limit: int | None, offset: int = 0
                ) -> list[asyncpg.Record]:
     """Members in user id order, named as the user directory knows them (limit None: all)."""
-    ids, args = audience.ids_sql(3)
+    marks = await read_marks(pool) if audience.kind in ("all", "leads") else None
+    ids, args = audience.ids_sql(3, marks)
     return await pool.fetch(
         f"""SELECT a.user_id, d.username, d.first_name, d.email
             FROM ({ids}) a LEFT JOIN user_directory d USING (user_id)

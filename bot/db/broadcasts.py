@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 import asyncpg
 
-from bot.db.audiences import Audience, members_sql
+from bot.db.audiences import Audience, members_sql, read_marks
 
 # what a recipient row can say; 'inflight' is the engine's own: claimed, request under way
 FINAL_STATUSES = ("sent", "failed", "blocked", "unknown", "deleted")
@@ -129,7 +129,8 @@ async def start(pool: asyncpg.Pool, broadcast_id: int, progress_chat_id: int | N
             broadcast_id, progress_chat_id)
         if row is None:
             return None
-        members, args = members_sql(Audience.from_json(row["audience"]), 2)
+        members, args = members_sql(Audience.from_json(row["audience"]), 2,
+                                    await read_marks(conn))
         await conn.execute(
             f"""INSERT INTO message_recipients
                     (message_id, user_id, username, first_name, delivery_status, error)
