@@ -177,8 +177,7 @@ async def resolve(pool: asyncpg.Pool, ids: list[int], usernames: list[str]
     known_ids = await pool.fetch(
         f"SELECT user_id FROM ({_ALL_IDS}) u WHERE user_id = ANY($1::bigint[])", ids)
     tail = " UNION ALL ".join(
-        f"SELECT username, user_id, {at} FROM {table} WHERE id > (SELECT coalesce(max(last_id), 0)"
-        f" FROM summary_marks WHERE source = '{table}')"
+        f"SELECT username, user_id, {at} FROM {table} WHERE id > {_MARK.format(table=table)}"
         for table, at in (("bookings", "created_at"), ("free_lesson_registrations",
                                                        "registered_at"), ("events", "created_at")))
     names = await pool.fetch(

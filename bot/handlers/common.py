@@ -16,11 +16,9 @@ from bot.services.broadcasts import check_content, content_from_message
 T = TypeVar("T")
 
 
-async def show_screen(callback: CallbackQuery, text: object,
+async def show_screen(callback: CallbackQuery, text: str,
                       markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message the button was on; send a new one if it can no longer be edited.
-    `text` may be a lazy text: it is read in the admin's language."""
-    text = str(text)
+    """Edit the message the button was on; send a new one if it can no longer be edited."""
     message = callback.message
     if isinstance(message, Message):
         try:

@@ -8,11 +8,13 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
-from bot.i18n import __
+from bot.i18n import _
 
 log = logging.getLogger(__name__)
 
-APOLOGY = __("⚠️ Не получилось выполнить действие. Попробуйте ещё раз; ошибка записана в журнал.")
+
+def apology() -> str:
+    return _("⚠️ Не получилось выполнить действие. Попробуйте ещё раз; ошибка записана в журнал.")
 
 
 async def on_error(event: ErrorEvent, admin_ids: frozenset[int]) -> None:
@@ -30,12 +32,12 @@ async def on_error(event: ErrorEvent, admin_ids: frozenset[int]) -> None:
     try:
         if update.callback_query:
             try:
-                await update.callback_query.answer(str(APOLOGY), show_alert=True)
+                await update.callback_query.answer(apology(), show_alert=True)
                 return
             except TelegramAPIError:
                 pass  # already answered before the failure: say it in the chat instead
         if bot is not None:
-            await bot.send_message(user.id, str(APOLOGY))
+            await bot.send_message(user.id, apology())
     except TelegramAPIError:
         log.warning("could not tell the admin about the error", exc_info=True)
 

@@ -15,16 +15,17 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.db import audit, streams
 from bot.handlers.common import read_text, show_screen
-from bot.i18n import _, __
+from bot.i18n import _
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import StreamCallback
 from bot.views import menu as views
 
 CODE = re.compile(r"^[a-z0-9_]{1,32}$")
-ASK_CODE = (__("➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
-            "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях."))
-ASK_TITLE = __("Как назвать поток по-русски? Например: <code>6-й поток</code> (до 64 символов).")
+
+
+def ask_title() -> str:
+    return _("Как назвать поток по-русски? Например: <code>6-й поток</code> (до 64 символов).")
 
 
 class StreamEdit(StatesGroup):
@@ -75,7 +76,10 @@ async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
     if action == "add":
         await callback.answer()
         await state.set_state(StreamEdit.code)
-        return await show_screen(callback, ASK_CODE, kb.back_to_streams())
+        return await show_screen(callback, _(
+            "➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
+            "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях."),
+            kb.back_to_streams())
     stream = next((s for s in await streams.list_active_streams(pool) if s.code == code), None)
     if stream is None:
         await callback.answer(_("Такого действующего потока нет."), show_alert=True)
@@ -86,7 +90,7 @@ async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
         await state.set_state(StreamEdit.title)
         await state.update_data(code=code)
         return await show_screen(callback, _("✏️ Новое название для «{title}»?").format(title=title)
-                                 + "\n" + str(ASK_TITLE),
+                                 + "\n" + ask_title(),
                                  kb.back_to_streams())
     if action == "archive":
         return await show_screen(callback, _(
@@ -114,7 +118,7 @@ async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) ->
         return
     await state.update_data(code=code, new=True)
     await state.set_state(StreamEdit.title)
-    await message.answer(str(ASK_TITLE), reply_markup=kb.back_to_streams())
+    await message.answer(ask_title(), reply_markup=kb.back_to_streams())
 
 
 async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:

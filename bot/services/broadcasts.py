@@ -14,13 +14,9 @@ from bot.db import broadcasts as db
 from bot.db import recall as recall_db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast, Content
-from bot.i18n import __
+from bot.i18n import _
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.render import ContentError, check_length, personalise
-
-UNSUPPORTED = (__("Такое сообщение не разослать: пришлите текст, фото, видео, документ или "
-               "GIF-анимацию с подписью."))
-
 
 def content_from_message(message: Message) -> Content:
     """The broadcast content of an admin's message: its formatting kept as HTML."""
@@ -33,7 +29,8 @@ def content_from_message(message: Message) -> Content:
     for kind, item in media:  # animation before document: Telegram sends both for a GIF
         if item is not None:
             return Content(kind, html, item.file_id)
-    raise ContentError(str(UNSUPPORTED))
+    raise ContentError(_("Такое сообщение не разослать: пришлите текст, фото, видео, документ "
+                         "или GIF-анимацию с подписью."))
 
 
 def check_content(content: Content, first_name: str | None, username: str | None) -> None:
@@ -90,7 +87,7 @@ class BroadcastService:
                                                 allow_paid_broadcast=paid, scheduled_at=when,
                                                 draft_key=draft_key)
         if created:
-            size, _ = await audiences.count(self.pool, audience)
+            size = (await audiences.count(self.pool, audience))[0]
             await audit.record_action(self.pool, admin_id, "broadcast.schedule",
                                       f"broadcast:{broadcast_id}",
                                       {"audience": audience.to_json(), "recipients": size,
