@@ -27,6 +27,7 @@ from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
 from bot.i18n import AdminI18nMiddleware, _, i18n, use_locale
 from bot.metrics import Metrics
+from bot.middlewares.answers import BestEffortAnswerMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.scheduler import create_scheduler
 from bot.services.broadcasts import BroadcastService
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
         raise ConfigError("BOT_TOKEN is not set")
     bot = create_bot(settings.bot_token, settings)
     bot.session.middleware(RetryAfterMiddleware())  # the interface waits out short floods
+    bot.session.middleware(BestEffortAnswerMiddleware())  # a refused answer stops no screen
     dp = create_dispatcher(settings)
     app = web.Application()
     app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY] = settings, bot, dp

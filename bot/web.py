@@ -33,7 +33,8 @@ class WebhookHandler(SimpleRequestHandler):
         try:
             payload = await request.json(loads=bot.session.json_loads)
             update = Update.model_validate(payload, context={"bot": bot})
-        except (ValueError, ValidationError, TypeError) as exc:
+        except (ValueError, ValidationError, TypeError, RecursionError) as exc:
+            # RecursionError: JSON nested deeper than the parser or the model can follow
             log.warning("malformed update refused: %s", type(exc).__name__)
             return web.json_response({"ok": False, "description": "malformed update"}, status=400)
         task = asyncio.create_task(self._feed(bot, update))

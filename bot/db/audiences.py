@@ -170,10 +170,10 @@ async def lesson_types(pool: asyncpg.Pool) -> list[tuple[str, int]]:
 
 
 async def resolve(pool: asyncpg.Pool, ids: list[int], usernames: list[str]
-                  ) -> tuple[dict[int, int], dict[str, int]]:
-    """Which of these user ids are known users, and whose these @usernames are (whoever was
-    seen with it last). Read from the user directory and the rows it has not read yet.
-    Returns ({id: id}, {username_lower: id})."""
+                  ) -> tuple[set[int], dict[str, list[int]]]:
+    """Which of these user ids are known users, and whose these @usernames are: everyone seen
+    with the name, whoever was seen with it last first. Read from the user directory and the
+    rows it has not read yet. Returns ({known id}, {username_lower: [user ids]})."""
     known_ids = await pool.fetch(
         f"SELECT user_id FROM ({_ALL_IDS}) u WHERE user_id = ANY($1::bigint[])", ids)
     tail = " UNION ALL ".join(
@@ -181,14 +181,17 @@ async def resolve(pool: asyncpg.Pool, ids: list[int], usernames: list[str]
         for table, at in (("bookings", "created_at"), ("free_lesson_registrations",
                                                        "registered_at"), ("events", "created_at")))
     names = await pool.fetch(
-        f"""SELECT DISTINCT ON (lower(username)) lower(username) AS name, user_id FROM (
+        f"""SELECT lower(username) AS name, user_id, max(at) AS at FROM (
                SELECT username, user_id, last_seen AS at FROM user_directory
                UNION ALL {tail}
            ) seen WHERE lower(username) = ANY($1::text[]) AND user_id IS NOT NULL
-           ORDER BY lower(username), at DESC NULLS LAST""",
+           GROUP BY lower(username), user_id
+           ORDER BY lower(username), max(at) DESC NULLS LAST, user_id""",
         [u.lower() for u in usernames])
-    return ({r["user_id"]: r["user_id"] for r in known_ids},
-            {r["name"]: r["user_id"] for r in names})
+    owners: dict[str, list[int]] = {}
+    for r in names:
+        owners.setdefault(r["name"], []).append(r["user_id"])
+    return {r["user_id"] for r in known_ids}, owners
 
 
 async def page(pool: asyncpg.Pool, audience: Audience, limit: int | None, offset: int = 0

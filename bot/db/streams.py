@@ -50,6 +50,21 @@ async def get(pool: asyncpg.Pool, code: str) -> asyncpg.Record | None:
                                " WHERE code = $1", code)
 
 
+async def exists(pool: asyncpg.Pool, code: str) -> bool:
+    """A stream of this code is known: in course_streams, or named by a booking."""
+    return bool(await pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM course_streams WHERE code = $1)"
+        " OR EXISTS (SELECT 1 FROM bookings WHERE course_stream = $1)", code))
+
+
+async def title_owner(conn: asyncpg.Connection, title: str, except_code: str = "") -> str | None:
+    """The code of another stream (archived ones too) already called `title`, ignoring case.
+    Locks the table for the rest of the transaction, so two admins can't both take a title."""
+    await conn.execute("LOCK TABLE course_streams IN SHARE ROW EXCLUSIVE MODE")
+    return await conn.fetchval("SELECT code FROM course_streams WHERE lower(title) = lower($1)"
+                               " AND code <> $2 ORDER BY code LIMIT 1", title, except_code)
+
+
 async def add(conn: asyncpg.Connection, code: str, title: str) -> bool:
     """A new stream after the others; False if the code is taken (archived streams too)."""
     added = await conn.fetchval(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import asyncpg
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -15,17 +13,18 @@ from bot.handlers.common import show_screen
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import AuditCallback
+from bot.paging import read_page
 from bot.views import audit as views
 
 PAGE = 10
 
 
 async def audit_screen(pool: asyncpg.Pool, settings: Settings, admin_id: int, page: int):  # type: ignore[no-untyped-def]
-    rows, total = await audit.latest(pool, admin_id or None, PAGE, page * PAGE)
-    pages = max(1, math.ceil(total / PAGE))
+    rows, _total, at = await read_page(
+        lambda offset, limit: audit.latest(pool, admin_id or None, limit, offset), page, PAGE)
     admins = [(a, str(a)) for a in sorted(settings.admin_ids)]
-    return (views.journal(rows, admin_id, page, pages, settings.tz),
-            kb.audit(admins, admin_id, page, pages))
+    return (views.journal(list(rows), admin_id, at.number, at.count, settings.tz),
+            kb.audit(admins, admin_id, at.number, at.count))
 
 
 async def command(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
@@ -42,7 +41,7 @@ async def page(callback: CallbackQuery, callback_data: AuditCallback, pool: asyn
                settings: Settings) -> None:
     await callback.answer()
     await show_screen(callback, *await audit_screen(pool, settings, callback_data.admin_id,
-                                                    max(callback_data.page, 0)))
+                                                    callback_data.page))
 
 
 def create_router() -> Router:

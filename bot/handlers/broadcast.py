@@ -33,6 +33,11 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
                    Action.CANCEL_OK, _("Да, отменить"))
         return
     if action is Action.RECALL:
+        refusal = _recall_refusal(broadcast)
+        if refusal is not None:
+            await callback.answer(refusal, show_alert=True)
+            await _refresh(callback, broadcast_id, pool)
+            return
         await callback.answer()
         question = _("Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов "
                      "Telegram удалить не даст.").format(count=broadcast.sent)
@@ -45,7 +50,8 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
     elif action is Action.RECALL_OK:
         note = (_("Удаляю сообщения; когда закончу, пришлю итог.")
                 if await broadcasts.recall(broadcast_id, admin_id)
-                else _("Отзыв уже идёт или нечего отзывать."))
+                else _recall_refusal(await db.get(pool, broadcast_id) or broadcast)
+                or _("Отзыв уже идёт или нечего отзывать."))
     elif action is Action.RESEND:
         count = await broadcasts.resend(broadcast_id, admin_id)
         note = (_("Отправлю ещё раз: {count}.").format(count=count) if count
@@ -53,6 +59,19 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
     await callback.answer(note or _("Готово."),
                           show_alert=bool(note and action is not Action.RESEND))
     await _refresh(callback, broadcast_id, pool)
+
+
+def _recall_refusal(broadcast: db.Broadcast) -> str | None:
+    """Why this broadcast can't be recalled now (None: it can)."""
+    if broadcast.recall_status == "done":
+        return _("Рассылка уже отозвана.")
+    if broadcast.recall_status in ("requested", "running"):
+        return _("Отзыв уже идёт.")
+    if broadcast.status == "sending":
+        return _("Рассылка ещё идёт: поставьте её на паузу или дождитесь конца.")
+    if broadcast.sent == 0:
+        return _("Отзывать нечего: рассылка никому не доставлена.")
+    return None
 
 
 def _stale(status: str) -> str:

@@ -34,16 +34,19 @@ async def show_screen(callback: CallbackQuery, text: str,
         await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
 
 
-async def read_text(message: Message, parse: Callable[[str], T]) -> T | None:
-    """What the admin typed, parsed; on a ValueError they are told why and get None."""
+async def read_text(message: Message, parse: Callable[[str], T],
+                    way_out: InlineKeyboardMarkup | None = None) -> T | None:
+    """What the admin typed, parsed; on a ValueError they are told why (with `way_out`, the
+    buttons that leave the step) and get None."""
     try:
         return parse(message.text or "")
     except ValueError as exc:
-        await message.answer(escape(str(exc)))
+        await message.answer(escape(str(exc)), reply_markup=way_out)
         return None
 
 
-async def read_content(message: Message) -> Content | None:
+async def read_content(message: Message, way_out: InlineKeyboardMarkup | None = None
+                       ) -> Content | None:
     """The message as broadcast content, checked against Telegram's limits (filled in for
     this admin); otherwise the admin is told why and gets None."""
     user = message.from_user
@@ -51,6 +54,7 @@ async def read_content(message: Message) -> Content | None:
         content = content_from_message(message)
         check_content(content, user.first_name if user else None, user.username if user else None)
     except ValueError as exc:
-        await message.answer(_("Не подойдёт: {reason}").format(reason=escape(str(exc))))
+        await message.answer(_("Не подойдёт: {reason}").format(reason=escape(str(exc))),
+                             reply_markup=way_out)
         return None
     return content

@@ -7,6 +7,7 @@ from html import escape
 
 import asyncpg
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -23,6 +24,7 @@ from bot.keyboards.menu import MenuCallback, Section
 from bot.services.composer import Draft, check_label, check_url, estimate, parse_user_list
 from bot.services.delivery.render import personalise
 from bot.views import compose as texts
+from bot.views import users as views
 from bot.views.broadcast import audience_title
 
 
@@ -81,7 +83,9 @@ async def open_lessons(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
 
 async def ask_list(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
-    await state.set_state(Compose.user_list)
+    draft = await load(state)
+    draft.audience = None  # the list starts empty; pastes add to it
+    await save(state, draft, Compose.user_list)
     await show_screen(callback, texts.paste_list(), kb.back_to_picker())
 
 
@@ -103,54 +107,79 @@ async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
 
 
 async def take_list(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
+    """A pasted list adds to the people taken so far; with everything clear, on to the content.
+    An @username several people had is listed back with them, and the step waits for an id."""
     parsed = await parse_user_list(pool, message.text or "")
-    missing = ", ".join(escape(t) for t in parsed.unknown[:50])
-    if len(parsed.unknown) > 50:
-        missing += _(" и ещё {count}").format(count=len(parsed.unknown) - 50)
-    if not parsed.user_ids:
-        text = (_("Никого не нашёл: {missing}.").format(missing=missing) if missing
-                else _("Никого не нашёл."))
-        await message.answer(text + " " + _("Пришлите id или @username ещё раз."),
-                             reply_markup=kb.back_to_picker())
-        return
     draft = await load(state)
-    audience = Audience("users", user_ids=tuple(parsed.user_ids))
-    draft.audience = audience.to_json()
+    earlier = draft.audience_obj().user_ids if draft.audience else ()
+    ids = tuple(dict.fromkeys([*earlier, *parsed.user_ids]))
+    if ids:
+        draft.audience = Audience("users", user_ids=ids).to_json()
+    ambiguous = [user_id for _token, owners in parsed.ambiguous for user_id in owners]
+    owners = {r["user_id"]: views.label(r["user_id"], r["first_name"], r["username"])
+              for r in await audiences.page(pool, Audience("users", user_ids=tuple(ambiguous)),
+                                            None)} if ambiguous else {}
+    report = texts.list_report(parsed, len(ids), owners)
+    if parsed.ambiguous or not ids:
+        await save(state, draft)
+        hint = "" if ids else " " + _("Пришлите id или @username ещё раз.")
+        await message.answer(report + hint, reply_markup=kb.list_next(len(ids)))
+        return
     await save(state, draft, Compose.content)
-    size, blocked = await audiences.count(pool, audience)
-    found = _("Нашёл {count}.").format(count=len(parsed.user_ids))
-    if missing:
-        found += " " + _("Не нашёл: {missing}.").format(missing=missing)
-    await message.answer(f"{found}\n\n" + texts.ask_content(_("список"), size, blocked),
+    await message.answer(f"{report}\n\n" + await _ask_content_text(pool, draft),
                          reply_markup=kb.back_to_picker())
+
+
+async def list_done(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
+    draft = await load(state)
+    if draft.audience is None:
+        await callback.answer(_("Список пока пуст: пришлите id или @username."), show_alert=True)
+        return
+    await callback.answer()
+    await save(state, draft, Compose.content)
+    await show_screen(callback, await _ask_content_text(pool, draft), kb.back_to_picker())
+
+
+async def _ask_content_text(pool: asyncpg.Pool, draft: Draft) -> str:
+    """The content prompt for a pasted list."""
+    size, blocked = await audiences.count(pool, draft.audience_obj())
+    return texts.ask_content(_("список"), size, blocked)
 
 
 # ---- content and buttons ---------------------------------------------------------------
 
 async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings) -> None:
-    content = await read_content(message)
+    draft = await load(state)
+    content = await read_content(message, kb.back_to_preview() if draft.content
+                                 else kb.back_to_picker())
     if content is None:
         return
-    draft = await load(state)
     draft.set_content(content)
     await save(state, draft, Compose.preview)
-    await send_preview(message, draft, pool, settings)
+    await send_preview(message, draft, pool, settings, state)
 
 
 async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
-                       settings: Settings) -> None:
-    """The exact message a recipient gets (filled in for this admin), then the summary."""
+                       settings: Settings, state: FSMContext) -> None:
+    """The exact message a recipient gets (filled in for this admin), then the summary. If
+    Telegram refuses the message, the admin is told why and asked for another version."""
     chat = message.chat
     content = draft.content_obj()
     html = personalise(content.html, chat.first_name, chat.username)
     markup = kb.url_buttons(draft.buttons)
-    if content.kind == "text":
-        await message.answer(html, reply_markup=markup)
-    else:
-        send = {"photo": message.answer_photo, "video": message.answer_video,
-                "document": message.answer_document, "animation": message.answer_animation}
-        await send[content.kind](content.source_file_id, caption=html or None, reply_markup=markup)
+    try:
+        if content.kind == "text":
+            await message.answer(html, reply_markup=markup)
+        else:
+            send = {"photo": message.answer_photo, "video": message.answer_video,
+                    "document": message.answer_document, "animation": message.answer_animation}
+            await send[content.kind](content.source_file_id, caption=html or None,
+                                     reply_markup=markup)
+    except TelegramBadRequest as exc:
+        await state.set_state(Compose.content)
+        await message.answer(texts.preview_refused(exc.message), reply_markup=kb.back_to_picker())
+        return
     text, markup = await summary_screen(draft, pool, settings)
     await message.answer(text, reply_markup=markup)
 
@@ -173,7 +202,8 @@ async def edit_content(callback: CallbackQuery, state: FSMContext, pool: asyncpg
     audience = draft.audience_obj()
     size, blocked = await audiences.count(pool, audience)
     title = audience_title(audience, await streams.titles(pool))
-    await show_screen(callback, texts.ask_content(title, size, blocked, editing=True), None)
+    await show_screen(callback, texts.ask_content(title, size, blocked, editing=True),
+                      kb.back_to_preview())
 
 
 async def open_buttons(callback: CallbackQuery, state: FSMContext) -> None:
@@ -185,29 +215,29 @@ async def open_buttons(callback: CallbackQuery, state: FSMContext) -> None:
 async def ask_label(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(Compose.button_label)
-    await show_screen(callback, texts.ask_label(), None)
+    await show_screen(callback, texts.ask_label(), kb.back_to_preview())
 
 
 async def take_label(message: Message, state: FSMContext) -> None:
-    label = await read_text(message, check_label)
+    label = await read_text(message, check_label, kb.back_to_preview())
     if label is None:
         return
     draft = await load(state)
     draft.pending_label = label
     await save(state, draft, Compose.button_url)
-    await message.answer(texts.ask_url())
+    await message.answer(texts.ask_url(), reply_markup=kb.back_to_preview())
 
 
 async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
                    settings: Settings) -> None:
-    url = await read_text(message, check_url)
+    url = await read_text(message, check_url, kb.back_to_preview())
     if url is None:
         return
     draft = await load(state)
     draft.buttons.append([{"text": draft.pending_label or _("Открыть"), "url": url}])
     draft.pending_label = None
     await save(state, draft, Compose.preview)
-    await send_preview(message, draft, pool, settings)
+    await send_preview(message, draft, pool, settings, state)
 
 
 async def clear_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -217,15 +247,16 @@ async def clear_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncp
     draft.buttons = []
     await save(state, draft, Compose.preview)
     if isinstance(callback.message, Message):
-        await send_preview(callback.message, draft, pool, settings)
+        await send_preview(callback.message, draft, pool, settings, state)
 
 
 async def expect_buttons(message: Message) -> None:
-    await message.answer(texts.pick_with_buttons())
+    await message.answer(texts.pick_with_buttons(), reply_markup=kb.cancel_only())
 
 
 async def not_text(message: Message) -> None:
-    await message.answer(_("Нужен текст. Пришлите его сообщением или отмените: /cancel"))
+    await message.answer(_("Нужен текст. Пришлите его сообщением или отмените: /cancel"),
+                         reply_markup=kb.cancel_only())
 
 
 def create_router() -> Router:
@@ -238,6 +269,7 @@ def create_router() -> Router:
     router.callback_query.register(open_lessons, on(F.step == Step.LESSONS), has_draft)
     router.callback_query.register(ask_list, on(F.step == Step.PASTE), has_draft)
     router.callback_query.register(pick_audience, on(F.step == Step.AUDIENCE), has_draft)
+    router.callback_query.register(list_done, on(F.step == Step.LIST_DONE), has_draft)
     router.callback_query.register(edit_content, on(F.step == Step.EDIT), has_draft)
     router.callback_query.register(open_buttons, on(F.step == Step.BUTTONS), has_draft)
     router.callback_query.register(ask_label, on(F.step == Step.BUTTON_ADD), has_draft)

@@ -64,12 +64,13 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
 async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await callback.answer()
     await state.set_state(Compose.when)
-    await show_screen(callback, texts.ask_when(settings.tz), None)
+    await show_screen(callback, texts.ask_when(settings.tz), kb.back_to_preview())
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
                     broadcasts: BroadcastService) -> None:
-    moment = await read_text(message, lambda text: parse_when(text, settings.tz))
+    moment = await read_text(message, lambda text: parse_when(text, settings.tz),
+                             kb.back_to_preview())
     if moment is None:
         return
     draft = await load(state)

@@ -92,10 +92,11 @@ async def back(callback: CallbackQuery, callback_data: DigestCallback, pool: asy
 async def typed_time(message: Message, pool: asyncpg.Pool, settings: Settings,
                      state: FSMContext) -> None:
     assert message.from_user is not None
-    at = await read_text(message, parse_time)
+    period = (await state.get_data()).get("period", "7")
+    current = (await preferences.digest(pool, message.from_user.id))[1]
+    at = await read_text(message, parse_time, kb.digest_times(period, current))
     if at is None:
         return  # told why; still waiting for a time
-    period = (await state.get_data()).get("period", "7")
     await state.clear()
     await message.answer("✅ " + await _saved(pool, settings, message.from_user.id, at))
     text, markup = await stats_screen(pool, settings, "overview", period, message.from_user.id)

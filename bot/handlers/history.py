@@ -3,8 +3,6 @@ top failure reasons, who did not get it, resend, recall and a CSV of the recipie
 
 from __future__ import annotations
 
-import math
-
 import asyncpg
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -18,6 +16,7 @@ from bot.i18n import _
 from bot.keyboards import lists as kb
 from bot.keyboards.lists import Hist, HistoryCallback
 from bot.keyboards.menu import MenuCallback, Section
+from bot.paging import read_page
 from bot.views import lists as views
 from bot.views.broadcast import AUDIENCE_TITLES, audience_title
 from bot.views.format import csv_document
@@ -36,13 +35,14 @@ def _filter_title(kind: str, stream: str, titles: dict[str, str]) -> str:
 async def list_screen(pool: asyncpg.Pool, settings: Settings, page: int, kind: str, stream: str
                       ) -> tuple[str, object]:
     titles = await streams.titles(pool)
-    items, total = await db.history(pool, kind or None, stream or None, page * PAGE, PAGE)
-    pages = max(1, math.ceil(total / PAGE))
+    items, total, at = await read_page(
+        lambda offset, limit: db.history(pool, kind or None, stream or None, offset, limit),
+        page, PAGE)
     named = [(b, audience_title(b.audience, titles)) for b in items]
     labels = [(b.id, f"#{b.id} · {title} · {b.sent}/{b.total}") for b, title in named]
-    text = views.history_list(named, total, _filter_title(kind, stream, titles), page, pages,
-                              settings.tz)
-    return text, kb.history_list(labels, page, pages, kind, stream)
+    text = views.history_list(named, total, _filter_title(kind, stream, titles), at.number,
+                              at.count, settings.tz)
+    return text, kb.history_list(labels, at.number, at.count, kind, stream)
 
 
 async def show_history(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
@@ -81,11 +81,11 @@ async def on_history(callback: CallbackQuery, callback_data: HistoryCallback,
         await show_screen(callback, *await card_screen(pool, broadcast, settings, data))  # type: ignore[arg-type]
     elif data.action is Hist.WHO:
         await callback.answer()
-        rows, total = await db.recipients_with(pool, broadcast.id, UNREACHED,
-                                               data.page * WHO_PAGE, WHO_PAGE)
-        pages = math.ceil(total / WHO_PAGE)
-        await show_screen(callback, views.who_list(rows, total, data.page, pages),
-                          kb.who_pages(broadcast.id, data.page, pages))
+        rows, total, at = await read_page(
+            lambda offset, limit: db.recipients_with(pool, broadcast.id, UNREACHED, offset, limit),
+            data.page, WHO_PAGE)
+        await show_screen(callback, views.who_list(list(rows), total, at.number, at.count),
+                          kb.who_pages(broadcast.id, at.number, at.count))
     elif data.action is Hist.CSV:
         await callback.answer(_("Готовлю файл…"))
         assert isinstance(callback.message, Message)

@@ -3,7 +3,7 @@ paged, counted, each name opening the card, and the whole list as a CSV document
 
 from __future__ import annotations
 
-import math
+from html import escape
 
 import asyncpg
 from aiogram import Router
@@ -15,6 +15,7 @@ from bot.handlers.common import show_screen
 from bot.i18n import _, __, ngettext
 from bot.keyboards import users as kb
 from bot.keyboards.users import ListCallback
+from bot.paging import clamp
 from bot.views import users as views
 from bot.views.format import csv_document, number
 
@@ -36,7 +37,12 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
         await callback.answer(_("Эта кнопка устарела."), show_alert=True)
         return
     if callback_data.kind == "stream":
-        title = "👥 " + (await streams.titles(pool)).get(callback_data.stream, callback_data.stream)
+        if not await streams.exists(pool, callback_data.stream):
+            await callback.answer(_("Потока «{code}» нет.").format(code=callback_data.stream),
+                                  show_alert=True)
+            return
+        title = "👥 " + escape((await streams.titles(pool)).get(callback_data.stream,
+                                                                 callback_data.stream))
     else:
         title = str(TITLES[callback_data.kind])
     if callback_data.csv:
@@ -44,9 +50,9 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
         return
     await callback.answer()
     total = (await audiences.count(pool, audience))[0]
-    pages = max(1, math.ceil(total / PAGE))
-    page = min(max(callback_data.page, 0), pages - 1)
-    rows = await audiences.page(pool, audience, PAGE, page * PAGE)
+    at = clamp(callback_data.page, total, PAGE)
+    page, pages = at.number, at.count
+    rows = await audiences.page(pool, audience, PAGE, at.offset)
     people = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
               for r in rows]
     text = ngettext("<b>{title}</b>: {count} чел.", "<b>{title}</b>: {count} чел.", total).format(

@@ -79,6 +79,7 @@ async def on_action(callback: CallbackQuery, callback_data: ScheduledCallback, s
     action, admin_id = callback_data.action, callback.from_user.id
     if action is Sched.OPEN:
         await callback.answer()
+        await state.clear()  # also the way back from a question about this broadcast
         await show_screen(callback, *await card_screen(pool, broadcast, settings))  # type: ignore[arg-type]
     elif action is Sched.CANCEL:
         await callback.answer()
@@ -100,20 +101,22 @@ async def on_action(callback: CallbackQuery, callback_data: ScheduledCallback, s
         await callback.answer()
         await state.set_state(ScheduledEdit.when)
         await state.set_data({"broadcast_id": broadcast.id})
-        await show_screen(callback, ask_when(settings.tz), None)
+        await show_screen(callback, ask_when(settings.tz), kb.back_to_scheduled(broadcast.id))
     elif action is Sched.EDIT:
         await callback.answer()
         await state.set_state(ScheduledEdit.content)
         await state.set_data({"broadcast_id": broadcast.id})
-        await show_screen(callback, _("Пришлите новый вариант сообщения для этой рассылки."), None)
+        await show_screen(callback, _("Пришлите новый вариант сообщения для этой рассылки."),
+                          kb.back_to_scheduled(broadcast.id))
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
                     broadcasts: BroadcastService) -> None:
-    moment = await read_text(message, lambda text: parse_when(text, settings.tz))
+    broadcast_id = (await state.get_data())["broadcast_id"]
+    moment = await read_text(message, lambda text: parse_when(text, settings.tz),
+                             kb.back_to_scheduled(broadcast_id))
     if moment is None:
         return
-    broadcast_id = (await state.get_data())["broadcast_id"]
     await state.clear()
     assert message.from_user is not None
     changed = await broadcasts.reschedule(broadcast_id, moment, message.from_user.id)
@@ -122,10 +125,10 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
 
 async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings, broadcasts: BroadcastService) -> None:
-    content = await read_content(message)
+    broadcast_id = (await state.get_data())["broadcast_id"]
+    content = await read_content(message, kb.back_to_scheduled(broadcast_id))
     if content is None:
         return
-    broadcast_id = (await state.get_data())["broadcast_id"]
     await state.clear()
     assert message.from_user is not None
     changed = await broadcasts.replace_content(broadcast_id, content, message.from_user.id)

@@ -18,7 +18,7 @@ from bot.handlers.common import read_text, show_screen
 from bot.i18n import _
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.streams import StreamCallback
+from bot.keyboards.streams import StreamAction, StreamCallback
 from bot.views import menu as views
 
 CODE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -71,9 +71,9 @@ async def from_menu(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Po
 async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
                         state: FSMContext, pool: asyncpg.Pool) -> None:
     action, code = callback_data.action, callback_data.code
-    if action == "list":
+    if action is StreamAction.LIST:
         return await from_menu(callback, state, pool)
-    if action == "add":
+    if action is StreamAction.ADD:
         await callback.answer()
         await state.set_state(StreamEdit.code)
         return await show_screen(callback, _(
@@ -86,18 +86,18 @@ async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
         return None
     await callback.answer()
     title = escape(stream.title)
-    if action == "rename":
+    if action is StreamAction.RENAME:
         await state.set_state(StreamEdit.title)
         await state.update_data(code=code)
         return await show_screen(callback, _("✏️ Новое название для «{title}»?").format(title=title)
                                  + "\n" + ask_title(),
                                  kb.back_to_streams())
-    if action == "archive":
+    if action is StreamAction.ARCHIVE:
         return await show_screen(callback, _(
             "🗄 Убрать «{title}» в архив? Он исчезнет из выбора аудитории и смены потока; "
             "оплативших: {members}, они и все брони останутся в базе.").format(
                 title=title, members=stream.members), kb.confirm_archive(code))
-    if action == "archive_ok":
+    if action is StreamAction.ARCHIVE_OK:
         async with pool.acquire() as conn, conn.transaction():
             if await streams.archive(conn, code):
                 await audit.record_action(conn, callback.from_user.id, "stream.archive", code)
@@ -109,7 +109,7 @@ async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
 
 
 async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
-    code = await read_text(message, parse_code)
+    code = await read_text(message, parse_code, kb.back_to_streams())
     if code is None:
         return
     if await streams.get(pool, code) is not None:
@@ -123,12 +123,19 @@ async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) ->
 
 async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
     assert message.from_user is not None
-    title = await read_text(message, parse_title)
+    title = await read_text(message, parse_title, kb.back_to_streams())
     if title is None:
         return
     data = await state.get_data()
     code = data.get("code", "")
     async with pool.acquire() as conn, conn.transaction():
+        taken_by = await streams.title_owner(conn, title, except_code=code)
+        if taken_by is not None:
+            await message.answer(_("Название «{title}» уже у потока <code>{code}</code>. "
+                                   "Пришлите другое.").format(title=escape(title),
+                                                             code=escape(taken_by)),
+                                 reply_markup=kb.back_to_streams())
+            return
         if data.get("new"):
             done = await streams.add(conn, code, title)
             action, details = "stream.add", {"title": title}

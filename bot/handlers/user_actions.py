@@ -43,6 +43,10 @@ async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: async
     titles = await streams.titles(pool)
     active = {s.code: s.title for s in await streams.list_active_streams(pool)
               if s.code != booking.stream}
+    if data.to and data.to == booking.stream:
+        await callback.answer(_("Бронь #{id} уже в этом потоке.").format(id=booking.id),
+                              show_alert=True)
+        return
     if data.to and data.to not in active:
         await callback.answer(_("Этого потока нет среди действующих."), show_alert=True)
         return
@@ -78,7 +82,7 @@ async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settin
 async def set_status(callback: CallbackQuery, callback_data: StatusCallback, pool: asyncpg.Pool,
                      settings: Settings) -> None:
     data = callback_data
-    if data.to not in QUESTION:
+    if data.to not in QUESTION or data.was == data.to:
         await callback.answer(_("Эта кнопка устарела."), show_alert=True)
         return
     if not data.sure:

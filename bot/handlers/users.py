@@ -19,6 +19,7 @@ from bot.i18n import _
 from bot.keyboards import users as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.users import CardCallback, SearchCallback
+from bot.paging import clamp
 from bot.views import users as views
 
 PAGE = 8
@@ -110,9 +111,9 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
         await show_screen(callback, views.bookings(card, titles, settings.tz),
                           kb.booking_actions(user_id, labels))
     else:
-        pages = max(1, math.ceil(card.events / EVENTS_PAGE))
-        page = min(max(callback_data.page, 0), pages - 1)
-        rows = await users.events_page(pool, user_id, EVENTS_PAGE, page * EVENTS_PAGE)
+        at = clamp(callback_data.page, card.events, EVENTS_PAGE)
+        page, pages = at.number, at.count
+        rows = await users.events_page(pool, user_id, EVENTS_PAGE, at.offset)
         await show_screen(callback, views.events(card, rows, page, pages, settings.tz),
                           kb.back_to_card(user_id, kb.pager(page, pages, CardCallback,
                                                             user_id=user_id, view="events")))

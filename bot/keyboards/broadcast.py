@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import _
+from bot.keyboards.fields import RowId
 
 
 class Action(StrEnum):
@@ -24,7 +25,7 @@ class Action(StrEnum):
 
 class BroadcastCallback(CallbackData, prefix="bc"):
     action: Action
-    id: int
+    id: RowId
 
 
 def _button(builder: InlineKeyboardBuilder, text: str, action: Action, broadcast_id: int) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -16,6 +18,7 @@ class Step(StrEnum):
     AUDIENCE = "aud"        # kind, arg: pick this audience
     LESSONS = "lessons"     # free-lesson types
     PASTE = "paste"         # a pasted list of ids and @usernames
+    LIST_DONE = "list_ok"   # on with the people taken from the list so far
     PICKER = "picker"       # back to the audience picker
     SEND = "send"           # asks once more above the threshold
     SEND_OK = "send_ok"
@@ -33,8 +36,8 @@ class Step(StrEnum):
 
 class ComposeCallback(CallbackData, prefix="cp"):
     step: Step
-    kind: str = ""
-    arg: str = ""
+    kind: Literal["", "stream", "all", "leads", "free_lesson", "pending"] = ""
+    arg: Annotated[str, Field(max_length=64)] = ""  # a stream code or a lesson type
 
 
 def _cb(step: Step, kind: str = "", arg: str = "") -> str:
@@ -81,6 +84,30 @@ def back_to_picker() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text=_("⬅️ Другая аудитория"), callback_data=_cb(Step.PICKER)),
         InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))]])
+
+
+def back_to_preview() -> InlineKeyboardMarkup:
+    """For a step that waits for typed input: back to the summary, or drop the draft."""
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("↩️ Назад"), callback_data=_cb(Step.PREVIEW)),
+        InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))]])
+
+
+def cancel_only() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))]])
+
+
+def list_next(taken: int) -> InlineKeyboardMarkup:
+    """Under a pasted list's report: on with those taken so far, another audience, cancel."""
+    builder = InlineKeyboardBuilder()
+    if taken:
+        builder.button(text=_("➡️ Дальше: {count} чел.").format(count=number(taken)),
+                       callback_data=ComposeCallback(step=Step.LIST_DONE))
+    builder.button(text=_("⬅️ Другая аудитория"), callback_data=ComposeCallback(step=Step.PICKER))
+    builder.button(text=_("✖️ Отмена"), callback_data=ComposeCallback(step=Step.CANCEL))
+    builder.adjust(1, 2)
+    return builder.as_markup()
 
 
 def preview_actions(paid_allowed: bool) -> InlineKeyboardMarkup:

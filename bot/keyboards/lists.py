@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.keyboards.broadcast import Action, BroadcastCallback
+from bot.keyboards.fields import PageNo, RowId, StreamCode
 from bot.i18n import _
 from bot.keyboards.menu import menu_button, MenuCallback, Section, button
 
@@ -24,7 +25,7 @@ class Sched(StrEnum):
 
 class ScheduledCallback(CallbackData, prefix="sc"):
     action: Sched
-    id: int = 0
+    id: RowId = 0
 
 
 class Hist(StrEnum):
@@ -35,12 +36,24 @@ class Hist(StrEnum):
     CSV = "csv"
 
 
+class HistoryKind(StrEnum):
+    """The history's audience filter ("" = every broadcast)."""
+
+    ANY = ""
+    STREAM = "stream"
+    ALL = "all"
+    LEADS = "leads"
+    FREE_LESSON = "free_lesson"
+    PENDING = "pending"
+    USERS = "users"
+
+
 class HistoryCallback(CallbackData, prefix="h"):
     action: Hist
-    id: int = 0
-    page: int = 0
-    kind: str = ""
-    stream: str = ""
+    id: RowId = 0
+    page: PageNo = 0
+    kind: HistoryKind = HistoryKind.ANY
+    stream: StreamCode = ""
 
 
 
@@ -62,6 +75,12 @@ def scheduled_card(broadcast_id: int) -> InlineKeyboardMarkup:
         [button(_("✏️ Изменить текст"), cb(Sched.EDIT)),
          button(_("✖️ Отменить"), cb(Sched.CANCEL))],
         [button(_("⬅️ К списку"), ScheduledCallback(action=Sched.LIST))]])
+
+
+def back_to_scheduled(broadcast_id: int) -> InlineKeyboardMarkup:
+    """For a step that waits for typed input: back to the broadcast's card."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [button(_("↩️ Назад"), ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
 
 
 def scheduled_cancel(broadcast_id: int) -> InlineKeyboardMarkup:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -13,20 +15,24 @@ from bot.keyboards.menu import MenuCallback, Section
 from bot.services.periods import PERIODS
 
 
+ScreenKey = Literal["overview", "streams", "funnel", "events", "referrals", "recent"]
+PeriodKey = Literal["1", "7", "30", "90", "all"]  # the keys of services.periods.PERIODS
+
+
 class StatsCallback(CallbackData, prefix="st"):
-    screen: str = "overview"
-    period: str = "7"
+    screen: ScreenKey = "overview"
+    period: PeriodKey = "7"
 
 
 class DigestCallback(CallbackData, prefix="dg"):
-    action: str = "toggle"  # toggle, time (ask), set (at), back
-    period: str = "7"
-    at: str = ""  # HHMM for set
+    action: Literal["toggle", "time", "set", "back"] = "toggle"  # time: ask; set: to `at`
+    period: PeriodKey = "7"
+    at: Annotated[str, Field(pattern=r"^(\d{4})?$")] = ""  # HHMM for set
 
 
 class ChartCallback(CallbackData, prefix="ch"):
-    chart: str  # growth, bookings, events
-    period: str = "7"
+    chart: Literal["growth", "bookings", "events"]
+    period: PeriodKey = "7"
 
 
 CHARTS = (("growth", __("📈 Рост")), ("bookings", __("🎫 Брони")), ("events", __("🖱 События")))

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _
+from bot.keyboards.fields import PageNo, StreamCode, UserId
 from bot.keyboards.menu import menu_button, button
 from bot.keyboards.users import ListCallback, pager
 
 
+class StreamAction(StrEnum):
+    LIST = "list"
+    OPEN = "open"
+    ADD = "add"
+    RENAME = "rename"
+    ARCHIVE = "archive"          # asks first
+    ARCHIVE_OK = "archive_ok"
+
+
 class StreamCallback(CallbackData, prefix="sm"):
-    action: str = "list"  # list, open, add, rename, archive, archive_ok
-    code: str = ""
+    action: StreamAction = StreamAction.LIST
+    code: StreamCode = ""
 
 
 class AuditCallback(CallbackData, prefix="au"):
-    admin_id: int = 0  # 0: every admin
-    page: int = 0
+    admin_id: UserId = 0  # 0: every admin
+    page: PageNo = 0
 
 
 def streams_button() -> InlineKeyboardButton:
@@ -25,24 +37,24 @@ def streams_button() -> InlineKeyboardButton:
 
 
 def stream_list(items: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    rows = [[button(title, StreamCallback(action="open", code=code))] for code, title in items]
+    rows = [[button(title, StreamCallback(action=StreamAction.OPEN, code=code))] for code, title in items]
     return InlineKeyboardMarkup(inline_keyboard=rows + [
-        [button(_("➕ Добавить поток"), StreamCallback(action="add"))],
+        [button(_("➕ Добавить поток"), StreamCallback(action=StreamAction.ADD))],
         [button(_("🔄 Обновить"), StreamCallback()), menu_button()]])
 
 
 def stream_card(code: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
         [button(_("👥 Участники"), ListCallback(kind="stream", stream=code))],
-        [button(_("✏️ Переименовать"), StreamCallback(action="rename", code=code)),
-         button(_("🗄 В архив"), StreamCallback(action="archive", code=code))],
+        [button(_("✏️ Переименовать"), StreamCallback(action=StreamAction.RENAME, code=code)),
+         button(_("🗄 В архив"), StreamCallback(action=StreamAction.ARCHIVE, code=code))],
         [streams_button()]])
 
 
 def confirm_archive(code: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        button(_("Да, в архив"), StreamCallback(action="archive_ok", code=code)),
-        button(_("Отмена"), StreamCallback(action="open", code=code))]])
+        button(_("Да, в архив"), StreamCallback(action=StreamAction.ARCHIVE_OK, code=code)),
+        button(_("Отмена"), StreamCallback(action=StreamAction.OPEN, code=code))]])
 
 
 def back_to_streams() -> InlineKeyboardMarkup:

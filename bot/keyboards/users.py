@@ -2,46 +2,63 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.enums import BookingStatus
 from bot.i18n import _
+from bot.keyboards.fields import PageNo, RowId, StreamCode, UserId
 from bot.keyboards.menu import menu_button, MenuCallback, Section, button
 
 
 class SearchCallback(CallbackData, prefix="us"):
-    page: int = 0
+    page: PageNo = 0
+
+
+class CardView(StrEnum):
+    MAIN = "main"
+    EVENTS = "events"
+    BOOKINGS = "bookings"
 
 
 class CardCallback(CallbackData, prefix="uc"):
-    user_id: int
-    view: str = "main"  # main, events, bookings
-    page: int = 0
+    user_id: UserId
+    view: CardView = CardView.MAIN
+    page: PageNo = 0
 
 
 class MoveCallback(CallbackData, prefix="um"):
-    user_id: int
-    booking_id: int
-    to: str = ""      # stream code; empty = pick one
+    user_id: UserId
+    booking_id: RowId
+    to: StreamCode = ""  # empty = pick one
     sure: bool = False
 
 
 class StatusCallback(CallbackData, prefix="ub"):
-    user_id: int
-    booking_id: int
-    was: int          # the status the admin saw (the change applies only if it still is)
-    to: int           # 2 confirm payment, -1 cancel
+    user_id: UserId
+    booking_id: RowId
+    was: BookingStatus  # the status the admin saw (the change applies only if it still is)
+    to: BookingStatus
     sure: bool = False
 
 
 class WriteCallback(CallbackData, prefix="uw"):
-    user_id: int
+    user_id: UserId
+
+
+class ListKind(StrEnum):
+    LEADS = "leads"
+    PENDING = "pending"
+    FREE_LESSON = "free_lesson"
+    STREAM = "stream"
 
 
 class ListCallback(CallbackData, prefix="ul"):
-    kind: str          # leads, pending, free_lesson, stream
-    stream: str = ""
-    page: int = 0
+    kind: ListKind
+    stream: StreamCode = ""
+    page: PageNo = 0
     csv: bool = False
 
 

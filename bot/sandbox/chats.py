@@ -70,9 +70,11 @@ class ChatActions:
         return Delivery(update["update_id"], await self.deliver(bot, update))
 
     async def press(self, token: str, user_id: int, text: str | None = None, *,
-                    data: str | None = None, message_id: int | None = None) -> Delivery:
+                    data: str | None = None, message_id: int | None = None,
+                    age: float = 0) -> Delivery:
         """The user presses the inline button with this text (or callback data) on the
-        newest bot message that has it, or on message `message_id`."""
+        newest bot message that has it, or on message `message_id`. `age`: the press reaches
+        the bot that many seconds late (past the answer window, its answer is refused)."""
         bot = self.bots[token]
         chat = self.chat(token, user_id)
         candidates = [chat.messages[message_id]] if message_id else sorted(
@@ -83,7 +85,7 @@ class ChatActions:
             for button in msg.buttons():
                 if "callback_data" in button and (button["text"] == text or
                                                   button["callback_data"] == data):
-                    return await self._callback(bot, chat, msg, button["callback_data"])
+                    return await self._callback(bot, chat, msg, button["callback_data"], age)
         shown = [b["text"] for m in candidates[:1] for b in m.buttons()]
         raise LookupError(f"no button {text or data!r} in the chat; last message has {shown}")
 
@@ -95,10 +97,12 @@ class ChatActions:
         msg = max((m for m in chat.messages.values() if m.from_bot), key=lambda m: m.message_id)
         return await self._callback(bot, chat, msg, data)
 
-    async def _callback(self, bot: EmuBot, chat: EmuChat, msg: StoredMessage, data: str) -> Delivery:
+    async def _callback(self, bot: EmuBot, chat: EmuChat, msg: StoredMessage, data: str,
+                        age: float = 0) -> Delivery:
         query_id = str(next(_callback_ids))
         bot.callback_queries[query_id] = {"answered": False, "message_id": msg.message_id,
-                                          "user_id": chat.user.id, "data": data}
+                                          "user_id": chat.user.id, "data": data,
+                                          "pressed_at": self.now() - age}
         update = {"update_id": bot.next_update_id(), "callback_query": {
             "id": query_id, "from": chat.user.as_user(), "chat_instance": str(chat.user.id * 7),
             "message": methods.message_json(self, bot, msg), "data": data}}  # type: ignore[arg-type]

@@ -112,10 +112,18 @@ class ChatClient:
         await self.harness.settle()
         return self.last_delivery
 
-    async def click(self, text: str | None = None, *, data: str | None = None) -> Delivery:
-        """Press the inline button with this text (or callback data) on the newest message."""
+    async def click(self, text: str | None = None, *, data: str | None = None,
+                    age: float = 0) -> Delivery:
+        """Press the inline button with this text (or callback data) on the newest message
+        (`age`: the press reaches the bot that many seconds late)."""
         self.last_delivery = await self._emu.press(self.harness.token, self.user_id, text,
-                                                   data=data)
+                                                   data=data, age=age)
+        await self.harness.settle()
+        return self.last_delivery
+
+    async def press_forged(self, data: str) -> Delivery:
+        """A callback no button carries, as a modified client could send it."""
+        self.last_delivery = await self._emu.press_forged(self.harness.token, self.user_id, data)
         await self.harness.settle()
         return self.last_delivery
 

@@ -22,6 +22,7 @@ MEDIA_KINDS = {"sendphoto": "photo", "sendvideo": "video", "senddocument": "docu
                "sendanimation": "animation"}
 TEXT_LIMIT, CAPTION_LIMIT, CALLBACK_DATA_LIMIT = 4096, 1024, 64
 MESSAGE_DELETE_WINDOW = 48 * 3600
+CALLBACK_ANSWER_WINDOW = 15  # seconds Telegram waits for answerCallbackQuery
 _URL_RE = re.compile(r"^(https?://[^\s/$.?#][^\s]*|tg://\S+)$", re.IGNORECASE)
 
 
@@ -270,7 +271,8 @@ async def delete_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 @method("answerCallbackQuery")
 async def answer_callback_query(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
     query = bot.callback_queries.get(str(p.get("callback_query_id", "")))
-    if query is None or query["answered"]:
+    if query is None or query["answered"] or \
+            emu.now() - query.get("pressed_at", emu.now()) > CALLBACK_ANSWER_WINDOW:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     query.update(answered=True, text=p.get("text"), show_alert=flag_param(p, "show_alert"))
     return True

@@ -73,31 +73,66 @@ def check_url(text: str) -> str:
     return url
 
 
+TELEGRAM_ID_MAX = 2**63 - 1  # user ids are stored as bigint
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One entry of a pasted list: a user id, a username (lowercase), or why it is neither."""
+
+    token: str
+    user_id: int | None = None
+    username: str | None = None
+    problem: str | None = None
+
+
+def parse_list_entry(token: str) -> ListEntry:
+    """Judge one pasted entry on its own."""
+    if token.isdecimal():
+        value = int(token)
+        if not 0 < value <= TELEGRAM_ID_MAX:
+            return ListEntry(token, problem=_("таких id не бывает"))
+        return ListEntry(token, user_id=value)
+    match = _USERNAME.match(token)
+    if match:
+        return ListEntry(token, username=match.group(1).lower())
+    if token.startswith("@"):
+        return ListEntry(token, problem=_("не похоже на @username"))
+    return ListEntry(token, problem=_("не id и не @username"))
+
+
 @dataclass(frozen=True)
 class ParsedList:
     user_ids: list[int]
-    unknown: list[str]
+    unknown: list[str]                       # well-formed, but nobody has it
+    invalid: list[tuple[str, str]] = field(default_factory=list)        # (entry, why)
+    ambiguous: list[tuple[str, list[int]]] = field(default_factory=list)  # (@name, whose)
 
 
 async def parse_user_list(pool: asyncpg.Pool, text: str) -> ParsedList:
-    """Ids and @usernames pasted by an admin; what cannot be matched is listed back."""
-    tokens = [t for t in re.split(r"[\s,;]+", text.strip()) if t][:MAX_LIST_ENTRIES]
-    ids = [int(t) for t in tokens if t.isdigit()]
-    names = [m.group(1) for t in tokens if not t.isdigit() and (m := _USERNAME.match(t))]
-    known_ids, by_name = await audiences.resolve(pool, ids, names)
-    found: list[int] = []
-    unknown: list[str] = []
-    for token in tokens:
-        if token.isdigit():
-            user_id = known_ids.get(int(token))
-        else:
-            match = _USERNAME.match(token)
-            user_id = by_name.get(match.group(1).lower()) if match else None
-        if user_id is None:
-            unknown.append(token)
-        elif user_id not in found:
-            found.append(user_id)
-    return ParsedList(found, unknown)
+    """Ids and @usernames pasted by an admin, each entry judged alone: what matches one person
+    is taken; what is malformed, matches nobody or matches several people is listed back."""
+    tokens = list(dict.fromkeys(t for t in re.split(r"[\s,;]+", text.strip()) if t))
+    entries = [parse_list_entry(t) for t in tokens[:MAX_LIST_ENTRIES]]
+    known_ids, by_name = await audiences.resolve(
+        pool, [e.user_id for e in entries if e.user_id is not None],
+        [e.username for e in entries if e.username is not None])
+    parsed = ParsedList([], [])
+    for entry in entries:
+        owners = ([entry.user_id] if entry.user_id in known_ids else []) \
+            if entry.user_id is not None else by_name.get(entry.username or "", [])
+        if entry.problem is not None:
+            parsed.invalid.append((entry.token, entry.problem))
+        elif not owners:
+            parsed.unknown.append(entry.token)
+        elif len(owners) > 1:
+            parsed.ambiguous.append((entry.token, owners))
+        elif owners[0] not in parsed.user_ids:
+            parsed.user_ids.append(owners[0])
+    if len(tokens) > MAX_LIST_ENTRIES:
+        parsed.invalid.append((_("ещё {count}").format(count=len(tokens) - MAX_LIST_ENTRIES),
+                               _("больше {limit} за раз не беру").format(limit=MAX_LIST_ENTRIES)))
+    return parsed
 
 
 @dataclass(frozen=True)

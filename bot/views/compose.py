@@ -7,7 +7,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.i18n import _, ngettext
-from bot.services.composer import Estimate
+from bot.services.composer import Estimate, ParsedList
 from bot.views.broadcast import duration
 from bot.views.format import number, when
 
@@ -18,6 +18,40 @@ def pick_audience() -> str:
 def paste_list() -> str:
     return _("Пришлите id пользователей и/или @username через пробел, запятую или с новой "
              "строки. Кого не найду, перечислю.")
+
+
+def _listed(items: list[str], limit: int = 30) -> str:
+    text = ", ".join(items[:limit])
+    if len(items) > limit:
+        text += _(" и ещё {count}").format(count=len(items) - limit)
+    return text
+
+
+def list_report(parsed: ParsedList, taken: int, owners: dict[int, str]) -> str:
+    """What became of a pasted list: how many are taken so far, and each entry that was not,
+    with the reason. `owners`: a label for each person an ambiguous @username points to."""
+    lines = [_("Нашёл {count}.").format(count=len(parsed.user_ids)) if parsed.user_ids
+             else _("Никого не нашёл.")]
+    if taken != len(parsed.user_ids):
+        lines[0] += " " + _("Всего в списке: {count}.").format(count=taken)
+    if parsed.unknown:
+        lines.append(_("Не нашёл: {missing}.").format(
+            missing=_listed([escape(t) for t in parsed.unknown])))
+    if parsed.invalid:
+        lines.append(_("Не подошли: {entries}.").format(entries=_listed(
+            [f"{escape(token[:40])} ({why})" for token, why in parsed.invalid])))
+    for token, ids in parsed.ambiguous:
+        lines.append(_("{username} — у нескольких человек: {people}.").format(
+            username=escape(token), people="; ".join(
+                escape(owners.get(user_id, str(user_id))) for user_id in ids)))
+    if parsed.ambiguous:
+        lines.append(_("Пришлите id нужного человека — добавлю к списку."))
+    return "\n".join(lines)
+
+
+def preview_refused(reason: str) -> str:
+    return _("Telegram не принял это сообщение: {reason}. Пришлите другой вариант.").format(
+        reason=escape(reason))
 
 
 def ask_label() -> str:

@@ -23,16 +23,31 @@ def quoted(text: str) -> str:
 
 
 def when(moment: datetime | None, tz: ZoneInfo, *, with_year: bool = False) -> str:
+    """"24.11 09:30"; the year is shown when asked for or when it is not this year."""
     if moment is None:
         return "—"
     local = moment.astimezone(tz)
+    if not with_year and local.year != datetime.now(tz).year:
+        with_year = True
     return local.strftime("%d.%m.%Y %H:%M" if with_year else "%d.%m %H:%M")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a name like "=HYPERLINK(…)" written
+    by a student) gets a leading apostrophe, as OWASP advises; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_document(header: list[str], rows: Iterable[Iterable[object]]) -> bytes:
-    """A CSV file; the BOM lets Excel read the Cyrillic."""
+    """A CSV file, its text cells safe to open in a spreadsheet; the BOM lets Excel read the
+    Cyrillic."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")

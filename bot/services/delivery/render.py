@@ -22,17 +22,21 @@ def personalise(html: str, first_name: str | None, username: str | None) -> str:
     return html.replace("{first_name}", escape(name)).replace("{username}", escape(handle))
 
 
-def visible_length(html: str) -> int:
+def visible_text(html: str) -> str:
     try:
-        text = parse_html(html)[0]
+        return parse_html(html)[0]
     except EntityParseError as exc:
         raise ContentError(_("разметка не разбирается: {error}").format(error=exc)) from None
-    return utf16_len(text)
 
 
 def check_length(html: str, is_caption: bool) -> None:
+    """Refuse a text Telegram would refuse: too long, or nothing but spaces (a caption may be
+    empty: the media goes alone)."""
     limit = CAPTION_LIMIT if is_caption else TEXT_LIMIT
-    length = visible_length(html)
+    text = visible_text(html)
+    if not is_caption and not text.strip():
+        raise ContentError(_("в сообщении нет текста, одни пробелы"))
+    length = utf16_len(text)
     if length > limit:
         raise ContentError((_("подпись длиннее лимита: {length} > {limit} символов") if is_caption
                             else _("текст длиннее лимита: {length} > {limit} символов")).format(
