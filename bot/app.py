@@ -28,6 +28,7 @@ from bot.handlers import create_routers
 from bot.i18n import AdminI18nMiddleware, _, i18n, use_locale
 from bot.metrics import Metrics
 from bot.middlewares.answers import BestEffortAnswerMiddleware
+from bot.middlewares.input import StorableTextMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.scheduler import create_scheduler
 from bot.services.broadcasts import BroadcastService
@@ -81,6 +82,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     dp["admin_ids"] = frozenset(settings.admin_ids)
     dp.update.outer_middleware(UpdateLogMiddleware())
     AdminI18nMiddleware().setup(dp)  # every event in the sender's language
+    dp.message.outer_middleware(StorableTextMiddleware())  # after i18n: refusals translated
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(HandlerNameMiddleware())
     dp.include_routers(*create_routers(one_bot=settings.broadcast_token == settings.bot_token))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram.filters import BaseFilter
-from aiogram.types import TelegramObject, User
+from aiogram.types import Message, TelegramObject, User
 
 
 class AdminFilter(BaseFilter):
@@ -14,3 +14,20 @@ class AdminFilter(BaseFilter):
         admin_ids: frozenset[int] = frozenset(),
     ) -> bool:
         return event_from_user is not None and event_from_user.id in admin_ids
+
+
+# every command the admin bot answers (the menu's, /start and the English aliases)
+COMMANDS = frozenset({"start", "menu", "stats", "find", "broadcast", "scheduled", "history",
+                      "streams", "audit", "cancel"})
+
+
+class TypedInput(BaseFilter):
+    """Passes a message that is input for the step the admin is in, not one of the bot's
+    commands: a command typed in the middle of a flow reaches its own handler."""
+
+    async def __call__(self, message: Message) -> bool:
+        text = (message.text or message.caption or "").strip()
+        if not text.startswith("/"):
+            return True
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        return name not in COMMANDS

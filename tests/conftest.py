@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.db.embedded import EmbeddedPostgres
 from bot.db.migrate import apply_migrations
@@ -17,6 +18,15 @@ from bot.db.pool import create_pool
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
 from processes import BotProcess
+
+# Property tests reuse one running bot per test across examples (hence the fixture check
+# off) and talk to a real server (no deadline). "ci" keeps the suite short; a long run:
+# scripts/test tests/test_properties_input.py --hypothesis-profile=long
+_PROPERTY = dict(deadline=None, print_blob=True,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=8, **_PROPERTY)  # type: ignore[arg-type]
+settings.register_profile("long", max_examples=300, **_PROPERTY)  # type: ignore[arg-type]
+settings.load_profile("ci")
 
 TEMPLATE = "hsl_test_template"
 # settings the tests build themselves; values from the machine's environment must not leak in

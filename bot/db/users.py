@@ -56,7 +56,7 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
     (at most a few hundred are ranked)."""
     text = query.strip().lower()
     bare = text[1:] if text.startswith("@") else text
-    user_id = int(bare) if bare.isdigit() and len(bare) <= 18 else None
+    user_id = int(bare) if bare.isascii() and bare.isdigit() and len(bare) <= 18 else None
     pointed = user_id is not None or text.startswith("@") or "@" in text[1:]
     rows = await pool.fetch(_SEARCH, bare, user_id, limit, offset, CANDIDATES, TYPOS_BELOW,
                             pointed)

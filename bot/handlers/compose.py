@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
+from bot.filters import TypedInput
 from bot.handlers.common import read_content, read_text, show_screen
 from bot.i18n import _
 from bot.keyboards import compose as kb
@@ -274,11 +275,12 @@ def create_router() -> Router:
     router.callback_query.register(open_buttons, on(F.step == Step.BUTTONS), has_draft)
     router.callback_query.register(ask_label, on(F.step == Step.BUTTON_ADD), has_draft)
     router.callback_query.register(clear_buttons, on(F.step == Step.BUTTONS_CLEAR), has_draft)
-    router.message.register(take_list, Compose.user_list, F.text)
-    router.message.register(take_content, Compose.content)
-    router.message.register(take_label, Compose.button_label, F.text)
-    router.message.register(take_url, Compose.button_url, F.text)
+    router.message.register(take_list, Compose.user_list, F.text, TypedInput())
+    router.message.register(take_content, Compose.content, TypedInput())
+    router.message.register(take_label, Compose.button_label, F.text, TypedInput())
+    router.message.register(take_url, Compose.button_url, F.text, TypedInput())
     router.message.register(not_text, StateFilter(Compose.user_list, Compose.button_label,
-                                                  Compose.button_url))
-    router.message.register(expect_buttons, StateFilter(Compose.audience, Compose.preview))
+                                                  Compose.button_url), TypedInput())
+    router.message.register(expect_buttons, StateFilter(Compose.audience, Compose.preview),
+                            TypedInput())
     return router

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences
+from bot.filters import TypedInput
 from bot.handlers.common import read_text, show_screen
 from bot.handlers.compose import Compose, load, summary_screen
 from bot.i18n import _
@@ -120,5 +121,5 @@ def create_router() -> Router:
     router.callback_query.register(test_to_me, on(F.step == Step.TEST), has_draft)
     router.callback_query.register(drop, on(F.step == Step.CANCEL), has_draft)
     router.callback_query.register(stale, on())  # the draft is gone: sent, cancelled, expired
-    router.message.register(take_when, Compose.when, F.text)
+    router.message.register(take_when, Compose.when, F.text, TypedInput())
     return router

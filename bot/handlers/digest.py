@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import preferences
+from bot.filters import TypedInput
 from bot.handlers.common import read_text, show_screen
 from bot.handlers.stats import stats_screen
 from bot.i18n import _
@@ -109,5 +110,5 @@ def create_router() -> Router:
     router.callback_query.register(ask_time, DigestCallback.filter(F.action == "time"))
     router.callback_query.register(set_time, DigestCallback.filter(F.action == "set"))
     router.callback_query.register(back, DigestCallback.filter(F.action == "back"))
-    router.message.register(typed_time, DigestTime.at, F.text)
+    router.message.register(typed_time, DigestTime.at, F.text, TypedInput())
     return router

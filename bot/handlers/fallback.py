@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import StateFilter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.i18n import _
-from bot.keyboards.menu import main_menu
+from bot.keyboards.menu import main_menu, menu_button
 
 
 async def stale_button(callback: CallbackQuery) -> None:
@@ -18,8 +18,16 @@ async def unknown_text(message: Message) -> None:
     await message.answer(_("Не понял сообщение. Выберите раздел в меню:"), reply_markup=main_menu())
 
 
+async def unexpected_in_flow(message: Message) -> None:
+    """A message the current step can't take (a sticker where a time is asked, say)."""
+    await message.answer(_("Сейчас я жду ответа на вопрос выше. Выйти из этого шага: /cancel "
+                           "или кнопка ниже."),
+                         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[menu_button()]]))
+
+
 def create_router() -> Router:
     router = Router(name="fallback")
     router.callback_query.register(stale_button)
     router.message.register(unknown_text, StateFilter(None))
+    router.message.register(unexpected_in_flow)
     return router

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db import broadcasts as db
+from bot.filters import TypedInput
 from bot.handlers.common import read_content, read_text, show_screen
 from bot.i18n import _
 from bot.keyboards import lists as kb
@@ -153,6 +154,6 @@ def create_router() -> Router:
     router.callback_query.register(open_list, MenuCallback.filter(F.section == Section.SCHEDULED))
     router.callback_query.register(open_list, ScheduledCallback.filter(F.action == Sched.LIST))
     router.callback_query.register(on_action, ScheduledCallback.filter())
-    router.message.register(take_when, ScheduledEdit.when, F.text)
-    router.message.register(take_content, ScheduledEdit.content)
+    router.message.register(take_when, ScheduledEdit.when, F.text, TypedInput())
+    router.message.register(take_content, ScheduledEdit.content, TypedInput())
     return router

@@ -37,8 +37,9 @@ async def cancel(message: Message, state: FSMContext) -> None:
     await message.answer(f"{text}\n\n{views.menu_text()}", reply_markup=main_menu())
 
 
-async def open_main(callback: CallbackQuery) -> None:
+async def open_main(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
+    await state.clear()  # the menu leaves any step that waits for input
     await show_screen(callback, views.menu_text(), main_menu())
 
 

@@ -14,6 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.db import audit, streams
+from bot.filters import TypedInput
 from bot.handlers.common import read_text, show_screen
 from bot.i18n import _
 from bot.keyboards import streams as kb
@@ -156,6 +157,6 @@ def create_router() -> Router:
     router.message.register(command, Command("streams"))
     router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.STREAMS))
     router.callback_query.register(stream_action, StreamCallback.filter())
-    router.message.register(typed_code, StreamEdit.code, F.text, ~F.text.startswith("/"))
-    router.message.register(typed_title, StreamEdit.title, F.text, ~F.text.startswith("/"))
+    router.message.register(typed_code, StreamEdit.code, F.text, TypedInput())
+    router.message.register(typed_title, StreamEdit.title, F.text, TypedInput())
     return router

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import streams, users
+from bot.filters import TypedInput
 from bot.handlers.common import show_screen
 from bot.i18n import _
 from bot.keyboards import users as kb
@@ -135,5 +136,5 @@ def create_router() -> Router:
     router.callback_query.register(open_section, MenuCallback.filter(F.section == Section.USERS))
     router.callback_query.register(search_page, SearchCallback.filter())
     router.callback_query.register(open_card, CardCallback.filter())
-    router.message.register(typed, UserSearch.query, F.text, ~F.text.startswith("/"))
+    router.message.register(typed, UserSearch.query, F.text, TypedInput())
     return router

@@ -88,7 +88,7 @@ class ListEntry:
 
 def parse_list_entry(token: str) -> ListEntry:
     """Judge one pasted entry on its own."""
-    if token.isdecimal():
+    if token.isascii() and token.isdigit():
         value = int(token)
         if not 0 < value <= TELEGRAM_ID_MAX:
             return ListEntry(token, problem=_("таких id не бывает"))
