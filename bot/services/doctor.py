@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import asyncpg
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from pydantic import SecretStr
 
@@ -65,9 +66,47 @@ async def database_checks(settings: Settings) -> list[Check]:
                 checks.append(Check(table.exists, f"table {table.name}",
                                     f"{table.rows:,} rows" if table.exists
                                     else "missing: run `python -m bot migrate`"))
+            checks.append(privileges_check(await health.privileges(pool), bool(status.pending)))
+            checks.append(reach_check(settings, *await health.broadcast_reach(pool)))
     except ConfigError as exc:
         checks.append(Check(False, "database", str(exc)))
+    except asyncpg.PostgresError as exc:  # a table of an unexpected shape, a missing right
+        checks.append(Check(False, "database", f"{type(exc).__name__}: {exc}"))
     return checks
+
+
+def privileges_check(granted: health.Privileges, pending: bool) -> Check:
+    """Migrations create tables and pg_trgm and add columns to the platform's tables: say what
+    the role lacks, with the SQL the database's owner (or a superuser) must run."""
+    sql = []
+    if not granted.can_create:
+        sql.append(f'GRANT CREATE ON DATABASE "{granted.database}" TO "{granted.role}";')
+    if not granted.has_trgm and not granted.can_create:
+        sql.append("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
+    sql += [f'ALTER TABLE {table} OWNER TO "{granted.role}";'
+            for table in granted.platform if table not in granted.owns_platform]
+    if not sql:
+        return Check(True, "privileges", f"role {granted.role} may create tables, pg_trgm "
+                     "and add columns to the platform's tables")
+    detail = (f"role {granted.role} lacks what migrations need; as the database's owner or a "
+              f"superuser run: {' '.join(sql)}")
+    if not pending:  # everything is applied: only a future migration would need them
+        return Check(True, "privileges", detail + " (before the next migration)")
+    return Check(False, "privileges", detail)
+
+
+def reach_check(settings: Settings, tried: int, delivered: int, not_started: int) -> Check:
+    """A broadcast bot that nobody started reaches nobody: say which token to set."""
+    if not tried:
+        return Check(True, "broadcast reach", "no broadcast in the last 30 days")
+    detail = f"the broadcast bot has reached {delivered:,} of {tried:,} recipients in 30 days"
+    if delivered == 0 and not_started * 2 >= tried:
+        hint = ("set BROADCAST_BOT_TOKEN to the platform's own bot (the one students started)"
+                if settings.broadcast_bot_token is None else
+                "is BROADCAST_BOT_TOKEN the platform's own bot (the one students started)?")
+        return Check(False, "broadcast reach", f"{detail}; {not_started:,} never started it: "
+                     + hint)
+    return Check(True, "broadcast reach", detail)
 
 
 async def telegram_checks(settings: Settings) -> list[Check]:
