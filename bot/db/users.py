@@ -3,42 +3,78 @@ about them (read by user_id through the tables' indexes)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
-CANDIDATES = 200  # matches looked at per kind of match; enough to page through, cheap to rank
+CANDIDATES = 200  # people one can page through: the best this many
+COUNTED = 1000  # matches counted exactly up to this many; beyond, "more than" (COUNTED + 1)
 TYPOS_BELOW = 20  # near spellings are looked for when fewer substrings than this match
 
-# Ranks: 0 the id, 1 the exact @username or e-mail, 2 a substring, 3 a near spelling (typo).
-# A name that equals the query goes first among substrings. All matching is on search_key:
-# lower case, Cyrillic written in Latin letters, so "Мария", "maria" and "Мрия" meet.
-_SEARCH = r"""
-    WITH q AS (SELECT search_key($1) AS k,
-                      replace(replace(replace(search_key($1), '\', '\\'), '%', '\%'), '_', '\_')
-                          AS pattern),
-    exact AS MATERIALIZED (
-        SELECT user_id, 0 AS rank FROM user_directory WHERE user_id = $2
-        UNION ALL SELECT user_id, 1 FROM user_directory WHERE lower(username) = $1
-        UNION ALL SELECT user_id, 1 FROM user_directory WHERE lower(email) = $1),
-    substrings AS MATERIALIZED (  -- not for an id, @username or e-mail that was found as such
-        SELECT user_id FROM user_directory, q
-        WHERE NOT ($7 AND EXISTS (SELECT 1 FROM exact))
-          AND search_text LIKE '%' || q.pattern || '%' LIMIT $5),
-    found AS (
-        SELECT * FROM exact
-        UNION ALL SELECT user_id, 2 FROM substrings
-        UNION ALL (SELECT user_id, 3 FROM user_directory, q  -- near spellings, when few match
-                   WHERE length(q.k) >= 3 AND (SELECT count(*) FROM substrings) < $6
-                     AND NOT ($7 AND EXISTS (SELECT 1 FROM exact))
-                     AND q.k <% search_text LIMIT $5)),
-    best AS (SELECT user_id, min(rank) AS rank FROM found GROUP BY user_id)
-    SELECT d.user_id, d.username, d.first_name, d.email, best.rank, count(*) OVER () AS total
-    FROM best JOIN user_directory d USING (user_id), q
-    ORDER BY best.rank, (' ' || d.names || ' ') LIKE ('% ' || q.pattern || ' %') DESC,
-             word_similarity(q.k, d.search_text) DESC, d.last_seen DESC, d.user_id
-    LIMIT $3 OFFSET $4"""
+# Matching is on search_key: lower case, Cyrillic written in Latin letters, so "Мария",
+# "maria" and "Мрия" meet. Tiers, best first:
+#   0 the id, 1 the @username or e-mail itself (all of them: exact matches always come first),
+#   2 an exact name (every word of the query is a whole word of a name the user was seen with),
+#   3 a substring of the search text (names, @username, e-mail),
+#   4 a near spelling (a typo), looked for when fewer than TYPOS_BELOW substrings match.
+# A tier with at most COUNTED people is read whole through its GIN index and ranked by
+# similarity to the query (then the latest seen); a larger one is read along the last_seen
+# index (the latest seen first), which stops after the page since its people are common.
+# Each tier is read only as far as the page needs, and only if the count found someone in it.
+_TRIGRAMS = re.compile(r"[a-z0-9]{3}")  # pg_trgm's index finds substrings with such a run
+
+_EXACT = "(lower({d}username) = $bare OR lower({d}email) = $bare)"
+_NAMED = "string_to_array({d}names, ' ') @> string_to_array($key, ' ')"
+_LIKE = "{d}search_text LIKE $pattern"  # through the trigram index
+_GRAMS = "search_grams({d}search_text) @> $grams AND strpos({d}search_text, $key) > 0"
+_SUBSTRING = "strpos({d}search_text, $key) > 0"  # read as a filter
+_NEAR = "{d}search_text %> $key"
+
+_COUNT = """
+    WITH exact AS MATERIALIZED (
+        SELECT user_id FROM user_directory WHERE user_id = $id
+        UNION SELECT user_id FROM user_directory WHERE {exact}),
+    wide AS MATERIALIZED (  -- an @username or e-mail found as such is all there is
+        SELECT $wide AND NOT ($pointed AND EXISTS (SELECT 1 FROM exact)) AS yes),
+    named AS MATERIALIZED (
+        SELECT user_id FROM user_directory WHERE (SELECT yes FROM wide) AND {named} LIMIT $cap),
+    substrings AS MATERIALIZED (
+        SELECT user_id FROM user_directory WHERE (SELECT yes FROM wide) AND {substring}
+        LIMIT $cap),
+    near AS MATERIALIZED (
+        SELECT user_id FROM user_directory
+        WHERE $typos AND (SELECT yes FROM wide) AND (SELECT count(*) FROM substrings) < $few
+          AND {near} LIMIT $cap)
+    SELECT (SELECT yes FROM wide) AS wide, (SELECT count(*) FROM named) AS named,
+           (SELECT count(*) FROM substrings) AS substrings, (SELECT count(*) FROM near) AS near,
+           (SELECT count(*) FROM (SELECT user_id FROM exact UNION SELECT user_id FROM named
+                                  UNION SELECT user_id FROM substrings
+                                  UNION SELECT user_id FROM near) found) AS total"""
+
+_COLUMNS = "d.user_id, d.username, d.first_name, d.email"
+_NOT_EXACT = ("d.user_id IS DISTINCT FROM $id AND lower(d.username) IS DISTINCT FROM $bare"
+              " AND lower(d.email) IS DISTINCT FROM $bare")
+_RANKED = "word_similarity($key, d.search_text) DESC, d.last_seen DESC, d.user_id"
+_LATEST = "d.last_seen DESC, d.user_id"
+
+
+def _bind(sql: str, values: dict[str, object]) -> tuple[str, list[object]]:
+    """$name placeholders as $1, $2, ... in order of first use, and their values."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return re.sub(r"\$([a-z_]+)", number, sql), [values[name] for name in names]
+
+
+def _tier(rank: int, where: str, order: str) -> str:
+    return (f"(SELECT {_COLUMNS}, {rank} AS rank FROM user_directory d WHERE {where}"
+            f" ORDER BY {order} LIMIT $n)")
 
 
 @dataclass(frozen=True)
@@ -52,15 +88,47 @@ class Found:
 
 async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
                  ) -> tuple[list[Found], int]:
-    """People matching `query` (already checked for length), best first, and how many matched
-    (at most a few hundred are ranked)."""
+    """People matching `query` (already checked for length), best first, and how many matched:
+    exactly up to COUNTED, else COUNTED + 1 ("more than COUNTED")."""
     text = query.strip().lower()
     bare = text[1:] if text.startswith("@") else text
     user_id = int(bare) if bare.isdigit() and len(bare) <= 18 else None
-    pointed = user_id is not None or text.startswith("@") or "@" in text[1:]
-    rows = await pool.fetch(_SEARCH, bare, user_id, limit, offset, CANDIDATES, TYPOS_BELOW,
-                            pointed)
-    total = rows[0]["total"] if rows else 0
+    async with pool.acquire() as conn:
+        key = await conn.fetchval("SELECT search_key($1)", bare) or ""
+        trigrams = _TRIGRAMS.search(key) is not None
+        substring = (_LIKE if trigrams else _GRAMS).format(d="")
+        values: dict[str, object] = {
+            "id": user_id, "bare": bare, "key": key,
+            "pattern": "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                       + "%",
+            "grams": [key] if len(key) <= 2 else sorted({key[i:i + 2]
+                                                         for i in range(len(key) - 1)}),
+            "wide": bool(key.strip()), "pointed": text.startswith("@") or "@" in text[1:],
+            "typos": trigrams and len(key) >= 3, "cap": COUNTED + 1, "few": TYPOS_BELOW,
+            "n": offset + limit, "limit": limit, "offset": offset}
+        sql, args = _bind(_COUNT.format(exact=_EXACT.format(d=""), named=_NAMED.format(d=""),
+                                        substring=substring, near=_NEAR.format(d="")), values)
+        counted = await conn.fetchrow(sql, *args)
+        total = min(counted["total"], COUNTED + 1)
+        if total == 0 or offset >= total:
+            return [], total
+        tiers = [_tier(0, "d.user_id = $id", _LATEST),
+                 _tier(1, f"{_EXACT.format(d='d.')} AND d.user_id IS DISTINCT FROM $id",
+                       _LATEST)]
+        not_before = _NOT_EXACT
+        for rank, name, found, walked in (
+                (2, "named", _NAMED.format(d="d."), f"({_NAMED.format(d='d.')}) IS TRUE"),
+                (3, "substrings", (_LIKE if trigrams else _GRAMS).format(d="d."),
+                 _SUBSTRING.format(d="d.")),
+                (4, "near", _NEAR.format(d="d."), f"({_NEAR.format(d='d.')}) IS TRUE")):
+            if counted["wide"] and counted[name]:
+                big = counted[name] > COUNTED
+                tiers.append(_tier(rank, f"({walked if big else found}) AND {not_before}",
+                                   _LATEST if big else _RANKED))
+            not_before += f" AND NOT ({walked})"
+        sql, args = _bind("SELECT * FROM (" + " UNION ALL ".join(tiers)
+                          + ") ranked LIMIT $limit OFFSET $offset", values)
+        rows = await conn.fetch(sql, *args)
     return [Found(r["user_id"], r["username"], r["first_name"], r["email"], r["rank"] <= 1)
             for r in rows], total
 

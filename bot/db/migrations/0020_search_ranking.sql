@@ -1,0 +1,25 @@
+-- Finding people, ranked over every match: exact names through an index of each user's name
+-- words, and queries too short for trigrams (one or two letters, or no three letters or digits
+-- in a row: "ан", "_", "a.b") through an index of the one- and two-character pieces of the
+-- search text, so no query reads the whole directory.
+
+-- Every character and every pair of neighbouring characters (repeats are left to GIN).
+CREATE OR REPLACE FUNCTION search_grams(value text) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
+DECLARE
+    grams text[] := '{}';
+    n int := length(value);
+BEGIN
+    FOR i IN 1..n LOOP
+        grams := grams || substr(value, i, 1);
+        IF i < n THEN
+            grams := grams || substr(value, i, 2);
+        END IF;
+    END LOOP;
+    RETURN grams;
+END $$;
+
+CREATE INDEX IF NOT EXISTS idx_user_directory_grams
+    ON user_directory USING gin (search_grams(search_text));
+CREATE INDEX IF NOT EXISTS idx_user_directory_name_words
+    ON user_directory USING gin (string_to_array(names, ' '));
