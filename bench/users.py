@@ -104,17 +104,21 @@ async def bot_alone(dsn: str, typed: list[tuple[str, str]], ids: list[int]
     return search, card
 
 
-async def picker(dsn: str, rounds: int = 10) -> list[float]:
+async def picker(dsn: str, rounds: int = 20) -> list[float]:
     """The composer's audience picker: every stream's paid members and the sizes of everyone,
-    leads, free-lesson registrants and pending bookings (exact counts)."""
-    pool = await create_pool(dsn, max_size=2)
+    leads, free-lesson registrants and pending bookings (exact counts), as the screen reads
+    them; checked against each audience's own count once."""
+    pool = await create_pool(dsn, max_size=4)
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
-        await streams.list_active_streams(pool)
-        for kind in ("all", "leads", "free_lesson", "pending"):
-            await audiences.count(pool, Audience(kind))
+        counts = await audiences.picker_counts(pool)
         times.append(time.perf_counter() - started)
+    exact = [(await audiences.count(pool, Audience(kind)))[0]
+             for kind in ("all", "leads", "free_lesson", "pending")]
+    assert [counts.everyone, counts.leads, counts.free_lesson, counts.pending] == exact
+    assert [s.members for s in counts.streams] == [
+        s.members for s in await streams.list_active_streams(pool)]
     await pool.close()
     return times
 
