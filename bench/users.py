@@ -104,6 +104,18 @@ async def bot_alone(dsn: str, typed: list[tuple[str, str]], ids: list[int]
     return search, card
 
 
+async def deep_pages(dsn: str) -> list[float]:
+    """The last page one can reach (people 193-200) of each awkward query."""
+    pool = await create_pool(dsn, max_size=2)
+    times = []
+    for _, text in adversarial():
+        started = time.perf_counter()
+        await users.search(pool, text, 8, users.CANDIDATES - 8)
+        times.append(time.perf_counter() - started)
+    await pool.close()
+    return times
+
+
 async def picker(dsn: str, rounds: int = 20) -> list[float]:
     """The composer's audience picker: every stream's paid members and the sizes of everyone,
     leads, free-lesson registrants and pending bookings (exact counts), as the screen reads
@@ -215,6 +227,7 @@ async def main() -> None:
         e2e_search, e2e_card = ([], []) if args.no_end_to_end else await end_to_end(dsn, typed,
                                                                                      ids)
         search, card = await bot_alone(dsn, typed + adversarial(), ids)
+        deep = await deep_pages(dsn)
         old = await old_alone(dsn, typed[: args.old])
         mine_same = sum((await bot_alone(dsn, typed[: args.old], []))[0].values(), [])
         pick = await picker(dsn)
@@ -226,6 +239,7 @@ async def main() -> None:
     print(line("search, the bot's query alone", sum(search.values(), [])))
     for kind, times in search.items():
         print(line("  " + kind, times))
+    print(line("search, last page (awkward ones)", deep))
     if e2e_card:
         print(line("card, end to end", e2e_card))
     print(line("card, the bot's queries alone", card))

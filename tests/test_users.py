@@ -346,3 +346,6 @@ async def test_short_and_odd_queries_find_substrings(harness: BotHarness,
     assert {f.user_id for f in (await users.search(pool, "s@", 8))[0]} == {1004}
     assert (await users.search(pool, "ъ", 8)) == ([], 0)
     assert (await users.search(pool, "zq", 8)) == ([], 0)
+    # several words: each somewhere in the name, @username or e-mail, in any order
+    assert {f.user_id for f in (await users.search(pool, "example maria", 8))[0]} == {1004}
+    assert {f.user_id for f in (await users.search(pool, "катя екатерина", 8))[0]} == {1001}

@@ -17,20 +17,41 @@ TYPOS_BELOW = 20  # near spellings are looked for when fewer substrings than thi
 # "maria" and "Мрия" meet. Tiers, best first:
 #   0 the id, 1 the @username or e-mail itself (all of them: exact matches always come first),
 #   2 an exact name (every word of the query is a whole word of a name the user was seen with),
-#   3 a substring of the search text (names, @username, e-mail),
-#   4 a near spelling (a typo), looked for when fewer than TYPOS_BELOW substrings match.
+#   3 every word of the query somewhere in the search text (names, @username, e-mail),
+#   4 a near spelling (a typo) of a one-word query, when fewer than TYPOS_BELOW match so far.
 # A tier with at most COUNTED people is read whole through its GIN index and ranked by
-# similarity to the query (then the latest seen); a larger one is read along the last_seen
-# index (the latest seen first), which stops after the page since its people are common.
+# similarity to the query (then the latest seen); a larger one is read along an index in
+# last_seen order that holds what the filters read (the latest seen first), which stops after
+# the page since its people are common.
 # Each tier is read only as far as the page needs, and only if the count found someone in it.
 _TRIGRAMS = re.compile(r"[a-z0-9]{3}")  # pg_trgm's index finds substrings with such a run
 
 _EXACT = "(lower({d}username) = $bare OR lower({d}email) = $bare)"
 _NAMED = "string_to_array({d}names, ' ') @> string_to_array($key, ' ')"
-_LIKE = "{d}search_text LIKE $pattern"  # through the trigram index
-_GRAMS = "search_grams({d}search_text) @> $grams AND strpos({d}search_text, $key) > 0"
-_SUBSTRING = "strpos({d}search_text, $key) > 0"  # read as a filter
 _NEAR = "{d}search_text %> $key"
+
+
+def _words(key: str, values: dict[str, object]) -> tuple[str, str]:
+    """Every word of the query in the search text: as conditions an index answers (a word
+    with three letters or digits in a row through the trigram index, others through the index
+    of one- and two-character pieces) and as filters; their values go into `values`."""
+    indexed, filters, grams = [], [], set()
+    for i, word in enumerate(key.split()):
+        values[f"word{i}"] = word
+        filters.append(f"strpos({{d}}search_text, $word{i}) > 0")
+        if _TRIGRAMS.search(word):
+            values[f"pattern{i}"] = "%" + word.replace("\\", "\\\\").replace(
+                "%", "\\%").replace("_", "\\_") + "%"
+            indexed.append(f"{{d}}search_text LIKE $pattern{i}")
+        else:
+            grams.update([word] if len(word) <= 2 else
+                         (word[j:j + 2] for j in range(len(word) - 1)))
+            indexed.append(f"strpos({{d}}search_text, $word{i}) > 0")
+    if grams:
+        values["grams"] = sorted(grams)
+        indexed.insert(0, "search_grams({d}search_text) @> $grams")
+    return " AND ".join(indexed) or "false", " AND ".join(filters) or "false"
+
 
 _COUNT = """
     WITH exact AS MATERIALIZED (
@@ -69,12 +90,21 @@ def _bind(sql: str, values: dict[str, object]) -> tuple[str, list[object]]:
             names.append(match[1])
         return f"${names.index(match[1]) + 1}"
 
-    return re.sub(r"\$([a-z_]+)", number, sql), [values[name] for name in names]
+    return re.sub(r"\$([a-z_][a-z_0-9]*)", number, sql), [values[name] for name in names]
 
 
 def _tier(rank: int, where: str, order: str) -> str:
     return (f"(SELECT {_COLUMNS}, {rank} AS rank FROM user_directory d WHERE {where}"
             f" ORDER BY {order} LIMIT $n)")
+
+
+def _walked_tier(rank: int, where: str) -> str:
+    """A tier of common matches: read along idx_user_directory_walk alone (it holds what the
+    filters read), the latest seen first, then named through the primary key."""
+    return (f"(SELECT {_COLUMNS.replace('d.', 'u.')}, {rank} AS rank FROM ("
+            f"SELECT d.user_id, d.last_seen FROM user_directory d WHERE {where}"
+            f" ORDER BY {_LATEST} LIMIT $n) d JOIN user_directory u USING (user_id)"
+            f" ORDER BY {_LATEST})")
 
 
 @dataclass(frozen=True)
@@ -94,20 +124,17 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
     bare = text[1:] if text.startswith("@") else text
     user_id = int(bare) if bare.isdigit() and len(bare) <= 18 else None
     async with pool.acquire() as conn:
-        key = await conn.fetchval("SELECT search_key($1)", bare) or ""
-        trigrams = _TRIGRAMS.search(key) is not None
-        substring = (_LIKE if trigrams else _GRAMS).format(d="")
+        key = " ".join((await conn.fetchval("SELECT search_key($1)", bare) or "").split())
         values: dict[str, object] = {
-            "id": user_id, "bare": bare, "key": key,
-            "pattern": "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                       + "%",
-            "grams": [key] if len(key) <= 2 else sorted({key[i:i + 2]
-                                                         for i in range(len(key) - 1)}),
-            "wide": bool(key.strip()), "pointed": text.startswith("@") or "@" in text[1:],
-            "typos": trigrams and len(key) >= 3, "cap": COUNTED + 1, "few": TYPOS_BELOW,
+            "id": user_id, "bare": bare, "key": key, "wide": bool(key),
+            "pointed": text.startswith("@") or "@" in text[1:],
+            "typos": " " not in key and _TRIGRAMS.search(key) is not None,
+            "cap": COUNTED + 1, "few": TYPOS_BELOW,
             "n": offset + limit, "limit": limit, "offset": offset}
+        indexed, filters = _words(key, values)
         sql, args = _bind(_COUNT.format(exact=_EXACT.format(d=""), named=_NAMED.format(d=""),
-                                        substring=substring, near=_NEAR.format(d="")), values)
+                                        substring=indexed.format(d=""), near=_NEAR.format(d="")),
+                          values)
         counted = await conn.fetchrow(sql, *args)
         total = min(counted["total"], COUNTED + 1)
         if total == 0 or offset >= total:
@@ -118,13 +145,12 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
         not_before = _NOT_EXACT
         for rank, name, found, walked in (
                 (2, "named", _NAMED.format(d="d."), f"({_NAMED.format(d='d.')}) IS TRUE"),
-                (3, "substrings", (_LIKE if trigrams else _GRAMS).format(d="d."),
-                 _SUBSTRING.format(d="d.")),
+                (3, "substrings", indexed.format(d="d."), filters.format(d="d.")),
                 (4, "near", _NEAR.format(d="d."), f"({_NEAR.format(d='d.')}) IS TRUE")):
             if counted["wide"] and counted[name]:
                 big = counted[name] > COUNTED
-                tiers.append(_tier(rank, f"({walked if big else found}) AND {not_before}",
-                                   _LATEST if big else _RANKED))
+                tiers.append(_walked_tier(rank, f"({walked}) AND {not_before}") if big
+                             else _tier(rank, f"({found}) AND {not_before}", _RANKED))
             not_before += f" AND NOT ({walked})"
         sql, args = _bind("SELECT * FROM (" + " UNION ALL ".join(tiers)
                           + ") ranked LIMIT $limit OFFSET $offset", values)

@@ -1,7 +1,8 @@
 -- Finding people, ranked over every match: exact names through an index of each user's name
--- words, and queries too short for trigrams (one or two letters, or no three letters or digits
+-- words; queries too short for trigrams (one or two letters, or no three letters or digits
 -- in a row: "ан", "_", "a.b") through an index of the one- and two-character pieces of the
--- search text, so no query reads the whole directory.
+-- search text; and matches too many to rank by similarity read along last_seen from an index
+-- that holds what their filters read. No query reads the whole directory.
 
 -- Every character and every pair of neighbouring characters (repeats are left to GIN).
 CREATE OR REPLACE FUNCTION search_grams(value text) RETURNS text[]
@@ -23,3 +24,5 @@ CREATE INDEX IF NOT EXISTS idx_user_directory_grams
     ON user_directory USING gin (search_grams(search_text));
 CREATE INDEX IF NOT EXISTS idx_user_directory_name_words
     ON user_directory USING gin (string_to_array(names, ' '));
+CREATE INDEX IF NOT EXISTS idx_user_directory_walk ON user_directory (last_seen DESC, user_id)
+    INCLUDE (search_text, names, username, email);
