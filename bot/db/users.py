@@ -19,10 +19,10 @@ TYPOS_BELOW = 20  # near spellings are looked for when fewer substrings than thi
 #   2 an exact name (every word of the query is a whole word of a name the user was seen with),
 #   3 every word of the query somewhere in the search text (names, @username, e-mail),
 #   4 a near spelling (a typo) of a one-word query, when fewer than TYPOS_BELOW match so far.
-# A tier with at most COUNTED people is read whole through its GIN index and ranked by
-# similarity to the query (then the latest seen); a larger one is read along an index in
-# last_seen order that holds what the filters read (the latest seen first), which stops after
-# the page since its people are common.
+# The count finds each tier's people through GIN indexes (up to COUNTED + 1 of them); a tier of
+# at most COUNTED is then ranked whole by similarity to the query (then the latest seen); a
+# larger one is read along an index in last_seen order that holds what the filters read (the
+# latest seen first), which stops after the page since its people are common.
 # Each tier is read only as far as the page needs, and only if the count found someone in it.
 _TRIGRAMS = re.compile(r"[a-z0-9]{3}")  # pg_trgm's index finds substrings with such a run
 
@@ -68,11 +68,17 @@ _COUNT = """
         SELECT user_id FROM user_directory
         WHERE $typos AND (SELECT yes FROM wide) AND (SELECT count(*) FROM substrings) < $few
           AND {near} LIMIT $cap)
-    SELECT (SELECT yes FROM wide) AS wide, (SELECT count(*) FROM named) AS named,
-           (SELECT count(*) FROM substrings) AS substrings, (SELECT count(*) FROM near) AS near,
+    SELECT (SELECT yes FROM wide) AS wide, ARRAY(SELECT user_id FROM named) AS named,
+           ARRAY(SELECT user_id FROM substrings) AS substrings,
+           ARRAY(SELECT user_id FROM near) AS near,
            (SELECT count(*) FROM (SELECT user_id FROM exact UNION SELECT user_id FROM named
                                   UNION SELECT user_id FROM substrings
                                   UNION SELECT user_id FROM near) found) AS total"""
+# The count reads through the GIN and btree indexes only: with the cost of a trigram match per
+# row unknown to it, the planner may otherwise read the whole table (or the walk index) to find
+# "the first 1,001" of a rare match, ~1 s.
+_BITMAPS_ONLY = ("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off;"
+                 " SET LOCAL enable_indexonlyscan = off")
 
 _COLUMNS = "d.user_id, d.username, d.first_name, d.email"
 _NOT_EXACT = ("d.user_id IS DISTINCT FROM $id AND lower(d.username) IS DISTINCT FROM $bare"
@@ -135,7 +141,9 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
         sql, args = _bind(_COUNT.format(exact=_EXACT.format(d=""), named=_NAMED.format(d=""),
                                         substring=indexed.format(d=""), near=_NEAR.format(d="")),
                           values)
-        counted = await conn.fetchrow(sql, *args)
+        async with conn.transaction():
+            await conn.execute(_BITMAPS_ONLY)
+            counted = await conn.fetchrow(sql, *args)
         total = min(counted["total"], COUNTED + 1)
         if total == 0 or offset >= total:
             return [], total
@@ -143,14 +151,18 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
                  _tier(1, f"{_EXACT.format(d='d.')} AND d.user_id IS DISTINCT FROM $id",
                        _LATEST)]
         not_before = _NOT_EXACT
-        for rank, name, found, walked in (
-                (2, "named", _NAMED.format(d="d."), f"({_NAMED.format(d='d.')}) IS TRUE"),
-                (3, "substrings", indexed.format(d="d."), filters.format(d="d.")),
-                (4, "near", _NEAR.format(d="d."), f"({_NEAR.format(d='d.')}) IS TRUE")):
-            if counted["wide"] and counted[name]:
-                big = counted[name] > COUNTED
-                tiers.append(_walked_tier(rank, f"({walked}) AND {not_before}") if big
-                             else _tier(rank, f"({found}) AND {not_before}", _RANKED))
+        for rank, name, walked in (
+                (2, "named", f"({_NAMED.format(d='d.')}) IS TRUE"),
+                (3, "substrings", filters.format(d="d.")),
+                (4, "near", f"({_NEAR.format(d='d.')}) IS TRUE")):
+            found = counted[name]
+            if counted["wide"] and found:
+                if len(found) > COUNTED:  # common: the latest seen first
+                    tiers.append(_walked_tier(rank, f"({walked}) AND {not_before}"))
+                else:  # the ones the count found, ranked
+                    values[name] = found
+                    tiers.append(_tier(rank, f"d.user_id = ANY(${name}) AND {not_before}",
+                                       _RANKED))
             not_before += f" AND NOT ({walked})"
         sql, args = _bind("SELECT * FROM (" + " UNION ALL ".join(tiers)
                           + ") ranked LIMIT $limit OFFSET $offset", values)
