@@ -166,6 +166,8 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
                     tiers.append(_tier(rank, f"d.user_id = ANY(${name}) AND {not_before}",
                                        _RANKED, n))
             not_before += f" AND NOT ({walked})"
+        # UNION ALL reads its branches in turn and the outer LIMIT stops it: tiers come out in
+        # order, and a later tier is not read at all when earlier ones fill the page
         sql, args = _bind("SELECT * FROM (" + " UNION ALL ".join(tiers)
                           + f") ranked LIMIT {int(limit)} OFFSET {int(offset)}", values)
         rows = await conn.fetch(sql, *args)
