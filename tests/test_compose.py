@@ -319,3 +319,44 @@ async def test_cancel_and_recall_are_audited_with_audience_and_size(
     assert [r["action"] for r in rows] == ["broadcast.send", "broadcast.recall"]
     assert rows[1]["details"] == {"audience": {"kind": "stream", "stream": "4th_stream"},
                                   "recipients": 3}
+
+
+async def test_the_audience_picker_counts_what_plain_sql_counts(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    from bot.db import summaries
+    await pool.execute("""
+        INSERT INTO bookings (user_id, course_stream, confirmed) VALUES
+            (1, '4th_stream', 2), (1, '3rd_stream', 2), (1, '4th_stream', 2),
+            (2, '4th_stream', 1), (2, '5th_stream', 2), (3, '4th_stream', -1),
+            (NULL, '4th_stream', 2), (4, NULL, 2), (5, '3rd_stream', 1), (5, '3rd_stream', 1);
+        INSERT INTO free_lesson_registrations (user_id, lesson_type) VALUES
+            (6, 'ai_agents'), (6, 'vibe_coding_intro'), (1, 'ai_agents'), (NULL, 'ai_agents');
+        INSERT INTO events (user_id, event_type) VALUES (7, 'bot_start'), (NULL, 'bot_start')""")
+    await summaries.refresh(pool, "Europe/Moscow")
+    # rows the directory has not read yet, and a status changed in place
+    await pool.execute("""
+        INSERT INTO events (user_id, event_type) VALUES (8, 'bot_start');
+        INSERT INTO bookings (user_id, course_stream, confirmed) VALUES (9, '5th_stream', 1);
+        INSERT INTO free_lesson_registrations (user_id, lesson_type) VALUES (10, 'ai_agents');
+        UPDATE bookings SET confirmed = 2 WHERE user_id = 5 AND confirmed = 1""")
+
+    def people(sql: str) -> str:
+        return f"SELECT count(DISTINCT user_id) FROM ({sql}) p"
+    everyone = await pool.fetchval(people(
+        "SELECT user_id FROM bookings UNION ALL SELECT user_id FROM events"
+        " UNION ALL SELECT user_id FROM free_lesson_registrations"))
+    paid = await pool.fetchval(people("SELECT user_id FROM bookings WHERE confirmed = 2"))
+    registrants = await pool.fetchval(people("SELECT user_id FROM free_lesson_registrations"))
+    pending = await pool.fetchval(people("SELECT user_id FROM bookings WHERE confirmed = 1"))
+    members = {code: await pool.fetchval(people(
+        f"SELECT user_id FROM bookings WHERE confirmed = 2 AND course_stream = '{code}'"))
+        for code in ("3rd_stream", "4th_stream", "5th_stream")}
+    assert (everyone, paid, registrants, pending) == (10, 4, 3, 2)
+    assert members == {"3rd_stream": 2, "4th_stream": 1, "5th_stream": 1}
+
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/broadcast")
+    assert admin.buttons() == [
+        "3-й поток · 2", "4-й поток · 1", "5-й поток · 1", f"Все пользователи · {everyone}",
+        f"Лиды без оплаты · {everyone - paid}", f"Бесплатный урок · {registrants} ›",
+        f"Ждут оплаты · {pending}", "📋 Вставить список id / @username", "✖️ Отмена"]

@@ -258,3 +258,14 @@ async def test_every_waiting_step_has_a_way_out(harness: BotHarness, pool: async
     await add_members(pool, 2)
     await wait_for_steps_with_buttons(harness.chat(ADMIN_ID))
     no_apology(emulator, harness)
+
+
+async def test_a_search_page_past_the_end(harness: BotHarness, pool: asyncpg.Pool,
+                                          emulator: Emulator) -> None:
+    await add_members(pool, 12)  # twelve "Маша"
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/find Маша")
+    assert admin.buttons()[-3:-1] == ["1/2", "▶️"]
+    await admin.press_forged("us:100000")
+    assert admin.buttons()[-3:-1] == ["◀️", "2/2"]
+    no_apology(emulator, harness)

@@ -284,3 +284,68 @@ async def test_a_broadcast_snapshot_names_people_from_the_directory_and_unread_r
     sql, args = members_sql(Audience("stream", stream="4th_stream"), 1)
     rows = {r["user_id"]: (r["username"], r["first_name"]) for r in await pool.fetch(sql, *args)}
     assert rows == {1001: ("katya_k", "Екатерина"), 5005: ("newbie", "Новичок")}
+
+
+async def test_exact_matches_come_first_and_every_match_is_counted(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    # 300 people whose name only contains "мария", then 7 called exactly that: all 7 lead
+    await pool.execute("""
+        INSERT INTO events (user_id, username, first_name, event_type)
+        SELECT 6000 + g, NULL, 'Марианна', 'bot_start' FROM generate_series(1, 300) g;
+        INSERT INTO events (user_id, username, first_name, event_type)
+        SELECT 7000 + g, NULL, CASE WHEN g % 2 = 0 THEN 'Мария' ELSE 'Maria' END, 'bot_start'
+        FROM generate_series(1, 7) g""")
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    assert await find(harness, "мария") == (
+        "🔎 «мария»: найдено 307, листать можно лучшие 200 (уточните запрос, если нужного нет)"
+        ", страница 1. Откройте карточку:")
+    assert sorted(admin.buttons()[:7]) == sorted(
+        f"{'Мария' if g % 2 == 0 else 'Maria'} · {7000 + g}" for g in range(1, 8))
+    assert admin.buttons()[7].startswith("Марианна · ")
+    # beyond what is counted exactly, the count says so
+    await pool.execute("INSERT INTO events (user_id, username, first_name, event_type)"
+                       " SELECT 8000 + g, NULL, 'Марианна', 'bot_start'"
+                       " FROM generate_series(1, 700) g")
+    await summaries.refresh(pool, TZ)
+    assert (await find(harness, "мария")).startswith(
+        "🔎 «мария»: найдено больше 1\u202f000, листать можно лучшие 200")
+    assert sorted(admin.buttons()[:7]) == sorted(
+        f"{'Мария' if g % 2 == 0 else 'Maria'} · {7000 + g}" for g in range(1, 8))
+
+
+async def test_digits_find_the_id_and_everyone_they_are_part_of(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    from bot.db import users
+    await pool.execute("""
+        INSERT INTO events (user_id, username, first_name, event_type) VALUES
+            (5484, 'petr', 'Пётр', 'bot_start'), (9001, 'ivan_5484', 'Иван', 'bot_start'),
+            (9002, 'olga_15484', 'Ольга', 'bot_start'), (9003, 'anna_548', 'Анна', 'bot_start');
+        INSERT INTO free_lesson_registrations (user_id, username, first_name, email)
+        VALUES (9004, NULL, 'Kate', 'k5484@example.com')""")
+    await summaries.refresh(pool, TZ)
+    found, total = await users.search(pool, "5484", 8)
+    assert total == 5
+    assert found[0].user_id == 5484 and found[0].exact
+    assert {f.user_id for f in found[1:4]} == {9001, 9002, 9004}  # the digits in them
+    assert found[4].user_id == 9003  # a near spelling ("548") last
+    assert not any(f.exact for f in found[1:])
+    # the id opens the card; digits that are nobody's id list who has them
+    assert "👤 Пётр · @petr · 5484" in await find(harness, "5484")
+    assert "👤 Ольга · @olga_15484 · 9002" in await find(harness, "15484")
+    assert await find(harness, "548") == "🔎 «548»: найдено 4. Откройте карточку:"
+
+
+async def test_short_and_odd_queries_find_substrings(harness: BotHarness,
+                                                     pool: asyncpg.Pool) -> None:
+    from bot.db import users
+    await seed(pool)
+    # one or two letters, or no three letters in a row: no trigram to look up
+    assert {f.user_id for f in (await users.search(pool, "ия", 8))[0]} == {1003, 1004}
+    assert {f.user_id for f in (await users.search(pool, "a_k", 8))[0]} == {1001}
+    assert {f.user_id for f in (await users.search(pool, "s@", 8))[0]} == {1004}
+    assert (await users.search(pool, "ъ", 8)) == ([], 0)
+    assert (await users.search(pool, "zq", 8)) == ([], 0)
+    # several words: each somewhere in the name, @username or e-mail, in any order
+    assert {f.user_id for f in (await users.search(pool, "example maria", 8))[0]} == {1004}
+    assert {f.user_id for f in (await users.search(pool, "катя екатерина", 8))[0]} == {1001}

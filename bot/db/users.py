@@ -3,42 +3,116 @@ about them (read by user_id through the tables' indexes)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
-CANDIDATES = 200  # matches looked at per kind of match; enough to page through, cheap to rank
+CANDIDATES = 200  # people one can page through: the best this many
+COUNTED = 1000  # matches counted exactly up to this many; beyond, "more than" (COUNTED + 1)
 TYPOS_BELOW = 20  # near spellings are looked for when fewer substrings than this match
 
-# Ranks: 0 the id, 1 the exact @username or e-mail, 2 a substring, 3 a near spelling (typo).
-# A name that equals the query goes first among substrings. All matching is on search_key:
-# lower case, Cyrillic written in Latin letters, so "Мария", "maria" and "Мрия" meet.
-_SEARCH = r"""
-    WITH q AS (SELECT search_key($1) AS k,
-                      replace(replace(replace(search_key($1), '\', '\\'), '%', '\%'), '_', '\_')
-                          AS pattern),
-    exact AS MATERIALIZED (
-        SELECT user_id, 0 AS rank FROM user_directory WHERE user_id = $2
-        UNION ALL SELECT user_id, 1 FROM user_directory WHERE lower(username) = $1
-        UNION ALL SELECT user_id, 1 FROM user_directory WHERE lower(email) = $1),
-    substrings AS MATERIALIZED (  -- not for an id, @username or e-mail that was found as such
-        SELECT user_id FROM user_directory, q
-        WHERE NOT ($7 AND EXISTS (SELECT 1 FROM exact))
-          AND search_text LIKE '%' || q.pattern || '%' LIMIT $5),
-    found AS (
-        SELECT * FROM exact
-        UNION ALL SELECT user_id, 2 FROM substrings
-        UNION ALL (SELECT user_id, 3 FROM user_directory, q  -- near spellings, when few match
-                   WHERE length(q.k) >= 3 AND (SELECT count(*) FROM substrings) < $6
-                     AND NOT ($7 AND EXISTS (SELECT 1 FROM exact))
-                     AND q.k <% search_text LIMIT $5)),
-    best AS (SELECT user_id, min(rank) AS rank FROM found GROUP BY user_id)
-    SELECT d.user_id, d.username, d.first_name, d.email, best.rank, count(*) OVER () AS total
-    FROM best JOIN user_directory d USING (user_id), q
-    ORDER BY best.rank, (' ' || d.names || ' ') LIKE ('% ' || q.pattern || ' %') DESC,
-             word_similarity(q.k, d.search_text) DESC, d.last_seen DESC, d.user_id
-    LIMIT $3 OFFSET $4"""
+# Matching is on search_key: lower case, Cyrillic written in Latin letters, so "Мария",
+# "maria" and "Мрия" meet. Tiers, best first:
+#   0 the id, 1 the @username or e-mail itself (all of them: exact matches always come first),
+#   2 an exact name (every word of the query is a whole word of a name the user was seen with),
+#   3 every word of the query somewhere in the search text (names, @username, e-mail),
+#   4 a near spelling (a typo) of a one-word query, when fewer than TYPOS_BELOW match so far.
+# The count finds each tier's people through GIN indexes (up to COUNTED + 1 of them); a tier of
+# at most COUNTED is then ranked whole by similarity to the query (then the latest seen); a
+# larger one is read along an index in last_seen order that holds what the filters read (the
+# latest seen first), which stops after the page since its people are common.
+# Each tier is read only as far as the page needs, and only if the count found someone in it.
+_TRIGRAMS = re.compile(r"[a-z0-9]{3}")  # pg_trgm's index finds substrings with such a run
+
+_EXACT = "(lower({d}username) = $bare OR lower({d}email) = $bare)"
+_NAMED = "string_to_array({d}names, ' ') @> string_to_array($key, ' ')"
+_NEAR = "{d}search_text %> $key"
+
+
+def _words(key: str, values: dict[str, object]) -> tuple[str, str]:
+    """Every word of the query in the search text: as conditions an index answers (a word
+    with three letters or digits in a row through the trigram index, others through the index
+    of one- and two-character pieces) and as filters; their values go into `values`."""
+    indexed, filters, grams = [], [], set()
+    for i, word in enumerate(key.split()):
+        values[f"word{i}"] = word
+        filters.append(f"strpos({{d}}search_text, $word{i}) > 0")
+        if _TRIGRAMS.search(word):
+            values[f"pattern{i}"] = "%" + word.replace("\\", "\\\\").replace(
+                "%", "\\%").replace("_", "\\_") + "%"
+            indexed.append(f"{{d}}search_text LIKE $pattern{i}")
+        else:
+            grams.update([word] if len(word) <= 2 else
+                         (word[j:j + 2] for j in range(len(word) - 1)))
+            indexed.append(f"strpos({{d}}search_text, $word{i}) > 0")
+    if grams:
+        values["grams"] = sorted(grams)
+        indexed.insert(0, "search_grams({d}search_text) @> $grams")
+    return " AND ".join(indexed) or "false", " AND ".join(filters) or "false"
+
+
+_COUNT = """
+    WITH exact AS MATERIALIZED (
+        SELECT user_id FROM user_directory WHERE user_id = $id
+        UNION SELECT user_id FROM user_directory WHERE {exact}),
+    wide AS MATERIALIZED (  -- an @username or e-mail found as such is all there is
+        SELECT $wide AND NOT ($pointed AND EXISTS (SELECT 1 FROM exact)) AS yes),
+    named AS MATERIALIZED (
+        SELECT user_id FROM user_directory WHERE (SELECT yes FROM wide) AND {named} LIMIT $cap),
+    substrings AS MATERIALIZED (
+        SELECT user_id FROM user_directory WHERE (SELECT yes FROM wide) AND {substring}
+        LIMIT $cap),
+    near AS MATERIALIZED (
+        SELECT user_id FROM user_directory
+        WHERE $typos AND (SELECT yes FROM wide) AND (SELECT count(*) FROM substrings) < $few
+          AND {near} LIMIT $cap)
+    SELECT (SELECT yes FROM wide) AS wide, ARRAY(SELECT user_id FROM named) AS named,
+           ARRAY(SELECT user_id FROM substrings) AS substrings,
+           ARRAY(SELECT user_id FROM near) AS near,
+           (SELECT count(*) FROM (SELECT user_id FROM exact UNION SELECT user_id FROM named
+                                  UNION SELECT user_id FROM substrings
+                                  UNION SELECT user_id FROM near) found) AS total"""
+# The count reads through the GIN and btree indexes only: with the cost of a trigram match per
+# row unknown to it, the planner may otherwise read the whole table (or the walk index) to find
+# "the first 1,001" of a rare match, ~1 s.
+_BITMAPS_ONLY = ("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off;"
+                 " SET LOCAL enable_indexonlyscan = off")
+
+_COLUMNS = "d.user_id, d.username, d.first_name, d.email"
+_NOT_EXACT = ("d.user_id IS DISTINCT FROM $id AND lower(d.username) IS DISTINCT FROM $bare"
+              " AND lower(d.email) IS DISTINCT FROM $bare")
+_RANKED = "word_similarity($key, d.search_text) DESC, d.last_seen DESC, d.user_id"
+_LATEST = "d.last_seen DESC, d.user_id"
+
+
+def _bind(sql: str, values: dict[str, object]) -> tuple[str, list[object]]:
+    """$name placeholders as $1, $2, ... in order of first use, and their values."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return re.sub(r"\$([a-z_][a-z_0-9]*)", number, sql), [values[name] for name in names]
+
+
+# Limits are written into the SQL: as parameters, a cached plan assumes a tenth of the table
+# and sorts it all instead of reading the walk index up to the page.
+def _tier(rank: int, where: str, order: str, n: int) -> str:
+    return (f"(SELECT {_COLUMNS}, {rank} AS rank FROM user_directory d WHERE {where}"
+            f" ORDER BY {order} LIMIT {int(n)})")
+
+
+def _walked_tier(rank: int, where: str, n: int) -> str:
+    """A tier of common matches: read along idx_user_directory_walk alone (it holds what the
+    filters read), the latest seen first, then named through the primary key."""
+    return (f"(SELECT {_COLUMNS.replace('d.', 'u.')}, {rank} AS rank FROM ("
+            f"SELECT d.user_id, d.last_seen FROM user_directory d WHERE {where}"
+            f" ORDER BY {_LATEST} LIMIT {int(n)}) d JOIN user_directory u USING (user_id)"
+            f" ORDER BY {_LATEST})")
 
 
 @dataclass(frozen=True)
@@ -52,15 +126,51 @@ class Found:
 
 async def search(pool: asyncpg.Pool, query: str, limit: int, offset: int = 0
                  ) -> tuple[list[Found], int]:
-    """People matching `query` (already checked for length), best first, and how many matched
-    (at most a few hundred are ranked)."""
+    """People matching `query` (already checked for length), best first, and how many matched:
+    exactly up to COUNTED, else COUNTED + 1 ("more than COUNTED")."""
     text = query.strip().lower()
     bare = text[1:] if text.startswith("@") else text
     user_id = int(bare) if bare.isascii() and bare.isdigit() and len(bare) <= 18 else None
-    pointed = user_id is not None or text.startswith("@") or "@" in text[1:]
-    rows = await pool.fetch(_SEARCH, bare, user_id, limit, offset, CANDIDATES, TYPOS_BELOW,
-                            pointed)
-    total = rows[0]["total"] if rows else 0
+    async with pool.acquire() as conn:
+        key = " ".join((await conn.fetchval("SELECT search_key($1)", bare) or "").split())
+        values: dict[str, object] = {
+            "id": user_id, "bare": bare, "key": key, "wide": bool(key),
+            "pointed": text.startswith("@") or "@" in text[1:],
+            "typos": " " not in key and _TRIGRAMS.search(key) is not None,
+            "cap": COUNTED + 1, "few": TYPOS_BELOW}
+        n = offset + limit
+        indexed, filters = _words(key, values)
+        sql, args = _bind(_COUNT.format(exact=_EXACT.format(d=""), named=_NAMED.format(d=""),
+                                        substring=indexed.format(d=""), near=_NEAR.format(d="")),
+                          values)
+        async with conn.transaction():
+            await conn.execute(_BITMAPS_ONLY)
+            counted = await conn.fetchrow(sql, *args)
+        total = min(counted["total"], COUNTED + 1)
+        if total == 0 or offset >= total:
+            return [], total
+        tiers = [_tier(0, "d.user_id = $id", _LATEST, n),
+                 _tier(1, f"{_EXACT.format(d='d.')} AND d.user_id IS DISTINCT FROM $id",
+                       _LATEST, n)]
+        not_before = _NOT_EXACT
+        for rank, name, walked in (
+                (2, "named", f"({_NAMED.format(d='d.')}) IS TRUE"),
+                (3, "substrings", filters.format(d="d.")),
+                (4, "near", f"({_NEAR.format(d='d.')}) IS TRUE")):
+            found = counted[name]
+            if counted["wide"] and found:
+                if len(found) > COUNTED:  # common: the latest seen first
+                    tiers.append(_walked_tier(rank, f"({walked}) AND {not_before}", n))
+                else:  # the ones the count found, ranked
+                    values[name] = found
+                    tiers.append(_tier(rank, f"d.user_id = ANY(${name}) AND {not_before}",
+                                       _RANKED, n))
+            not_before += f" AND NOT ({walked})"
+        # UNION ALL reads its branches in turn and the outer LIMIT stops it: tiers come out in
+        # order, and a later tier is not read at all when earlier ones fill the page
+        sql, args = _bind("SELECT * FROM (" + " UNION ALL ".join(tiers)
+                          + f") ranked LIMIT {int(limit)} OFFSET {int(offset)}", values)
+        rows = await conn.fetch(sql, *args)
     return [Found(r["user_id"], r["username"], r["first_name"], r["email"], r["rank"] <= 1)
             for r in rows], total
 

@@ -52,10 +52,9 @@ async def save(state: FSMContext, draft: Draft, new_state: State | None = None) 
 # ---- audience ------------------------------------------------------------------------
 
 async def picker_markup(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
-    summary = await streams.list_active_streams(pool)
-    counts = [(await audiences.count(pool, Audience(kind)))[0]
-              for kind in ("all", "leads", "free_lesson", "pending")]
-    return kb.audience_picker([(s.code, s.title, s.members) for s in summary], *counts)
+    counts = await audiences.picker_counts(pool)
+    return kb.audience_picker([(s.code, s.title, s.members) for s in counts.streams],
+                              counts.everyone, counts.leads, counts.free_lesson, counts.pending)
 
 
 async def start_compose(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:

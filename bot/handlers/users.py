@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from html import escape
 
 import asyncpg
@@ -65,13 +64,16 @@ async def run_search(message: Message, state: FSMContext, pool: asyncpg.Pool,
 
 async def results_screen(pool: asyncpg.Pool, settings: Settings, query: str, page: int):  # type: ignore[no-untyped-def]
     found, total = await users.search(pool, query, PAGE, page * PAGE)
+    # pages go as far as the best CANDIDATES; a later page asked for shows the last one
+    at = clamp(page, min(total, users.CANDIDATES), PAGE)
+    if at.number != page:
+        found, total = await users.search(pool, query, PAGE, at.offset)
     single_exact = found and found[0].exact and not (len(found) > 1 and found[1].exact)
-    if total == 1 or (page == 0 and single_exact):
+    if total == 1 or (at.number == 0 and single_exact):
         return await card_screen(pool, settings, found[0].user_id)
-    pages = math.ceil(min(total, users.CANDIDATES) / PAGE)
     people = [(f.user_id, views.label(f.user_id, f.first_name, f.username)) for f in found]
-    return (views.results(query, found, total, page),
-            kb.people(people, kb.pager(page, pages, SearchCallback)))
+    return (views.results(query, found, total, at.number),
+            kb.people(people, kb.pager(at.number, at.count, SearchCallback)))
 
 
 async def search_page(callback: CallbackQuery, callback_data: SearchCallback, state: FSMContext,

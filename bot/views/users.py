@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.db.users import CANDIDATES, Booking, Found, UserCard
+from bot.db.users import CANDIDATES, COUNTED, Booking, Found, UserCard
 from bot.i18n import _, __
 from bot.views.broadcast import reason
 from bot.views.format import number, quoted, when
@@ -52,9 +52,12 @@ def results(query: str, found: list[Found], total: int, page: int) -> str:
     if not found:
         return _("🔎 По запросу «{query}» никого не нашёл.\n\n"
                  "Попробуйте часть имени, @username, id или e-mail.").format(query=escape(query))
-    head = (_("🔎 «{query}»: совпадений много, вот лучшие {count} "
-              "(уточните запрос, если нужного нет)") if total >= CANDIDATES
-            else _("🔎 «{query}»: найдено {count}")).format(query=escape(query), count=number(total))
+    count = (_("больше {count}").format(count=number(COUNTED)) if total > COUNTED
+             else number(total))
+    head = (_("🔎 «{query}»: найдено {count}, листать можно лучшие {best} "
+              "(уточните запрос, если нужного нет)") if total > CANDIDATES
+            else _("🔎 «{query}»: найдено {count}")).format(
+        query=escape(query), count=count, best=number(CANDIDATES))
     if total > len(found):
         head += _(", страница {page}").format(page=page + 1)
     return head + _(". Откройте карточку:")
