@@ -269,3 +269,28 @@ async def test_a_search_page_past_the_end(harness: BotHarness, pool: asyncpg.Poo
     await admin.press_forged("us:100000")
     assert admin.buttons()[-3:-1] == ["◀️", "2/2"]
     no_apology(emulator, harness)
+
+
+async def test_an_audience_button_without_its_audience(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await add_members(pool, 2)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/broadcast")
+    for data in ("cp:aud::", "cp:aud:stream:"):
+        await admin.press_forged(data)
+        assert admin.callback_answer()["text"] == STALE
+    no_apology(emulator, harness)
+
+
+async def test_a_button_under_a_document_opens_its_screen_below(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await pool.execute("INSERT INTO bookings (user_id, first_name, course_stream, confirmed)"
+                       " VALUES (40001, 'Ира', '4th_stream', 1)")
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/find")
+    await admin.click("⏳ Ждут оплаты")
+    await admin.click("📄 CSV")
+    assert admin.last().kind == "document"
+    await admin.press_forged("h:list:0:0::")  # a press on the document: it has no text to edit
+    assert admin.last().text.startswith("🗂")
+    no_apology(emulator, harness)

@@ -18,20 +18,28 @@ T = TypeVar("T")
 
 async def show_screen(callback: CallbackQuery, text: str,
                       markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message the button was on; send a new one if it can no longer be edited."""
+    """Edit the message the button was on; send a new one if it can't be edited (gone, too
+    old, or a photo or document: a chart or a CSV under which the button was)."""
     message = callback.message
-    if isinstance(message, Message):
+    if isinstance(message, Message) and message.text is not None:
         try:
             await message.edit_text(text, reply_markup=markup)
             return
         except TelegramBadRequest as exc:
             if "message is not modified" in exc.message:
                 return  # pressing Refresh with nothing new is fine
-            if "message to edit not found" not in exc.message and \
-                    "message can't be edited" not in exc.message:
+            if not any(reason in exc.message for reason in _NOT_EDITABLE):
                 raise
     if callback.from_user is not None and callback.bot is not None:
         await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
+
+
+_NOT_EDITABLE = ("message to edit not found", "message can't be edited",
+                 "there is no text in the message to edit")
+
+
+def stale_button_text() -> str:
+    return _("Эта кнопка устарела. Откройте меню заново: /menu")
 
 
 async def read_text(message: Message, parse: Callable[[str], T],

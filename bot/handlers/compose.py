@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
 from bot.filters import TypedInput
-from bot.handlers.common import read_content, read_text, show_screen
+from bot.handlers.common import read_content, read_text, show_screen, stale_button_text
 from bot.i18n import _
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
@@ -92,8 +92,12 @@ async def ask_list(callback: CallbackQuery, state: FSMContext) -> None:
 async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
                         state: FSMContext, pool: asyncpg.Pool) -> None:
     kind, arg = callback_data.kind, callback_data.arg or None
-    audience = Audience(kind, stream=arg if kind == "stream" else None,
-                        lesson_type=arg if kind == "free_lesson" else None)
+    try:
+        audience = Audience(kind, stream=arg if kind == "stream" else None,
+                            lesson_type=arg if kind == "free_lesson" else None)
+    except ValueError:  # no kind, or a stream without its code: not a button the bot made
+        await callback.answer(stale_button_text(), show_alert=True)
+        return
     size, blocked = await audiences.count(pool, audience)
     if size == 0:
         await callback.answer(_("В этой аудитории пока никого нет."), show_alert=True)

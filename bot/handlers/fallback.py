@@ -6,12 +6,13 @@ from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.handlers.common import stale_button_text
 from bot.i18n import _
 from bot.keyboards.menu import main_menu, menu_button
 
 
 async def stale_button(callback: CallbackQuery) -> None:
-    await callback.answer(_("Эта кнопка устарела. Откройте меню заново: /menu"), show_alert=True)
+    await callback.answer(stale_button_text(), show_alert=True)
 
 
 async def unknown_text(message: Message) -> None:
