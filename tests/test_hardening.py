@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from aiohttp import ClientSession
 
-from bot.db import audit
+from bot.db import audit, summaries
 from bot.keyboards.broadcast import Action, BroadcastCallback
 from bot.keyboards.users import MoveCallback
 from bot.sandbox.emulator import Emulator
@@ -223,6 +223,7 @@ async def test_csv_cells_cannot_become_formulas(harness: BotHarness, pool: async
         "INSERT INTO bookings (user_id, username, first_name, course_stream, confirmed)"
         " VALUES (30001, 'eve', '=HYPERLINK(\"http://x.example\",\"hi\")', '4th_stream', 1),"
         "        (30002, 'bob', '-2+3', '4th_stream', 1)")
+    await summaries.refresh(pool, "Europe/Moscow")  # lists name people from the directory
     admin = harness.chat(ADMIN_ID)
     await admin.send("/find")
     await admin.click("⏳ Ждут оплаты")
