@@ -24,7 +24,7 @@ from processes import BotProcess
 # scripts/test tests/test_properties_input.py --hypothesis-profile=long
 _PROPERTY = dict(deadline=None, print_blob=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-settings.register_profile("ci", max_examples=8, **_PROPERTY)  # type: ignore[arg-type]
+settings.register_profile("ci", max_examples=6, **_PROPERTY)  # type: ignore[arg-type]
 settings.register_profile("long", max_examples=300, **_PROPERTY)  # type: ignore[arg-type]
 settings.load_profile("ci")
 
