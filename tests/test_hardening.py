@@ -105,6 +105,7 @@ FORGED = [
     "h:open:9223372036854775808:0::", "h:open:2147483648:0::", "h:list:0:0:bogus:",
     "um:1:2147483648::0", "ub:1:1:3:-1:0", "ul:everyone::0:0", "st:bogus:7", "st:overview:8",
     "dg:set:7:2500x", "ch:pie:7", "sm:explode:", "bc:cancel:-1", "cp:aud:martians:",
+    "ul:leads:\x1f:0:1",  # found by the long property run: a control character in a file name
 ]
 
 

@@ -3,6 +3,7 @@ paged, counted, each name opening the card, and the whole list as a CSV document
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import asyncpg
@@ -74,7 +75,8 @@ async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audien
     document = csv_document(["user_id", "username", "first_name", "email"], (
         (r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "")
         for r in rows))
-    name = f"{data.kind}{'_' + data.stream if data.stream else ''}.csv"
+    stream = re.sub(r"[^A-Za-z0-9_-]", "", data.stream) if data.kind == "stream" else ""
+    name = f"{data.kind}{'_' + stream if stream else ''}.csv"
     if isinstance(callback.message, Message):
         await callback.message.answer_document(
             BufferedInputFile(document, name),

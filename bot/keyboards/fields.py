@@ -20,5 +20,6 @@ UserId = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 RowId = Annotated[int, Field(ge=0, le=INT32_MAX)]
 # a page number; pages past the last one are clamped where the list is read
 PageNo = Annotated[int, Field(ge=0, le=INT32_MAX)]
-# a course stream code as stored in bookings.course_stream (short free text; "" = none)
-StreamCode = Annotated[str, Field(max_length=48)]
+# a course stream code as stored in bookings.course_stream (short text without control
+# characters; "" = none)
+StreamCode = Annotated[str, Field(max_length=48, pattern=r"^[^\x00-\x1f\x7f]*$")]
