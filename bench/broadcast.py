@@ -13,6 +13,8 @@ import time
 
 
 from bench.common import ADMIN_TOKEN, STREAM, EmulatorProcess, add_members, database
+from aiogram import Bot
+
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import broadcasts as db
@@ -21,6 +23,7 @@ from bot.db.broadcasts import Content
 from bot.db.pool import create_pool
 from bot.metrics import Metrics
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
+from bot.services.limits import Budgets
 
 FREE_LIMIT, PAID_LIMIT = 30, 1000
 
@@ -28,11 +31,12 @@ FREE_LIMIT, PAID_LIMIT = 30, 1000
 async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: EmulatorProcess,
                      limit: int) -> None:
     settings = Settings(_env_file=None, bot_token=ADMIN_TOKEN, telegram_api_url=emulator.url)
-    bot = create_bot(settings.bot_token, settings)  # type: ignore[arg-type]
+    budgets = Budgets(paid_rate=settings.broadcast_paid_rate)
+    bot = create_bot(settings.bot_token, settings, budgets)  # type: ignore[arg-type]
     pool = await create_pool(dsn)
     engine = DeliveryEngine(pool, bot, bot, EngineConfig(rate=settings.broadcast_rate,
                                                          paid_rate=settings.broadcast_paid_rate),
-                            Metrics())
+                            Metrics(), budgets.for_token(ADMIN_TOKEN))
     engine.start()
     broadcast_id, _ = await db.create(pool, Content("text", "Привет, {first_name}! Урок в 19:00"),
                                    Audience("stream", stream=STREAM), 1,
@@ -60,8 +64,10 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
 
 async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
     """The old dashboard: one message at a time, a one-second sleep after every ten."""
-    settings = Settings(_env_file=None, bot_token=ADMIN_TOKEN, telegram_api_url=emulator.url)
-    bot = create_bot(settings.bot_token, settings)  # type: ignore[arg-type]
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    # a bare Bot, as the old dashboard had: no limiter of ours in front of it
+    bot = Bot(ADMIN_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.url)))
     started = time.perf_counter()
     sent = 0
     for i, chat_id in enumerate(members):

@@ -341,7 +341,8 @@ async def test_metrics_count_outcomes(harness: BotHarness, pool: asyncpg.Pool) -
         async with http.get(harness.url + "/metrics") as response:
             body = await response.text()
     assert 'hsl_broadcast_messages_total{outcome="sent"} 3.0' in body
-    assert "hsl_telegram_retry_after_total 0.0" in body
+    assert "# TYPE hsl_telegram_retry_after_total counter" in body  # by bot, method, scope
+    assert 'hsl_telegram_send_queue{bot="1000001",priority="admin"} 0.0' in body
     assert "hsl_broadcast_pace_per_second" in body
 
 

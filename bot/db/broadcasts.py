@@ -68,6 +68,7 @@ class Result:
     status: str  # one of FINAL_STATUSES, or 'pending' to put it back
     error: str | None = None
     telegram_message_id: int | None = None
+    attempts: int | None = None  # requests made for this recipient so far, when known
 
 
 COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
@@ -201,11 +202,12 @@ async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
     if not results:
         return
     await pool.execute(
-        """WITH r AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])
-                      AS t(id, status, error, tg_id)),
+        """WITH r AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::int[])
+                      AS t(id, status, error, tg_id, attempts)),
            changed AS (
                UPDATE message_recipients m
                SET delivery_status = r.status, error = r.error,
+                   attempts = coalesce(r.attempts, m.attempts),
                    telegram_message_id = coalesce(r.tg_id, m.telegram_message_id),
                    sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE m.sent_at END
                FROM r WHERE m.id = r.id AND m.delivery_status = 'inflight'
@@ -223,7 +225,8 @@ async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
                  FROM changed GROUP BY message_id) d
            WHERE h.id = d.message_id""",
         [r.recipient_id for r in results], [r.status for r in results],
-        [r.error for r in results], [r.telegram_message_id for r in results])
+        [r.error for r in results], [r.telegram_message_id for r in results],
+        [r.attempts for r in results])
 
 
 async def mark_interrupted(pool: asyncpg.Pool) -> int:
@@ -362,3 +365,16 @@ def export_rows(conn: asyncpg.Connection, broadcast_id: int):  # type: ignore[no
     return conn.cursor("SELECT user_id, username, first_name, delivery_status, error, sent_at,"
                        " telegram_message_id FROM message_recipients WHERE message_id = $1"
                        " ORDER BY id", broadcast_id, prefetch=1000)
+
+
+async def set_question(pool: asyncpg.Pool, broadcast_id: int, seconds: float | None) -> None:
+    """A question now stands on the progress message for `seconds` (None: it was answered)."""
+    await pool.execute(  # NULL seconds make NULL: no question
+        "UPDATE message_history SET question_until = now() + make_interval(secs => $2::float8)"
+        " WHERE id = $1", broadcast_id, seconds)
+
+
+async def question_pending(pool: asyncpg.Pool, broadcast_id: int) -> bool:
+    """Whether a question on the progress message still waits for its answer."""
+    return bool(await pool.fetchval("SELECT question_until > now() FROM message_history"
+                                    " WHERE id = $1", broadcast_id))

@@ -38,6 +38,9 @@ def check_content(content: Content, first_name: str | None, username: str | None
     check_length(personalise(content.html, first_name, username), is_caption=content.kind != "text")
 
 
+QUESTION_SECONDS = 60.0  # how long a question about a running broadcast stays unanswered
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -136,17 +139,28 @@ class BroadcastService:
             self.engine.nudge()
         return changed
 
+    async def ask(self, broadcast_id: int) -> None:
+        """A question (cancel? recall?) goes onto the progress message: the progress display
+        leaves it alone until it is answered or QUESTION_SECONDS pass."""
+        self.engine.progress.hold(broadcast_id, QUESTION_SECONDS)
+        await db.set_question(self.pool, broadcast_id, QUESTION_SECONDS)
+
+    async def answered(self, broadcast_id: int) -> None:
+        self.engine.progress.hold(broadcast_id, None)
+        await db.set_question(self.pool, broadcast_id, None)
+
     async def recall(self, broadcast_id: int, admin_id: int) -> bool:
         requested = await recall_db.request_recall(self.pool, broadcast_id)
         if requested:
             await self._audit(broadcast_id, admin_id, "recall")
         return requested
 
-    async def resend(self, broadcast_id: int, admin_id: int) -> int:
-        """Send again to those it failed for or whose delivery is unknown."""
-        count = await db.requeue(self.pool, broadcast_id, ("failed", "unknown"))
+    async def resend(self, broadcast_id: int, admin_id: int, status: str = "failed") -> int:
+        """Send again to those it failed for ('failed'), or, asked for on its own, to those
+        whose delivery is unknown ('unknown': some of them may get it twice)."""
+        count = await db.requeue(self.pool, broadcast_id, (status,))
         if count:
-            await self._audit(broadcast_id, admin_id, "resend", resent=count)
+            await self._audit(broadcast_id, admin_id, "resend", resent=count, status=status)
             self.engine.nudge()
         return count
 

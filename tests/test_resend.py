@@ -1,0 +1,57 @@
+"""Accounting of a broadcast's recipients: every try counted, «Повторить неудачные» resends to
+the failed ones only, and those whose delivery is unknown only after a question that says how
+many they are and that some may get the message twice."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.app import ENGINE_KEY
+from bot.db import broadcasts as db
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN
+from test_delivery import add_members, launch_text, sends_to, wait_status
+
+
+async def test_attempts_count_every_try(make_harness, pool: asyncpg.Pool,  # type: ignore[no-untyped-def]
+                                        emulator: Emulator) -> None:
+    harness = await make_harness(broadcast_bot_token=BROADCAST_TOKEN)
+    faults = emulator.bot(BROADCAST_TOKEN).faults
+    faults.methods, faults.server_errors_next = {"sendmessage"}, 2
+    members = await add_members(pool, 1)
+    broadcast = await launch_text(harness, "третья попытка")
+    done = await wait_status(pool, broadcast.id, "done")
+    assert done.sent == 1
+    assert await pool.fetchval("SELECT attempts FROM message_recipients WHERE message_id = $1"
+                               " AND user_id = $2", broadcast.id, members[0]) == 3
+
+
+async def test_resend_failed_only_then_unknown_after_a_question(
+        harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    members = await add_members(pool, 6)
+    broadcast = await launch_text(harness, "повтор")
+    await wait_status(pool, broadcast.id, "done")
+    # what a failed request and a request cut off by a restart leave behind
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE message_recipients SET delivery_status = CASE WHEN user_id"
+                           " = ANY($2::bigint[]) THEN 'failed' ELSE 'unknown' END"
+                           " WHERE message_id = $1 AND user_id = ANY($3::bigint[])",
+                           broadcast.id, members[:2], members[:4])
+        await db.recount(conn, broadcast.id)
+    await harness.app[ENGINE_KEY].progress.report(broadcast.id, final=True)
+    admin = harness.chat(ADMIN_ID)
+    assert admin.buttons()[:2] == ["🔁 Повторить неудачные (2)", "❔ Неизвестные (2)"]
+
+    await admin.click("🔁 Повторить неудачные (2)")
+    await wait_status(pool, broadcast.id, "done")
+    assert await db.status_counts(pool, broadcast.id) == {"sent": 4, "unknown": 2}
+    received = sends_to(emulator, harness.token)
+    assert [received[m] for m in members] == [2, 2, 1, 1, 1, 1]
+
+    await admin.click("❔ Неизвестные (2)")
+    question = admin.last().text
+    assert "У 2 получателей неизвестно" in question and "второй раз" in question
+    assert await db.status_counts(pool, broadcast.id) == {"sent": 4, "unknown": 2}  # not yet
+    await admin.click("Да, отправить ещё раз")
+    await wait_status(pool, broadcast.id, "done")
+    assert await db.status_counts(pool, broadcast.id) == {"sent": 6}
