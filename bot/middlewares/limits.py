@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.services.limits import Budget, Priority, request_priority, slot_taken
+from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -77,11 +77,14 @@ class LimiterMiddleware(BaseRequestMiddleware):
                     method: TelegramMethod[TelegramType]) -> Any:
         name = method.__api_method__
         chat_id = _chat_of(method)
-        priority, taken = request_priority.get(), slot_taken.get()
+        priority, ticket = request_priority.get(), slot_taken.get()
+        taken = ticket is not None
         refused = failed = 0
         while True:
-            await self._wait_turn(name, chat_id, priority, taken, method)
+            granted = await self._wait_turn(name, chat_id, priority, ticket, method)
             try:
+                if granted:
+                    self.budget.handed_off()
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
                 self.budget.retry_after(exc.retry_after, chat_id, name)
@@ -104,15 +107,21 @@ class LimiterMiddleware(BaseRequestMiddleware):
                 await asyncio.sleep(BACKOFF[failed])
                 failed += 1
 
-    async def _wait_turn(self, name: str, chat_id: int | None, priority: Priority, taken: bool,
-                         method: TelegramMethod[Any]) -> None:
+    async def _wait_turn(self, name: str, chat_id: int | None, priority: Priority,
+                         ticket: Ticket | None, method: TelegramMethod[Any]) -> bool:
+        """Wait until the request may go; True if it goes on a slot of the budget."""
         if name in IMMEDIATE:
-            return
-        if name in SENDS and not taken:
+            return False
+        if ticket is None and name in SENDS:
             paid = bool(getattr(method, "allow_paid_broadcast", False))
             await self.budget.acquire(chat_id, priority, paid=paid)
-        else:  # the engine's own slot, or a method without a slot: only a known 429 holds it
-            await self.budget.wait_unblocked(chat_id)
+            return True
+        # the engine's own slot, or a method without a slot: only a known 429 holds it
+        await self.budget.wait_unblocked(chat_id)
+        if ticket is not None and not ticket.used:
+            ticket.used = True
+            return True
+        return False
 
     def __repr__(self) -> str:
         return f"LimiterMiddleware(bot={self.budget.bot_id})"

@@ -1,9 +1,10 @@
 """Telegram's flood limits, kept on our side: one `Budget` per bot token that every request of
 that token draws from (admin screens, answers to strangers, broadcasts, recalls, progress).
 
-- Global: a sliding window of the sends of the last second (plus a small margin for network
-  jitter: requests sent 1 s apart may reach Telegram closer together), at most `rate` free
-  sends in it (`paid_rate` for sends with allow_paid_broadcast).
+- Global: a sliding window of the sends of the last second, by the moment each was handed to
+  the network (plus a small margin for network jitter: requests sent 1 s apart may reach
+  Telegram closer together), at most `rate` free sends in it (`paid_rate` for sends with
+  allow_paid_broadcast); slots granted and not yet handed over count as well.
 - Per chat: a token bucket (~1 message/s with a small burst).
 - A 429 holds its scope (one chat, or the whole bot) until its retry_after has passed, for
   every request of the token, and lowers the global pace; the pace then climbs back a step
@@ -35,8 +36,17 @@ class Priority(IntEnum):
 
 # who a request is for: set per update (admin or stranger) and per engine task (broadcast)
 request_priority: ContextVar[Priority] = ContextVar("request_priority", default=Priority.ADMIN)
+
+
+@dataclass
+class Ticket:
+    """A send slot the delivery engine took from the budget for the request its task makes."""
+
+    used: bool = False
+
+
 # set by the delivery engine in a task whose send slot it already took from the budget
-slot_taken: ContextVar[bool] = ContextVar("slot_taken", default=False)
+slot_taken: ContextVar[Ticket | None] = ContextVar("slot_taken", default=None)
 
 GLOBAL = None  # the scope of a bot-wide 429 (a chat's scope is its id)
 
@@ -51,7 +61,8 @@ class _Waiter:
 class Budget:
     """Send slots of one bot token. `acquire` returns when a send may start."""
 
-    SPAN_MARGIN = 0.03      # seconds added to the one-second window (latency jitter)
+    SPAN_MARGIN = 0.02      # seconds added to the one-second window (latency jitter)
+    BURST_SECONDS = 0.05    # grants may bunch up this much of a second's pace, no more
     SLOWDOWN = 0.8          # pace factor at a bot-wide 429
     MIN_FACTOR = 0.5
     RECOVERY_PER_SECOND = 0.05  # the factor climbs back this much per second after a 429
@@ -67,6 +78,8 @@ class Budget:
         self._chats: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when)
         self._factor, self._last_429 = 1.0, -1e9
         self._waiting: list[_Waiter] = []
+        self._granted = 0  # slots given out whose request is not on the wire yet
+        self._spacing = (0.0, clock())  # grant tokens: evenly spaced under the window
         self._order = itertools.count()
 
     # ---- pace -------------------------------------------------------------------------
@@ -128,7 +141,7 @@ class Budget:
                     waiter.wake = asyncio.get_running_loop().create_future()
                     await waiter.wake
                     continue
-                wait = self._global_wait(paid, cap)
+                wait = max(self._global_wait(paid, cap), self._spacing_wait(paid, cap))
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
@@ -138,7 +151,30 @@ class Budget:
             self._queue_gauge()
             if self._waiting and (head := self._waiting[0].wake) is not None and not head.done():
                 head.set_result(None)
+        self._granted += 1
+        tokens, when = self._spacing
+        self._spacing = (tokens - 1.0, when)
+
+    def _spacing_wait(self, paid: bool, cap: float | None) -> float:
+        """Even spacing first: a full window let out at once would meet the tail of the
+        previous second at Telegram as soon as latency jitters."""
+        rate = self.current_rate(paid, cap)
+        burst = max(1.0, rate * self.BURST_SECONDS)
+        tokens, when = self._spacing
+        now = self.clock()
+        tokens = min(burst, tokens + (now - when) * rate)
+        self._spacing = (tokens, now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
+
+    def handed_off(self, granted: bool = True) -> None:
+        """A send goes on the wire now (`granted`: on a slot from `acquire`)."""
+        if granted:
+            self._granted = max(0, self._granted - 1)
         self.window.append(self.clock())
+
+    def give_back(self) -> None:
+        """A slot from `acquire` that no request used."""
+        self._granted = max(0, self._granted - 1)
 
     def _global_wait(self, paid: bool, cap: float | None) -> float:
         now = self.clock()
@@ -149,10 +185,12 @@ class Budget:
         span = 1.0 + self.SPAN_MARGIN
         while self.window and self.window[0] <= now - span:
             self.window.popleft()
-        limit = max(1, int(self.current_rate(paid, cap) * span))
-        if len(self.window) < limit:
+        free = max(1, int(self.current_rate(paid, cap) * span)) - self._granted
+        if free <= 0:
+            return 0.005  # the slots given out go on the wire in a moment
+        if len(self.window) < free:
             return 0.0
-        return self.window[len(self.window) - limit] + span - now
+        return self.window[len(self.window) - free] + span - now
 
     # ---- what Telegram said -----------------------------------------------------------
     def retry_after(self, seconds: float, chat_id: int | None = None, method: str = "") -> None:

@@ -24,7 +24,7 @@ from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.progress import ProgressReporter
 from bot.services.delivery.recall import Recaller
-from bot.services.limits import Budget, Priority, request_priority, slot_taken
+from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
 from bot.services.delivery.sender import (
     MAX_ATTEMPTS, Outcome, PreparedContent, carry_media, send_one,
 )
@@ -158,6 +158,7 @@ class DeliveryEngine:
                 lane.defer(recipient, attempt, 0.0)  # back in the lane: put back when it closes
                 raise
             if lane.id not in self.lanes:  # paused or cancelled while we waited
+                self.pacer.give_back()
                 await db.release(self.pool, [recipient.id])
                 continue
             await self._slots.acquire()
@@ -264,7 +265,8 @@ class DeliveryEngine:
     # ---- one request ------------------------------------------------------------------
     async def _send(self, lane: Lane, recipient: Recipient, attempt: int) -> None:
         request_priority.set(Priority.BROADCAST)
-        slot_taken.set(True)  # this task's context only: its slot came from wait_turn
+        ticket = Ticket()  # this task's context only: its slot came from wait_turn
+        slot_taken.set(ticket)
         lane.tries[recipient.id] = lane.tries.get(recipient.id, 0) + 1  # 429s and retries too
         try:
             await self.pacer.wait_unblocked()  # a 429 may have come in since this got its turn
@@ -276,6 +278,8 @@ class DeliveryEngine:
             outcome = Outcome(db.Result(recipient.id, "unknown", f"internal error: {type(exc).__name__}"))
         finally:
             self._slots.release()
+            if not ticket.used:  # no request went out (a text too long, say)
+                self.pacer.give_back()
         if outcome.retry_after is not None:
             # the limiter took note of the 429 (its scope is held, the pace lowered)
             if self._storm_logged < time.monotonic() - outcome.retry_after:

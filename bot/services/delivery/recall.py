@@ -17,7 +17,7 @@ from bot.db import broadcasts as db
 from bot.db import preferences
 from bot.db import recall as recall_db
 from bot.i18n import use_locale
-from bot.services.limits import Priority, request_priority, slot_taken
+from bot.services.limits import Priority, Ticket, request_priority, slot_taken
 from bot.views.broadcast import recall_report
 
 if TYPE_CHECKING:
@@ -64,8 +64,9 @@ class Recaller:
 
     async def _delete(self, chat_id: int, message_id: int) -> str:
         request_priority.set(Priority.BROADCAST)  # this coroutine runs in a task of its own
-        slot_taken.set(True)
         while True:
+            ticket = Ticket()
+            slot_taken.set(ticket)
             await self.engine.wait_turn()
             try:
                 await self.engine.bot.delete_message(chat_id, message_id)
