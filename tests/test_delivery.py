@@ -328,6 +328,9 @@ async def test_two_instances_one_delivers_the_other_takes_over(
     done = await wait_status(pool, broadcast.id, "done", timeout=30)
     assert standby.app[ENGINE_KEY].is_leader
     assert await db.status_counts(pool, broadcast.id) == {"sent": 40}
+    progress = emulator.bot_messages(first.token, ADMIN_ID)[-1].text
+    assert "Бот перезапускался во время рассылки (1)" in progress  # the author is told
+    assert "«неизвестно» из-за этого: 0" in progress
     assert done.sent == 40 and done.unknown == 0
     received = sends_to(emulator, first.token)
     assert all(received[m] == 1 for m in members)

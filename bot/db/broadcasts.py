@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 import asyncpg
@@ -45,6 +46,8 @@ class Broadcast:
     progress_message_id: int | None
     recall_status: str | None
     scheduled_at: datetime | None = None
+    restarts: int = 0          # times the delivering instance stopped while it was under way
+    restart_unknown: int = 0   # recipients those stops left 'unknown'
 
     @property
     def pending(self) -> int:
@@ -74,7 +77,7 @@ class Result:
 COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
-    progress_message_id, recall_status, scheduled_at"""
+    progress_message_id, recall_status, scheduled_at, restarts, restart_unknown"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -86,7 +89,8 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["failed_count"], row["blocked_count"], row["unknown_count"],
                      row["deleted_count"], row["created_at"], row["started_at"],
                      row["finished_at"], row["progress_chat_id"], row["progress_message_id"],
-                     row["recall_status"], row["scheduled_at"])
+                     row["recall_status"], row["scheduled_at"], row["restarts"],
+                     row["restart_unknown"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
@@ -232,9 +236,19 @@ async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
 async def mark_interrupted(pool: asyncpg.Pool) -> int:
     """After a crash: requests that were under way may or may not have reached the user.
     They become 'unknown' and are not sent again unless an admin asks for it."""
-    rows = await pool.fetch("SELECT id FROM message_recipients WHERE delivery_status = 'inflight'")
+    rows = await pool.fetch("SELECT id, message_id FROM message_recipients"
+                            " WHERE delivery_status = 'inflight'")
     await record(pool, [Result(r["id"], "unknown", "interrupted: the bot stopped while sending")
                         for r in rows])
+    cut = Counter(r["message_id"] for r in rows)
+    # every broadcast under way was interrupted, even with nothing in flight at that moment
+    await pool.execute(
+        """UPDATE message_history h SET restarts = restarts + 1,
+               restart_unknown = restart_unknown + coalesce(c.n, 0)
+           FROM (SELECT id FROM message_history WHERE status = 'sending'
+                 UNION SELECT unnest($1::int[])) b
+           LEFT JOIN unnest($1::int[], $2::int[]) AS c(id, n) ON c.id = b.id
+           WHERE h.id = b.id""", list(cut), list(cut.values()))
     return len(rows)
 
 

@@ -92,6 +92,10 @@ def progress(b: Broadcast, audience: str, rate: float | None) -> str:
             duration=duration((b.finished_at - b.started_at).total_seconds())))
     if b.status == "cancelled" and b.pending:
         lines.append(_("Не отправлено: {count}").format(count=number(b.pending)))
+    if b.restarts:
+        lines.append(_("⚠️ Бот перезапускался во время рассылки ({times}): отправка продолжилась "
+                       "с того же места; «неизвестно» из-за этого: {count}.").format(
+            times=b.restarts, count=number(b.restart_unknown)))
     if b.unknown and b.status != "sending":
         lines.append(_("<i>«Неизвестно»: бот остановился или Telegram не ответил во время "
                        "отправки; такие сообщения могли дойти. Повторить можно вручную.</i>"))

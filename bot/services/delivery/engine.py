@@ -42,6 +42,9 @@ class EngineConfig:
     progress_every: float = 3.0
 
 
+CLAIM_AHEAD = 0.1  # seconds of sending claimed ahead of the pacer
+
+
 class LeadershipLost(Exception):
     pass
 
@@ -196,20 +199,24 @@ class DeliveryEngine:
                 return lane, recipient, attempt
         return None
 
-    def _window(self, lane: Lane) -> int:
-        rate = self.current_pace(lane.paid)
-        return max(4, min(self.config.in_flight, math.ceil(rate * 0.6)))
+    def _ahead(self, lane: Lane) -> int:
+        """How many recipients to hold claimed (marked in flight) before their request:
+        ~0.1 s of sending, so that a crash leaves few 'unknown' that were never sent."""
+        pace = self.current_pace(lane.paid)
+        return max(2, min(self.config.in_flight // 2, math.ceil(pace * CLAIM_AHEAD)))
 
     async def _top_up(self, lane: Lane) -> None:
-        """Claim more recipients when fewer than half a window are left in the lane."""
-        window = self._window(lane)
+        """Claim more recipients, just in time: when fewer than `_ahead` are left unsent in
+        the lane, as many again (bounded by what may be outstanding at once)."""
+        ahead = self._ahead(lane)
         outstanding = sum(other.outstanding for other in self.lanes.values())
-        if lane.exhausted or len(lane.queue) >= window // 2 or outstanding >= window:
+        if lane.exhausted or len(lane.queue) >= ahead or outstanding >= self.config.in_flight:
             return
-        claimed = await db.claim(self.pool, lane.id, window - outstanding)
+        want = min(2 * ahead - len(lane.queue), self.config.in_flight - outstanding)
+        claimed = await db.claim(self.pool, lane.id, want)
         lane.queue.extend(claimed)
         lane.outstanding += len(claimed)
-        lane.exhausted = len(claimed) < window - outstanding
+        lane.exhausted = len(claimed) < want
 
     async def _refresh_lanes(self) -> None:
         sending = {b.id: b for b in await db.sending(self.pool)}
@@ -297,7 +304,9 @@ class DeliveryEngine:
     async def _write_results(self) -> None:
         while True:
             items = [await self._results.get()]
-            await asyncio.sleep(0.1)  # let a batch gather
+            # let a batch gather; short at the free pace: results still in memory at a
+            # kill -9 turn into 'unknown'
+            await asyncio.sleep(0.1 if any(lane.paid for lane in self.lanes.values()) else 0.03)
             while not self._results.empty() and len(items) < 1000:
                 items.append(self._results.get_nowait())
             try:
