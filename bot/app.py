@@ -194,7 +194,8 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
                             app[BUDGETS_KEY].for_token(token.get_secret_value()))
     app[ENGINE_KEY] = engine
     dp["engine"] = engine
-    service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine)
+    service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
+                                                  settings.unreachable_expiry_days)
     app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings)
     try:
         yield  # both start in _start_delivery, once the bot itself has started

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # statistics: warn when the platform's tables got no row for this long
     stats_feed_silence_hours: float = Field(default=24.0, gt=0)
     stats_refresh_seconds: float = Field(default=15.0, ge=1)
+    # a user marked unreachable (blocked, never started the course bot) is tried again after
+    # this many days, or as soon as the platform sees them again
+    unreachable_expiry_days: int = Field(default=30, ge=1)
     log_level: str = "INFO"
     log_format: str = "text"
 

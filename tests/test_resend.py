@@ -11,6 +11,7 @@ from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN
 from test_delivery import add_members, launch_text, sends_to, wait_status
+from test_limits import wait_for
 
 
 async def test_attempts_count_every_try(make_harness, pool: asyncpg.Pool,  # type: ignore[no-untyped-def]
@@ -48,6 +49,7 @@ async def test_resend_failed_only_then_unknown_after_a_question(
     received = sends_to(emulator, harness.token)
     assert [received[m] for m in members] == [2, 2, 1, 1, 1, 1]
 
+    await wait_for(lambda: "❔ Неизвестные (2)" in admin.buttons())  # the summary is drawn
     await admin.click("❔ Неизвестные (2)")
     question = admin.last().text
     assert "У 2 получателей неизвестно" in question and "второй раз" in question
@@ -55,3 +57,24 @@ async def test_resend_failed_only_then_unknown_after_a_question(
     await admin.click("Да, отправить ещё раз")
     await wait_status(pool, broadcast.id, "done")
     assert await db.status_counts(pool, broadcast.id) == {"sent": 6}
+
+
+async def test_unreachable_marks_heal_with_time_and_with_platform_activity(
+        harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    expired, active, still, fresh = await add_members(pool, 4)
+    await pool.execute(
+        "INSERT INTO unreachable_users (user_id, reason, since) VALUES"
+        " ($1, 'Forbidden: bot was blocked by the user', now() - interval '31 days'),"
+        " ($2, 'Forbidden: bot can''t initiate conversation with a user', now() - interval '2 days'),"
+        " ($3, 'Forbidden: bot was blocked by the user', now() - interval '2 days')",
+        expired, active, still)
+    # the platform saw this one after the mark: they started (or unblocked) the course bot
+    await pool.execute("INSERT INTO events (user_id, event_type, created_at)"
+                       " VALUES ($1, 'start', now() - interval '1 day')", active)
+    await emulator.set_blocked(harness.token, still)
+    broadcast = await launch_text(harness, "снова")
+    done = await wait_status(pool, broadcast.id, "done")
+    assert (done.sent, done.blocked) == (3, 1)
+    received = sends_to(emulator, harness.token)
+    assert [received[m] for m in (expired, active, still, fresh)] == [1, 1, 0, 1]
+    assert [r["user_id"] for r in await pool.fetch("SELECT user_id FROM unreachable_users")] == [still]
