@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import time
 
+import asyncpg
 
 from bench.common import ADMIN_TOKEN, STREAM, EmulatorProcess, add_members, database
 from aiogram import Bot
@@ -20,6 +21,7 @@ from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
+from bot.db import recall as recall_db
 from bot.db.pool import create_pool
 from bot.metrics import Metrics
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
@@ -47,8 +49,10 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
     while (await db.get(pool, broadcast_id)).status != "done":  # type: ignore[union-attr]
         await asyncio.sleep(0.2)
     took = time.perf_counter() - started
-    await engine.stop()
     counts = await db.status_counts(pool, broadcast_id)
+    if not paid:
+        await recall_run(pool, engine, broadcast_id, limit)
+    await engine.stop()
     await pool.close()
     await bot.session.close()
     stats = await emulator.stats()
@@ -60,6 +64,19 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
           f"breaches {stats['breaches']}, duplicates {stats['chats_with_duplicates']}, "
           f"lost {lost}, statuses {counts}")
     return stats["rate_per_second"]
+
+
+async def recall_run(pool: asyncpg.Pool, engine: DeliveryEngine, broadcast_id: int,
+                     limit: int) -> None:
+    """Recall the broadcast just sent: deletes at the pace of sending, through the budget."""
+    await recall_db.request_recall(pool, broadcast_id)
+    started = time.perf_counter()
+    while (await db.get(pool, broadcast_id)).recall_status != "done":  # type: ignore[union-attr]
+        await asyncio.sleep(0.1)
+    took = time.perf_counter() - started
+    deleted = (await db.status_counts(pool, broadcast_id)).get("deleted", 0)
+    print(f"recall ({deleted:,} deleted): {deleted / took:.1f}/s, rate/limit "
+          f"{deleted / took / limit:.3f} (the engine looks for recalls every second)")
 
 
 async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
@@ -83,6 +100,16 @@ async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
+    if args.recipients:
+        await free_runs(args)
+    if args.paid:
+        async with database() as dsn:
+            members = await add_members(dsn, args.paid)
+            async with EmulatorProcess(per_second=FREE_LIMIT, paid_per_second=PAID_LIMIT) as emulator:
+                await engine_run(dsn, members, paid=True, emulator=emulator, limit=PAID_LIMIT)
+
+
+async def free_runs(args: argparse.Namespace) -> None:
     async with database() as dsn:
         members = await add_members(dsn, args.recipients)
         async with EmulatorProcess(per_second=FREE_LIMIT) as emulator:
@@ -90,11 +117,6 @@ async def main(args: argparse.Namespace) -> None:
         async with EmulatorProcess(per_second=FREE_LIMIT) as emulator:
             old_rate = await old_design(list(range(5_000_000, 5_000_000 + args.old)), emulator)
         print(f"engine / old design: {new_rate / old_rate:.1f}x")
-    if args.paid:
-        async with database() as dsn:
-            members = await add_members(dsn, args.paid)
-            async with EmulatorProcess(per_second=FREE_LIMIT, paid_per_second=PAID_LIMIT) as emulator:
-                await engine_run(dsn, members, paid=True, emulator=emulator, limit=PAID_LIMIT)
 
 
 if __name__ == "__main__":

@@ -78,3 +78,16 @@ async def test_unreachable_marks_heal_with_time_and_with_platform_activity(
     received = sends_to(emulator, harness.token)
     assert [received[m] for m in (expired, active, still, fresh)] == [1, 1, 0, 1]
     assert [r["user_id"] for r in await pool.fetch("SELECT user_id FROM unreachable_users")] == [still]
+
+
+async def test_progress_tells_blocked_from_never_started(
+        harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    members = await add_members(pool, 5)
+    await emulator.set_blocked(harness.token, members[0])
+    emulator.set_chat_status(harness.token, members[1], "not_started")
+    emulator.set_chat_status(harness.token, members[2], "not_started")
+    broadcast = await launch_text(harness, "кто не запускал")
+    await wait_status(pool, broadcast.id, "done")
+    admin = harness.chat(ADMIN_ID)
+    await wait_for(lambda: any("завершена" in m.text for m in admin.messages()))
+    assert "заблокировали 1 · не запускали бот курса 2" in admin.last().text

@@ -392,3 +392,14 @@ async def question_pending(pool: asyncpg.Pool, broadcast_id: int) -> bool:
     """Whether a question on the progress message still waits for its answer."""
     return bool(await pool.fetchval("SELECT question_until > now() FROM message_history"
                                     " WHERE id = $1", broadcast_id))
+
+
+NEVER_STARTED = "%initiate conversation%"  # Telegram's 403 for a user who never started the bot
+
+
+async def never_started(pool: asyncpg.Pool, broadcast_id: int) -> int:
+    """Of the recipients found unreachable, those who never started the broadcast bot (as
+    opposed to blocking it or deleting their account)."""
+    return await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
+                               " AND delivery_status = 'blocked' AND error ILIKE $2",
+                               broadcast_id, NEVER_STARTED)

@@ -62,6 +62,7 @@ class Budget:
     """Send slots of one bot token. `acquire` returns when a send may start."""
 
     SPAN_MARGIN = 0.02      # seconds added to the one-second window (latency jitter)
+    PAID_SPAN_MARGIN = 0.05  # at 1000/s requests queue in the HTTP pool: more jitter
     BURST_SECONDS = 0.05    # grants may bunch up this much of a second's pace, no more
     SLOWDOWN = 0.8          # pace factor at a bot-wide 429
     MIN_FACTOR = 0.5
@@ -182,7 +183,7 @@ class Budget:
         if blocked > 0:
             self._avoided(GLOBAL)
             return blocked
-        span = 1.0 + self.SPAN_MARGIN
+        span = 1.0 + (self.PAID_SPAN_MARGIN if paid else self.SPAN_MARGIN)
         while self.window and self.window[0] <= now - span:
             self.window.popleft()
         free = max(1, int(self.current_rate(paid, cap) * span)) - self._granted

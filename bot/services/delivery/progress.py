@@ -28,7 +28,8 @@ async def screen(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None
                  ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The broadcast's progress (or summary) text and the buttons that fit its status."""
     titles = await streams.titles(pool)
-    text = progress(broadcast, audience_title(broadcast.audience, titles), rate)
+    never_started = await db.never_started(pool, broadcast.id) if broadcast.blocked else 0
+    text = progress(broadcast, audience_title(broadcast.audience, titles), rate, never_started)
     return text, controls(broadcast.id, broadcast.status,
                           can_recall=broadcast.sent > 0 and broadcast.recall_status is None,
                           failed=broadcast.failed, unknown=broadcast.unknown)
