@@ -4,10 +4,13 @@ many they are and that some may get the message twice."""
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 
 from bot.app import ENGINE_KEY
 from bot.db import broadcasts as db
+from bot.keyboards.lists import Hist, HistoryCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN
 from test_delivery import add_members, launch_text, sends_to, wait_status
@@ -57,6 +60,14 @@ async def test_resend_failed_only_then_unknown_after_a_question(
     await admin.click("Да, отправить ещё раз")
     await wait_status(pool, broadcast.id, "done")
     assert await db.status_counts(pool, broadcast.id) == {"sent": 6}
+
+    # the card keeps the first run's figures and lists the resends apart
+    await admin.send("/history")
+    await admin.click(data=HistoryCallback(action=Hist.OPEN, id=broadcast.id).pack())
+    card = admin.last().text
+    assert re.search(r"Доставлено\s+2\n", card) and re.search(r"Неизвестно\s+2\n", card)
+    assert "🔁 Повтор" in card and "неудачным, 2" in card and "неизвестным, 2" in card
+    assert "Сейчас: доставлено 6, ошибки 0, неизвестно 0" in card
 
 
 async def test_unreachable_marks_heal_with_time_and_with_platform_activity(

@@ -48,6 +48,8 @@ class Broadcast:
     scheduled_at: datetime | None = None
     restarts: int = 0          # times the delivering instance stopped while it was under way
     restart_unknown: int = 0   # recipients those stops left 'unknown'
+    first_run: dict | None = None  # type: ignore[type-arg]  # figures before the first resend
+    resends: tuple = ()  # type: ignore[type-arg]  # {"status", "count", "at"} per resend
 
     @property
     def pending(self) -> int:
@@ -77,7 +79,8 @@ class Result:
 COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
-    progress_message_id, recall_status, scheduled_at, restarts, restart_unknown"""
+    progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
+    resends"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -90,7 +93,7 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["deleted_count"], row["created_at"], row["started_at"],
                      row["finished_at"], row["progress_chat_id"], row["progress_message_id"],
                      row["recall_status"], row["scheduled_at"], row["restarts"],
-                     row["restart_unknown"])
+                     row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()))
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
@@ -271,6 +274,16 @@ async def requeue(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[st
                RETURNING delivery_status""", broadcast_id, list(from_statuses))
         if not rows:
             return 0
+        # the counters still hold the first run's figures: keep them, and note this resend
+        await conn.execute(
+            """UPDATE message_history SET
+                   first_run = coalesce(first_run, jsonb_build_object(
+                       'sent', sent_count, 'failed', failed_count, 'blocked', blocked_count,
+                       'unknown', unknown_count,
+                       'seconds', extract(epoch FROM finished_at - started_at))),
+                   resends = resends || jsonb_build_array(jsonb_build_object(
+                       'status', $2::text, 'count', $3::int, 'at', now()))
+               WHERE id = $1""", broadcast_id, ",".join(from_statuses), len(rows))
         await recount(conn, broadcast_id)
         await conn.execute("UPDATE message_history SET status = 'sending', finished_at = NULL"
                            " WHERE id = $1 AND status IN ('done', 'paused', 'cancelled')",
