@@ -4,6 +4,7 @@ and a broadcast through the same bot while the admin browses. Prints, for each b
 answered, lost, 429s, breaches, apologies, and the admin's p95 from press to screen.
 
     .venv/bin/python -m bench.admin_load [--strangers 1000] [--updates 1000] [--recipients 3000]
+                                           [--only stats charts strangers updates broadcast]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bench.common import database, figures
+from bot.app import WEBHOOK_KEY
 from bot.db import demo
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
@@ -158,7 +160,7 @@ async def admin_updates(dsn: str, count: int) -> None:
         started = time.perf_counter()
         deliveries = await asyncio.gather(*(run.emulator.press(ADMIN_TOKEN, ADMIN_ID, "🔄 Обновить")
                                             for _ in range(count)))
-        await run.harness.settle()
+        await run.harness.app[WEBHOOK_KEY].drain(timeout=300)  # every press handled
         took = time.perf_counter() - started
         bot = run.emulator.bot(ADMIN_TOKEN)
         answered = sum(1 for d in deliveries if bot.callback_queries.get(d.callback_query_id or "", {})
@@ -211,11 +213,12 @@ async def main(args: argparse.Namespace) -> None:
         async with pool.acquire() as conn:
             await demo.fill(conn, demo.DemoPlan(2_000, 20_000))
         await pool.close()
-        await stats_burst(dsn)
-        await chart_presses(dsn)
-        await strangers_flood(dsn, args.strangers)
-        await admin_updates(dsn, args.updates)
-        await shared_broadcast(dsn, args.recipients)
+        runs = {"stats": lambda: stats_burst(dsn), "charts": lambda: chart_presses(dsn),
+                "strangers": lambda: strangers_flood(dsn, args.strangers),
+                "updates": lambda: admin_updates(dsn, args.updates),
+                "broadcast": lambda: shared_broadcast(dsn, args.recipients)}
+        for name in args.only or runs:
+            await runs[name]()
 
 
 if __name__ == "__main__":
@@ -223,4 +226,6 @@ if __name__ == "__main__":
     parser.add_argument("--strangers", type=int, default=1000)
     parser.add_argument("--updates", type=int, default=1000)
     parser.add_argument("--recipients", type=int, default=3000)
+    parser.add_argument("--only", nargs="*", choices=["stats", "charts", "strangers", "updates",
+                                                      "broadcast"])
     asyncio.run(main(parser.parse_args()))
