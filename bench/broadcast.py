@@ -50,12 +50,12 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
         await asyncio.sleep(0.2)
     took = time.perf_counter() - started
     counts = await db.status_counts(pool, broadcast_id)
+    stats = await emulator.stats()  # before the recall, whose report is a send too
     if not paid:
         await recall_run(pool, engine, broadcast_id, limit)
     await engine.stop()
     await pool.close()
     await bot.session.close()
-    stats = await emulator.stats()
     lost = len(members) - sum(counts.get(s, 0) for s in db.FINAL_STATUSES)
     label = "paid" if paid else "free"
     print(f"engine ({label}, {len(members):,} recipients, limit {limit}/s): "
