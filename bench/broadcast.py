@@ -11,16 +11,21 @@ import argparse
 import asyncio
 import time
 
+import asyncpg
 
 from bench.common import ADMIN_TOKEN, STREAM, EmulatorProcess, add_members, database
+from aiogram import Bot
+
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
+from bot.db import recall as recall_db
 from bot.db.pool import create_pool
 from bot.metrics import Metrics
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
+from bot.services.limits import Budgets
 
 FREE_LIMIT, PAID_LIMIT = 30, 1000
 
@@ -28,11 +33,12 @@ FREE_LIMIT, PAID_LIMIT = 30, 1000
 async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: EmulatorProcess,
                      limit: int) -> None:
     settings = Settings(_env_file=None, bot_token=ADMIN_TOKEN, telegram_api_url=emulator.url)
-    bot = create_bot(settings.bot_token, settings)  # type: ignore[arg-type]
+    budgets = Budgets(paid_rate=settings.broadcast_paid_rate)
+    bot = create_bot(settings.bot_token, settings, budgets)  # type: ignore[arg-type]
     pool = await create_pool(dsn)
     engine = DeliveryEngine(pool, bot, bot, EngineConfig(rate=settings.broadcast_rate,
                                                          paid_rate=settings.broadcast_paid_rate),
-                            Metrics())
+                            Metrics(), budgets.for_token(ADMIN_TOKEN))
     engine.start()
     broadcast_id, _ = await db.create(pool, Content("text", "Привет, {first_name}! Урок в 19:00"),
                                    Audience("stream", stream=STREAM), 1,
@@ -43,11 +49,13 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
     while (await db.get(pool, broadcast_id)).status != "done":  # type: ignore[union-attr]
         await asyncio.sleep(0.2)
     took = time.perf_counter() - started
-    await engine.stop()
     counts = await db.status_counts(pool, broadcast_id)
+    stats = await emulator.stats()  # before the recall, whose report is a send too
+    if not paid:
+        await recall_run(pool, engine, broadcast_id, limit)
+    await engine.stop()
     await pool.close()
     await bot.session.close()
-    stats = await emulator.stats()
     lost = len(members) - sum(counts.get(s, 0) for s in db.FINAL_STATUSES)
     label = "paid" if paid else "free"
     print(f"engine ({label}, {len(members):,} recipients, limit {limit}/s): "
@@ -58,10 +66,25 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
     return stats["rate_per_second"]
 
 
+async def recall_run(pool: asyncpg.Pool, engine: DeliveryEngine, broadcast_id: int,
+                     limit: int) -> None:
+    """Recall the broadcast just sent: deletes at the pace of sending, through the budget."""
+    await recall_db.request_recall(pool, broadcast_id)
+    started = time.perf_counter()
+    while (await db.get(pool, broadcast_id)).recall_status != "done":  # type: ignore[union-attr]
+        await asyncio.sleep(0.1)
+    took = time.perf_counter() - started
+    deleted = (await db.status_counts(pool, broadcast_id)).get("deleted", 0)
+    print(f"recall ({deleted:,} deleted): {deleted / took:.1f}/s, rate/limit "
+          f"{deleted / took / limit:.3f} (the engine looks for recalls every second)")
+
+
 async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
     """The old dashboard: one message at a time, a one-second sleep after every ten."""
-    settings = Settings(_env_file=None, bot_token=ADMIN_TOKEN, telegram_api_url=emulator.url)
-    bot = create_bot(settings.bot_token, settings)  # type: ignore[arg-type]
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    # a bare Bot, as the old dashboard had: no limiter of ours in front of it
+    bot = Bot(ADMIN_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.url)))
     started = time.perf_counter()
     sent = 0
     for i, chat_id in enumerate(members):
@@ -77,6 +100,16 @@ async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
+    if args.recipients:
+        await free_runs(args)
+    if args.paid:
+        async with database() as dsn:
+            members = await add_members(dsn, args.paid)
+            async with EmulatorProcess(per_second=FREE_LIMIT, paid_per_second=PAID_LIMIT) as emulator:
+                await engine_run(dsn, members, paid=True, emulator=emulator, limit=PAID_LIMIT)
+
+
+async def free_runs(args: argparse.Namespace) -> None:
     async with database() as dsn:
         members = await add_members(dsn, args.recipients)
         async with EmulatorProcess(per_second=FREE_LIMIT) as emulator:
@@ -84,11 +117,6 @@ async def main(args: argparse.Namespace) -> None:
         async with EmulatorProcess(per_second=FREE_LIMIT) as emulator:
             old_rate = await old_design(list(range(5_000_000, 5_000_000 + args.old)), emulator)
         print(f"engine / old design: {new_rate / old_rate:.1f}x")
-    if args.paid:
-        async with database() as dsn:
-            members = await add_members(dsn, args.paid)
-            async with EmulatorProcess(per_second=FREE_LIMIT, paid_per_second=PAID_LIMIT) as emulator:
-                await engine_run(dsn, members, paid=True, emulator=emulator, limit=PAID_LIMIT)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,12 @@ from bot.i18n import AdminI18nMiddleware, _, i18n, use_locale
 from bot.metrics import Metrics
 from bot.middlewares.answers import BestEffortAnswerMiddleware
 from bot.middlewares.input import StorableTextMiddleware
-from bot.middlewares.retry import RetryAfterMiddleware
+from bot.middlewares.limits import LimiterMiddleware
+from bot.middlewares.priority import PriorityMiddleware, StrangerGate
 from bot.scheduler import create_scheduler
 from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
+from bot.services.limits import Budgets
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.web import ENGINE_KEY, MODE_KEY, POOL_KEY, WebhookHandler, healthz
 
@@ -45,6 +47,7 @@ WEBHOOK_KEY = web.AppKey("webhook_handler", WebhookHandler)
 POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
+BUDGETS_KEY = web.AppKey("budgets", Budgets)
 
 def admin_commands() -> list[BotCommand]:
     """The command menu, in the current language."""
@@ -61,9 +64,12 @@ def admin_commands() -> list[BotCommand]:
     ]
 
 
-def create_bot(token: SecretStr, settings: Settings) -> Bot:
-    """A Bot talking to TELEGRAM_API_URL, HTML by default."""
+def create_bot(token: SecretStr, settings: Settings, budgets: Budgets | None = None) -> Bot:
+    """A Bot talking to TELEGRAM_API_URL, HTML by default, every request of it through its
+    token's budget (one budget per token, whichever Bot object uses it)."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    budget = (budgets or Budgets()).for_token(token.get_secret_value())
+    session.middleware(LimiterMiddleware(budget))
     return Bot(
         token.get_secret_value(),
         session=session,
@@ -81,6 +87,8 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     dp["settings"] = settings
     dp["admin_ids"] = frozenset(settings.admin_ids)
     dp.update.outer_middleware(UpdateLogMiddleware())
+    dp.update.outer_middleware(PriorityMiddleware(dp["admin_ids"]))  # the admin's answers first
+    dp.message.middleware(StrangerGate(dp["admin_ids"]))  # strangers get few answers
     AdminI18nMiddleware().setup(dp)  # every event in the sender's language
     dp.message.outer_middleware(StorableTextMiddleware())  # after i18n: refusals translated
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
@@ -132,13 +140,14 @@ def create_app(settings: Settings) -> web.Application:
     """The aiohttp app: /healthz, the webhook (or long polling), database and bot lifecycle."""
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set")
-    bot = create_bot(settings.bot_token, settings)
-    bot.session.middleware(RetryAfterMiddleware())  # the interface waits out short floods
+    metrics = Metrics()
+    budgets = Budgets(metrics, paid_rate=settings.broadcast_paid_rate)
+    bot = create_bot(settings.bot_token, settings, budgets)
     bot.session.middleware(BestEffortAnswerMiddleware())  # a refused answer stops no screen
     dp = create_dispatcher(settings)
     app = web.Application()
     app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY] = settings, bot, dp
-    app[METRICS_KEY] = Metrics()
+    app[METRICS_KEY], app[BUDGETS_KEY] = metrics, budgets
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", app[METRICS_KEY].handler)
     # cleanup contexts also run when start-up fails half-way (plain on_cleanup does not);
@@ -180,15 +189,17 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     settings, admin_bot, dp = app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY]
     token = settings.broadcast_token
     assert token is not None
-    # a Bot of its own even with one token: the engine must see every 429 itself
-    broadcast_bot = create_bot(token, settings)
+    # a Bot of its own even with one token (its own HTTP session), on the same budget
+    broadcast_bot = create_bot(token, settings, app[BUDGETS_KEY])
     config = EngineConfig(rate=settings.broadcast_rate, paid_rate=settings.broadcast_paid_rate,
                           in_flight=settings.broadcast_in_flight,
                           progress_every=settings.broadcast_progress_seconds)
-    engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY])
+    engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY],
+                            app[BUDGETS_KEY].for_token(token.get_secret_value()))
     app[ENGINE_KEY] = engine
     dp["engine"] = engine
-    service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine)
+    service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
+                                                  settings.unreachable_expiry_days)
     app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings)
     try:
         yield  # both start in _start_delivery, once the bot itself has started

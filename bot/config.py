@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # not in the contract, but needed to run without a database server
     embedded_pg_dir: Path = Path(".data/postgres")
     # delivery engine
-    broadcast_rate: float = Field(default=29.0, gt=0, le=30)
+    broadcast_rate: float = Field(default=30.0, gt=0, le=30)
     broadcast_paid_rate: float = Field(default=1000.0, gt=0, le=1000)
     broadcast_in_flight: int = Field(default=400, ge=1, le=5000)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.2)
@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # statistics: warn when the platform's tables got no row for this long
     stats_feed_silence_hours: float = Field(default=24.0, gt=0)
     stats_refresh_seconds: float = Field(default=15.0, ge=1)
+    # a user marked unreachable (blocked, never started the course bot) is tried again after
+    # this many days, or as soon as the platform sees them again
+    unreachable_expiry_days: int = Field(default=30, ge=1)
     log_level: str = "INFO"
     log_format: str = "text"
 

@@ -12,7 +12,12 @@ class Metrics:
         self.messages = Counter("hsl_broadcast_messages", "Broadcast messages by outcome",
                                 ["outcome"], registry=self.registry)
         self.retry_after = Counter("hsl_telegram_retry_after", "429 answers from Telegram",
-                                   registry=self.registry)
+                                   ["bot", "method", "scope"], registry=self.registry)
+        self.breaches_avoided = Counter(
+            "hsl_telegram_breaches_avoided", "Requests held back because a 429 of their scope"
+            " was still running", ["bot", "scope"], registry=self.registry)
+        self.queue = Gauge("hsl_telegram_send_queue", "Requests waiting for a send slot",
+                           ["bot", "priority"], registry=self.registry)
         self.pace = Gauge("hsl_broadcast_pace_per_second", "Current sending pace",
                           registry=self.registry)
         self.pending = Gauge("hsl_broadcast_pending_recipients",

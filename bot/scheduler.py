@@ -75,6 +75,8 @@ def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settin
     scheduler.add_job(start_due_broadcasts, IntervalTrigger(seconds=1),
                       args=[service, admin_bot, settings.tz], id="due-broadcasts",
                       max_instances=1, coalesce=True, next_run_time=now)
+    scheduler.add_job(service.heal_reachability, IntervalTrigger(seconds=60), id="reachability",
+                      max_instances=1, coalesce=True)
     scheduler.add_job(refresh_summaries, IntervalTrigger(seconds=settings.stats_refresh_seconds),
                       args=[service.pool, settings.timezone], id="summaries", max_instances=1,
                       coalesce=True, next_run_time=now)

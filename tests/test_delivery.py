@@ -328,6 +328,9 @@ async def test_two_instances_one_delivers_the_other_takes_over(
     done = await wait_status(pool, broadcast.id, "done", timeout=30)
     assert standby.app[ENGINE_KEY].is_leader
     assert await db.status_counts(pool, broadcast.id) == {"sent": 40}
+    progress = emulator.bot_messages(first.token, ADMIN_ID)[-1].text
+    assert "Бот перезапускался во время рассылки (1)" in progress  # the author is told
+    assert "«неизвестно» из-за этого: 0" in progress
     assert done.sent == 40 and done.unknown == 0
     received = sends_to(emulator, first.token)
     assert all(received[m] == 1 for m in members)
@@ -341,7 +344,8 @@ async def test_metrics_count_outcomes(harness: BotHarness, pool: asyncpg.Pool) -
         async with http.get(harness.url + "/metrics") as response:
             body = await response.text()
     assert 'hsl_broadcast_messages_total{outcome="sent"} 3.0' in body
-    assert "hsl_telegram_retry_after_total 0.0" in body
+    assert "# TYPE hsl_telegram_retry_after_total counter" in body  # by bot, method, scope
+    assert 'hsl_telegram_send_queue{bot="1000001",priority="admin"} 0.0' in body
     assert "hsl_broadcast_pace_per_second" in body
 
 

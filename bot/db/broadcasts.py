@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 import asyncpg
@@ -45,6 +46,10 @@ class Broadcast:
     progress_message_id: int | None
     recall_status: str | None
     scheduled_at: datetime | None = None
+    restarts: int = 0          # times the delivering instance stopped while it was under way
+    restart_unknown: int = 0   # recipients those stops left 'unknown'
+    first_run: dict | None = None  # type: ignore[type-arg]  # figures before the first resend
+    resends: tuple = ()  # type: ignore[type-arg]  # {"status", "count", "at"} per resend
 
     @property
     def pending(self) -> int:
@@ -68,12 +73,14 @@ class Result:
     status: str  # one of FINAL_STATUSES, or 'pending' to put it back
     error: str | None = None
     telegram_message_id: int | None = None
+    attempts: int | None = None  # requests made for this recipient so far, when known
 
 
 COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, buttons, audience,
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
-    progress_message_id, recall_status, scheduled_at"""
+    progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
+    resends"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -85,7 +92,8 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["failed_count"], row["blocked_count"], row["unknown_count"],
                      row["deleted_count"], row["created_at"], row["started_at"],
                      row["finished_at"], row["progress_chat_id"], row["progress_message_id"],
-                     row["recall_status"], row["scheduled_at"])
+                     row["recall_status"], row["scheduled_at"], row["restarts"],
+                     row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()))
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
@@ -201,11 +209,12 @@ async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
     if not results:
         return
     await pool.execute(
-        """WITH r AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])
-                      AS t(id, status, error, tg_id)),
+        """WITH r AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::int[])
+                      AS t(id, status, error, tg_id, attempts)),
            changed AS (
                UPDATE message_recipients m
                SET delivery_status = r.status, error = r.error,
+                   attempts = coalesce(r.attempts, m.attempts),
                    telegram_message_id = coalesce(r.tg_id, m.telegram_message_id),
                    sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE m.sent_at END
                FROM r WHERE m.id = r.id AND m.delivery_status = 'inflight'
@@ -223,15 +232,26 @@ async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
                  FROM changed GROUP BY message_id) d
            WHERE h.id = d.message_id""",
         [r.recipient_id for r in results], [r.status for r in results],
-        [r.error for r in results], [r.telegram_message_id for r in results])
+        [r.error for r in results], [r.telegram_message_id for r in results],
+        [r.attempts for r in results])
 
 
 async def mark_interrupted(pool: asyncpg.Pool) -> int:
     """After a crash: requests that were under way may or may not have reached the user.
     They become 'unknown' and are not sent again unless an admin asks for it."""
-    rows = await pool.fetch("SELECT id FROM message_recipients WHERE delivery_status = 'inflight'")
+    rows = await pool.fetch("SELECT id, message_id FROM message_recipients"
+                            " WHERE delivery_status = 'inflight'")
     await record(pool, [Result(r["id"], "unknown", "interrupted: the bot stopped while sending")
                         for r in rows])
+    cut = Counter(r["message_id"] for r in rows)
+    # every broadcast under way was interrupted, even with nothing in flight at that moment
+    await pool.execute(
+        """UPDATE message_history h SET restarts = restarts + 1,
+               restart_unknown = restart_unknown + coalesce(c.n, 0)
+           FROM (SELECT id FROM message_history WHERE status = 'sending'
+                 UNION SELECT unnest($1::int[])) b
+           LEFT JOIN unnest($1::int[], $2::int[]) AS c(id, n) ON c.id = b.id
+           WHERE h.id = b.id""", list(cut), list(cut.values()))
     return len(rows)
 
 
@@ -254,6 +274,16 @@ async def requeue(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[st
                RETURNING delivery_status""", broadcast_id, list(from_statuses))
         if not rows:
             return 0
+        # the counters still hold the first run's figures: keep them, and note this resend
+        await conn.execute(
+            """UPDATE message_history SET
+                   first_run = coalesce(first_run, jsonb_build_object(
+                       'sent', sent_count, 'failed', failed_count, 'blocked', blocked_count,
+                       'unknown', unknown_count,
+                       'seconds', extract(epoch FROM finished_at - started_at))),
+                   resends = resends || jsonb_build_array(jsonb_build_object(
+                       'status', $2::text, 'count', $3::int, 'at', now()))
+               WHERE id = $1""", broadcast_id, ",".join(from_statuses), len(rows))
         await recount(conn, broadcast_id)
         await conn.execute("UPDATE message_history SET status = 'sending', finished_at = NULL"
                            " WHERE id = $1 AND status IN ('done', 'paused', 'cancelled')",
@@ -362,3 +392,27 @@ def export_rows(conn: asyncpg.Connection, broadcast_id: int):  # type: ignore[no
     return conn.cursor("SELECT user_id, username, first_name, delivery_status, error, sent_at,"
                        " telegram_message_id FROM message_recipients WHERE message_id = $1"
                        " ORDER BY id", broadcast_id, prefetch=1000)
+
+
+async def set_question(pool: asyncpg.Pool, broadcast_id: int, seconds: float | None) -> None:
+    """A question now stands on the progress message for `seconds` (None: it was answered)."""
+    await pool.execute(  # NULL seconds make NULL: no question
+        "UPDATE message_history SET question_until = now() + make_interval(secs => $2::float8)"
+        " WHERE id = $1", broadcast_id, seconds)
+
+
+async def question_pending(pool: asyncpg.Pool, broadcast_id: int) -> bool:
+    """Whether a question on the progress message still waits for its answer."""
+    return bool(await pool.fetchval("SELECT question_until > now() FROM message_history"
+                                    " WHERE id = $1", broadcast_id))
+
+
+NEVER_STARTED = "%initiate conversation%"  # Telegram's 403 for a user who never started the bot
+
+
+async def never_started(pool: asyncpg.Pool, broadcast_id: int) -> int:
+    """Of the recipients found unreachable, those who never started the broadcast bot (as
+    opposed to blocking it or deleting their account)."""
+    return await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
+                               " AND delivery_status = 'blocked' AND error ILIKE $2",
+                               broadcast_id, NEVER_STARTED)

@@ -7,7 +7,7 @@ from html import escape
 
 import asyncpg
 from aiogram import Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from bot.db import broadcasts as db
 from bot.handlers.common import show_screen
@@ -26,9 +26,10 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
         return
     admin_id = callback.from_user.id
     note = None
+    await broadcasts.answered(broadcast_id)  # any press answers a question standing on it
     if action is Action.CANCEL:
         await callback.answer()
-        await _ask(callback, broadcast, pool,
+        await _ask(callback, broadcast, broadcasts,
                    _("Отменить рассылку? Уже отправленные сообщения останутся."),
                    Action.CANCEL_OK, _("Да, отменить"))
         return
@@ -41,7 +42,17 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
         await callback.answer()
         question = _("Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов "
                      "Telegram удалить не даст.").format(count=broadcast.sent)
-        await _ask(callback, broadcast, pool, question, Action.RECALL_OK, _("Да, удалить у всех"))
+        await _ask(callback, broadcast, broadcasts, question, Action.RECALL_OK,
+                   _("Да, удалить у всех"))
+        return
+    if action is Action.RESEND_UNKNOWN:
+        await callback.answer()
+        question = _("У {count} получателей неизвестно, дошло ли сообщение: запрос ушёл, а ответа "
+                     "Telegram не было (например, бот перезапустился). Часть из них сообщение уже "
+                     "получила и получит его второй раз. Отправить им ещё раз?").format(
+            count=broadcast.unknown)
+        await _ask(callback, broadcast, broadcasts, question, Action.RESEND_UNKNOWN_OK,
+                   _("Да, отправить ещё раз"))
         return
     if action in (Action.PAUSE, Action.RESUME, Action.CANCEL_OK):
         step = {Action.PAUSE: PAUSE, Action.RESUME: RESUME, Action.CANCEL_OK: CANCEL}[action]
@@ -52,12 +63,14 @@ async def on_control(callback: CallbackQuery, callback_data: BroadcastCallback,
                 if await broadcasts.recall(broadcast_id, admin_id)
                 else _recall_refusal(await db.get(pool, broadcast_id) or broadcast)
                 or _("Отзыв уже идёт или нечего отзывать."))
-    elif action is Action.RESEND:
-        count = await broadcasts.resend(broadcast_id, admin_id)
+    elif action in (Action.RESEND, Action.RESEND_UNKNOWN_OK):
+        count = await broadcasts.resend(broadcast_id, admin_id, "failed" if action is Action.RESEND
+                                        else "unknown")
         note = (_("Отправлю ещё раз: {count}.").format(count=count) if count
                 else _("Повторять некому."))
     await callback.answer(note or _("Готово."),
-                          show_alert=bool(note and action is not Action.RESEND))
+                          show_alert=bool(note and action not in (Action.RESEND,
+                                                                  Action.RESEND_UNKNOWN_OK)))
     await _refresh(callback, broadcast_id, pool)
 
 
@@ -80,9 +93,14 @@ def _stale(status: str) -> str:
         status) or _("Рассылка в другом состоянии.")
 
 
-async def _ask(callback: CallbackQuery, broadcast: db.Broadcast, pool: asyncpg.Pool,
+async def _ask(callback: CallbackQuery, broadcast: db.Broadcast, broadcasts: BroadcastService,
                question: str, yes: Action, yes_text: str) -> None:
-    text = (await screen(pool, broadcast, None))[0]
+    """The question replaces the buttons; on the progress message of a running broadcast,
+    the progress display waits for the answer instead of drawing over it."""
+    if isinstance(callback.message, Message) \
+            and callback.message.message_id == broadcast.progress_message_id:
+        await broadcasts.ask(broadcast.id)
+    text = (await screen(broadcasts.pool, broadcast, None))[0]
     await show_screen(callback, f"{text}\n\n<b>{escape(question)}</b>",
                       confirm(broadcast.id, yes, yes_text))
 

@@ -100,12 +100,13 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
     reasons = await db.failure_reasons(pool, broadcast.id)
     title = audience_title(broadcast.audience, await streams.titles(pool))
     unreached = sum(counts.get(s, 0) for s in UNREACHED)
-    resend = counts.get("failed", 0) + counts.get("unknown", 0)
+    resend = (counts.get("failed", 0), counts.get("unknown", 0)) \
+        if broadcast.status != "sending" else (0, 0)
     can_recall = counts.get("sent", 0) > 0 and broadcast.status != "sending" \
         and broadcast.recall_status not in ("requested", "running")
     return (views.history_card(broadcast, title, counts, reasons, settings.tz),
-            kb.history_card(broadcast.id, unreached, resend if broadcast.status != "sending" else 0,
-                            can_recall, data.kind, data.stream, data.page))
+            kb.history_card(broadcast.id, unreached, resend, can_recall, data.kind, data.stream,
+                            data.page))
 
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:

@@ -19,7 +19,9 @@ class Action(StrEnum):
     CANCEL_OK = "cancel_ok"
     RECALL = "recall"          # asks first
     RECALL_OK = "recall_ok"
-    RESEND = "resend"          # failed and unknown recipients again
+    RESEND = "resend"          # failed recipients again
+    RESEND_UNKNOWN = "unknown"  # recipients whose delivery is unknown: asks first
+    RESEND_UNKNOWN_OK = "unknown_ok"
     BACK = "back"              # from a question back to the controls
 
 
@@ -32,8 +34,8 @@ def _button(builder: InlineKeyboardBuilder, text: str, action: Action, broadcast
     builder.button(text=text, callback_data=BroadcastCallback(action=action, id=broadcast_id))
 
 
-def controls(broadcast_id: int, status: str, *, can_recall: bool = False,
-             can_resend: bool = False) -> InlineKeyboardMarkup | None:
+def controls(broadcast_id: int, status: str, *, can_recall: bool = False, failed: int = 0,
+             unknown: int = 0) -> InlineKeyboardMarkup | None:
     """The buttons that make sense for a broadcast in this status (None: no buttons)."""
     builder = InlineKeyboardBuilder()
     if status == "sending":
@@ -42,13 +44,25 @@ def controls(broadcast_id: int, status: str, *, can_recall: bool = False,
     elif status == "paused":
         _button(builder, _("▶️ Продолжить"), Action.RESUME, broadcast_id)
         _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
-    if status in ("done", "cancelled", "paused") and can_resend:
-        _button(builder, _("🔁 Повторить неудачные"), Action.RESEND, broadcast_id)
+    if status in ("done", "cancelled", "paused"):
+        resend_buttons(builder, broadcast_id, failed, unknown)
     if status in ("done", "cancelled", "paused") and can_recall:
         _button(builder, _("🗑 Отозвать у всех"), Action.RECALL, broadcast_id)
     builder.adjust(2)
     markup = builder.as_markup()
     return markup if markup.inline_keyboard else None
+
+
+def resend_buttons(builder: InlineKeyboardBuilder, broadcast_id: int, failed: int,
+                   unknown: int) -> None:
+    """Failed ones again (they never got it), and apart from them, after a question, those
+    whose request got no answer (some of them already have it)."""
+    if failed:
+        _button(builder, _("🔁 Повторить неудачные ({count})").format(count=failed),
+                Action.RESEND, broadcast_id)
+    if unknown:
+        _button(builder, _("❔ Неизвестные ({count})").format(count=unknown),
+                Action.RESEND_UNKNOWN, broadcast_id)
 
 
 def confirm(broadcast_id: int, yes: Action, yes_text: str) -> InlineKeyboardMarkup:

@@ -6,8 +6,9 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.keyboards.broadcast import Action, BroadcastCallback
+from bot.keyboards.broadcast import Action, BroadcastCallback, resend_buttons
 from bot.keyboards.fields import PageNo, RowId, StreamCode
 from bot.i18n import _
 from bot.keyboards.menu import menu_button, MenuCallback, Section, button
@@ -112,8 +113,9 @@ def history_filters(options: list[tuple[str, str, str]]) -> InlineKeyboardMarkup
         for label, kind, stream in options])
 
 
-def history_card(broadcast_id: int, unreached: int, resend: int, can_recall: bool, kind: str,
-                 stream: str, page: int) -> InlineKeyboardMarkup:
+def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can_recall: bool,
+                 kind: str, stream: str, page: int) -> InlineKeyboardMarkup:
+    """resend: how many failed and how many unknown may be sent again (0, 0: no buttons)."""
     def at(action: Hist, **kw: object) -> HistoryCallback:
         return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream, **kw)  # type: ignore[arg-type]
     rows = []
@@ -121,10 +123,9 @@ def history_card(broadcast_id: int, unreached: int, resend: int, can_recall: boo
     if unreached:
         first.insert(0, button(_("👥 Кто не получил") + f" ({unreached})", at(Hist.WHO)))
     rows.append(first)
-    actions = []
-    if resend:
-        actions.append(button(_("🔁 Повторить") + f" ({resend})",
-                          BroadcastCallback(action=Action.RESEND, id=broadcast_id)))
+    builder = InlineKeyboardBuilder()
+    resend_buttons(builder, broadcast_id, *resend)
+    actions = [button for row in builder.export() for button in row]
     if can_recall:
         actions.append(button(_("🗑 Отозвать у всех"),
                               BroadcastCallback(action=Action.RECALL, id=broadcast_id)))

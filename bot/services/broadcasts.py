@@ -3,13 +3,14 @@ paused, resumed, cancelled, recalled and resent, each step written to the audit 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 from aiogram.types import Message
 
-from bot.db import audiences, audit
+from bot.db import audiences, audit, reachability
 from bot.db import broadcasts as db
 from bot.db import recall as recall_db
 from bot.db.audiences import Audience
@@ -37,6 +38,10 @@ def check_content(content: Content, first_name: str | None, username: str | None
     """Refuse content over Telegram's limits, counted after the placeholders are filled."""
     check_length(personalise(content.html, first_name, username), is_caption=content.kind != "text")
 
+log = logging.getLogger(__name__)
+
+QUESTION_SECONDS = 60.0  # how long a question about a running broadcast stays unanswered
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -57,8 +62,18 @@ class Launch:
 
 
 class BroadcastService:
-    def __init__(self, pool: asyncpg.Pool, engine: DeliveryEngine) -> None:
+    def __init__(self, pool: asyncpg.Pool, engine: DeliveryEngine,
+                 unreachable_expiry_days: int = 30) -> None:
         self.pool, self.engine = pool, engine
+        self.unreachable_expiry_days = unreachable_expiry_days
+
+    async def heal_reachability(self) -> int:
+        """Unreachable marks that expired or were contradicted by platform activity go, so
+        those users are tried again (before a snapshot, and every minute)."""
+        healed = await reachability.heal(self.pool, self.unreachable_expiry_days)
+        if healed:
+            log.info("unreachable marks healed", extra={"users": healed})
+        return healed
 
     async def launch(self, content: Content, audience: Audience, admin_id: int, *,
                      paid: bool = False, draft_key: str | None = None,
@@ -66,6 +81,7 @@ class BroadcastService:
         """Create a broadcast and start it now. Its progress is shown in `progress_message`
         (chat id, message id), or in a new message to the admin. The same draft_key twice
         (a double tap, a repeated callback) starts it once."""
+        await self.heal_reachability()  # the snapshot skips only those still unreachable
         broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
                                                 allow_paid_broadcast=paid, draft_key=draft_key)
         if created and progress_message is not None:  # one tap registers where progress goes
@@ -107,6 +123,7 @@ class BroadcastService:
         if progress_message is not None:
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
         chat_id = admin_id or current.created_by
+        await self.heal_reachability()
         started = await db.start(self.pool, broadcast_id, progress_chat_id=chat_id)
         if started is not None:
             await audit.record_action(self.pool, admin_id or 0, "broadcast.send",
@@ -136,17 +153,28 @@ class BroadcastService:
             self.engine.nudge()
         return changed
 
+    async def ask(self, broadcast_id: int) -> None:
+        """A question (cancel? recall?) goes onto the progress message: the progress display
+        leaves it alone until it is answered or QUESTION_SECONDS pass."""
+        self.engine.progress.hold(broadcast_id, QUESTION_SECONDS)
+        await db.set_question(self.pool, broadcast_id, QUESTION_SECONDS)
+
+    async def answered(self, broadcast_id: int) -> None:
+        self.engine.progress.hold(broadcast_id, None)
+        await db.set_question(self.pool, broadcast_id, None)
+
     async def recall(self, broadcast_id: int, admin_id: int) -> bool:
         requested = await recall_db.request_recall(self.pool, broadcast_id)
         if requested:
             await self._audit(broadcast_id, admin_id, "recall")
         return requested
 
-    async def resend(self, broadcast_id: int, admin_id: int) -> int:
-        """Send again to those it failed for or whose delivery is unknown."""
-        count = await db.requeue(self.pool, broadcast_id, ("failed", "unknown"))
+    async def resend(self, broadcast_id: int, admin_id: int, status: str = "failed") -> int:
+        """Send again to those it failed for ('failed'), or, asked for on its own, to those
+        whose delivery is unknown ('unknown': some of them may get it twice)."""
+        count = await db.requeue(self.pool, broadcast_id, (status,))
         if count:
-            await self._audit(broadcast_id, admin_id, "resend", resent=count)
+            await self._audit(broadcast_id, admin_id, "resend", resent=count, status=status)
             self.engine.nudge()
         return count
 

@@ -63,16 +63,20 @@ def _bar(done: int, total: int) -> str:
     return "▓" * filled + "░" * (BAR_WIDTH - filled)
 
 
-def _counts(b: Broadcast) -> str:
+def _counts(b: Broadcast, never_started: int = 0) -> str:
     parts = [_("отправлено {count}").format(count=number(b.sent))]
-    for value, label in ((b.failed, _("ошибки {count}")), (b.blocked, _("заблокировали {count}")),
+    for value, label in ((b.failed, _("ошибки {count}")),
+                         (b.blocked - never_started, _("заблокировали {count}")),
+                         (never_started, _("не запускали бот курса {count}")),
                          (b.unknown, _("неизвестно {count}")), (b.deleted, _("отозвано {count}"))):
         if value:
             parts.append(label.format(count=number(value)))
     return " · ".join(parts)
 
 
-def progress(b: Broadcast, audience: str, rate: float | None) -> str:
+def progress(b: Broadcast, audience: str, rate: float | None, never_started: int = 0) -> str:
+    """never_started: how many of the unreachable never started the course bot (the rest
+    blocked it or deleted their account)."""
     done = b.total - b.pending
     percent = int(100 * done / b.total) if b.total else 100
     head = {"sending": _("<b>📣 Рассылка #{id} идёт</b>"),
@@ -82,7 +86,7 @@ def progress(b: Broadcast, audience: str, rate: float | None) -> str:
         or _("<b>📣 Рассылка #{id}</b>")
     lines = [head.format(id=b.id) + f" · {escape(audience)}",
              f"<code>{_bar(done, b.total)}</code> {percent}%",
-             _counts(b).capitalize() + " · " + _("в очереди {pending} из {total}").format(
+             _counts(b, never_started).capitalize() + " · " + _("в очереди {pending} из {total}").format(
                  pending=number(b.pending), total=number(b.total))]
     if b.status == "sending" and rate:
         lines.append(_("Скорость {rate:.0f} в секунду · осталось ~{left}").format(
@@ -92,6 +96,10 @@ def progress(b: Broadcast, audience: str, rate: float | None) -> str:
             duration=duration((b.finished_at - b.started_at).total_seconds())))
     if b.status == "cancelled" and b.pending:
         lines.append(_("Не отправлено: {count}").format(count=number(b.pending)))
+    if b.restarts:
+        lines.append(_("⚠️ Бот перезапускался во время рассылки ({times}): отправка продолжилась "
+                       "с того же места; «неизвестно» из-за этого: {count}.").format(
+            times=b.restarts, count=number(b.restart_unknown)))
     if b.unknown and b.status != "sending":
         lines.append(_("<i>«Неизвестно»: бот остановился или Telegram не ответил во время "
                        "отправки; такие сообщения могли дойти. Повторить можно вручную.</i>"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -66,24 +67,42 @@ def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: s
 
 def history_card(b: Broadcast, audience: str, counts: dict[str, int],
                  reasons: list[tuple[str, int]], tz: ZoneInfo) -> str:
-    rows = [(_("Всего"), b.total), (_("Доставлено"), counts.get("sent", 0)),
-            (_("Ошибки"), counts.get("failed", 0)), (_("Заблокировали"), counts.get("blocked", 0)),
-            (_("Неизвестно"), counts.get("unknown", 0)), (_("Отозвано"), counts.get("deleted", 0)),
+    first = b.first_run or counts  # after a resend, the table keeps the first run's figures
+    rows = [(_("Всего"), b.total), (_("Доставлено"), first.get("sent", 0)),
+            (_("Ошибки"), first.get("failed", 0)), (_("Заблокировали"), first.get("blocked", 0)),
+            (_("Неизвестно"), first.get("unknown", 0)), (_("Отозвано"), counts.get("deleted", 0)),
             (_("Ожидают"), counts.get("pending", 0) + counts.get("inflight", 0))]
     table = "\n".join(f"{label:<14}{number(value):>9}" for label, value in rows)
     started = _("Начата {moment}").format(moment=when(b.started_at, tz))
-    if b.finished_at and b.started_at:
-        started += _(", заняла {duration}").format(
-            duration=duration((b.finished_at - b.started_at).total_seconds()))
+    seconds = (b.first_run or {}).get("seconds")
+    if seconds is None and b.finished_at and b.started_at:
+        seconds = (b.finished_at - b.started_at).total_seconds()
+    if seconds is not None:
+        started += _(", заняла {duration}").format(duration=duration(float(seconds)))
     lines = [_("<b>Рассылка #{id}</b> · {audience} · {status}").format(
                  id=b.id, audience=escape(audience), status=STATUS_WORDS.get(b.status, b.status)),
              started,
              quoted(escape(first_line(b, 200))),
              f"<pre>{escape(table)}</pre>"]
+    lines += _resend_lines(b, counts, tz)
     if reasons:
         lines.append(_("<b>Частые причины</b>"))
         lines += [f"• {escape(reason(text)[:120])} — {number(n)}" for text, n in reasons]
     return "\n".join(lines)
+
+
+def _resend_lines(b: Broadcast, counts: dict[str, int], tz: ZoneInfo) -> list[str]:
+    """One line per resend, then where every recipient stands now."""
+    if not b.resends:
+        return []
+    whom = {"failed": _("неудачным"), "unknown": _("неизвестным")}
+    lines = [_("🔁 Повтор {moment}: {whom}, {count}").format(
+        moment=when(datetime.fromisoformat(r["at"]), tz), whom=whom.get(r["status"], r["status"]),
+        count=number(r["count"])) for r in b.resends]
+    lines.append(_("Сейчас: доставлено {sent}, ошибки {failed}, неизвестно {unknown}").format(
+        sent=number(counts.get("sent", 0)), failed=number(counts.get("failed", 0)),
+        unknown=number(counts.get("unknown", 0))))
+    return lines
 
 
 def who_list(rows: list, total: int, page: int, pages: int) -> str:  # type: ignore[type-arg]

@@ -10,7 +10,7 @@ import logging
 import math
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import asyncpg
 from aiogram import Bot
@@ -21,9 +21,10 @@ from bot.db import reachability
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
 from bot.services.delivery.lanes import Lane
-from bot.services.delivery.pacing import ChatSpacing, Pacer
+from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.progress import ProgressReporter
 from bot.services.delivery.recall import Recaller
+from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
 from bot.services.delivery.sender import (
     MAX_ATTEMPTS, Outcome, PreparedContent, carry_media, send_one,
 )
@@ -41,16 +42,20 @@ class EngineConfig:
     progress_every: float = 3.0
 
 
+CLAIM_AHEAD = 0.1  # seconds of sending claimed ahead of the pacer
+
+
 class LeadershipLost(Exception):
     pass
 
 
 class DeliveryEngine:
     def __init__(self, pool: asyncpg.Pool, bot: Bot, admin_bot: Bot, config: EngineConfig,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, budget: Budget) -> None:
         self.pool, self.bot, self.admin_bot, self.config = pool, bot, admin_bot, config
         self.metrics = metrics
-        self.pacer = Pacer(config.rate, config.paid_rate)
+        # the broadcast bot's budget: shared with the admin's screens when it is one bot
+        self.pacer = budget
         self.spacing = ChatSpacing()
         self.lanes: dict[int, Lane] = {}
         self.progress = ProgressReporter(self)
@@ -63,6 +68,7 @@ class DeliveryEngine:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._sent_at: deque[float] = deque(maxlen=5000)
+        self._storm_logged = -1e9
 
     # ---- lifecycle ----------------------------------------------------------------
     def start(self) -> None:
@@ -150,11 +156,12 @@ class DeliveryEngine:
                 continue
             lane, recipient, attempt = picked
             try:
-                await self.pacer.wait_turn(lane.paid)
+                await self.wait_turn(lane.paid)
             except asyncio.CancelledError:
                 lane.defer(recipient, attempt, 0.0)  # back in the lane: put back when it closes
                 raise
             if lane.id not in self.lanes:  # paused or cancelled while we waited
+                self.pacer.give_back()
                 await db.release(self.pool, [recipient.id])
                 continue
             await self._slots.acquire()
@@ -162,6 +169,14 @@ class DeliveryEngine:
             task = asyncio.create_task(self._send(lane, recipient, attempt))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
+
+    async def wait_turn(self, paid: bool = False) -> None:
+        """A send slot from the bot's budget, at this engine's own pace at most."""
+        await self.pacer.acquire(None, Priority.BROADCAST, paid=paid,
+                                 cap=self.config.paid_rate if paid else self.config.rate)
+
+    def current_pace(self, paid: bool = False) -> float:
+        return self.pacer.current_rate(paid, self.config.paid_rate if paid else self.config.rate)
 
     def _idle_wait(self) -> float:
         waits = [w for lane in self.lanes.values() if (w := lane.next_deferred_in()) is not None]
@@ -184,20 +199,24 @@ class DeliveryEngine:
                 return lane, recipient, attempt
         return None
 
-    def _window(self, lane: Lane) -> int:
-        rate = self.pacer.current_rate(lane.paid)
-        return max(4, min(self.config.in_flight, math.ceil(rate * 0.6)))
+    def _ahead(self, lane: Lane) -> int:
+        """How many recipients to hold claimed (marked in flight) before their request:
+        ~0.1 s of sending, so that a crash leaves few 'unknown' that were never sent."""
+        pace = self.current_pace(lane.paid)
+        return max(2, min(self.config.in_flight // 2, math.ceil(pace * CLAIM_AHEAD)))
 
     async def _top_up(self, lane: Lane) -> None:
-        """Claim more recipients when fewer than half a window are left in the lane."""
-        window = self._window(lane)
+        """Claim more recipients, just in time: when fewer than `_ahead` are left unsent in
+        the lane, as many again (bounded by what may be outstanding at once)."""
+        ahead = self._ahead(lane)
         outstanding = sum(other.outstanding for other in self.lanes.values())
-        if lane.exhausted or len(lane.queue) >= window // 2 or outstanding >= window:
+        if lane.exhausted or len(lane.queue) >= ahead or outstanding >= self.config.in_flight:
             return
-        claimed = await db.claim(self.pool, lane.id, window - outstanding)
+        want = min(2 * ahead - len(lane.queue), self.config.in_flight - outstanding)
+        claimed = await db.claim(self.pool, lane.id, want)
         lane.queue.extend(claimed)
         lane.outstanding += len(claimed)
-        lane.exhausted = len(claimed) < window - outstanding
+        lane.exhausted = len(claimed) < want
 
     async def _refresh_lanes(self) -> None:
         sending = {b.id: b for b in await db.sending(self.pool)}
@@ -208,7 +227,7 @@ class DeliveryEngine:
                 self.lanes[broadcast_id] = await self._open_lane(broadcast)
             if self.lanes[broadcast_id].idle:
                 await self._finish(self.lanes[broadcast_id])
-        self.metrics.pace.set(self.pacer.current_rate(any(lane.paid for lane in self.lanes.values())))
+        self.metrics.pace.set(self.current_pace(any(lane.paid for lane in self.lanes.values())))
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
         content = await self.prepare(broadcast.content, broadcast.id,
@@ -231,11 +250,9 @@ class DeliveryEngine:
                         username: str | None) -> db.Result:
         """The message exactly as recipients get it, through the broadcast bot, to one admin."""
         prepared = await self.prepare(content)
-        await self.pacer.wait_turn()
         outcome, _ = await send_one(self.bot, prepared, Recipient(0, 0, user_id, username,
                                                                   first_name, 1), MAX_ATTEMPTS)
         if outcome.retry_after is not None:
-            self.pacer.retry_after(outcome.retry_after)
             return db.Result(0, "failed", f"Too Many Requests: retry after {outcome.retry_after}")
         assert outcome.result is not None
         return outcome.result
@@ -254,6 +271,10 @@ class DeliveryEngine:
 
     # ---- one request ------------------------------------------------------------------
     async def _send(self, lane: Lane, recipient: Recipient, attempt: int) -> None:
+        request_priority.set(Priority.BROADCAST)
+        ticket = Ticket()  # this task's context only: its slot came from wait_turn
+        slot_taken.set(ticket)
+        lane.tries[recipient.id] = lane.tries.get(recipient.id, 0) + 1  # 429s and retries too
         try:
             await self.pacer.wait_unblocked()  # a 429 may have come in since this got its turn
             outcome, new_file_id = await send_one(self.bot, lane.content, recipient, attempt)
@@ -264,14 +285,15 @@ class DeliveryEngine:
             outcome = Outcome(db.Result(recipient.id, "unknown", f"internal error: {type(exc).__name__}"))
         finally:
             self._slots.release()
+            if not ticket.used:  # no request went out (a text too long, say)
+                self.pacer.give_back()
         if outcome.retry_after is not None:
-            storm_began = not self.pacer.blocked  # the others in flight answer 429 too
-            self.pacer.retry_after(outcome.retry_after)
-            self.metrics.retry_after.inc()
-            if storm_began:
+            # the limiter took note of the 429 (its scope is held, the pace lowered)
+            if self._storm_logged < time.monotonic() - outcome.retry_after:
+                self._storm_logged = time.monotonic()
                 log.warning("429 from Telegram: pausing all sending", extra={
                     "retry_after": outcome.retry_after,
-                    "pace": round(self.pacer.current_rate(lane.paid), 1)})
+                    "pace": round(self.current_pace(lane.paid), 1)})
             lane.defer(recipient, attempt, outcome.retry_after)
         elif outcome.retry_in is not None:
             lane.defer(recipient, attempt + 1, outcome.retry_in)
@@ -282,7 +304,9 @@ class DeliveryEngine:
     async def _write_results(self) -> None:
         while True:
             items = [await self._results.get()]
-            await asyncio.sleep(0.1)  # let a batch gather
+            # let a batch gather; short at the free pace: results still in memory at a
+            # kill -9 turn into 'unknown'
+            await asyncio.sleep(0.1 if any(lane.paid for lane in self.lanes.values()) else 0.03)
             while not self._results.empty() and len(items) < 1000:
                 items.append(self._results.get_nowait())
             try:
@@ -293,7 +317,10 @@ class DeliveryEngine:
             self._wake.set()  # room in the window: the dispatcher may claim more
 
     async def _write(self, items: list[tuple[Lane, Recipient, Outcome]]) -> None:
-        results = [outcome.result for _, _, outcome in items if outcome.result is not None]
+        # attempts: those of earlier runs (the claim counted this run's first) and this run's
+        results = [replace(outcome.result, attempts=recipient.attempts - 1
+                           + lane.tries.pop(recipient.id, 1))
+                   for lane, recipient, outcome in items if outcome.result is not None]
         await db.record(self.pool, results)
         blocked = [(r.user_id, o.unreachable) for _, r, o in items if o.unreachable]
         await reachability.mark_unreachable(self.pool, [u for u, _ in blocked], [why for _, why in blocked])

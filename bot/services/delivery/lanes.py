@@ -22,6 +22,7 @@ class Lane:
     deferred: list[tuple[float, int, Recipient, int]] = field(default_factory=list)
     outstanding: int = 0   # claimed (in flight in the database) and not written back yet
     exhausted: bool = False  # the last claim found no more pending recipients
+    tries: dict[int, int] = field(default_factory=dict)  # recipient id -> requests made now
 
     @property
     def id(self) -> int:

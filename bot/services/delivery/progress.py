@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -27,16 +28,27 @@ async def screen(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None
                  ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The broadcast's progress (or summary) text and the buttons that fit its status."""
     titles = await streams.titles(pool)
-    text = progress(broadcast, audience_title(broadcast.audience, titles), rate)
+    never_started = await db.never_started(pool, broadcast.id) if broadcast.blocked else 0
+    text = progress(broadcast, audience_title(broadcast.audience, titles), rate, never_started)
     return text, controls(broadcast.id, broadcast.status,
                           can_recall=broadcast.sent > 0 and broadcast.recall_status is None,
-                          can_resend=(broadcast.failed + broadcast.unknown) > 0)
+                          failed=broadcast.failed, unknown=broadcast.unknown)
 
 
 class ProgressReporter:
     def __init__(self, engine: DeliveryEngine) -> None:
         self.engine = engine
         self._shown: dict[int, str] = {}  # broadcast id -> text last shown
+        self._held: dict[int, float] = {}  # broadcast id -> until when a question stands
+        self._finals: set[int] = set()     # final summaries waiting for a question to go
+
+    def hold(self, broadcast_id: int, seconds: float | None) -> None:
+        """A question stands on the progress message (None: answered): leave it alone."""
+        if seconds is None:
+            self._held.pop(broadcast_id, None)
+        else:
+            self._held[broadcast_id] = time.monotonic() + seconds
+        self._shown.pop(broadcast_id, None)  # show the progress again when it comes back
 
     async def run(self) -> None:
         while True:
@@ -45,7 +57,16 @@ class ProgressReporter:
             for broadcast_id in list(self.engine.lanes):
                 broadcast = await self.report(broadcast_id)
                 pending += broadcast.pending if broadcast else 0
+            for broadcast_id in list(self._finals):  # those a question kept back
+                await self.report(broadcast_id, final=True)
             self.engine.metrics.pending.set(pending)
+
+    async def _question_stands(self, broadcast_id: int) -> bool:
+        """Asked here (no database round trip between this and the edit) or on another
+        instance behind the same webhook (the database knows)."""
+        if self._held.get(broadcast_id, 0.0) > time.monotonic():
+            return True
+        return await db.question_pending(self.engine.pool, broadcast_id)
 
     async def report(self, broadcast_id: int, final: bool = False) -> db.Broadcast | None:
         """Show the broadcast's state in its progress message (sent once if there is none)."""
@@ -56,10 +77,13 @@ class ProgressReporter:
         rate = engine.current_rate() if broadcast.status == "sending" else None
         with use_locale(await preferences.locale(engine.pool, broadcast.progress_chat_id)):
             text, markup = await screen(engine.pool, broadcast, rate)
+        self._finals.discard(broadcast_id)
         if self._shown.get(broadcast_id) == text:
             return broadcast
-        if engine.admin_bot.token == engine.bot.token:
-            await engine.pacer.wait_unblocked()  # one bot: its 429 stops this message too
+        if await self._question_stands(broadcast_id):
+            if final:  # shown once the question is answered or has timed out
+                self._finals.add(broadcast_id)
+            return broadcast
         try:
             if broadcast.progress_message_id is None:
                 message = await engine.admin_bot.send_message(broadcast.progress_chat_id, text,

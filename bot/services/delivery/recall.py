@@ -17,6 +17,7 @@ from bot.db import broadcasts as db
 from bot.db import preferences
 from bot.db import recall as recall_db
 from bot.i18n import use_locale
+from bot.services.limits import Priority, Ticket, request_priority, slot_taken
 from bot.views.broadcast import recall_report
 
 if TYPE_CHECKING:
@@ -45,19 +46,15 @@ class Recaller:
         deleted, too_old, other = 0, 0, Counter[str]()
         after = 0
         while page := await recall_db.sent_page(engine.pool, broadcast.id, after, PAGE):
-            gone: list[int] = []
-            for row in page:
-                after = row["id"]
-                if row["sent_at"] is not None and row["sent_at"] < cutoff:
-                    too_old += 1
-                    continue
-                outcome = await self._delete(row["user_id"], row["telegram_message_id"])
-                if outcome == "deleted":
-                    gone.append(row["id"])
-                elif outcome == "too_old":
-                    too_old += 1
-                else:
-                    other[outcome] += 1
+            after = page[-1]["id"]
+            fresh = [row for row in page if row["sent_at"] is None or row["sent_at"] >= cutoff]
+            too_old += len(page) - len(fresh)
+            # the deletes of a page run side by side, each on a slot of the bot's budget
+            outcomes = await asyncio.gather(*(
+                self._delete(row["user_id"], row["telegram_message_id"]) for row in fresh))
+            gone = [row["id"] for row, outcome in zip(fresh, outcomes) if outcome == "deleted"]
+            too_old += outcomes.count("too_old")
+            other.update(o for o in outcomes if o not in ("deleted", "too_old"))
             await recall_db.mark_deleted(engine.pool, broadcast.id, gone)
             deleted += len(gone)
         await recall_db.finish_recall(engine.pool, broadcast.id)
@@ -66,14 +63,16 @@ class Recaller:
         await self._tell(broadcast, deleted, too_old, dict(other))
 
     async def _delete(self, chat_id: int, message_id: int) -> str:
-        pacer = self.engine.pacer
+        request_priority.set(Priority.BROADCAST)  # this coroutine runs in a task of its own
         while True:
-            await pacer.wait_turn()
+            ticket = Ticket()
+            slot_taken.set(ticket)
+            await self.engine.wait_turn()
             try:
                 await self.engine.bot.delete_message(chat_id, message_id)
                 return "deleted"
-            except TelegramRetryAfter as exc:
-                pacer.retry_after(exc.retry_after)
+            except TelegramRetryAfter:
+                continue  # the limiter holds the scope; the next turn waits it out
             except TelegramBadRequest as exc:
                 if "not found" in exc.message:
                     return "deleted"  # no longer in the chat (the user deleted it)
