@@ -349,3 +349,27 @@ async def test_short_and_odd_queries_find_substrings(harness: BotHarness,
     # several words: each somewhere in the name, @username or e-mail, in any order
     assert {f.user_id for f in (await users.search(pool, "example maria", 8))[0]} == {1004}
     assert {f.user_id for f in (await users.search(pool, "катя екатерина", 8))[0]} == {1001}
+
+
+async def test_writing_to_someone_the_bot_cannot_reach_warns_first(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    from test_delivery import wait_status
+    await seed(pool)
+    await pool.execute("INSERT INTO unreachable_users (user_id, reason) VALUES"
+                       " (1002, 'Forbidden: bot can''t initiate conversation with a user')")
+    await harness.chat(1002, "Alexey").send("/start")  # since then, Alexey has started it
+    admin = harness.chat(ADMIN_ID)
+    await find(harness, "@alex_dev")
+    assert "🚫 Бот не может написать: не запускал бот курса" in admin.last().text
+    await admin.click("✉️ Написать")
+    assert admin.last().text.startswith(
+        "⚠️ Alexey · @alex_dev · 1002: бот курса не может написать — не запускал бот курса")
+    assert admin.buttons() == ["✉️ Всё равно написать", "⬅️ К карточке"]
+    assert await pool.fetchval("SELECT count(*) FROM unreachable_users") == 1
+    await admin.click("✉️ Всё равно написать")
+    assert "Пришлите сообщение для рассылки" in admin.last().text
+    await admin.send("Попробуем ещё раз")
+    await admin.click("🚀 Отправить сейчас")
+    broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    await wait_status(pool, broadcast_id, "done")
+    assert emulator.bot_messages(harness.token, 1002)[-1].text == "Попробуем ещё раз"

@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
 from bot.config import Settings
-from bot.db import audiences, audit, streams, users
+from bot.db import audiences, audit, reachability, streams, users
 from bot.db.audiences import Audience
 from bot.handlers.common import show_screen
 from bot.handlers.compose import Compose, save
@@ -112,13 +112,20 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
 
 
 async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FSMContext,
-                pool: asyncpg.Pool) -> None:
-    """A broadcast to this one person: straight to the composer's content step."""
+                pool: asyncpg.Pool, settings: Settings) -> None:
+    """A broadcast to this one person: straight to the composer's content step. If the bot
+    knows it can't reach them, it says so first and offers to try all the same."""
     card = await users.card(pool, callback_data.user_id)
     if card is None:
         await callback.answer(_("Пользователя больше нет."), show_alert=True)
         return
     await callback.answer()
+    if card.unreachable is not None:
+        if not callback_data.anyway:  # say so before anything is written
+            await show_screen(callback, views.unreachable_warning(card, settings.tz),
+                              kb.write_anyway(card.user_id))
+            return
+        await reachability.mark_reachable(pool, card.user_id)  # marked again if still so
     audience = Audience("users", user_ids=(card.user_id,))
     draft = Draft()
     draft.audience = audience.to_json()

@@ -46,6 +46,7 @@ class StatusCallback(CallbackData, prefix="ub"):
 
 class WriteCallback(CallbackData, prefix="uw"):
     user_id: UserId
+    anyway: bool = False  # the bot's mark says it can't reach them: try once more all the same
 
 
 class ListKind(StrEnum):
@@ -113,6 +114,12 @@ def card(user_id: int, can_move: bool, bookings: bool, events: bool) -> InlineKe
     rows.append(second)
     rows.append([button(_("🔄 Обновить"), CardCallback(user_id=user_id)), users_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def write_anyway(user_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [button(_("✉️ Всё равно написать"), WriteCallback(user_id=user_id, anyway=True))],
+        [button(_("⬅️ К карточке"), CardCallback(user_id=user_id))]])
 
 
 def back_to_card(user_id: int, page_row: list[InlineKeyboardButton] | None = None

@@ -134,3 +134,14 @@ def events(c: UserCard, rows: list, page: int, pages: int, tz: ZoneInfo) -> str:
         lines.append(f"{when(r['created_at'], tz)} {escape(r['event_type'] or '—')}"
                      + (f" ({escape(lesson)})" if lesson else ""))
     return "\n".join(lines if rows else lines + [_("Событий нет.")])
+
+
+def unreachable_warning(c: UserCard, tz: ZoneInfo) -> str:
+    """Before a personal message to someone the broadcast bot could not reach."""
+    assert c.unreachable is not None
+    why, since = c.unreachable
+    return _("⚠️ {person}: бот курса не может написать — {reason} (с {since}).\n"
+             "Сообщение, скорее всего, не дойдёт. Попробовать всё равно? Если не выйдет, "
+             "бот снова это запомнит.").format(
+        person=escape(label(c.user_id, c.first_name, c.username)), reason=escape(reason(why)),
+        since=when(since, tz))
