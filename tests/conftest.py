@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from bot.db.embedded import EmbeddedPostgres
 from bot.db.migrate import apply_migrations
@@ -17,6 +18,12 @@ from bot.db.pool import create_pool
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
 from processes import BotProcess
+
+# Property tests: few examples in an ordinary run, many with --hypothesis-profile=long; no
+# example database written into the working tree
+settings.register_profile("ci", max_examples=15, deadline=None, database=None)
+settings.register_profile("long", max_examples=300, deadline=None, database=None)
+settings.load_profile("ci")
 
 TEMPLATE = "hsl_test_template"
 # settings the tests build themselves; values from the machine's environment must not leak in
