@@ -176,3 +176,23 @@ async def test_the_overview_says_the_figures_are_still_being_counted(
     await admin.click("🔄 Обновить")
     text = plain(admin.last().text)
     assert "Пользователи: 3000" in text and "⏳" not in text
+
+
+async def test_very_long_text_in_keys_does_not_stop_the_summaries(pool: asyncpg.Pool) -> None:
+    """Text the platform's indexes do not bound (a referral code, details.lesson_type, an
+    e-mail, a @username) may be longer than a B-tree entry holds: cut, not a failed refresh."""
+    long = "".join(chr(0x400 + (i * 7919) % 0x100) + chr(0x41 + (i * 31) % 26)
+                   for i in range(1500))  # 3,000 characters that do not compress
+    await pool.execute(
+        "INSERT INTO events (user_id, username, event_type, created_at, details)"
+        " VALUES (1, $1::text, 'lesson_link_clicked', now(),"
+        " jsonb_build_object('lesson_type', $1::text))",
+        long)
+    await pool.execute("INSERT INTO free_lesson_registrations (user_id, email, lesson_type)"
+                       " VALUES (2, $1, 'ai')", long)
+    await pool.execute("INSERT INTO bookings (user_id, referral_code, confirmed)"
+                       " VALUES (3, $1, 2)", long)
+    assert await summaries.refresh(pool, TZ) == 3
+    assert await pool.fetchval("SELECT referral_code FROM daily_bookings") == long[:200]
+    assert await pool.fetchval("SELECT lesson_type FROM daily_events") == long[:200]
+    assert await pool.fetchval("SELECT count(*) FROM user_directory") == 3

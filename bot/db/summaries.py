@@ -4,7 +4,12 @@ instances (or a job and a test) never count a row twice.
 
 Undated rows (time NULL, or more than a day ahead when read: the platform's clock or data is
 wrong) count on no day: '-infinity' in the daily tables, so they are in every total and in
-"all time" but in no period and no chart, and they give no first or last seen."""
+"all time" but in no period and no chart, and they give no first or last seen.
+
+Free text the platform writes into a daily table's key (details.lesson_type, referral_code;
+the other keys are bounded by the platform's own indexes) is cut to 200 characters, and the
+directory's indexed @username and e-mail to 256: a B-tree entry holds about 2,700 bytes, and
+one longer value would stop every refresh."""
 
 from __future__ import annotations
 
@@ -38,9 +43,11 @@ _DIRECTORY = """
         INSERT INTO user_directory AS d (user_id, username, first_name, email, names,
                                          first_seen, last_seen)
         SELECT user_id,
-               (array_agg(username ORDER BY at DESC NULLS LAST, id DESC) FILTER (WHERE username IS NOT NULL))[1],
+               left((array_agg(username ORDER BY at DESC NULLS LAST, id DESC)
+                     FILTER (WHERE username IS NOT NULL))[1], 256),
                (array_agg(first_name ORDER BY at DESC NULLS LAST, id DESC) FILTER (WHERE first_name IS NOT NULL))[1],
-               (array_agg(email ORDER BY at DESC NULLS LAST, id DESC) FILTER (WHERE email IS NOT NULL))[1],
+               left((array_agg(email ORDER BY at DESC NULLS LAST, id DESC)
+                     FILTER (WHERE email IS NOT NULL))[1], 256),
                coalesce(string_agg(DISTINCT search_key(first_name), ' '), ''), min(at), max(at)
         FROM src WHERE user_id IS NOT NULL GROUP BY user_id
         ON CONFLICT (user_id) DO UPDATE SET
@@ -88,7 +95,7 @@ SOURCES = (
         INSERT INTO daily_events AS e (day, event_type, lesson_type, events)
         SELECT coalesce((at AT TIME ZONE $3)::date, '-infinity'), coalesce(event_type, ''),
                CASE WHEN event_type = 'lesson_link_clicked'
-                    THEN coalesce(details->>'lesson_type', '') ELSE '' END, count(*)
+                    THEN left(coalesce(details->>'lesson_type', ''), 200) ELSE '' END, count(*)
         FROM src GROUP BY 1, 2, 3
         ON CONFLICT (day, event_type, lesson_type) DO UPDATE SET events = e.events + excluded.events
         RETURNING 1)"""),
@@ -170,7 +177,7 @@ _RECOUNT_BOOKINGS = """
                                 rated, rated_sum, discounted, discounted_sum)
     SELECT coalesce((""" + dated("created_at") + """ AT TIME ZONE $1)::date, '-infinity'),
            coalesce(course_stream, ''),
-           coalesce(confirmed, 0), coalesce(referral_code, ''), count(*),
+           coalesce(confirmed, 0), left(coalesce(referral_code, ''), 200), count(*),
            count(discount_percent), coalesce(sum(discount_percent), 0),
            count(*) FILTER (WHERE discount_percent > 0),
            coalesce(sum(discount_percent) FILTER (WHERE discount_percent > 0), 0)
