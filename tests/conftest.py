@@ -20,9 +20,10 @@ from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_fo
 from processes import BotProcess
 
 # Property tests reuse one running bot per test across examples (hence the fixture check
-# off) and talk to a real server (no deadline). "ci" keeps the suite short; a long run:
-# scripts/test tests/test_properties_input.py --hypothesis-profile=long
-_PROPERTY = dict(deadline=None, print_blob=True,
+# off), talk to a real server (no deadline) and write no example database into the tree.
+# "ci" keeps the suite short; a long run: scripts/test tests/test_properties_input.py
+# tests/test_row_properties.py --hypothesis-profile=long
+_PROPERTY = dict(deadline=None, print_blob=True, database=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 settings.register_profile("ci", max_examples=6, **_PROPERTY)  # type: ignore[arg-type]
 settings.register_profile("long", max_examples=300, **_PROPERTY)  # type: ignore[arg-type]

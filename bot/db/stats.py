@@ -1,6 +1,9 @@
 """Statistics read from the summaries the bot keeps (bot/db/summaries.py): new users, events,
 registrations and bookings per day. Only the newest rows are read from the platform's tables,
-through their indexes."""
+through their indexes.
+
+Undated rows are kept on the day '-infinity': "all time" (start None) counts them, a period
+never does, and the time series leave them out (`undated` says how many there are)."""
 
 from __future__ import annotations
 
@@ -36,11 +39,72 @@ class PeriodFigures:
 
 
 @dataclass(frozen=True)
+class Undated:
+    """Rows without a usable date: in totals and "all time", in no period and no chart."""
+
+    users: int  # users none of whose rows has a date
+    bookings: int
+    registrations: int
+    events: int
+
+    @property
+    def rows(self) -> int:
+        return self.bookings + self.registrations + self.events
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the summaries have read the platform's tables (by id)."""
+
+    read: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        return self.read / self.total if self.total else 1.0
+
+    @property
+    def counting(self) -> bool:
+        """Enough is unread that the figures are visibly short (more than 1%)."""
+        return self.share < 0.99
+
+
+@dataclass(frozen=True)
 class Overview:
     users: int
     current: PeriodFigures
     previous: PeriodFigures | None
     last_rows: dict[str, datetime | None]  # newest row of each platform table
+    undated: Undated
+    progress: Progress
+
+
+async def undated(pool: asyncpg.Pool) -> Undated:
+    row = await pool.fetchrow(
+        """SELECT (SELECT coalesce(sum(new_users), 0) FROM daily_users
+                   WHERE day = '-infinity')::bigint AS users,
+                  (SELECT coalesce(sum(bookings), 0) FROM daily_bookings
+                   WHERE day = '-infinity')::bigint AS bookings,
+                  (SELECT coalesce(sum(registrations), 0) FROM daily_registrations
+                   WHERE day = '-infinity')::bigint AS registrations,
+                  (SELECT coalesce(sum(events), 0) FROM daily_events
+                   WHERE day = '-infinity')::bigint AS events""")
+    return Undated(row["users"], row["bookings"], row["registrations"], row["events"])
+
+
+async def progress(pool: asyncpg.Pool) -> Progress:
+    """Rows read by the summaries against the tables' newest ids (ids, not counts: both come
+    from an index at once; gaps in the ids make it approximate)."""
+    row = await pool.fetchrow(
+        """WITH t(source, top) AS (VALUES
+               ('bookings', (SELECT max(id) FROM bookings)),
+               ('free_lesson_registrations', (SELECT max(id) FROM free_lesson_registrations)),
+               ('events', (SELECT max(id) FROM events)))
+           SELECT coalesce(sum(greatest(least(coalesce(m.last_id, 0), t.top), 0)), 0)::bigint
+                      AS read,
+                  coalesce(sum(greatest(t.top, 0)), 0)::bigint AS total
+           FROM t LEFT JOIN summary_marks m USING (source)""")
+    return Progress(row["read"], row["total"])
 
 
 async def period_figures(pool: asyncpg.Pool, window: Window) -> PeriodFigures:
@@ -63,14 +127,14 @@ async def period_figures(pool: asyncpg.Pool, window: Window) -> PeriodFigures:
 
 async def overview(pool: asyncpg.Pool, window: Window, previous: Window | None) -> Overview:
     users = await pool.fetchval("SELECT coalesce(sum(new_users), 0)::bigint FROM daily_users")
-    last_rows = {
-        "events": await pool.fetchval("SELECT max(created_at) FROM events"),
-        "bookings": await pool.fetchval("SELECT max(created_at) FROM bookings"),
-        "free_lesson_registrations": await pool.fetchval(
-            "SELECT max(registered_at) FROM free_lesson_registrations"),
-    }
+    last_rows = {  # a row dated ahead says nothing about whether rows still arrive
+        table: await pool.fetchval(f"SELECT max({column}) FROM {table}"
+                                   f" WHERE {column} <= now() + interval '1 day'")
+        for table, column in (("events", "created_at"), ("bookings", "created_at"),
+                              ("free_lesson_registrations", "registered_at"))}
     return Overview(users, await period_figures(pool, window),
-                    await period_figures(pool, previous) if previous else None, last_rows)
+                    await period_figures(pool, previous) if previous else None, last_rows,
+                    await undated(pool), await progress(pool))
 
 
 @dataclass(frozen=True)
@@ -140,7 +204,8 @@ async def top_events(pool: asyncpg.Pool, window: Window, limit: int = 10) -> lis
 
 async def daily_activity(pool: asyncpg.Pool, window: Window) -> list[tuple[date, int]]:
     """Events per day, every day of the period (days without events included)."""
-    first = window.start or await pool.fetchval("SELECT min(day) FROM daily_events") or window.end
+    first = window.start or await pool.fetchval(
+        "SELECT min(day) FROM daily_events WHERE day > '-infinity'") or window.end
     rows = await pool.fetch(
         """SELECT d::date AS day, coalesce(sum(e.events), 0)::bigint AS n
            FROM generate_series($1::date, $2::date - 1, interval '1 day') d
@@ -187,9 +252,10 @@ async def growth(pool: asyncpg.Pool, window: Window) -> list[tuple[date, int, in
     """(day, new users, users so far) for every day of the period, days without newcomers too."""
     rows = await pool.fetch(
         """WITH bounds AS (
-               SELECT coalesce($1::date, min(day), $2::date - 1) AS first FROM daily_users),
+               SELECT coalesce($1::date, min(day) FILTER (WHERE day > '-infinity'),
+                               $2::date - 1) AS first FROM daily_users),
            before AS (SELECT coalesce(sum(new_users), 0) AS n FROM daily_users, bounds
-                      WHERE day < bounds.first)
+                      WHERE day > '-infinity' AND day < bounds.first)
            SELECT d::date AS day, coalesce(u.new_users, 0)::bigint AS new,
                   ((SELECT n FROM before) + sum(coalesce(u.new_users, 0)) OVER (ORDER BY d))::bigint
                       AS total

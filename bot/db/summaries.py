@@ -1,6 +1,15 @@
 """The user directory and daily counts, fed from the platform's tables by id: each run reads
 only rows newer than the last one it read. Runs are serialised by an advisory lock, so two
-instances (or a job and a test) never count a row twice."""
+instances (or a job and a test) never count a row twice.
+
+Undated rows (time NULL, or more than a day ahead when read: the platform's clock or data is
+wrong) count on no day: '-infinity' in the daily tables, so they are in every total and in
+"all time" but in no period and no chart, and they give no first or last seen.
+
+Free text the platform writes into a daily table's key (details.lesson_type, referral_code;
+the other keys are bounded by the platform's own indexes) is cut to 200 characters, and the
+directory's indexed @username and e-mail to 256: a B-tree entry holds about 2,700 bytes, and
+one longer value would stop every refresh."""
 
 from __future__ import annotations
 
@@ -10,6 +19,11 @@ import asyncpg
 
 _LOCK = 0x4853_4C5F_53554D  # "HSL_SUM"
 BATCH = 200_000
+
+
+def dated(column: str) -> str:
+    """The row's time, or NULL when it has none that can be true (see the module's note)."""
+    return f"CASE WHEN {column} <= now() + interval '1 day' THEN {column} END"
 
 
 @dataclass(frozen=True)
@@ -29,23 +43,26 @@ _DIRECTORY = """
         INSERT INTO user_directory AS d (user_id, username, first_name, email, names,
                                          first_seen, last_seen)
         SELECT user_id,
-               (array_agg(username ORDER BY at DESC) FILTER (WHERE username IS NOT NULL))[1],
-               (array_agg(first_name ORDER BY at DESC) FILTER (WHERE first_name IS NOT NULL))[1],
-               (array_agg(email ORDER BY at DESC) FILTER (WHERE email IS NOT NULL))[1],
+               left((array_agg(username ORDER BY at DESC NULLS LAST, id DESC)
+                     FILTER (WHERE username IS NOT NULL))[1], 256),
+               (array_agg(first_name ORDER BY at DESC NULLS LAST, id DESC) FILTER (WHERE first_name IS NOT NULL))[1],
+               left((array_agg(email ORDER BY at DESC NULLS LAST, id DESC)
+                     FILTER (WHERE email IS NOT NULL))[1], 256),
                coalesce(string_agg(DISTINCT search_key(first_name), ' '), ''), min(at), max(at)
         FROM src WHERE user_id IS NOT NULL GROUP BY user_id
         ON CONFLICT (user_id) DO UPDATE SET
-            email = CASE WHEN excluded.last_seen >= d.last_seen
+            email = CASE WHEN coalesce(excluded.last_seen >= d.last_seen, d.last_seen IS NULL)
                          THEN coalesce(excluded.email, d.email)
                          ELSE coalesce(d.email, excluded.email) END,
             names = CASE WHEN excluded.names = '' THEN d.names
                          ELSE (SELECT string_agg(DISTINCT w, ' ') FROM unnest(
                                string_to_array(d.names || ' ' || excluded.names, ' ')) w
                                WHERE w <> '') END,
-            username = CASE WHEN excluded.last_seen >= d.last_seen
+            username = CASE WHEN coalesce(excluded.last_seen >= d.last_seen, d.last_seen IS NULL)
                             THEN coalesce(excluded.username, d.username)
                             ELSE coalesce(d.username, excluded.username) END,
-            first_name = CASE WHEN excluded.last_seen >= d.last_seen
+            first_name = CASE WHEN coalesce(excluded.last_seen >= d.last_seen,
+                                            d.last_seen IS NULL)
                               THEN coalesce(excluded.first_name, d.first_name)
                               ELSE coalesce(d.first_name, excluded.first_name) END,
             first_seen = least(d.first_seen, excluded.first_seen),
@@ -54,8 +71,10 @@ _DIRECTORY = """
     newcomers AS (
         INSERT INTO daily_users AS u (day, new_users)
         SELECT day, sum(delta) FROM (
-            SELECT (first_seen AT TIME ZONE $3)::date AS day, 1 AS delta FROM dir
-            UNION ALL SELECT (first_seen AT TIME ZONE $3)::date, -1 FROM old) moves
+            SELECT coalesce((first_seen AT TIME ZONE $3)::date, '-infinity') AS day, 1 AS delta
+            FROM dir
+            UNION ALL SELECT coalesce((first_seen AT TIME ZONE $3)::date, '-infinity'), -1
+            FROM old) moves
         GROUP BY day HAVING sum(delta) <> 0
         ON CONFLICT (day) DO UPDATE SET new_users = u.new_users + excluded.new_users
         RETURNING 1)"""
@@ -65,7 +84,8 @@ SOURCES = (
     Source("free_lesson_registrations", "registered_at", """,
     daily AS (
         INSERT INTO daily_registrations AS r (day, lesson_type, registrations)
-        SELECT (at AT TIME ZONE $3)::date, coalesce(lesson_type, ''), count(*)
+        SELECT coalesce((at AT TIME ZONE $3)::date, '-infinity'), coalesce(lesson_type, ''),
+               count(*)
         FROM src GROUP BY 1, 2
         ON CONFLICT (day, lesson_type)
         DO UPDATE SET registrations = r.registrations + excluded.registrations
@@ -73,9 +93,9 @@ SOURCES = (
     Source("events", "created_at", """,
     daily AS (
         INSERT INTO daily_events AS e (day, event_type, lesson_type, events)
-        SELECT (at AT TIME ZONE $3)::date, coalesce(event_type, ''),
+        SELECT coalesce((at AT TIME ZONE $3)::date, '-infinity'), coalesce(event_type, ''),
                CASE WHEN event_type = 'lesson_link_clicked'
-                    THEN coalesce(details->>'lesson_type', '') ELSE '' END, count(*)
+                    THEN left(coalesce(details->>'lesson_type', ''), 200) ELSE '' END, count(*)
         FROM src GROUP BY 1, 2, 3
         ON CONFLICT (day, event_type, lesson_type) DO UPDATE SET events = e.events + excluded.events
         RETURNING 1)"""),
@@ -89,7 +109,7 @@ def _batch_sql(source: Source) -> str:
     return f"""
         WITH src AS (
             SELECT id, user_id, username, first_name,
-                   coalesce({source.time_column}, 'epoch'::timestamptz) AS at{extra}
+                   {dated(source.time_column)} AS at{extra}
             FROM {source.table} WHERE id > $1 ORDER BY id LIMIT $2
         ),{_DIRECTORY}{source.daily_sql}
         SELECT max(id) AS last_id, count(*) AS n FROM src"""
@@ -137,8 +157,9 @@ async def _recount_days(conn: asyncpg.Connection, timezone: str) -> None:
     """Start the daily counts over. The directory does not depend on the time zone: its new
     users per day are counted again from it, and reading the rows again moves nobody."""
     await conn.execute("TRUNCATE daily_events, daily_registrations, daily_users")
-    await conn.execute("INSERT INTO daily_users (day, new_users) SELECT (first_seen AT TIME ZONE"
-                       " $1)::date, count(*) FROM user_directory GROUP BY 1", timezone)
+    await conn.execute("INSERT INTO daily_users (day, new_users) SELECT coalesce((first_seen AT"
+                       " TIME ZONE $1)::date, '-infinity'), count(*) FROM user_directory"
+                       " GROUP BY 1", timezone)
     await conn.execute("UPDATE summary_marks SET last_id = 0, timezone = $1", timezone)
 
 
@@ -154,8 +175,9 @@ _BOOKINGS_FINGERPRINT = """
 _RECOUNT_BOOKINGS = """
     INSERT INTO daily_bookings (day, course_stream, confirmed, referral_code, bookings,
                                 rated, rated_sum, discounted, discounted_sum)
-    SELECT coalesce((created_at AT TIME ZONE $1)::date, '-infinity'), coalesce(course_stream, ''),
-           coalesce(confirmed, 0), coalesce(referral_code, ''), count(*),
+    SELECT coalesce((""" + dated("created_at") + """ AT TIME ZONE $1)::date, '-infinity'),
+           coalesce(course_stream, ''),
+           coalesce(confirmed, 0), left(coalesce(referral_code, ''), 200), count(*),
            count(discount_percent), coalesce(sum(discount_percent), 0),
            count(*) FILTER (WHERE discount_percent > 0),
            coalesce(sum(discount_percent) FILTER (WHERE discount_percent > 0), 0)

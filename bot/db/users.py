@@ -83,8 +83,8 @@ _BITMAPS_ONLY = ("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = o
 _COLUMNS = "d.user_id, d.username, d.first_name, d.email"
 _NOT_EXACT = ("d.user_id IS DISTINCT FROM $id AND lower(d.username) IS DISTINCT FROM $bare"
               " AND lower(d.email) IS DISTINCT FROM $bare")
-_RANKED = "word_similarity($key, d.search_text) DESC, d.last_seen DESC, d.user_id"
-_LATEST = "d.last_seen DESC, d.user_id"
+_RANKED = "word_similarity($key, d.search_text) DESC, d.last_seen DESC NULLS LAST, d.user_id"
+_LATEST = "d.last_seen DESC NULLS LAST, d.user_id"
 
 
 def _bind(sql: str, values: dict[str, object]) -> tuple[str, list[object]]:
@@ -225,8 +225,14 @@ class UserCard:
 
     @property
     def stream(self) -> str | None:
-        """The stream of the newest paid booking."""
-        return next((b.stream for b in self.bookings if b.confirmed == 2), None)
+        """The stream of the newest paid booking that names one."""
+        return next((b.stream for b in self.bookings if b.confirmed == 2 and b.stream), None)
+
+    @property
+    def paid_without_stream(self) -> Booking | None:
+        """The newest paid booking, when it names no stream."""
+        paid = next((b for b in self.bookings if b.confirmed == 2), None)
+        return paid if paid is not None and not paid.stream else None
 
 
 _SEEN = """
@@ -279,8 +285,12 @@ async def card(pool: asyncpg.Pool, user_id: int, deliveries: int = 5) -> UserCar
 
 async def events_page(pool: asyncpg.Pool, user_id: int, limit: int, offset: int
                       ) -> list[asyncpg.Record]:
+    """A page of events with details.lesson_type as text (JSON text unless a string). Read
+    in SQL: details may be any JSON, nested deeper than Python's decoder goes."""
     return await pool.fetch(
-        "SELECT event_type, created_at, details FROM events WHERE user_id = $1"
+        "SELECT event_type, created_at, CASE WHEN jsonb_typeof(details) = 'object'"
+        " THEN left(details->>'lesson_type', 200) END AS lesson_type"
+        " FROM events WHERE user_id = $1"
         " ORDER BY created_at DESC NULLS LAST, id DESC LIMIT $2 OFFSET $3",
         user_id, limit, offset)
 

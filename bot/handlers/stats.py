@@ -82,6 +82,7 @@ async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool
     window = windows(period, settings.tz)[0]
     label = period_label(period)
     await callback.answer(_("Рисую график…"))
+    undated = await stats.undated(pool)
     if callback_data.chart == "bookings":
         rows = await stats.daily_bookings(pool, window)
         png = await charts.render(charts.bookings_png, [r[0] for r in rows], {
@@ -91,11 +92,13 @@ async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool
                     "{cancelled}").format(period=label, paid=number(sum(r[1] for r in rows)),
                                           pending=number(sum(r[2] for r in rows)),
                                           cancelled=number(sum(r[3] for r in rows)))
+        caption += views.chart_note(undated.bookings)
     elif callback_data.chart == "events":
         rows2 = await stats.daily_activity(pool, window)
         png = await charts.render(charts.events_png, [r[0] for r in rows2], [r[1] for r in rows2])
         caption = _("События по дням · {period}: всего {total}").format(
             period=label, total=number(sum(r[1] for r in rows2)))
+        caption += views.chart_note(undated.events)
     else:
         rows3 = await stats.growth(pool, window)
         png = await charts.render(charts.growth_png, [r[0] for r in rows3], [r[1] for r in rows3],
@@ -103,6 +106,7 @@ async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool
         total = rows3[-1][2] if rows3 else 0
         caption = _("Рост аудитории · {period}: всего {total}, новых {new}").format(
             period=label, total=number(total), new=number(sum(r[1] for r in rows3)))
+        caption += views.chart_note(undated.users)
     if isinstance(callback.message, Message):
         await callback.message.answer_photo(BufferedInputFile(png, f"{callback_data.chart}.png"),
                                             caption=caption)

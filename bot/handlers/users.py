@@ -110,7 +110,7 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
                           kb.section())
     elif callback_data.view == "bookings":
         titles = await streams.titles(pool)
-        labels = [(b.id, b.confirmed, f"#{b.id}") for b in card.bookings]
+        labels = [(b.id, b.confirmed, f"#{b.id}") for b in card.bookings[:views.BOOKINGS_SHOWN]]
         await show_screen(callback, views.bookings(card, titles, settings.tz),
                           kb.booking_actions(user_id, labels))
     else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 import matplotlib
 
@@ -19,6 +20,53 @@ from bot.i18n import _
 SIZE = (8, 6)  # inches at 130 dpi: ~1040 x 780 px, readable on a phone
 COLORS = {"confirmed": "#2e7d32", "pending": "#f9a825", "cancelled": "#c62828",
           "line": "#1565c0", "bars": "#90caf9"}
+
+
+DAILY_UP_TO = 120  # days drawn one bar each; longer spans by week, month or year
+WEEKLY_UP_TO = 2 * 366
+MONTHLY_UP_TO = 10 * 366
+
+
+def _start(day: date, step: str) -> date:
+    if step == "week":
+        return day - timedelta(days=day.weekday())
+    if step == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1) if step == "year" else day
+
+
+def buckets(days: Sequence[date], *series: Sequence[int], last: Sequence[bool] = ()
+            ) -> tuple[str, list[date], list[list[int]]]:
+    """Days grouped so that a chart of any span has about 120 bars at most: by day up to four
+    months, by week up to two years, by month up to ten, by year beyond (a row dated
+    1970 makes a long chart, not a slow one). Each series is summed per bucket, or its last value is kept where
+    `last` says so (running totals). Returns the step, the buckets' first days and the series."""
+    span = (days[-1] - days[0]).days + 1 if days else 0
+    step = ("day" if span <= DAILY_UP_TO else "week" if span <= WEEKLY_UP_TO
+            else "month" if span <= MONTHLY_UP_TO else "year")
+    keep_last = list(last) + [False] * (len(series) - len(last))
+    starts: list[date] = []
+    out: list[list[int]] = [[] for column in series]
+    for i, day in enumerate(days):
+        start = _start(day, step)
+        if not starts or starts[-1] != start:
+            starts.append(start)
+            for values in out:
+                values.append(0)
+        for values, source, keep in zip(out, series, keep_last):
+            values[-1] = source[i] if keep else values[-1] + source[i]
+    return step, starts, out
+
+
+_WIDTH = {"day": 0.8, "week": 5.5, "month": 24.0, "year": 290.0}  # bar width in days
+
+
+def _step_label(axes: plt.Axes, step: str) -> None:
+    if step == "day":
+        return
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y" if step == "year" else "%m.%Y"))
+    axes.set_xlabel({"week": _("по неделям"), "month": _("по месяцам"),
+                     "year": _("по годам")}[step], fontsize=12)
 
 
 def _figure() -> tuple[Figure, plt.Axes]:
@@ -41,9 +89,14 @@ def _png(figure: Figure) -> bytes:
 
 
 def growth_png(days: list[date], daily_new: list[int], cumulative: list[int]) -> bytes:
+    step, days, (daily_new, cumulative) = buckets(days, daily_new, cumulative,
+                                                  last=(False, True))
     figure, axes = _figure()
-    axes.bar(days, daily_new, color=COLORS["bars"], label=_("новые за день"))
-    axes.set_ylabel(_("новые за день"), fontsize=12)
+    _step_label(axes, step)
+    new_label = {"day": _("новые за день"), "week": _("новые за неделю"),
+                 "month": _("новые за месяц"), "year": _("новые за год")}[step]
+    axes.bar(days, daily_new, width=_WIDTH[step], color=COLORS["bars"], label=new_label)
+    axes.set_ylabel(new_label, fontsize=12)
     total = axes.twinx()
     total.plot(days, cumulative, color=COLORS["line"], linewidth=2.5, label=_("всего"))
     total.set_ylabel(_("всего"), fontsize=12)
@@ -54,12 +107,17 @@ def growth_png(days: list[date], daily_new: list[int], cumulative: list[int]) ->
 
 
 def bookings_png(days: list[date], by_status: dict[str, list[int]]) -> bytes:
+    names = ("confirmed", "pending", "cancelled")
+    step, days, grouped = buckets(days, *(by_status.get(n, [0] * len(days)) for n in names))
+    by_status = dict(zip(names, grouped))
     figure, axes = _figure()
+    _step_label(axes, step)
     bottom = [0] * len(days)
     for status, label in (("confirmed", _("оплачено")), ("pending", _("ждут")),
                           ("cancelled", _("отменено"))):
         values = by_status.get(status, [0] * len(days))
-        axes.bar(days, values, bottom=bottom, color=COLORS[status], label=label)
+        axes.bar(days, values, bottom=bottom, width=_WIDTH[step], color=COLORS[status],
+                 label=label)
         bottom = [b + v for b, v in zip(bottom, values)]
     axes.set_title(_("Брони по дням"), fontsize=16)
     axes.legend(fontsize=12)
@@ -67,7 +125,9 @@ def bookings_png(days: list[date], by_status: dict[str, list[int]]) -> bytes:
 
 
 def events_png(days: list[date], counts: list[int]) -> bytes:
+    step, days, (counts,) = buckets(days, counts)
     figure, axes = _figure()
+    _step_label(axes, step)
     axes.plot(days, counts, color=COLORS["line"], linewidth=2.5)
     axes.fill_between(days, counts, alpha=0.15, color=COLORS["line"])
     axes.set_title(_("События по дням"), fontsize=16)

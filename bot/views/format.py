@@ -22,6 +22,12 @@ def quoted(text: str) -> str:
     return _("«{text}»").format(text=text)
 
 
+def clip(text: str, limit: int = 64) -> str:
+    """Text the platform wrote (a name, a type, a code), cut to fit a line: it may be of any
+    length, and a Telegram message holds 4,096 characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def when(moment: datetime | None, tz: ZoneInfo, *, with_year: bool = False) -> str:
     """"24.11 09:30"; the year is shown when asked for or when it is not this year."""
     if moment is None:

@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.db.stats import LessonFunnel, Overview, Referral, StreamBookings, Window
+from bot.db.stats import LessonFunnel, Overview, Progress, Referral, StreamBookings, Window
 from bot.db.streams import StreamSummary
 from bot.i18n import _, __
-from bot.views.format import number, when
+from bot.views.format import clip, number, when
 
 STATUS = ((2, __("оплачено")), (1, __("ждут")), (-1, __("отменено")))
 
@@ -80,7 +80,37 @@ def overview(o: Overview, label: str, window: Window, streams: list[StreamSummar
                  + (_(" (было {conversion})").format(conversion=_percent(prev.conversion))
                     if prev else ""))
     lines += _feed_warning(o, silence_hours, tz, now)
+    lines += _undated_note(o, window)
+    if o.progress.counting:
+        lines += ["", counting_note(o.progress)]
     return "\n".join(lines)
+
+
+def counting_note(p: Progress) -> str:
+    """The summaries are still reading the platform's rows (the first build takes a while)."""
+    return _("⏳ Статистика ещё считается: прочитано {percent}% записей платформы ({read} из "
+             "{total}). Числа выше пока неполные, обновите экран через минуту.").format(
+        percent=f"{int(p.share * 100)}", read=number(p.read), total=number(p.total))
+
+
+def _undated_note(o: Overview, window: Window) -> list[str]:
+    u = o.undated
+    if not u.rows:
+        return []
+    text = _("ℹ️ Записей без даты (или с датой в будущем): {rows}").format(rows=number(u.rows))
+    if u.users:
+        text += _(", пользователей без единой даты: {users}").format(users=number(u.users))
+    where = (_("Они входят в итоги за всё время, но не в графики.") if window.start is None
+             else _("Они входят в итоги за всё время, но не в периоды и графики."))
+    return ["", f"{text}. {where}"]
+
+
+def chart_note(undated: int) -> str:
+    """A line under a chart's caption: what the chart leaves out."""
+    if not undated:
+        return ""
+    return "\n" + _("Без даты (или с датой в будущем), не на графике: {count}.").format(
+        count=number(undated))
 
 
 def _feed_warning(o: Overview, silence_hours: float, tz: ZoneInfo, now: datetime) -> list[str]:
@@ -93,8 +123,6 @@ def _feed_warning(o: Overview, silence_hours: float, tz: ZoneInfo, now: datetime
     return ["", _("⚠️ Новых данных нет {hours:.0f} ч (последняя запись {newest}). Нули выше "
                   "могут значить, что бот курса перестал писать в базу.").format(
         hours=hours, newest=when(newest, tz))]
-
-
 
 
 def streams(rows: list[StreamBookings]) -> str:
@@ -164,20 +192,21 @@ _STATUS_SHORT = {2: "✅", 1: "⏳", -1: "✖️"}
 
 
 def _who(row, links: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
-    name = escape(row["first_name"] or _("без имени"))
+    name = escape(clip(row["first_name"] or _("без имени"), 32))
     if row["user_id"] in links:  # opens the user card in this chat
         name = f'<a href="{escape(links[row["user_id"]])}">{name}</a>'
-    return f"{name} (@{escape(row['username'])})" if row["username"] else name
+    return f"{name} (@{escape(clip(row['username'], 32))})" if row["username"] else name
 
 
 def recent(bookings: list, events: list, titles: dict[str, str], tz: ZoneInfo,  # type: ignore[type-arg]
            links: dict[int, str]) -> str:
     lines = [_("<b>🕘 Последние брони</b>")]
     lines += [f"{when(b['created_at'], tz)} {_STATUS_SHORT.get(b['confirmed'], '•')} {_who(b, links)} · "
-              f"{escape(titles.get(b['course_stream'] or '', b['course_stream'] or '—'))}"
+              f"{escape(clip(titles.get(b['course_stream'] or '', b['course_stream'] or '—'), 32))}"
               for b in bookings] or [_("Броней пока нет.")]
     lines += ["", _("<b>🕘 Последние события</b>")]
-    lines += [f"{when(e['created_at'], tz)} {_who(e, links)} · {escape(e['event_type'] or '—')}"
+    lines += [f"{when(e['created_at'], tz)} {_who(e, links)} · "
+              f"{escape(clip(e['event_type'] or '—', 32))}"
               for e in events] or [_("Событий пока нет.")]
     lines += ["", _("<i>✅ оплачено · ⏳ ждёт оплаты · ✖️ отменено</i>")]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.db.users import CANDIDATES, COUNTED, Booking, Found, UserCard
 from bot.i18n import _, __
 from bot.views.broadcast import reason
-from bot.views.format import number, quoted, when
+from bot.views.format import clip, number, quoted, when
 
 STATUS = {2: __("✅ оплачена"), 1: __("⏳ ждёт оплаты"), -1: __("✖️ отменена")}
 DELIVERY = {"sent": __("доставлено"), "pending": __("в очереди"), "sending": __("отправляется"),
@@ -16,6 +16,8 @@ DELIVERY = {"sent": __("доставлено"), "pending": __("в очереди
             "unknown": __("неизвестно"), "deleted": __("отозвано")}
 
 MAX_QUERY = 64
+SEEN_NAMES = 10  # other names and @usernames on the card
+BOOKINGS_SHOWN = 30  # bookings on the bookings page (a message holds 4,096 characters)
 
 
 def ask_search() -> str:
@@ -37,15 +39,15 @@ def check_query(text: str) -> str:
 
 def label(user_id: int, first_name: str | None, username: str | None) -> str:
     """A person in one line: name, @username, id."""
-    parts = [first_name or _("без имени")]
+    parts = [clip(first_name or _("без имени"), 32)]
     if username:
-        parts.append(f"@{username}")
+        parts.append(f"@{clip(username, 32)}")
     parts.append(str(user_id))
     return " · ".join(parts)
 
 
 def mention(user_id: int, first_name: str | None) -> str:
-    return f'<a href="tg://user?id={user_id}">{escape(first_name or str(user_id))}</a>'
+    return f'<a href="tg://user?id={user_id}">{escape(clip(first_name or str(user_id)))}</a>'
 
 
 def results(query: str, found: list[Found], total: int, page: int) -> str:
@@ -67,36 +69,58 @@ def _booking_line(b: Booking, titles: dict[str, str], tz: ZoneInfo) -> str:
     stream = titles.get(b.stream or "", b.stream or _("без потока"))
     extra = []
     if b.referral_code:
-        extra.append(_("код {code}").format(code=escape(b.referral_code)))
+        extra.append(_("код {code}").format(code=escape(clip(b.referral_code, 32))))
     if b.discount:
         extra.append(_("скидка {percent}%").format(percent=b.discount))
     tail = f" ({', '.join(extra)})" if extra else ""
     status = STATUS.get(b.confirmed or 0) or _("статус неизвестен")
-    return f"#{b.id} {escape(stream)} — {status}, {when(b.created_at, tz)}{tail}"
+    return f"#{b.id} {escape(clip(stream, 40))} — {status}, {when(b.created_at, tz)}{tail}"
+
+
+def _stream_line(c: UserCard, titles: dict[str, str]) -> str:
+    """The current stream: that of the newest paid booking naming one; said so when a newer
+    paid booking names none."""
+    unnamed = c.paid_without_stream
+    if c.stream is None:
+        if unnamed is None:
+            return _("📚 Оплаченного потока нет")
+        return _("📚 Оплачено, но поток в брони не указан (#{id})").format(id=unnamed.id)
+    line = _("📚 Поток: <b>{stream}</b>").format(
+        stream=escape(clip(titles.get(c.stream, c.stream))))
+    if unnamed is not None:
+        line += "\n" + _("<i>Последняя оплаченная бронь #{id} — без потока.</i>").format(
+            id=unnamed.id)
+    return line
 
 
 def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
     lines = [f"👤 <b>{mention(c.user_id, c.first_name)}</b>"
-             + (f" · @{escape(c.username)}" if c.username else "") + f" · <code>{c.user_id}</code>"]
+             + (f" · @{escape(clip(c.username))}" if c.username else "")
+             + f" · <code>{c.user_id}</code>"]
     other_names = [n for n in c.names if n != c.first_name]
     other_usernames = [u for u in c.usernames if u != c.username]
     if other_names or other_usernames:
-        seen = [escape(n) for n in other_names] + [f"@{escape(u)}" for u in other_usernames]
+        seen = [escape(clip(n, 32)) for n in other_names] + [f"@{escape(clip(u, 32))}"
+                                                            for u in other_usernames]
+        if len(seen) > SEEN_NAMES:
+            seen = seen[:SEEN_NAMES] + [_("ещё {count}").format(count=len(seen) - SEEN_NAMES)]
         lines.append(_("Также: {names}").format(names=", ".join(seen)))
     if c.email:
-        lines.append(f"✉️ {escape(c.email)}")
-    lines.append(_("С нами с {first}, последний раз {last}").format(
-        first=when(c.first_seen, tz, with_year=True), last=when(c.last_seen, tz)))
-    stream = titles.get(c.stream, c.stream) if c.stream else None
-    lines += ["", _("📚 Поток: <b>{stream}</b>").format(stream=escape(stream)) if stream
-              else _("📚 Оплаченного потока нет")]
+        lines.append(f"✉️ {escape(clip(c.email))}")
+    if c.first_seen is None:  # only undated rows (or not read into the directory yet)
+        lines.append(_("С нами: даты в записях нет"))
+    else:
+        lines.append(_("С нами с {first}, последний раз {last}").format(
+            first=when(c.first_seen, tz, with_year=True), last=when(c.last_seen, tz)))
+    lines += ["", _stream_line(c, titles)]
     if c.bookings:
         lines.append(_("🎫 Брони:"))
         lines += [f"  {_booking_line(b, titles, tz)}" for b in c.bookings[:5]]
         if len(c.bookings) > 5:
             lines.append("  " + _("… и ещё {count}").format(count=len(c.bookings) - 5))
     if c.registrations:
-        lessons = ", ".join(f"{escape(r.lesson_type or '—')} ({when(r.registered_at, tz)})"
+        lessons = ", ".join(f"{escape(clip(r.lesson_type or '—', 32))} "
+                            f"({when(r.registered_at, tz)})"
                             for r in c.registrations[:3])
         lines.append(_("🎓 Бесплатный урок: {lessons}").format(lessons=lessons))
     lines.append(_("🖱 Событий: {count}").format(count=number(c.events)))
@@ -119,7 +143,10 @@ def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
 
 def bookings(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
     lines = [_("🎫 <b>Брони</b> · {person}").format(person=mention(c.user_id, c.first_name)), ""]
-    lines += [_booking_line(b, titles, tz) for b in c.bookings] or [_("Броней нет.")]
+    lines += [_booking_line(b, titles, tz) for b in c.bookings[:BOOKINGS_SHOWN]] or [
+        _("Броней нет.")]
+    if len(c.bookings) > BOOKINGS_SHOWN:
+        lines.append(_("… и ещё {count}").format(count=len(c.bookings) - BOOKINGS_SHOWN))
     return "\n".join(lines)
 
 
@@ -130,8 +157,8 @@ def events(c: UserCard, rows: list, page: int, pages: int, tz: ZoneInfo) -> str:
         head += _(", страница {page}/{pages}").format(page=page + 1, pages=pages)
     lines = [head, ""]
     for r in rows:
-        lesson = (r["details"] or {}).get("lesson_type") if isinstance(r["details"], dict) else None
-        lines.append(f"{when(r['created_at'], tz)} {escape(r['event_type'] or '—')}"
+        lesson = clip(" ".join((r["lesson_type"] or "").split()))  # any JSON, as text
+        lines.append(f"{when(r['created_at'], tz)} {escape(clip(r['event_type'] or '—'))}"
                      + (f" ({escape(lesson)})" if lesson else ""))
     return "\n".join(lines if rows else lines + [_("Событий нет.")])
 
