@@ -28,6 +28,7 @@ from bot.keyboards.users import CardCallback, ListCallback
 from bot.sandbox.chats import Delivery
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.limits import LimitConfig
+from bot.app import BUDGETS_KEY
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, \
     make_settings
 from bot.services.periods import PERIODS
@@ -195,6 +196,8 @@ def live(server_dsn: str, template_db: str) -> Iterator[Live]:
         harness = BotHarness(emulator, make_settings(url, emulator.base_url, timezone=TZ,
                                                      stats_refresh_seconds=86400))
         await harness.start()
+        budget = harness.app[BUDGETS_KEY].for_token(ADMIN_TOKEN)  # and the bot's own pace
+        budget.chat_rate, budget.chat_burst = 1000.0, 1000
         await harness.chat(ADMIN_ID).send("/start")  # a message whose buttons get pressed
         return harness, await create_pool(url)
 

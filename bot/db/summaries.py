@@ -48,7 +48,8 @@ _DIRECTORY = """
                (array_agg(first_name ORDER BY at DESC NULLS LAST, id DESC) FILTER (WHERE first_name IS NOT NULL))[1],
                left((array_agg(email ORDER BY at DESC NULLS LAST, id DESC)
                      FILTER (WHERE email IS NOT NULL))[1], 256),
-               coalesce(string_agg(DISTINCT search_key(first_name), ' '), ''), min(at), max(at)
+               coalesce(string_agg(DISTINCT search_key(left(first_name, 256)), ' '), ''),
+               min(at), max(at)
         FROM src WHERE user_id IS NOT NULL GROUP BY user_id
         ON CONFLICT (user_id) DO UPDATE SET
             email = CASE WHEN coalesce(excluded.last_seen >= d.last_seen, d.last_seen IS NULL)

@@ -26,5 +26,6 @@ CREATE INDEX IF NOT EXISTS idx_user_directory_grams
     ON user_directory USING gin (search_grams(search_text)) WITH (gin_pending_list_limit = 512);
 CREATE INDEX IF NOT EXISTS idx_user_directory_name_words
     ON user_directory USING gin (string_to_array(names, ' ')) WITH (gin_pending_list_limit = 512);
-CREATE INDEX IF NOT EXISTS idx_user_directory_walk ON user_directory (last_seen DESC NULLS LAST, user_id)
-    INCLUDE (search_text, names, username, email);
+-- no INCLUDE columns: a btree row must stay under ~2.7 kB, and names and search text of any
+-- length may come from the platform
+CREATE INDEX IF NOT EXISTS idx_user_directory_walk ON user_directory (last_seen DESC NULLS LAST, user_id);
