@@ -186,7 +186,7 @@ async def test_pause_resume_and_cancel_from_the_buttons(
     paused = await db.get(pool, broadcast.id)
     assert paused.status == "paused" and 0 < paused.sent < 60
     assert await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
-                               " AND delivery_status = 'inflight'", broadcast.id) == 0
+                               " AND delivery_status IN ('claimed', 'inflight')", broadcast.id) == 0
 
     await admin.click("▶️ Продолжить")
     await asyncio.sleep(0.8)
@@ -214,7 +214,7 @@ async def test_restart_after_a_crash_sends_nobody_twice(
     broadcast_id, _ = await db.create(pool, Content("text", "after crash"),
                                    Audience("stream", stream=STREAM), ADMIN_ID)
     await db.start(pool, broadcast_id)
-    # as a killed process leaves it: 10 sent, 5 in flight, 15 pending
+    # as a killed process leaves it: 10 sent, 5 in flight, 3 claimed without a request, 12 pending
     rows = await pool.fetch("SELECT id FROM message_recipients WHERE message_id = $1 ORDER BY id",
                             broadcast_id)
     await pool.execute("UPDATE message_recipients SET delivery_status = 'sent',"
@@ -222,13 +222,15 @@ async def test_restart_after_a_crash_sends_nobody_twice(
                        [r["id"] for r in rows[:10]])
     await pool.execute("UPDATE message_recipients SET delivery_status = 'inflight'"
                        " WHERE id = ANY($1::int[])", [r["id"] for r in rows[10:15]])
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'claimed'"
+                       " WHERE id = ANY($1::int[])", [r["id"] for r in rows[15:18]])
     await pool.execute("UPDATE message_history SET sent_count = 10 WHERE id = $1", broadcast_id)
 
     harness = await make_harness()
     done = await wait_status(pool, broadcast_id, "done")
     assert (done.sent, done.unknown, done.total) == (25, 5, 30)
     received = sends_to(emulator, harness.token)
-    assert set(received) == set(members[15:])  # only the pending ones were sent now
+    assert set(received) == set(members[15:])  # only the claimed and pending ones were sent now
     assert all(count == 1 for count in received.values())
     errors = await pool.fetch("SELECT DISTINCT error FROM message_recipients WHERE"
                               " message_id = $1 AND delivery_status = 'unknown'", broadcast_id)

@@ -9,7 +9,7 @@ import asyncpg
 
 from bot.db.audiences import Audience, members_sql, read_marks
 
-# what a recipient row can say; 'inflight' is the engine's own: claimed, request under way
+# what a recipient row can say; 'claimed' and 'inflight' are the engine's own (see UNDELIVERED)
 FINAL_STATUSES = ("sent", "failed", "blocked", "unknown", "deleted")
 
 
@@ -192,16 +192,39 @@ async def statuses(pool: asyncpg.Pool, ids: list[int]) -> dict[int, str]:
     return {r["id"]: r["status"] for r in rows}
 
 
+# A recipient's way through the engine: 'pending' -> 'claimed' (taken by the delivering
+# instance, no request yet) -> 'inflight' (a request was handed to the network) -> a final
+# status. After a crash 'claimed' goes back to 'pending' and only 'inflight' becomes 'unknown'.
+UNDELIVERED = ("pending", "claimed", "inflight")
+
+
 async def claim(pool: asyncpg.Pool, broadcast_id: int, limit: int) -> list[Recipient]:
-    """Mark up to `limit` pending recipients in-flight (before their request) and return them."""
+    """Take up to `limit` pending recipients for this instance (no request yet) and return them."""
     rows = await pool.fetch(
-        """UPDATE message_recipients SET delivery_status = 'inflight', attempts = attempts + 1
+        """UPDATE message_recipients SET delivery_status = 'claimed', attempts = attempts + 1
            WHERE id IN (SELECT id FROM message_recipients
                         WHERE message_id = $1 AND delivery_status = 'pending'
                         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
            RETURNING id, message_id, user_id, username, first_name, attempts""",
         broadcast_id, limit)
     return sorted((Recipient(**dict(r)) for r in rows), key=lambda r: r.id)
+
+
+async def on_wire(pool: asyncpg.Pool, recipient_ids: list[int]) -> set[int]:
+    """These recipients' requests are about to be handed to the network: from now on a crash
+    leaves them 'unknown' (the message may have reached them). Returns those still claimed or
+    in flight (a retry); one put back in the queue meanwhile must not be sent to."""
+    rows = await pool.fetch("UPDATE message_recipients SET delivery_status = 'inflight'"
+                            " WHERE id = ANY($1::int[])"
+                            " AND delivery_status IN ('claimed', 'inflight') RETURNING id",
+                            recipient_ids)
+    return {r["id"] for r in rows}
+
+
+async def off_wire(pool: asyncpg.Pool, recipient_ids: list[int]) -> None:
+    """Telegram refused these requests (429): nothing was delivered, they are claimed again."""
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'claimed'"
+                       " WHERE id = ANY($1::int[]) AND delivery_status = 'inflight'", recipient_ids)
 
 
 async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
@@ -217,7 +240,7 @@ async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
                    attempts = coalesce(r.attempts, m.attempts),
                    telegram_message_id = coalesce(r.tg_id, m.telegram_message_id),
                    sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE m.sent_at END
-               FROM r WHERE m.id = r.id AND m.delivery_status = 'inflight'
+               FROM r WHERE m.id = r.id AND m.delivery_status IN ('claimed', 'inflight')
                RETURNING m.message_id, m.delivery_status)
            UPDATE message_history h SET
                sent_count = sent_count + d.sent, failed_count = failed_count + d.failed,
@@ -238,7 +261,10 @@ async def record(pool: asyncpg.Pool, results: list[Result]) -> None:
 
 async def mark_interrupted(pool: asyncpg.Pool) -> int:
     """After a crash: requests that were under way may or may not have reached the user.
-    They become 'unknown' and are not sent again unless an admin asks for it."""
+    They become 'unknown' and are not sent again unless an admin asks for it. Recipients
+    claimed without a request go back to the queue."""
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'pending',"
+                       " attempts = greatest(attempts - 1, 0) WHERE delivery_status = 'claimed'")
     rows = await pool.fetch("SELECT id, message_id FROM message_recipients"
                             " WHERE delivery_status = 'inflight'")
     await record(pool, [Result(r["id"], "unknown", "interrupted: the bot stopped while sending")
@@ -261,7 +287,7 @@ async def finish_if_complete(pool: asyncpg.Pool, broadcast_id: int) -> bool:
         """UPDATE message_history SET status = 'done', finished_at = now(), updated_at = now()
            WHERE id = $1 AND status = 'sending' AND NOT EXISTS (
                SELECT 1 FROM message_recipients WHERE message_id = $1
-               AND delivery_status IN ('pending', 'inflight'))""", broadcast_id)
+               AND delivery_status = ANY($2::text[]))""", broadcast_id, list(UNDELIVERED))
     return result.endswith(" 1")
 
 
@@ -305,11 +331,12 @@ async def recount(conn: asyncpg.Connection, broadcast_id: int) -> None:
 
 
 async def release(pool: asyncpg.Pool, recipient_ids: list[int]) -> None:
-    """Claimed recipients whose request never started go back to 'pending' (pause, cancel)."""
+    """Claimed recipients whose request never started, or is to be made again after a
+    transient failure, go back to 'pending' (pause, cancel)."""
     if recipient_ids:
         await pool.execute("UPDATE message_recipients SET delivery_status = 'pending',"
                            " attempts = greatest(attempts - 1, 0)"
-                           " WHERE id = ANY($1::int[]) AND delivery_status = 'inflight'",
+                           " WHERE id = ANY($1::int[]) AND delivery_status IN ('claimed', 'inflight')",
                            recipient_ids)
 
 

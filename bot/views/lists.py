@@ -6,7 +6,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.db.broadcasts import Broadcast
+from bot.db.broadcasts import UNDELIVERED, Broadcast
 from bot.i18n import _, __, ngettext
 from bot.services.tg_html import EntityParseError, parse_html
 from bot.views.broadcast import duration, reason
@@ -71,7 +71,7 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     rows = [(_("Всего"), b.total), (_("Доставлено"), first.get("sent", 0)),
             (_("Ошибки"), first.get("failed", 0)), (_("Заблокировали"), first.get("blocked", 0)),
             (_("Неизвестно"), first.get("unknown", 0)), (_("Отозвано"), counts.get("deleted", 0)),
-            (_("Ожидают"), counts.get("pending", 0) + counts.get("inflight", 0))]
+            (_("Ожидают"), sum(counts.get(status, 0) for status in UNDELIVERED))]
     table = "\n".join(f"{label:<14}{number(value):>9}" for label, value in rows)
     started = _("Начата {moment}").format(moment=when(b.started_at, tz))
     seconds = (b.first_run or {}).get("seconds")

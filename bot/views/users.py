@@ -11,7 +11,8 @@ from bot.views.broadcast import reason
 from bot.views.format import clip, number, quoted, when
 
 STATUS = {2: __("✅ оплачена"), 1: __("⏳ ждёт оплаты"), -1: __("✖️ отменена")}
-DELIVERY = {"sent": __("доставлено"), "pending": __("в очереди"), "sending": __("отправляется"),
+DELIVERY = {"sent": __("доставлено"), "pending": __("в очереди"), "claimed": __("в очереди"),
+            "inflight": __("отправляется"),
             "failed": __("не доставлено"), "blocked": __("заблокировал"),
             "unknown": __("неизвестно"), "deleted": __("отозвано")}
 

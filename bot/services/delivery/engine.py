@@ -1,6 +1,7 @@
 """The delivery engine. One instance per process; of all processes only the one holding a
 PostgreSQL advisory lock delivers. It drives every broadcast in status 'sending' through a
-single pace, marks recipients in flight before their request and resolves them in batches."""
+single pace: claims recipients just ahead of it, writes each down as in flight the moment its
+request goes out (see wire.py) and resolves them in batches."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import asyncpg
 from aiogram import Bot
@@ -24,6 +26,7 @@ from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.progress import ProgressReporter
 from bot.services.delivery.recall import Recaller
+from bot.services.delivery.wire import WireLog
 from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
 from bot.services.delivery.sender import (
     MAX_ATTEMPTS, Outcome, PreparedContent, carry_media, send_one,
@@ -45,6 +48,14 @@ class EngineConfig:
 CLAIM_AHEAD = 0.1  # seconds of sending claimed ahead of the pacer
 
 
+class Done(NamedTuple):
+    """A request's answer, waiting to be written."""
+    lane: Lane
+    recipient: Recipient
+    attempt: int
+    outcome: Outcome
+
+
 class LeadershipLost(Exception):
     pass
 
@@ -60,9 +71,10 @@ class DeliveryEngine:
         self.lanes: dict[int, Lane] = {}
         self.progress = ProgressReporter(self)
         self.recaller = Recaller(self)
+        self.wire = WireLog(pool)
         self.is_leader = False
         self._slots = asyncio.Semaphore(config.in_flight)
-        self._results: asyncio.Queue[tuple[Lane, Recipient, Outcome]] = asyncio.Queue()
+        self._results: asyncio.Queue[Done] = asyncio.Queue()
         self._sending: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -274,31 +286,55 @@ class DeliveryEngine:
         request_priority.set(Priority.BROADCAST)
         ticket = Ticket()  # this task's context only: its slot came from wait_turn
         slot_taken.set(ticket)
-        lane.tries[recipient.id] = lane.tries.get(recipient.id, 0) + 1  # 429s and retries too
         try:
             await self.pacer.wait_unblocked()  # a 429 may have come in since this got its turn
-            outcome, new_file_id = await send_one(self.bot, lane.content, recipient, attempt)
-            if new_file_id:
-                await db.set_file_id(self.pool, lane.id, new_file_id)
-        except Exception as exc:  # a bug of ours: the request may or may not have gone out
-            log.exception("sending failed unexpectedly")
-            outcome = Outcome(db.Result(recipient.id, "unknown", f"internal error: {type(exc).__name__}"))
+            try:
+                if not await self.wire.mark(recipient.id):
+                    lane.outstanding -= 1  # put back meanwhile: not ours to send any more
+                    return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("could not mark a request in flight; trying it later: %s", exc)
+                if self.lanes.get(lane.id) is lane:  # (else it is claimed until the next lead)
+                    lane.defer(recipient, attempt, 1.0)  # no request went out
+                return
+            lane.tries[recipient.id] = lane.tries.get(recipient.id, 0) + 1  # 429s, retries too
+            outcome = await self._request(lane, recipient, attempt)
         finally:
             self._slots.release()
             if not ticket.used:  # no request went out (a text too long, say)
                 self.pacer.give_back()
         if outcome.retry_after is not None:
-            # the limiter took note of the 429 (its scope is held, the pace lowered)
-            if self._storm_logged < time.monotonic() - outcome.retry_after:
-                self._storm_logged = time.monotonic()
-                log.warning("429 from Telegram: pausing all sending", extra={
-                    "retry_after": outcome.retry_after,
-                    "pace": round(self.current_pace(lane.paid), 1)})
-            lane.defer(recipient, attempt, outcome.retry_after)
+            self._log_storm(lane, outcome.retry_after)
         elif outcome.retry_in is not None:
-            lane.defer(recipient, attempt + 1, outcome.retry_in)
+            await self._retry_later(lane, recipient, attempt + 1, outcome.retry_in)
+            return
+        self._results.put_nowait(Done(lane, recipient, attempt, outcome))
+
+    async def _retry_later(self, lane: Lane, recipient: Recipient, attempt: int,
+                           delay: float) -> None:
+        """Back in its lane for another try; if the broadcast stopped meanwhile (paused,
+        cancelled), back in the queue for when it resumes."""
+        if self.lanes.get(lane.id) is lane:
+            lane.defer(recipient, attempt, delay)
         else:
-            self._results.put_nowait((lane, recipient, outcome))
+            await db.release(self.pool, [recipient.id])
+
+    async def _request(self, lane: Lane, recipient: Recipient, attempt: int) -> Outcome:
+        try:
+            outcome, new_file_id = await send_one(self.bot, lane.content, recipient, attempt)
+            if new_file_id:
+                await db.set_file_id(self.pool, lane.id, new_file_id)
+            return outcome
+        except Exception as exc:  # a bug of ours: the request may or may not have gone out
+            log.exception("sending failed unexpectedly")
+            return Outcome(db.Result(recipient.id, "unknown", f"internal error: {type(exc).__name__}"))
+
+    def _log_storm(self, lane: Lane, retry_after: float) -> None:
+        """The limiter took note of the 429 (its scope is held, the pace lowered): say so once."""
+        if self._storm_logged < time.monotonic() - retry_after:
+            self._storm_logged = time.monotonic()
+            log.warning("429 from Telegram: pausing all sending", extra={
+                "retry_after": retry_after, "pace": round(self.current_pace(lane.paid), 1)})
 
     # ---- results --------------------------------------------------------------------------
     async def _write_results(self) -> None:
@@ -316,16 +352,24 @@ class DeliveryEngine:
                     self._results.task_done()
             self._wake.set()  # room in the window: the dispatcher may claim more
 
-    async def _write(self, items: list[tuple[Lane, Recipient, Outcome]]) -> None:
+    async def _write(self, items: list[Done]) -> None:
+        refused = [done for done in items if done.outcome.retry_after is not None]
+        if refused:  # a 429 delivered nothing: claimed again, then tried after the wait
+            await db.off_wire(self.pool, [done.recipient.id for done in refused])
+            for done in refused:
+                assert done.outcome.retry_after is not None
+                await self._retry_later(done.lane, done.recipient, done.attempt,
+                                        done.outcome.retry_after)
+        items = [done for done in items if done.outcome.retry_after is None]
         # attempts: those of earlier runs (the claim counted this run's first) and this run's
         results = [replace(outcome.result, attempts=recipient.attempts - 1
                            + lane.tries.pop(recipient.id, 1))
-                   for lane, recipient, outcome in items if outcome.result is not None]
+                   for lane, recipient, _, outcome in items if outcome.result is not None]
         await db.record(self.pool, results)
-        blocked = [(r.user_id, o.unreachable) for _, r, o in items if o.unreachable]
+        blocked = [(d.recipient.user_id, d.outcome.unreachable) for d in items if d.outcome.unreachable]
         await reachability.mark_unreachable(self.pool, [u for u, _ in blocked], [why for _, why in blocked])
         now = time.monotonic()
-        for lane, _, outcome in items:
+        for lane, _, _, outcome in items:
             lane.outstanding -= 1
             status = outcome.result.status if outcome.result else "unknown"
             self.metrics.messages.labels(outcome=status).inc()
