@@ -247,6 +247,12 @@ async def test_recall_deletes_from_every_chat_and_reports(
     await pool.execute("UPDATE message_recipients SET sent_at = now() - interval '49 hours'"
                        " WHERE message_id = $1 AND user_id = ANY($2::bigint[])",
                        broadcast.id, members[:2])
+    # two are 'unknown': one whose message id turned up afterwards, one whose id never did
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'unknown'"
+                       " WHERE message_id = $1 AND user_id = $2", broadcast.id, members[2])
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'unknown',"
+                       " telegram_message_id = NULL WHERE message_id = $1 AND user_id = $2",
+                       broadcast.id, members[3])
     admin = harness.chat(ADMIN_ID)
     await asyncio.sleep(0.5)
     await admin.click("🗑 Отозвать у всех")
@@ -256,16 +262,17 @@ async def test_recall_deletes_from_every_chat_and_reports(
     while (await db.get(pool, broadcast.id)).recall_status != "done":
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.1)
-    for member in members[2:]:
+    for member in members[2:3] + members[4:]:
         assert emulator.bot_messages(harness.token, member) == []
-    for member in members[:2]:
+    for member in members[:2] + members[3:4]:
         assert len(emulator.bot_messages(harness.token, member)) == 1
-    assert await db.status_counts(pool, broadcast.id) == {"deleted": 10, "sent": 2}
+    assert await db.status_counts(pool, broadcast.id) == {"deleted": 9, "sent": 2, "unknown": 1}
     await asyncio.sleep(0.3)
     report = [m.text for m in emulator.bot_messages(harness.token, ADMIN_ID)
               if "отозвана" in m.text]
-    assert report and "Удалено из чатов: 10" in report[-1]
+    assert report and "Удалено из чатов: 9" in report[-1]
     assert "старше 48 часов: 2" in report[-1]
+    assert "номер сообщения неизвестен: 1" in report[-1]
 
 
 async def test_personalisation_escapes_names_and_checks_length_per_recipient(

@@ -29,10 +29,11 @@ async def set_recall_status(pool: asyncpg.Pool, broadcast_id: int, status: str) 
 
 async def sent_page(pool: asyncpg.Pool, broadcast_id: int, after_id: int, limit: int
                     ) -> list[asyncpg.Record]:
-    """Recipients holding a delivered copy, in id order, for recall."""
+    """Recipients holding a copy whose message id is known, in id order, for recall: those
+    sent, and those 'unknown' whose message id turned up afterwards."""
     return await pool.fetch(
         """SELECT id, user_id, telegram_message_id, sent_at FROM message_recipients
-           WHERE message_id = $1 AND delivery_status = 'sent' AND id > $2
+           WHERE message_id = $1 AND delivery_status IN ('sent', 'unknown') AND id > $2
              AND telegram_message_id IS NOT NULL
            ORDER BY id LIMIT $3""", broadcast_id, after_id, limit)
 
@@ -41,8 +42,16 @@ async def mark_deleted(pool: asyncpg.Pool, broadcast_id: int, recipient_ids: lis
     if not recipient_ids:
         return
     await pool.execute("UPDATE message_recipients SET delivery_status = 'deleted'"
-                       " WHERE message_id = $1 AND id = ANY($2::int[]) AND delivery_status = 'sent'",
+                       " WHERE message_id = $1 AND id = ANY($2::int[])"
+                       " AND delivery_status IN ('sent', 'unknown')",
                        broadcast_id, recipient_ids)
+
+
+async def unknown_without_id(pool: asyncpg.Pool, broadcast_id: int) -> int:
+    """Recipients who may have the message but whose copy can't be found to delete it."""
+    return await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
+                               " AND delivery_status = 'unknown' AND telegram_message_id IS NULL",
+                               broadcast_id)
 
 
 async def finish_recall(pool: asyncpg.Pool, broadcast_id: int) -> None:

@@ -90,6 +90,7 @@ class Emulator(ChatActions):
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_get("/_emulator/stats", self._handle_stats)
+        app.router.add_post("/_emulator/storm", self._handle_storm)
         app.add_routes(routes or [])
         for key, value in (app_keys or {}).items():
             app[key] = value
@@ -163,6 +164,11 @@ class Emulator(ChatActions):
         breaches_before = bot.limits.breaches
         # a request that left the client before the 429 reached it is not a breach
         bot.limits.grace = bot.faults.latency + 0.1
+        storm, breach = bot.faults.storm(time.monotonic(), bot.limits.grace)
+        bot.limits.breaches += breach
+        if storm is not None:
+            params["_breach"] = breach
+            raise ApiError(429, f"Too Many Requests: retry after {storm}", storm)
         retry_after = bot.limits.check(chat_id, paid=methods.flag_param(params, "allow_paid_broadcast"))
         if retry_after is not None:
             params["_breach"] = bot.limits.breaches > breaches_before
@@ -279,6 +285,17 @@ class Emulator(ChatActions):
             raise web.HTTPNotFound()
         return web.json_response(self.stats(token))
 
+    async def _handle_storm(self, request: web.Request) -> web.Response:
+        """Start a flood-wait storm: every send refused for `seconds` (benchmarks)."""
+        token = request.query.get("token", "")
+        if token not in self.bots:
+            raise web.HTTPNotFound()
+        body = await request.json()
+        faults = self.bots[token].faults
+        faults.storm_retry_after = int(body.get("retry_after", 5))
+        faults.storm_until = time.monotonic() + float(body["seconds"])
+        return web.json_response({"ok": True})
+
     def stats(self, token: str) -> dict[str, Any]:
         bot = self.bots[token]
         sends = [c for c in self.calls if c.bot_id == bot.id
@@ -292,6 +309,7 @@ class Emulator(ChatActions):
             "chats_with_duplicates": sum(1 for n in per_chat if n > 1),
             "rate_per_second": round((len(delivered) - 1) / span, 2) if span else 0.0,
             "too_many_requests": sum(1 for c in sends if c.error_code == 429),
+            "storm_refused": bot.faults.storm_refused,
             "forbidden": sum(1 for c in sends if c.error_code == 403),
             "breaches": bot.limits.breaches,
             "blocked_users": sum(1 for c in bot.chats.values() if c.status == "blocked"),

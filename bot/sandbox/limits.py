@@ -91,9 +91,28 @@ class FaultPlan:
     drop_after_processing: bool = True  # a dropped send still reaches the chat
     methods: set[str] | None = None
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    # a flood-wait storm: until storm_until (monotonic) every send is refused with this
+    # retry_after, whatever the pace; a send into a retry_after already answered is a breach
+    storm_until: float = 0.0
+    storm_retry_after: int = 5
+    storm_told_until: float = 0.0
+    storm_known_from: float = 0.0
+    storm_refused: int = 0
 
     def applies(self, method: str) -> bool:
         return self.methods is None or method.lower() in self.methods
+
+    def storm(self, now: float, grace: float) -> tuple[int | None, bool]:
+        """(retry_after to answer, or None; whether this send breaks a retry_after told: it
+        came after the client had the answer, `grace` after it left, and before its end)."""
+        breach = self.storm_known_from <= now < self.storm_told_until
+        if now >= self.storm_until:
+            return None, breach
+        if now >= self.storm_told_until:  # a new retry_after, known to the client soon
+            self.storm_known_from = now + grace
+        self.storm_told_until = max(self.storm_told_until, now + self.storm_retry_after)
+        self.storm_refused += 1
+        return self.storm_retry_after, breach
 
     def take_server_error(self, method: str) -> bool:
         return self._take(method, "server_errors_next", self.server_error_rate)

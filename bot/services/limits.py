@@ -67,6 +67,9 @@ class Budget:
     SLOWDOWN = 0.8          # pace factor at a bot-wide 429
     MIN_FACTOR = 0.5
     RECOVERY_PER_SECOND = 0.05  # the factor climbs back this much per second after a 429
+    # a short 429 at our own pace means requests met at Telegram closer than the margin
+    # allowed (jitter on a busy machine or network): the margin widens, then narrows again
+    MARGIN_STEP, MARGIN_MAX, MARGIN_DECAY = 0.03, 0.12, 0.002  # seconds; per second
 
     def __init__(self, bot_id: str, metrics: Metrics | None = None, *, rate: float = 30.0,
                  paid_rate: float = 1000.0, chat_rate: float = 1.0, chat_burst: int = 2,
@@ -78,6 +81,7 @@ class Budget:
         self.blocks: dict[int | None, float] = {}
         self._chats: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when)
         self._factor, self._last_429 = 1.0, -1e9
+        self._jitter, self._jitter_at = 0.0, clock()  # margin learnt from 429s
         self._waiting: list[_Waiter] = []
         self._granted = 0  # slots given out whose request is not on the wire yet
         self._spacing = (0.0, clock())  # grant tokens: evenly spaced under the window
@@ -183,7 +187,7 @@ class Budget:
         if blocked > 0:
             self._avoided(GLOBAL)
             return blocked
-        span = 1.0 + (self.PAID_SPAN_MARGIN if paid else self.SPAN_MARGIN)
+        span = 1.0 + (self.PAID_SPAN_MARGIN if paid else self.SPAN_MARGIN) + self.jitter
         while self.window and self.window[0] <= now - span:
             self.window.popleft()
         free = max(1, int(self.current_rate(paid, cap) * span)) - self._granted
@@ -193,14 +197,28 @@ class Budget:
             return 0.0
         return self.window[len(self.window) - free] + span - now
 
+    @property
+    def jitter(self) -> float:
+        """Margin added to the window after 429s at our own pace, narrowing with time."""
+        return max(0.0, self._jitter - (self.clock() - self._jitter_at) * self.MARGIN_DECAY)
+
+    def hold(self, seconds: float) -> None:
+        """No request for a while: another process may have used this second's slots (a
+        restart in the middle of a broadcast)."""
+        self.blocks[GLOBAL] = max(self.blocks.get(GLOBAL, 0.0), self.clock() + seconds)
+
     # ---- what Telegram said -----------------------------------------------------------
     def retry_after(self, seconds: float, chat_id: int | None = None, method: str = "") -> None:
         """A 429: hold its scope. Telegram does not say which scope; it is the chat's when
         that chat was just written to while the bot as a whole was well under its pace."""
         now = self.clock()
         scope = chat_id if chat_id is not None and self._chat_busy(chat_id, now) else GLOBAL
+        held = self.block_left(scope) > 0  # one of the requests that met the same 429
         self.blocks[scope] = max(self.blocks.get(scope, 0.0), now + seconds)
         if scope is GLOBAL:
+            if seconds <= 2 and not held:  # a 429 at our own pace, not a storm
+                self._jitter = min(self.MARGIN_MAX, self.jitter + self.MARGIN_STEP)
+                self._jitter_at = now
             if now - self._last_429 > 1.0:  # one storm lowers the pace once
                 self._factor = max(self.MIN_FACTOR, self.factor * self.SLOWDOWN)
                 self._last_429 = now

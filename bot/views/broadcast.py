@@ -106,11 +106,15 @@ def progress(b: Broadcast, audience: str, rate: float | None, never_started: int
     return "\n".join(lines)
 
 
-def recall_report(b: Broadcast, deleted: int, too_old: int, other: dict[str, int]) -> str:
+def recall_report(b: Broadcast, deleted: int, too_old: int, other: dict[str, int],
+                  unknown: int = 0) -> str:
     lines = [_("<b>🗑 Рассылка #{id} отозвана</b>").format(id=b.id),
              _("Удалено из чатов: {count}").format(count=number(deleted))]
     if too_old:
         lines.append(_("Не удалить, старше 48 часов: {count}").format(count=number(too_old)))
+    if unknown:
+        lines.append(_("Не удалить, могли получить, но номер сообщения неизвестен: {count}")
+                     .format(count=number(unknown)))
     for why, count in sorted(other.items(), key=lambda item: -item[1]):
         lines.append(_("Не удалось ({reason}): {count}").format(reason=escape(reason(why)),
                                                                  count=number(count)))

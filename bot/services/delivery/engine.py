@@ -118,6 +118,9 @@ class DeliveryEngine:
         self.is_leader = True
         interrupted = await db.mark_interrupted(self.pool)
         log.info("delivering broadcasts", extra={"marked_unknown": interrupted})
+        if await db.sending(self.pool):
+            # the instance before this one was sending: Telegram counts its last second too
+            self.pacer.hold(1.0)
         workers = [asyncio.create_task(coro) for coro in (
             self._dispatch(), self._write_results(), self.progress.run(),
             self.recaller.run(), self._watch(conn))]

@@ -57,10 +57,12 @@ class Recaller:
             other.update(o for o in outcomes if o not in ("deleted", "too_old"))
             await recall_db.mark_deleted(engine.pool, broadcast.id, gone)
             deleted += len(gone)
+        unknown = await recall_db.unknown_without_id(engine.pool, broadcast.id)
         await recall_db.finish_recall(engine.pool, broadcast.id)
         log.info("broadcast recalled", extra={"broadcast_id": broadcast.id, "deleted": deleted,
-                                              "too_old": too_old, "failed": sum(other.values())})
-        await self._tell(broadcast, deleted, too_old, dict(other))
+                                              "too_old": too_old, "failed": sum(other.values()),
+                                              "unknown": unknown})
+        await self._tell(broadcast, deleted, too_old, dict(other), unknown)
 
     async def _delete(self, chat_id: int, message_id: int) -> str:
         request_priority.set(Priority.BROADCAST)  # this coroutine runs in a task of its own
@@ -85,14 +87,14 @@ class Recaller:
                 return exc.message
 
     async def _tell(self, broadcast: db.Broadcast, deleted: int, too_old: int,
-                    other: dict[str, int]) -> None:
+                    other: dict[str, int], unknown: int) -> None:
         chat_id = broadcast.progress_chat_id or broadcast.created_by
         fresh = await db.get(self.engine.pool, broadcast.id)
         await self.engine.progress.report(broadcast.id, final=True)
         if chat_id is None or fresh is None:
             return
         with use_locale(await preferences.locale(self.engine.pool, chat_id)):
-            report = recall_report(fresh, deleted, too_old, other)
+            report = recall_report(fresh, deleted, too_old, other, unknown)
         try:
             await self.engine.admin_bot.send_message(chat_id, report)
         except TelegramAPIError as exc:

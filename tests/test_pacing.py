@@ -1,0 +1,58 @@
+"""The bot's pace around Telegram's answers: the margin learnt from 429s, and a flood-wait
+storm that refuses every send for a while."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from bot.services.limits import GLOBAL, Budget
+from bot.sandbox.emulator import Emulator
+from tests.test_delivery import add_members, launch_text, sends_to, wait_status
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_429_at_our_own_pace_widens_the_margin_once_and_it_narrows_again() -> None:
+    clock = Clock()
+    budget = Budget("bot", clock=clock)
+    assert budget.jitter == 0
+    budget.retry_after(1)
+    widened = budget.jitter
+    assert widened == Budget.MARGIN_STEP
+    budget.retry_after(1)  # another request that met the same 429: not a second step
+    assert budget.jitter == widened
+    clock.now += 5
+    budget.retry_after(30)  # a long flood wait is Telegram's storm, not our jitter
+    assert budget.jitter < widened
+    clock.now += 60
+    assert budget.jitter == 0
+    for _ in range(10):  # it never grows past its bound
+        clock.now += 3
+        budget.retry_after(1)
+    assert budget.jitter == Budget.MARGIN_MAX
+    assert budget.block_left(GLOBAL) > 0
+
+
+async def test_a_flood_wait_storm_holds_every_send_and_loses_nobody(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    harness = await make_harness(broadcast_rate=30)
+    members = await add_members(pool, 40)
+    faults = emulator.bot(harness.token).faults
+    faults.storm_retry_after = 2
+    faults.storm_until = asyncio.get_running_loop().time() + 1.5
+    broadcast = await launch_text(harness, "storm")
+    done = await wait_status(pool, broadcast.id, "done", timeout=60)
+    stats = emulator.stats(harness.token)
+    assert stats["storm_refused"] > 0
+    assert stats["breaches"] == 0  # nothing was sent into a retry_after it had been told
+    assert (done.sent, done.failed, done.unknown) == (40, 0, 0)
+    assert set(sends_to(emulator, harness.token).values()) == {1}
+    assert set(sends_to(emulator, harness.token)) >= set(members)
