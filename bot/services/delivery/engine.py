@@ -69,8 +69,10 @@ class DeliveryEngine:
         self.pacer = budget
         self.spacing = ChatSpacing()
         self.lanes: dict[int, Lane] = {}
-        self.progress = ProgressReporter(self)
-        self.recaller = Recaller(self)
+        self.progress = ProgressReporter(pool, admin_bot, metrics, every=config.progress_every,
+                                         lanes=lambda: self.lanes, rate=self.current_rate)
+        self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
+                                 show=lambda broadcast_id: self.progress.report(broadcast_id, final=True))
         self.wire = WireLog(pool)
         self.is_leader = False
         self._slots = asyncio.Semaphore(config.in_flight)

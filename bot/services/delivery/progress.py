@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 import asyncpg
+from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 
@@ -16,10 +17,8 @@ from bot.db import broadcasts as db
 from bot.db import preferences, streams
 from bot.i18n import use_locale
 from bot.keyboards.broadcast import controls
+from bot.metrics import Metrics
 from bot.views.broadcast import audience_title, progress
-
-if TYPE_CHECKING:
-    from bot.services.delivery.engine import DeliveryEngine
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +35,12 @@ async def screen(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None
 
 
 class ProgressReporter:
-    def __init__(self, engine: DeliveryEngine) -> None:
-        self.engine = engine
+    """Shows each broadcast under way (`lanes`) at the delivery `rate` every `every` seconds."""
+
+    def __init__(self, pool: asyncpg.Pool, admin_bot: Bot, metrics: Metrics, *, every: float,
+                 lanes: Callable[[], Iterable[int]], rate: Callable[[], float | None]) -> None:
+        self.pool, self.admin_bot, self.metrics = pool, admin_bot, metrics
+        self.every, self.lanes, self.rate = every, lanes, rate
         self._shown: dict[int, str] = {}  # broadcast id -> text last shown
         self._held: dict[int, float] = {}  # broadcast id -> until when a question stands
         self._finals: set[int] = set()     # final summaries waiting for a question to go
@@ -52,31 +55,30 @@ class ProgressReporter:
 
     async def run(self) -> None:
         while True:
-            await asyncio.sleep(self.engine.config.progress_every)
+            await asyncio.sleep(self.every)
             pending = 0
-            for broadcast_id in list(self.engine.lanes):
+            for broadcast_id in list(self.lanes()):
                 broadcast = await self.report(broadcast_id)
                 pending += broadcast.pending if broadcast else 0
             for broadcast_id in list(self._finals):  # those a question kept back
                 await self.report(broadcast_id, final=True)
-            self.engine.metrics.pending.set(pending)
+            self.metrics.pending.set(pending)
 
     async def _question_stands(self, broadcast_id: int) -> bool:
         """Asked here (no database round trip between this and the edit) or on another
         instance behind the same webhook (the database knows)."""
         if self._held.get(broadcast_id, 0.0) > time.monotonic():
             return True
-        return await db.question_pending(self.engine.pool, broadcast_id)
+        return await db.question_pending(self.pool, broadcast_id)
 
     async def report(self, broadcast_id: int, final: bool = False) -> db.Broadcast | None:
         """Show the broadcast's state in its progress message (sent once if there is none)."""
-        engine = self.engine
-        broadcast = await db.get(engine.pool, broadcast_id)
+        broadcast = await db.get(self.pool, broadcast_id)
         if broadcast is None or broadcast.progress_chat_id is None:
             return broadcast
-        rate = engine.current_rate() if broadcast.status == "sending" else None
-        with use_locale(await preferences.locale(engine.pool, broadcast.progress_chat_id)):
-            text, markup = await screen(engine.pool, broadcast, rate)
+        rate = self.rate() if broadcast.status == "sending" else None
+        with use_locale(await preferences.locale(self.pool, broadcast.progress_chat_id)):
+            text, markup = await screen(self.pool, broadcast, rate)
         self._finals.discard(broadcast_id)
         if self._shown.get(broadcast_id) == text:
             return broadcast
@@ -86,12 +88,12 @@ class ProgressReporter:
             return broadcast
         try:
             if broadcast.progress_message_id is None:
-                message = await engine.admin_bot.send_message(broadcast.progress_chat_id, text,
+                message = await self.admin_bot.send_message(broadcast.progress_chat_id, text,
                                                               reply_markup=markup)
-                await db.set_progress_message(engine.pool, broadcast_id, message.chat.id,
+                await db.set_progress_message(self.pool, broadcast_id, message.chat.id,
                                               message.message_id)
             else:
-                await engine.admin_bot.edit_message_text(
+                await self.admin_bot.edit_message_text(
                     text, chat_id=broadcast.progress_chat_id,
                     message_id=broadcast.progress_message_id, reply_markup=markup)
             self._shown[broadcast_id] = text

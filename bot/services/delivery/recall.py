@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
+import asyncpg
+from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter,
 )
@@ -20,9 +22,6 @@ from bot.i18n import use_locale
 from bot.services.limits import Priority, Ticket, request_priority, slot_taken
 from bot.views.broadcast import recall_report
 
-if TYPE_CHECKING:
-    from bot.services.delivery.engine import DeliveryEngine
-
 log = logging.getLogger(__name__)
 
 DELETE_WINDOW = timedelta(hours=48)
@@ -30,22 +29,27 @@ PAGE = 200
 
 
 class Recaller:
-    def __init__(self, engine: DeliveryEngine) -> None:
-        self.engine = engine
+    """Deletes recalled broadcasts, each delete on a turn of the sending pace (`wait_turn`),
+    then shows the broadcast's state (`show`) and reports to its author."""
+
+    def __init__(self, pool: asyncpg.Pool, bot: Bot, admin_bot: Bot, *,
+                 wait_turn: Callable[[], Awaitable[None]],
+                 show: Callable[[int], Awaitable[object]]) -> None:
+        self.pool, self.bot, self.admin_bot = pool, bot, admin_bot
+        self.wait_turn, self.show = wait_turn, show
 
     async def run(self) -> None:
         while True:
-            for broadcast in await recall_db.recalls(self.engine.pool):
+            for broadcast in await recall_db.recalls(self.pool):
                 await self.recall(broadcast)
             await asyncio.sleep(1.0)
 
     async def recall(self, broadcast: db.Broadcast) -> None:
-        engine = self.engine
-        await recall_db.set_recall_status(engine.pool, broadcast.id, "running")
+        await recall_db.set_recall_status(self.pool, broadcast.id, "running")
         cutoff = datetime.now(UTC) - DELETE_WINDOW
         deleted, too_old, other = 0, 0, Counter[str]()
         after = 0
-        while page := await recall_db.sent_page(engine.pool, broadcast.id, after, PAGE):
+        while page := await recall_db.sent_page(self.pool, broadcast.id, after, PAGE):
             after = page[-1]["id"]
             fresh = [row for row in page if row["sent_at"] is None or row["sent_at"] >= cutoff]
             too_old += len(page) - len(fresh)
@@ -55,10 +59,10 @@ class Recaller:
             gone = [row["id"] for row, outcome in zip(fresh, outcomes) if outcome == "deleted"]
             too_old += outcomes.count("too_old")
             other.update(o for o in outcomes if o not in ("deleted", "too_old"))
-            await recall_db.mark_deleted(engine.pool, broadcast.id, gone)
+            await recall_db.mark_deleted(self.pool, broadcast.id, gone)
             deleted += len(gone)
-        unknown = await recall_db.unknown_without_id(engine.pool, broadcast.id)
-        await recall_db.finish_recall(engine.pool, broadcast.id)
+        unknown = await recall_db.unknown_without_id(self.pool, broadcast.id)
+        await recall_db.finish_recall(self.pool, broadcast.id)
         log.info("broadcast recalled", extra={"broadcast_id": broadcast.id, "deleted": deleted,
                                               "too_old": too_old, "failed": sum(other.values()),
                                               "unknown": unknown})
@@ -69,9 +73,9 @@ class Recaller:
         while True:
             ticket = Ticket()
             slot_taken.set(ticket)
-            await self.engine.wait_turn()
+            await self.wait_turn()
             try:
-                await self.engine.bot.delete_message(chat_id, message_id)
+                await self.bot.delete_message(chat_id, message_id)
                 return "deleted"
             except TelegramRetryAfter:
                 continue  # the limiter holds the scope; the next turn waits it out
@@ -89,13 +93,13 @@ class Recaller:
     async def _tell(self, broadcast: db.Broadcast, deleted: int, too_old: int,
                     other: dict[str, int], unknown: int) -> None:
         chat_id = broadcast.progress_chat_id or broadcast.created_by
-        fresh = await db.get(self.engine.pool, broadcast.id)
-        await self.engine.progress.report(broadcast.id, final=True)
+        fresh = await db.get(self.pool, broadcast.id)
+        await self.show(broadcast.id)
         if chat_id is None or fresh is None:
             return
-        with use_locale(await preferences.locale(self.engine.pool, chat_id)):
+        with use_locale(await preferences.locale(self.pool, chat_id)):
             report = recall_report(fresh, deleted, too_old, other, unknown)
         try:
-            await self.engine.admin_bot.send_message(chat_id, report)
+            await self.admin_bot.send_message(chat_id, report)
         except TelegramAPIError as exc:
             log.warning("recall report not sent: %s", exc.message)
