@@ -151,7 +151,7 @@ def members_sql(audience: Audience, first: int, marks: dict[str, int] | None = N
     return sql, args
 
 
-async def count(pool: asyncpg.Pool, audience: Audience) -> tuple[int, int]:
+async def count(pool: asyncpg.Pool | asyncpg.Connection, audience: Audience) -> tuple[int, int]:
     """(members, of whom known to be unreachable)."""
     if audience.kind in ("all", "leads"):  # leads: everyone but those with a paid booking
         row = await pool.fetchrow(_COUNT_EVERYONE)

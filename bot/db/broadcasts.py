@@ -8,6 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from bot.db.audiences import Audience, members_sql, read_marks
+from bot.db.pool import Executor, transaction
 
 # what a recipient row can say; 'claimed' and 'inflight' are the engine's own (see UNDELIVERED)
 FINAL_STATUSES = ("sent", "failed", "blocked", "unknown", "deleted")
@@ -124,12 +125,12 @@ async def get(pool: asyncpg.Pool | asyncpg.Connection, broadcast_id: int) -> Bro
     return from_row(row) if row else None
 
 
-async def start(pool: asyncpg.Pool, broadcast_id: int, progress_chat_id: int | None = None
+async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None = None
                 ) -> Broadcast | None:
     """Move a draft or scheduled broadcast to 'sending' and snapshot its recipients (users
     known to be unreachable are recorded as blocked, not sent to). Returns None when it was
     not startable any more, so a repeated start never snapshots twice."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with transaction(pool) as conn:
         row = await conn.fetchrow(
             """UPDATE message_history SET status = 'sending', started_at = now(), sent_at = now(),
                    updated_at = now(), progress_chat_id = coalesce($2, progress_chat_id)
@@ -159,7 +160,7 @@ async def start(pool: asyncpg.Pool, broadcast_id: int, progress_chat_id: int | N
             f"SELECT {COLUMNS} FROM message_history WHERE id = $1", broadcast_id))
 
 
-async def set_status(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[str, ...],
+async def set_status(pool: Executor, broadcast_id: int, from_statuses: tuple[str, ...],
                      to_status: str) -> bool:
     """Change the status only from one of `from_statuses`; True if it changed."""
     finished = "now()" if to_status in ("done", "cancelled") else "finished_at"
@@ -170,7 +171,7 @@ async def set_status(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple
     return result.endswith(" 1")
 
 
-async def set_progress_message(pool: asyncpg.Pool, broadcast_id: int, chat_id: int,
+async def set_progress_message(pool: Executor, broadcast_id: int, chat_id: int,
                                message_id: int) -> None:
     await pool.execute("UPDATE message_history SET progress_chat_id = $2, progress_message_id = $3"
                        " WHERE id = $1", broadcast_id, chat_id, message_id)
@@ -291,9 +292,9 @@ async def finish_if_complete(pool: asyncpg.Pool, broadcast_id: int) -> bool:
     return result.endswith(" 1")
 
 
-async def requeue(pool: asyncpg.Pool, broadcast_id: int, from_statuses: tuple[str, ...]) -> int:
+async def requeue(pool: Executor, broadcast_id: int, from_statuses: tuple[str, ...]) -> int:
     """Put recipients in these statuses (e.g. failed, unknown) back in the queue and send again."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with transaction(pool) as conn:
         rows = await conn.fetch(
             """UPDATE message_recipients SET delivery_status = 'pending', error = NULL
                WHERE message_id = $1 AND delivery_status = ANY($2::text[])
@@ -361,13 +362,13 @@ async def scheduled(pool: asyncpg.Pool) -> list[Broadcast]:
     return [from_row(r) for r in rows]
 
 
-async def reschedule(pool: asyncpg.Pool, broadcast_id: int, when: datetime) -> bool:
+async def reschedule(pool: Executor, broadcast_id: int, when: datetime) -> bool:
     result = await pool.execute("UPDATE message_history SET scheduled_at = $2, updated_at = now()"
                                 " WHERE id = $1 AND status = 'scheduled'", broadcast_id, when)
     return result.endswith(" 1")
 
 
-async def replace_content(pool: asyncpg.Pool, broadcast_id: int, content: Content) -> bool:
+async def replace_content(pool: Executor, broadcast_id: int, content: Content) -> bool:
     """New content for a broadcast that has not started."""
     result = await pool.execute(
         """UPDATE message_history SET message_text = $2, content_html = $2, content_type = $3,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 
@@ -30,3 +32,18 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     assert pool is not None
     await pool.fetchval("SELECT 1")
     return pool
+
+
+Executor = asyncpg.Pool | asyncpg.Connection  # what the query functions run on
+
+
+@asynccontextmanager
+async def transaction(db: Executor) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction on a connection of the pool, or inside the caller's (a savepoint), so a
+    change and its audit entry can be one transaction."""
+    if isinstance(db, asyncpg.Connection):
+        async with db.transaction():
+            yield db
+    else:
+        async with db.acquire() as conn, conn.transaction():
+            yield conn

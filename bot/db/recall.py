@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncpg
 
 from bot.db.broadcasts import COLUMNS, Broadcast, from_row, recount
+from bot.db.pool import Executor
 
-async def request_recall(pool: asyncpg.Pool, broadcast_id: int) -> bool:
+async def request_recall(pool: Executor, broadcast_id: int) -> bool:
     """Ask the engine to delete a broadcast from every chat; True if newly requested."""
     result = await pool.execute(
         """UPDATE message_history SET recall_status = 'requested', updated_at = now()

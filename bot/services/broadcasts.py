@@ -4,6 +4,7 @@ paused, resumed, cancelled, recalled and resent, each step written to the audit 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,9 +16,15 @@ from bot.db import broadcasts as db
 from bot.db import recall as recall_db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast, Content
+from bot.db.pool import transaction
 from bot.i18n import _
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.render import ContentError, check_length, personalise
+
+log = logging.getLogger(__name__)
+
+QUESTION_SECONDS = 60.0  # how long a question about a running broadcast stays unanswered
+
 
 def content_from_message(message: Message) -> Content:
     """The broadcast content of an admin's message: its formatting kept as HTML."""
@@ -37,10 +44,6 @@ def content_from_message(message: Message) -> Content:
 def check_content(content: Content, first_name: str | None, username: str | None) -> None:
     """Refuse content over Telegram's limits, counted after the placeholders are filled."""
     check_length(personalise(content.html, first_name, username), is_caption=content.kind != "text")
-
-log = logging.getLogger(__name__)
-
-QUESTION_SECONDS = 60.0  # how long a question about a running broadcast stays unanswered
 
 
 @dataclass(frozen=True)
@@ -86,28 +89,32 @@ class BroadcastService:
                                                 allow_paid_broadcast=paid, draft_key=draft_key)
         if created and progress_message is not None:  # one tap registers where progress goes
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
-        started = await db.start(self.pool, broadcast_id, progress_chat_id=admin_id)
+        async with transaction(self.pool) as conn:
+            started = await db.start(conn, broadcast_id, progress_chat_id=admin_id)
+            if started is not None:
+                await audit.record_action(conn, admin_id, "broadcast.send",
+                                          f"broadcast:{broadcast_id}",
+                                          {"audience": audience.to_json(),
+                                           "recipients": started.total})
         broadcast = started or await db.get(self.pool, broadcast_id)
         assert broadcast is not None
         if started is not None:
-            await audit.record_action(self.pool, admin_id, "broadcast.send",
-                                      f"broadcast:{broadcast_id}",
-                                      {"audience": audience.to_json(), "recipients": started.total})
             self.engine.nudge()
         return Launch(broadcast, started is not None)  # whoever made the transition started it
 
     async def schedule(self, content: Content, audience: Audience, admin_id: int,
                        when: datetime, *, paid: bool = False, draft_key: str | None = None
                        ) -> Launch:
-        broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
-                                                allow_paid_broadcast=paid, scheduled_at=when,
-                                                draft_key=draft_key)
-        if created:
-            size = (await audiences.count(self.pool, audience))[0]
-            await audit.record_action(self.pool, admin_id, "broadcast.schedule",
-                                      f"broadcast:{broadcast_id}",
-                                      {"audience": audience.to_json(), "recipients": size,
-                                       "at": when.isoformat()})
+        async with transaction(self.pool) as conn:
+            broadcast_id, created = await db.create(conn, content, audience, admin_id,
+                                                    allow_paid_broadcast=paid, scheduled_at=when,
+                                                    draft_key=draft_key)
+            if created:
+                size = (await audiences.count(conn, audience))[0]
+                await audit.record_action(conn, admin_id, "broadcast.schedule",
+                                          f"broadcast:{broadcast_id}",
+                                          {"audience": audience.to_json(), "recipients": size,
+                                           "at": when.isoformat()})
         broadcast = await db.get(self.pool, broadcast_id)
         assert broadcast is not None
         return Launch(broadcast, created)
@@ -124,34 +131,31 @@ class BroadcastService:
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
         chat_id = admin_id or current.created_by
         await self.heal_reachability()
-        started = await db.start(self.pool, broadcast_id, progress_chat_id=chat_id)
+        async with transaction(self.pool) as conn:
+            started = await db.start(conn, broadcast_id, progress_chat_id=chat_id)
+            if started is not None:
+                await audit.record_action(conn, admin_id or 0, "broadcast.send",
+                                          f"broadcast:{broadcast_id}",
+                                          {"audience": started.audience.to_json()
+                                           if started.audience else None,
+                                           "recipients": started.total,
+                                           "by": "admin" if admin_id else "schedule"})
         if started is not None:
-            await audit.record_action(self.pool, admin_id or 0, "broadcast.send",
-                                      f"broadcast:{broadcast_id}",
-                                      {"audience": started.audience.to_json() if started.audience
-                                       else None, "recipients": started.total,
-                                       "by": "admin" if admin_id else "schedule"})
             self.engine.nudge()
         return started
 
     async def reschedule(self, broadcast_id: int, when: datetime, admin_id: int) -> bool:
-        changed = await db.reschedule(self.pool, broadcast_id, when)
-        if changed:
-            await self._audit(broadcast_id, admin_id, "reschedule", at=when.isoformat())
-        return changed
+        return await self._change(broadcast_id, admin_id, "reschedule",
+                                  lambda conn: db.reschedule(conn, broadcast_id, when),
+                                  at=when.isoformat())
 
     async def replace_content(self, broadcast_id: int, content: Content, admin_id: int) -> bool:
-        changed = await db.replace_content(self.pool, broadcast_id, content)
-        if changed:
-            await self._audit(broadcast_id, admin_id, "edit")
-        return changed
+        return await self._change(broadcast_id, admin_id, "edit",
+                                  lambda conn: db.replace_content(conn, broadcast_id, content))
 
     async def transition(self, broadcast_id: int, step: Transition, admin_id: int) -> bool:
-        changed = await db.set_status(self.pool, broadcast_id, step.allowed_from, step.to)
-        if changed:
-            await self._audit(broadcast_id, admin_id, step.action)
-            self.engine.nudge()
-        return changed
+        return await self._change(broadcast_id, admin_id, step.action, lambda conn: db.set_status(
+            conn, broadcast_id, step.allowed_from, step.to), nudge=True)
 
     async def ask(self, broadcast_id: int) -> None:
         """A question (cancel? recall?) goes onto the progress message: the progress display
@@ -164,29 +168,44 @@ class BroadcastService:
         await db.set_question(self.pool, broadcast_id, None)
 
     async def recall(self, broadcast_id: int, admin_id: int) -> bool:
-        requested = await recall_db.request_recall(self.pool, broadcast_id)
-        if requested:
-            await self._audit(broadcast_id, admin_id, "recall")
-        return requested
+        return await self._change(broadcast_id, admin_id, "recall",
+                                  lambda conn: recall_db.request_recall(conn, broadcast_id))
 
     async def resend(self, broadcast_id: int, admin_id: int, status: str = "failed") -> int:
         """Send again to those it failed for ('failed'), or, asked for on its own, to those
         whose delivery is unknown ('unknown': some of them may get it twice)."""
-        count = await db.requeue(self.pool, broadcast_id, (status,))
+        async with transaction(self.pool) as conn:
+            count = await db.requeue(conn, broadcast_id, (status,))
+            if count:
+                await self._audit(conn, broadcast_id, admin_id, "resend", resent=count,
+                                  status=status)
         if count:
-            await self._audit(broadcast_id, admin_id, "resend", resent=count, status=status)
             self.engine.nudge()
         return count
 
-    async def _audit(self, broadcast_id: int, admin_id: int, action: str, **extra: object) -> None:
+    async def _change(self, broadcast_id: int, admin_id: int, action: str,
+                      change: Callable[[asyncpg.Connection], Awaitable[bool]], *,
+                      nudge: bool = False, **extra: object) -> bool:
+        """Make a change and write its audit entry in one transaction (neither without the
+        other); True if it changed anything."""
+        async with transaction(self.pool) as conn:
+            changed = await change(conn)
+            if changed:
+                await self._audit(conn, broadcast_id, admin_id, action, **extra)
+        if changed and nudge:
+            self.engine.nudge()
+        return changed
+
+    async def _audit(self, conn: asyncpg.Connection, broadcast_id: int, admin_id: int,
+                     action: str, **extra: object) -> None:
         """An audit entry naming the broadcast's audience and size."""
-        broadcast = await db.get(self.pool, broadcast_id)
+        broadcast = await db.get(conn, broadcast_id)
         details: dict[str, object] = dict(extra)
         if broadcast is not None and broadcast.audience is not None:
             details["audience"] = broadcast.audience.to_json()
             details["recipients"] = broadcast.total or (
-                await audiences.count(self.pool, broadcast.audience))[0]
-        await audit.record_action(self.pool, admin_id, f"broadcast.{action}",
+                await audiences.count(conn, broadcast.audience))[0]
+        await audit.record_action(conn, admin_id, f"broadcast.{action}",
                                   f"broadcast:{broadcast_id}", details)
 
     async def send_test(self, content: Content, user_id: int, first_name: str | None,
