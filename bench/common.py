@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import psutil
 from aiohttp import ClientError, ClientSession
 
 from bot.db import demo, summaries
@@ -103,6 +104,12 @@ class EmulatorProcess:
         assert self.proc is not None
         self.proc.terminate()
         await self.proc.wait()
+
+    def cpu_time(self) -> float:
+        """CPU seconds the emulator process has used so far."""
+        assert self.proc is not None
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return times.user + times.system
 
     async def stats(self) -> dict:
         async with ClientSession() as http:
