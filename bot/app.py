@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
@@ -33,6 +32,7 @@ from bot.middlewares.limits import LimiterMiddleware
 from bot.middlewares.priority import PriorityMiddleware, StrangerGate
 from bot.scheduler import create_scheduler
 from bot.services.broadcasts import BroadcastService
+from bot.session import BotSession
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
@@ -67,7 +67,7 @@ def admin_commands() -> list[BotCommand]:
 def create_bot(token: SecretStr, settings: Settings, budgets: Budgets | None = None) -> Bot:
     """A Bot talking to TELEGRAM_API_URL, HTML by default, every request of it through its
     token's budget (one budget per token, whichever Bot object uses it)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     budget = (budgets or Budgets()).for_token(token.get_secret_value())
     session.middleware(LimiterMiddleware(budget))
     return Bot(
