@@ -146,6 +146,19 @@ def test_one_chat_gets_a_short_burst_then_one_per_second() -> None:
     assert limiter.check(1) == 1
 
 
+def test_the_window_counts_sends_by_arrival() -> None:
+    """Sends that arrived spread over a second are not refused because the emulator got to
+    them late, all at once (its latency, a busy event loop)."""
+    now = [0.0]
+    limiter = SendLimiter(LimitConfig(per_second=30), clock=lambda: now[0])
+    now[0] = 2.0  # checked together, long after they arrived
+    for second in (0, 1):  # 30 a second, for two seconds
+        assert [limiter.check(100 * second + i, arrived=second * 1.01 + i * 0.03)
+                for i in range(30)] == [None] * 30
+    assert limiter.check(300, arrived=1.9) == 1  # 31 arrived within one second
+    assert limiter.check(301, arrived=1.95) is not None  # the bot is held by that 429
+
+
 async def test_files_belong_to_one_bot(tg: Bot, emulator: Emulator) -> None:
     photo = await tg.send_photo(10, BufferedInputFile(b"\x89PNG-data", "p.png"), caption="<i>c</i>")
     file_id = photo.photo[-1].file_id

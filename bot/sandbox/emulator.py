@@ -124,8 +124,10 @@ class Emulator(ChatActions):
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404,
                                       "description": "Not Found"}, status=404)
+        arrived = bot.limits.clock()  # what Telegram's flood limits count by
         params = await self._read_params(request, bot)
         params["_method"] = key
+        params["_arrived"] = arrived
         faults = bot.faults
         if faults.latency:
             await asyncio.sleep(faults.latency)
@@ -169,7 +171,8 @@ class Emulator(ChatActions):
         if storm is not None:
             params["_breach"] = breach
             raise ApiError(429, f"Too Many Requests: retry after {storm}", storm)
-        retry_after = bot.limits.check(chat_id, paid=methods.flag_param(params, "allow_paid_broadcast"))
+        retry_after = bot.limits.check(chat_id, paid=methods.flag_param(params, "allow_paid_broadcast"),
+                                       arrived=params.get("_arrived"))
         if retry_after is not None:
             params["_breach"] = bot.limits.breaches > breaches_before
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)

@@ -41,9 +41,13 @@ class SendLimiter:
     # emulator may share one busy event loop)
     grace: float = 0.02
 
-    def check(self, chat_id: int, paid: bool = False) -> int | None:
-        """Record one send; return retry_after (seconds) if it must be refused."""
+    def check(self, chat_id: int, paid: bool = False, arrived: float | None = None) -> int | None:
+        """Record one send; return retry_after (seconds) if it must be refused. The window
+        counts sends by `arrived`, when the request reached the emulator (Telegram counts
+        them as they reach it): the emulator's own delays before it gets to the check (its
+        injected latency, its event loop under load) must not bunch them up."""
         now = self.clock()
+        at = now if arrived is None else min(arrived, now)
         for key in (None, chat_id):
             block = self.blocks.get(key)
             if block is not None and now < block.until:
@@ -52,17 +56,17 @@ class SendLimiter:
                 self.too_many += 1
                 self._last_refused = key
                 return max(1, math.ceil(block.until - now))
-        while self.window and self.window[0] <= now - 1.0:
+        while self.window and self.window[0] <= at - 1.0:
             self.window.popleft()
         limit = self.config.paid_per_second if paid else self.config.per_second
         if len(self.window) >= limit:
-            return self._refuse(None, now, self.window[0] + 1.0 - now)
+            return self._refuse(None, now, self.window[0] + 1.0 - at)
         tokens, last = self.chat_tokens.get(chat_id, (float(self.config.chat_burst), now))
         tokens = min(self.config.chat_burst, tokens + (now - last) * self.config.chat_per_second)
         if tokens < 1.0:
             return self._refuse(chat_id, now, (1.0 - tokens) / self.config.chat_per_second)
         self.chat_tokens[chat_id] = (tokens - 1.0, now)
-        self.window.append(now)
+        self.window.append(at)
         return None
 
     def _refuse(self, key: int | None, now: float, wait: float) -> int:
