@@ -67,7 +67,10 @@ def admin_commands() -> list[BotCommand]:
 def create_bot(token: SecretStr, settings: Settings, budgets: Budgets | None = None) -> Bot:
     """A Bot talking to TELEGRAM_API_URL, HTML by default, every request of it through its
     token's budget (one budget per token, whichever Bot object uses it)."""
-    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    # a connection for every request the engine keeps in flight, and some for the screens:
+    # a request waiting for a connection would reach Telegram bunched with later ones
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url),
+                         limit=settings.broadcast_in_flight + 50)
     budget = (budgets or Budgets()).for_token(token.get_secret_value())
     session.middleware(LimiterMiddleware(budget))
     return Bot(

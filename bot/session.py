@@ -1,8 +1,9 @@
 """aiogram's aiohttp session with less work per request: at the paid pace (1,000 sends a
 second) the bot's own CPU per request decides how fast a broadcast goes.
 
-- Connections: as many as the delivery engine keeps requests in flight (aiogram's default
-  pool of 100 makes requests queue for a connection once latency grows).
+- Connections: as many as the delivery engine keeps requests in flight, and some (set by
+  `create_bot`; aiogram's default pool of 100 makes requests queue for a connection once
+  latency grows).
 - The request body: the same `application/x-www-form-urlencoded` fields aiogram sends, encoded
   in one step instead of through aiohttp's FormData (which builds a multipart writer, with a
   fresh uuid4, for every request). Requests with files still go as multipart, as aiogram does.

@@ -166,7 +166,7 @@ class Emulator(ChatActions):
         breaches_before = bot.limits.breaches
         # a request that left the client before the 429 reached it is not a breach
         bot.limits.grace = bot.faults.latency + 0.1
-        storm, breach = bot.faults.storm(time.monotonic(), bot.limits.grace)
+        storm, breach = bot.faults.storm(params.get("_arrived") or time.monotonic(), bot.limits.grace)
         bot.limits.breaches += breach
         if storm is not None:
             params["_breach"] = breach
