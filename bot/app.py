@@ -15,7 +15,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import BotCommand, BotCommandScopeChat
+from aiogram.types import BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,6 +36,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
+from bot.views.menu import command_menu
 from bot.web import ENGINE_KEY, MODE_KEY, POOL_KEY, WebhookHandler, healthz
 
 log = logging.getLogger(__name__)
@@ -48,21 +49,6 @@ POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 BUDGETS_KEY = web.AppKey("budgets", Budgets)
-
-def admin_commands() -> list[BotCommand]:
-    """The command menu, in the current language."""
-    return [
-        BotCommand(command="menu", description=_("Главное меню")),
-        BotCommand(command="stats", description=_("Статистика")),
-        BotCommand(command="find", description=_("Найти пользователя: /find Маша")),
-        BotCommand(command="broadcast", description=_("Новая рассылка")),
-        BotCommand(command="scheduled", description=_("Запланированные рассылки")),
-        BotCommand(command="history", description=_("История рассылок")),
-        BotCommand(command="streams", description=_("Потоки курса")),
-        BotCommand(command="audit", description=_("Журнал действий админов")),
-        BotCommand(command="cancel", description=_("Отменить текущее действие")),
-    ]
-
 
 def create_bot(token: SecretStr, settings: Settings, budgets: Budgets | None = None) -> Bot:
     """A Bot talking to TELEGRAM_API_URL, HTML by default, every request of it through its
@@ -129,7 +115,7 @@ async def _set_admin_commands(bot: Bot, admin_ids: tuple[int, ...]) -> None:
         try:
             for language_code, locale in languages:
                 with use_locale(locale):
-                    await bot.set_my_commands(admin_commands(), language_code=language_code,
+                    await bot.set_my_commands(command_menu(), language_code=language_code,
                                               scope=BotCommandScopeChat(chat_id=admin_id))
         except TelegramAPIError as exc:  # an admin who never opened the bot: "chat not found"
             log.warning("commands not set for an admin", extra={"admin_id": admin_id,
