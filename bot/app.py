@@ -22,10 +22,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
+from bot.db import preferences
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
-from bot.i18n import AdminI18nMiddleware, _, i18n, use_locale
+from bot.i18n import AdminI18nMiddleware, AdminLocaleRecorder, i18n, use_locale
 from bot.metrics import Metrics
 from bot.middlewares.answers import BestEffortAnswerMiddleware
 from bot.middlewares.input import StorableTextMiddleware
@@ -76,6 +77,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     dp.update.outer_middleware(PriorityMiddleware(dp["admin_ids"]))  # the admin's answers first
     dp.message.middleware(StrangerGate(dp["admin_ids"]))  # strangers get few answers
     AdminI18nMiddleware().setup(dp)  # every event in the sender's language
+    AdminLocaleRecorder(preferences.set_locale).setup(dp)  # and an admin's kept for later
     dp.message.outer_middleware(StorableTextMiddleware())  # after i18n: refusals translated
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(HandlerNameMiddleware())
@@ -126,6 +128,7 @@ def create_app(settings: Settings) -> web.Application:
     """The aiohttp app: /healthz, the webhook (or long polling), database and bot lifecycle."""
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set")
+    i18n.load()  # the catalogs, compiled once here rather than by the first update
     metrics = Metrics()
     budgets = Budgets(metrics, paid_rate=settings.broadcast_paid_rate)
     bot = create_bot(settings.bot_token, settings, budgets)
