@@ -14,17 +14,18 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import BotCommand, BotCommandScopeChat
+from aiogram.types import BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
+from bot.db import preferences
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
-from bot.i18n import AdminI18nMiddleware, _, i18n, use_locale
+from bot.i18n import AdminI18nMiddleware, AdminLocaleRecorder, i18n, use_locale
 from bot.metrics import Metrics
 from bot.middlewares.answers import BestEffortAnswerMiddleware
 from bot.middlewares.input import StorableTextMiddleware
@@ -36,6 +37,7 @@ from bot.session import BotSession
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
+from bot.views.menu import command_menu
 from bot.web import ENGINE_KEY, MODE_KEY, POOL_KEY, WebhookHandler, healthz
 
 log = logging.getLogger(__name__)
@@ -48,21 +50,6 @@ POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 BUDGETS_KEY = web.AppKey("budgets", Budgets)
-
-def admin_commands() -> list[BotCommand]:
-    """The command menu, in the current language."""
-    return [
-        BotCommand(command="menu", description=_("Главное меню")),
-        BotCommand(command="stats", description=_("Статистика")),
-        BotCommand(command="find", description=_("Найти пользователя: /find Маша")),
-        BotCommand(command="broadcast", description=_("Новая рассылка")),
-        BotCommand(command="scheduled", description=_("Запланированные рассылки")),
-        BotCommand(command="history", description=_("История рассылок")),
-        BotCommand(command="streams", description=_("Потоки курса")),
-        BotCommand(command="audit", description=_("Журнал действий админов")),
-        BotCommand(command="cancel", description=_("Отменить текущее действие")),
-    ]
-
 
 def create_bot(token: SecretStr, settings: Settings, budgets: Budgets | None = None) -> Bot:
     """A Bot talking to TELEGRAM_API_URL, HTML by default, every request of it through its
@@ -93,6 +80,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     dp.update.outer_middleware(PriorityMiddleware(dp["admin_ids"]))  # the admin's answers first
     dp.message.middleware(StrangerGate(dp["admin_ids"]))  # strangers get few answers
     AdminI18nMiddleware().setup(dp)  # every event in the sender's language
+    AdminLocaleRecorder(preferences.set_locale).setup(dp)  # and an admin's kept for later
     dp.message.outer_middleware(StorableTextMiddleware())  # after i18n: refusals translated
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(HandlerNameMiddleware())
@@ -132,7 +120,7 @@ async def _set_admin_commands(bot: Bot, admin_ids: tuple[int, ...]) -> None:
         try:
             for language_code, locale in languages:
                 with use_locale(locale):
-                    await bot.set_my_commands(admin_commands(), language_code=language_code,
+                    await bot.set_my_commands(command_menu(), language_code=language_code,
                                               scope=BotCommandScopeChat(chat_id=admin_id))
         except TelegramAPIError as exc:  # an admin who never opened the bot: "chat not found"
             log.warning("commands not set for an admin", extra={"admin_id": admin_id,
@@ -143,6 +131,7 @@ def create_app(settings: Settings) -> web.Application:
     """The aiohttp app: /healthz, the webhook (or long polling), database and bot lifecycle."""
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set")
+    i18n.load()  # the catalogs, compiled once here rather than by the first update
     metrics = Metrics()
     budgets = Budgets(metrics, paid_rate=settings.broadcast_paid_rate)
     bot = create_bot(settings.bot_token, settings, budgets)

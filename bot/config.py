@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, HttpUrl, SecretStr, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_HTTP_URL = TypeAdapter(HttpUrl)
 
 
 class ConfigError(Exception):
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_dsn(cls, value: SecretStr | None) -> SecretStr | None:
+        # not pydantic's PostgresDsn: it refuses what libpq and asyncpg take (a socket DSN,
+        # postgresql://user@/db?host=/run/postgresql) and takes driver schemes asyncpg refuses
         if value is not None and not value.get_secret_value().startswith(
             ("postgresql://", "postgres://")
         ):
@@ -107,9 +110,11 @@ class Settings(BaseSettings):
         if value in (None, ""):
             return None
         text = str(value).strip().rstrip("/")
-        if not re.match(r"^https?://[^\s/]+", text):
-            raise ValueError("must be an http(s):// URL")
-        return text
+        try:
+            _HTTP_URL.validate_python(text)
+        except ValidationError:
+            raise ValueError("must be an http(s):// URL") from None
+        return text  # as written (HttpUrl would add a trailing slash), checked by pydantic
 
     @field_validator("webhook_path")
     @classmethod
@@ -193,6 +198,8 @@ class Settings(BaseSettings):
             )
 
 
+# the DSN as text, not parsed: the password is scrubbed from logs as written in it, and the
+# masked DSN is shown as it was given
 def _dsn_password(dsn: str) -> str | None:
     match = re.match(r"^[a-z]+://[^:/@]*:([^@]*)@", dsn)
     return match.group(1) if match and match.group(1) else None
@@ -203,10 +210,10 @@ def mask_dsn(dsn: str) -> str:
     return re.sub(r"^([a-z]+://[^:/@]*:)[^@]*@", r"\1***@", dsn)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build Settings; turn pydantic's errors into one line per variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

@@ -1,8 +1,10 @@
-"""Values with a meaning the platform or the bot gives them, named once."""
+"""Values with a meaning the platform or the bot gives them, named once. The database keeps the
+raw values (an IntEnum or StrEnum compares equal to them); their words for the admin are in
+`bot/views/labels.py`, one map per enum."""
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class BookingStatus(IntEnum):
@@ -11,3 +13,49 @@ class BookingStatus(IntEnum):
     CANCELLED = -1
     PENDING = 1
     CONFIRMED = 2
+
+    @classmethod
+    def of(cls, value: int | None) -> BookingStatus | None:
+        """The status a stored value stands for; None for one the platform should not write."""
+        try:
+            return None if value is None else cls(value)
+        except ValueError:
+            return None
+
+    @property
+    def is_open(self) -> bool:
+        """Pending or paid: a booking that can still be moved or cancelled."""
+        return self is not BookingStatus.CANCELLED
+
+
+class BroadcastStatus(StrEnum):
+    """message_history.status (the bot's own column)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class RecallStatus(StrEnum):
+    """message_history.recall_status (NULL: never asked for)."""
+
+    REQUESTED = "requested"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class DeliveryStatus(StrEnum):
+    """message_recipients.delivery_status."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"    # taken by the delivering instance, no request yet
+    INFLIGHT = "inflight"  # a request was handed to the network
+    SENDING = "sending"  # in rows the platform's own tools wrote
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    UNKNOWN = "unknown"
+    DELETED = "deleted"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiogram.filters import BaseFilter
 from aiogram.types import Message, TelegramObject, User
 
+from bot.views.menu import COMMAND_MENU
+
 
 class AdminFilter(BaseFilter):
     """Passes updates from users listed in ADMIN_IDS (given to the dispatcher as admin_ids)."""
@@ -16,9 +18,8 @@ class AdminFilter(BaseFilter):
         return event_from_user is not None and event_from_user.id in admin_ids
 
 
-# every command the admin bot answers (the menu's, /start and the English aliases)
-COMMANDS = frozenset({"start", "menu", "stats", "find", "broadcast", "scheduled", "history",
-                      "streams", "audit", "cancel"})
+# every command the admin bot answers: the menu's and /start
+COMMANDS = frozenset({"start", *(name for name, _text in COMMAND_MENU)})
 
 
 class TypedInput(BaseFilter):

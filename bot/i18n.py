@@ -12,15 +12,16 @@ from __future__ import annotations
 import gettext
 import io
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+from aiogram import BaseMiddleware, Router
 from aiogram.types import TelegramObject
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-
-from bot.db import preferences
 
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "messages"
@@ -29,7 +30,32 @@ STORE_EVERY = 60.0  # seconds: how long an instance trusts that the stored langu
 
 
 class Catalogs(I18n):
-    """aiogram's I18n reading `<locale>/LC_MESSAGES/messages.po` directly."""
+    """aiogram's I18n reading `<locale>/LC_MESSAGES/messages.po` directly. Nothing is read when
+    it is made (at import): the app factory calls `load()`, and whatever translates outside the
+    app (a CLI command, a test) has the catalogs compiled on first use."""
+
+    def __init__(self, *, path: Path, default_locale: str, domain: str) -> None:
+        # I18n.__init__ would compile the catalogs at once: its fields are set here instead
+        self.path = path.resolve()
+        self.default_locale = default_locale
+        self.domain = domain
+        self.ctx_locale = ContextVar("aiogram_ctx_locale", default=default_locale)
+        self._compiled: dict[str, gettext.GNUTranslations] | None = None
+
+    @property
+    def locales(self) -> dict[str, gettext.GNUTranslations]:
+        if self._compiled is None:
+            self.load()
+        assert self._compiled is not None
+        return self._compiled
+
+    @locales.setter
+    def locales(self, value: dict[str, gettext.GNUTranslations]) -> None:
+        self._compiled = value
+
+    def load(self) -> None:
+        """Compile the catalogs from their .po files (again, if they were)."""
+        self.locales = self.find_locales()
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         found: dict[str, gettext.GNUTranslations] = {}
@@ -62,22 +88,43 @@ def locale_for(language_code: str | None) -> str:
 
 
 class AdminI18nMiddleware(I18nMiddleware):
-    """The update's language from the user's Telegram language; an admin's is also kept in
-    the database, for what the bot writes to them outside an update (digest, progress)."""
+    """The update's language: the user's Telegram language."""
 
     def __init__(self) -> None:
         super().__init__(i18n)
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user = data.get("event_from_user")
+        return locale_for(user.language_code if user else None)
+
+
+# store(pool, admin_id, locale): writes an admin's language where the bot reads it back
+LocaleStore = Callable[[Any, int, str], Awaitable[None]]
+
+
+class AdminLocaleRecorder(BaseMiddleware):
+    """Keeps each admin's language in the database, for what the bot writes to them outside an
+    update (digest, progress). Registered after AdminI18nMiddleware, on the same events."""
+
+    def __init__(self, store: LocaleStore) -> None:
+        self.store = store
         # admin id -> (locale, when) this instance last stored; stored again after a while,
         # since another instance behind the webhook may have stored a newer one meanwhile
         self._stored: dict[int, tuple[str, float]] = {}
 
-    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+    def setup(self, router: Router) -> None:
+        for name, observer in router.observers.items():
+            if name != "update":  # as I18nMiddleware.setup
+                observer.outer_middleware(self)
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
-        locale = locale_for(user.language_code if user else None)
         if user is not None and user.id in data.get("admin_ids", ()) and "pool" in data:
+            locale = locale_for(user.language_code)
             now = time.monotonic()
             stored, at = self._stored.get(user.id, ("", 0.0))
             if stored != locale or now - at > STORE_EVERY:
-                await preferences.set_locale(data["pool"], user.id, locale)
+                await self.store(data["pool"], user.id, locale)
                 self._stored[user.id] = (locale, now)
-        return locale
+        return await handler(event, data)

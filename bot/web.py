@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import asyncpg
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -27,9 +27,20 @@ MODE_KEY = web.AppKey("mode", str)
 class WebhookHandler(SimpleRequestHandler):
     """aiogram's handler, answering 200 at once and handling the update in the background;
     an update that is not valid JSON or not an Update is refused with 400 before that.
-    Keeps track of updates in flight so shutdown (and tests) can wait for them."""
+    Keeps track of updates in flight so shutdown (and tests) can wait for them.
 
-    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+    `handle` (the route aiogram's `register` adds) is overridden rather than the private
+    `_handle_request_background`: it checks the secret with aiogram's own `verify_secret`,
+    then reads the update itself, which aiogram's background mode cannot refuse."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret_token: str) -> None:
+        super().__init__(dispatcher=dispatcher, bot=bot, secret_token=secret_token)
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
+            return web.Response(body="Unauthorized", status=401)
         try:
             payload = await request.json(loads=bot.session.json_loads)
             update = Update.model_validate(payload, context={"bot": bot})
@@ -38,9 +49,11 @@ class WebhookHandler(SimpleRequestHandler):
             log.warning("malformed update refused: %s", type(exc).__name__)
             return web.json_response({"ok": False, "description": "malformed update"}, status=400)
         task = asyncio.create_task(self._feed(bot, update))
-        self._background_feed_update_tasks.add(task)
-        task.add_done_callback(self._background_feed_update_tasks.discard)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
         return web.json_response({})
+
+    __call__ = handle
 
     async def _feed(self, bot: Bot, update: Update) -> None:
         result = await self.dispatcher.feed_update(bot, update, **self.data)
@@ -50,12 +63,12 @@ class WebhookHandler(SimpleRequestHandler):
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every update taken so far has been handled (or the timeout passes)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._background_feed_update_tasks:
+        while self._in_flight:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
-                log.warning("%d updates still in flight", len(self._background_feed_update_tasks))
+                log.warning("%d updates still in flight", len(self._in_flight))
                 return
-            await asyncio.wait(set(self._background_feed_update_tasks), timeout=left)
+            await asyncio.wait(set(self._in_flight), timeout=left)
 
     async def close(self) -> None:
         # the bot's HTTP session is closed by the app's cleanup, after the delivery engine

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeAlias
 
 import asyncpg
 
@@ -34,7 +35,7 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     return pool
 
 
-Executor = asyncpg.Pool | asyncpg.Connection  # what the query functions run on
+Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection  # what the query functions run on
 
 
 @asynccontextmanager

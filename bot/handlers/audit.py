@@ -9,39 +9,40 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audit
-from bot.handlers.common import show_screen
+from bot.handlers.common import answer_screen, show_screen
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import AuditCallback
 from bot.paging import read_page
 from bot.views import audit as views
+from bot.views.screen import Screen
 
 PAGE = 10
 
 
-async def audit_screen(pool: asyncpg.Pool, settings: Settings, admin_id: int, page: int):  # type: ignore[no-untyped-def]
+async def audit_screen(pool: asyncpg.Pool, settings: Settings, admin_id: int, page: int
+                       ) -> Screen:
     rows, _total, at = await read_page(
         lambda offset, limit: audit.latest(pool, admin_id or None, limit, offset), page, PAGE)
     admins = [(a, str(a)) for a in sorted(settings.admin_ids)]
-    return (views.journal(list(rows), admin_id, at.number, at.count, settings.tz),
-            kb.audit(admins, admin_id, at.number, at.count))
+    return Screen(views.journal(list(rows), admin_id, at.number, at.count, settings.tz),
+                  kb.audit(admins, admin_id, at.number, at.count))
 
 
 async def command(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
-    text, markup = await audit_screen(pool, settings, 0, 0)
-    await message.answer(text, reply_markup=markup)
+    await answer_screen(message, await audit_screen(pool, settings, 0, 0))
 
 
 async def from_menu(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await audit_screen(pool, settings, 0, 0))
+    await show_screen(callback, await audit_screen(pool, settings, 0, 0))
 
 
 async def page(callback: CallbackQuery, callback_data: AuditCallback, pool: asyncpg.Pool,
                settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await audit_screen(pool, settings, callback_data.admin_id,
-                                                    callback_data.page))
+    await show_screen(callback, await audit_screen(pool, settings, callback_data.admin_id,
+                                                   callback_data.page))
 
 
 def create_router() -> Router:

@@ -6,24 +6,26 @@ from collections.abc import Callable
 from html import escape
 from typing import TypeVar
 
+import asyncpg
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.db.broadcasts import Content
+from bot.db.broadcasts import Broadcast, Content
 from bot.i18n import _
 from bot.services.broadcasts import check_content, content_from_message
+from bot.services.delivery import progress
+from bot.views.screen import Screen
 
 T = TypeVar("T")
 
 
-async def show_screen(callback: CallbackQuery, text: str,
-                      markup: InlineKeyboardMarkup | None) -> None:
+async def show_screen(callback: CallbackQuery, screen: Screen) -> None:
     """Edit the message the button was on; send a new one if it can't be edited (gone, too
     old, or a photo or document: a chart or a CSV under which the button was)."""
     message = callback.message
     if isinstance(message, Message) and message.text is not None:
         try:
-            await message.edit_text(text, reply_markup=markup)
+            await message.edit_text(screen.text, reply_markup=screen.reply_markup)
             return
         except TelegramBadRequest as exc:
             if "message is not modified" in exc.message:
@@ -31,7 +33,13 @@ async def show_screen(callback: CallbackQuery, text: str,
             if not any(reason in exc.message for reason in _NOT_EDITABLE):
                 raise
     if callback.from_user is not None and callback.bot is not None:
-        await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
+        await callback.bot.send_message(callback.from_user.id, screen.text,
+                                        reply_markup=screen.reply_markup)
+
+
+async def answer_screen(message: Message, screen: Screen) -> None:
+    """The screen as a new message in the chat of `message`."""
+    await message.answer(screen.text, reply_markup=screen.reply_markup)
 
 
 _NOT_EDITABLE = ("message to edit not found", "message can't be edited",
@@ -66,3 +74,8 @@ async def read_content(message: Message, way_out: InlineKeyboardMarkup | None = 
                              reply_markup=way_out)
         return None
     return content
+
+
+async def progress_screen(pool: asyncpg.Pool, broadcast: Broadcast) -> Screen:
+    """A broadcast's progress (or summary) message with the buttons that fit its status."""
+    return Screen(*await progress.screen(pool, broadcast, None))

@@ -11,13 +11,15 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
 from bot.filters import TypedInput
-from bot.handlers.common import read_content, read_text, show_screen, stale_button_text
+from bot.handlers.common import (
+    answer_screen, read_content, read_text, show_screen, stale_button_text,
+)
 from bot.i18n import _
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
@@ -27,6 +29,7 @@ from bot.services.delivery.render import personalise
 from bot.views import compose as texts
 from bot.views import users as views
 from bot.views.broadcast import audience_title
+from bot.views.screen import Screen
 
 
 class Compose(StatesGroup):
@@ -51,34 +54,35 @@ async def save(state: FSMContext, draft: Draft, new_state: State | None = None) 
 
 # ---- audience ------------------------------------------------------------------------
 
-async def picker_markup(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
+async def picker_screen(pool: asyncpg.Pool) -> Screen:
     counts = await audiences.picker_counts(pool)
-    return kb.audience_picker([(s.code, s.title, s.members) for s in counts.streams],
-                              counts.everyone, counts.leads, counts.free_lesson, counts.pending)
+    return Screen(texts.pick_audience(), kb.audience_picker(
+        [(s.code, s.title, s.members) for s in counts.streams],
+        counts.everyone, counts.leads, counts.free_lesson, counts.pending))
 
 
 async def start_compose(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
     await save(state, Draft(), Compose.audience)
-    await message.answer(texts.pick_audience(), reply_markup=await picker_markup(pool))
+    await answer_screen(message, await picker_screen(pool))
 
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
     await callback.answer()
     await save(state, Draft(), Compose.audience)
-    await show_screen(callback, texts.pick_audience(), await picker_markup(pool))
+    await show_screen(callback, await picker_screen(pool))
 
 
 async def back_to_picker(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
     await callback.answer()
     await state.set_state(Compose.audience)
-    await show_screen(callback, texts.pick_audience(), await picker_markup(pool))
+    await show_screen(callback, await picker_screen(pool))
 
 
 async def open_lessons(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
     await callback.answer()
     total = (await audiences.count(pool, Audience("free_lesson")))[0]
-    await show_screen(callback, _("<b>Записавшиеся на бесплатный урок</b>\nКакой урок?"),
-                      kb.lesson_picker(await audiences.lesson_types(pool), total))
+    await show_screen(callback, Screen(_("<b>Записавшиеся на бесплатный урок</b>\nКакой урок?"),
+                                       kb.lesson_picker(await audiences.lesson_types(pool), total)))
 
 
 async def ask_list(callback: CallbackQuery, state: FSMContext) -> None:
@@ -86,7 +90,7 @@ async def ask_list(callback: CallbackQuery, state: FSMContext) -> None:
     draft = await load(state)
     draft.audience = None  # the list starts empty; pastes add to it
     await save(state, draft, Compose.user_list)
-    await show_screen(callback, texts.paste_list(), kb.back_to_picker())
+    await show_screen(callback, Screen(texts.paste_list(), kb.back_to_picker()))
 
 
 async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
@@ -107,7 +111,8 @@ async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
     draft.audience = audience.to_json()
     await save(state, draft, Compose.content)
     title = audience_title(audience, await streams.titles(pool))
-    await show_screen(callback, texts.ask_content(title, size, blocked), kb.back_to_picker())
+    await show_screen(callback, Screen(texts.ask_content(title, size, blocked),
+                                       kb.back_to_picker()))
 
 
 async def take_list(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
@@ -141,7 +146,7 @@ async def list_done(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Po
         return
     await callback.answer()
     await save(state, draft, Compose.content)
-    await show_screen(callback, await _ask_content_text(pool, draft), kb.back_to_picker())
+    await show_screen(callback, Screen(await _ask_content_text(pool, draft), kb.back_to_picker()))
 
 
 async def _ask_content_text(pool: asyncpg.Pool, draft: Draft) -> str:
@@ -173,30 +178,34 @@ async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
     html = personalise(content.html, chat.first_name, chat.username)
     markup = kb.url_buttons(draft.buttons)
     try:
+        file_id, caption = content.source_file_id or "", html or None
         if content.kind == "text":
             await message.answer(html, reply_markup=markup)
+        elif content.kind == "photo":
+            await message.answer_photo(file_id, caption=caption, reply_markup=markup)
+        elif content.kind == "video":
+            await message.answer_video(file_id, caption=caption, reply_markup=markup)
+        elif content.kind == "document":
+            await message.answer_document(file_id, caption=caption, reply_markup=markup)
+        elif content.kind == "animation":
+            await message.answer_animation(file_id, caption=caption, reply_markup=markup)
         else:
-            send = {"photo": message.answer_photo, "video": message.answer_video,
-                    "document": message.answer_document, "animation": message.answer_animation}
-            await send[content.kind](content.source_file_id, caption=html or None,
-                                     reply_markup=markup)
+            raise ValueError(f"unknown content kind {content.kind!r}")
     except TelegramBadRequest as exc:
         await state.set_state(Compose.content)
         await message.answer(texts.preview_refused(exc.message), reply_markup=kb.back_to_picker())
         return
-    text, markup = await summary_screen(draft, pool, settings)
-    await message.answer(text, reply_markup=markup)
+    await answer_screen(message, await summary_screen(draft, pool, settings))
 
 
-async def summary_screen(draft: Draft, pool: asyncpg.Pool, settings: Settings
-                         ) -> tuple[str, InlineKeyboardMarkup]:
+async def summary_screen(draft: Draft, pool: asyncpg.Pool, settings: Settings) -> Screen:
     audience = draft.audience_obj()
     size, blocked = await audiences.count(pool, audience)
     title = audience_title(audience, await streams.titles(pool))
     numbers = estimate(size - blocked, settings.broadcast_rate, settings.broadcast_paid_rate)
     text = texts.summary(title, size, blocked, numbers, settings.broadcast_rate,
                          settings.broadcast_paid_allowed, sum(len(r) for r in draft.buttons))
-    return text, kb.preview_actions(settings.broadcast_paid_allowed)
+    return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed))
 
 
 async def edit_content(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
@@ -206,20 +215,21 @@ async def edit_content(callback: CallbackQuery, state: FSMContext, pool: asyncpg
     audience = draft.audience_obj()
     size, blocked = await audiences.count(pool, audience)
     title = audience_title(audience, await streams.titles(pool))
-    await show_screen(callback, texts.ask_content(title, size, blocked, editing=True),
-                      kb.back_to_preview())
+    await show_screen(callback, Screen(texts.ask_content(title, size, blocked, editing=True),
+                                       kb.back_to_preview()))
 
 
 async def open_buttons(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     draft = await load(state)
-    await show_screen(callback, texts.buttons_text(draft.buttons), kb.button_editor(bool(draft.buttons)))
+    await show_screen(callback, Screen(texts.buttons_text(draft.buttons),
+                                       kb.button_editor(bool(draft.buttons))))
 
 
 async def ask_label(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(Compose.button_label)
-    await show_screen(callback, texts.ask_label(), kb.back_to_preview())
+    await show_screen(callback, Screen(texts.ask_label(), kb.back_to_preview()))
 
 
 async def take_label(message: Message, state: FSMContext) -> None:

@@ -12,18 +12,19 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences
+from bot.enums import DeliveryStatus
 from bot.filters import TypedInput
-from bot.handlers.common import read_text, show_screen
+from bot.handlers.common import progress_screen, read_text, show_screen
 from bot.handlers.compose import Compose, load, summary_screen
 from bot.i18n import _
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
-from bot.services.delivery.progress import screen
 from bot.services.when import parse_when
 from bot.views import compose as texts
 from bot.views.broadcast import reason
+from bot.views.screen import Screen
 
 
 async def back_to_summary(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -31,7 +32,7 @@ async def back_to_summary(callback: CallbackQuery, state: FSMContext, pool: asyn
     await callback.answer()
     draft = await load(state)
     await state.set_state(Compose.preview)
-    await show_screen(callback, *await summary_screen(draft, pool, settings))
+    await show_screen(callback, await summary_screen(draft, pool, settings))
 
 
 async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: FSMContext,
@@ -45,7 +46,8 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     size, blocked = await audiences.count(pool, draft.audience_obj())
     if not confirmed and size - blocked > settings.broadcast_confirm_threshold:
         await callback.answer()
-        await show_screen(callback, texts.confirm_send(size - blocked), kb.confirm_send(size - blocked, paid))
+        await show_screen(callback, Screen(texts.confirm_send(size - blocked),
+                                           kb.confirm_send(size - blocked, paid)))
         return
     # the summary becomes the progress message, registered before the engine can look
     assert isinstance(callback.message, Message)
@@ -59,13 +61,13 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
                               show_alert=True)
         return
     await callback.answer(_("Отправляю."))
-    await show_screen(callback, *await screen(pool, launch.broadcast, None))
+    await show_screen(callback, await progress_screen(pool, launch.broadcast))
 
 
 async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await callback.answer()
     await state.set_state(Compose.when)
-    await show_screen(callback, texts.ask_when(settings.tz), kb.back_to_preview())
+    await show_screen(callback, Screen(texts.ask_when(settings.tz), kb.back_to_preview()))
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
@@ -89,9 +91,9 @@ async def test_to_me(callback: CallbackQuery, state: FSMContext,
     draft = await load(state)
     user = callback.from_user
     result = await broadcasts.send_test(draft.content_obj(), user.id, user.first_name, user.username)
-    if result.status == "sent":
+    if result.status == DeliveryStatus.SENT:
         await callback.answer(_("Тест отправлен вам от имени бота рассылок."), show_alert=True)
-    elif result.status == "blocked":
+    elif result.status == DeliveryStatus.BLOCKED:
         await callback.answer(
             _("Бот рассылок не может вам написать: откройте его и нажмите «Start»."),
             show_alert=True)
@@ -103,7 +105,7 @@ async def test_to_me(callback: CallbackQuery, state: FSMContext,
 async def drop(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer(_("Черновик удалён."))
-    await show_screen(callback, _("Рассылка отменена, ничего не отправлено."), main_menu())
+    await show_screen(callback, Screen(_("Рассылка отменена, ничего не отправлено."), main_menu()))
 
 
 async def stale(callback: CallbackQuery) -> None:

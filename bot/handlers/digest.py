@@ -14,11 +14,12 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import preferences
 from bot.filters import TypedInput
-from bot.handlers.common import read_text, show_screen
+from bot.handlers.common import answer_screen, read_text, show_screen, stale_button_text
 from bot.handlers.stats import stats_screen
 from bot.i18n import _
 from bot.keyboards import stats as kb
-from bot.keyboards.stats import DigestCallback
+from bot.keyboards.stats import DigestAction, DigestCallback, period_key
+from bot.views.screen import Screen
 
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.\s-]?(\d{2}))?\s*$")
 
@@ -53,8 +54,8 @@ async def toggle(callback: CallbackQuery, callback_data: DigestCallback, pool: a
     at = (await preferences.digest(pool, callback.from_user.id))[1]
     await callback.answer(_enabled(settings, at) if enabled else _("Дайджест выключен."),
                           show_alert=True)
-    await show_screen(callback, *await stats_screen(pool, settings, "overview",  # type: ignore[arg-type]
-                                                    callback_data.period, callback.from_user.id))
+    await show_screen(callback, await stats_screen(pool, settings, "overview",
+                                                   callback_data.period, callback.from_user.id))
 
 
 async def ask_time(callback: CallbackQuery, callback_data: DigestCallback, pool: asyncpg.Pool,
@@ -63,10 +64,11 @@ async def ask_time(callback: CallbackQuery, callback_data: DigestCallback, pool:
     at = (await preferences.digest(pool, callback.from_user.id))[1]
     await state.set_state(DigestTime.at)
     await state.update_data(period=callback_data.period)
-    await show_screen(callback, _("🕘 Во сколько присылать дайджест? Сейчас: <b>{time}</b> ({tz})."
-                                  "\n\nВыберите время или напишите своё, например 8:30.").format(
-                          time=f"{at:%H:%M}", tz=settings.timezone),
-                      kb.digest_times(callback_data.period, at))
+    await show_screen(callback, Screen(
+        _("🕘 Во сколько присылать дайджест? Сейчас: <b>{time}</b> ({tz})."
+          "\n\nВыберите время или напишите своё, например 8:30.").format(
+            time=f"{at:%H:%M}", tz=settings.timezone),
+        kb.digest_times(callback_data.period, at)))
 
 
 async def set_time(callback: CallbackQuery, callback_data: DigestCallback, pool: asyncpg.Pool,
@@ -74,41 +76,42 @@ async def set_time(callback: CallbackQuery, callback_data: DigestCallback, pool:
     try:
         at = parse_time(callback_data.at)
     except ValueError:
-        await callback.answer(_("Эта кнопка устарела."), show_alert=True)
+        await callback.answer(stale_button_text(), show_alert=True)
         return
     await state.clear()
     await callback.answer(await _saved(pool, settings, callback.from_user.id, at), show_alert=True)
-    await show_screen(callback, *await stats_screen(pool, settings, "overview",  # type: ignore[arg-type]
-                                                    callback_data.period, callback.from_user.id))
+    await show_screen(callback, await stats_screen(pool, settings, "overview",
+                                                   callback_data.period, callback.from_user.id))
 
 
 async def back(callback: CallbackQuery, callback_data: DigestCallback, pool: asyncpg.Pool,
                settings: Settings, state: FSMContext) -> None:
     await state.clear()
     await callback.answer()
-    await show_screen(callback, *await stats_screen(pool, settings, "overview",  # type: ignore[arg-type]
-                                                    callback_data.period, callback.from_user.id))
+    await show_screen(callback, await stats_screen(pool, settings, "overview",
+                                                   callback_data.period, callback.from_user.id))
 
 
 async def typed_time(message: Message, pool: asyncpg.Pool, settings: Settings,
                      state: FSMContext) -> None:
     assert message.from_user is not None
-    period = (await state.get_data()).get("period", "7")
+    period = period_key((await state.get_data()).get("period", "7"))
     current = (await preferences.digest(pool, message.from_user.id))[1]
     at = await read_text(message, parse_time, kb.digest_times(period, current))
     if at is None:
         return  # told why; still waiting for a time
     await state.clear()
     await message.answer("✅ " + await _saved(pool, settings, message.from_user.id, at))
-    text, markup = await stats_screen(pool, settings, "overview", period, message.from_user.id)
-    await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+    await answer_screen(message, await stats_screen(pool, settings, "overview", period,
+                                                    message.from_user.id))
 
 
 def create_router() -> Router:
     router = Router(name="digest")
-    router.callback_query.register(toggle, DigestCallback.filter(F.action == "toggle"))
-    router.callback_query.register(ask_time, DigestCallback.filter(F.action == "time"))
-    router.callback_query.register(set_time, DigestCallback.filter(F.action == "set"))
-    router.callback_query.register(back, DigestCallback.filter(F.action == "back"))
+    on = DigestCallback.filter
+    router.callback_query.register(toggle, on(F.action == DigestAction.TOGGLE))
+    router.callback_query.register(ask_time, on(F.action == DigestAction.ASK_TIME))
+    router.callback_query.register(set_time, on(F.action == DigestAction.SET_TIME))
+    router.callback_query.register(back, on(F.action == DigestAction.BACK))
     router.message.register(typed_time, DigestTime.at, F.text, TypedInput())
     return router

@@ -11,19 +11,22 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db import streams
-from bot.handlers.common import show_screen
+from bot.enums import BroadcastStatus, DeliveryStatus, RecallStatus
+from bot.handlers.common import answer_screen, show_screen
 from bot.i18n import _
 from bot.keyboards import lists as kb
-from bot.keyboards.lists import Hist, HistoryCallback
+from bot.keyboards.lists import Hist, HistoryCallback, HistoryKind
 from bot.keyboards.menu import MenuCallback, Section
 from bot.paging import read_page
 from bot.views import lists as views
 from bot.views.broadcast import AUDIENCE_TITLES, audience_title
 from bot.views.format import csv_document
+from bot.views.screen import Screen
 
 PAGE = 6
 WHO_PAGE = 10
-UNREACHED = ("failed", "blocked", "unknown")
+UNREACHED = (DeliveryStatus.FAILED.value, DeliveryStatus.BLOCKED.value,
+             DeliveryStatus.UNKNOWN.value)
 
 
 def _filter_title(kind: str, stream: str, titles: dict[str, str]) -> str:
@@ -32,8 +35,8 @@ def _filter_title(kind: str, stream: str, titles: dict[str, str]) -> str:
     return str(AUDIENCE_TITLES.get(kind) or _("все")) if kind else _("все")
 
 
-async def list_screen(pool: asyncpg.Pool, settings: Settings, page: int, kind: str, stream: str
-                      ) -> tuple[str, object]:
+async def list_screen(pool: asyncpg.Pool, settings: Settings, page: int, kind: HistoryKind,
+                      stream: str) -> Screen:
     titles = await streams.titles(pool)
     items, total, at = await read_page(
         lambda offset, limit: db.history(pool, kind or None, stream or None, offset, limit),
@@ -42,71 +45,95 @@ async def list_screen(pool: asyncpg.Pool, settings: Settings, page: int, kind: s
     labels = [(b.id, f"#{b.id} · {title} · {b.sent}/{b.total}") for b, title in named]
     text = views.history_list(named, total, _filter_title(kind, stream, titles), at.number,
                               at.count, settings.tz)
-    return text, kb.history_list(labels, at.number, at.count, kind, stream)
+    return Screen(text, kb.history_list(labels, at.number, at.count, kind, stream))
 
 
 async def show_history(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
-    text, markup = await list_screen(pool, settings, 0, "", "")
-    await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+    await answer_screen(message, await list_screen(pool, settings, 0, HistoryKind.ANY, ""))
 
 
 async def from_menu(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await list_screen(pool, settings, 0, "", ""))  # type: ignore[arg-type]
+    await show_screen(callback, await list_screen(pool, settings, 0, HistoryKind.ANY, ""))
 
 
-async def on_history(callback: CallbackQuery, callback_data: HistoryCallback,
-                     pool: asyncpg.Pool, settings: Settings) -> None:
-    data = callback_data
-    if data.action is Hist.LIST:
-        await callback.answer()
-        await show_screen(callback, *await list_screen(pool, settings, data.page, data.kind,  # type: ignore[arg-type]
-                                                       data.stream))
-        return
-    if data.action is Hist.FILTER:
-        await callback.answer()
-        titles = await streams.titles(pool)
-        options = [(_("Все"), "", "")] + [(t, "stream", c) for c, t in titles.items()] + [
-            (AUDIENCE_TITLES[k].capitalize(), k, "") for k in ("all", "leads", "free_lesson",
-                                                               "pending", "users")]
-        await show_screen(callback, _("<b>Показать рассылки для аудитории:</b>"),
-                          kb.history_filters(options))
-        return
-    broadcast = await db.get(pool, data.id)
+async def list_page(callback: CallbackQuery, callback_data: HistoryCallback,
+                    pool: asyncpg.Pool, settings: Settings) -> None:
+    await callback.answer()
+    await show_screen(callback, await list_screen(pool, settings, callback_data.page,
+                                                  callback_data.kind, callback_data.stream))
+
+
+async def pick_filter(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
+    await callback.answer()
+    titles = await streams.titles(pool)
+    options = [(_("Все"), HistoryKind.ANY, "")] + [
+        (t, HistoryKind.STREAM, c) for c, t in titles.items()] + [
+        (str(AUDIENCE_TITLES[k]).capitalize(), k, "")
+        for k in (HistoryKind.ALL, HistoryKind.LEADS, HistoryKind.FREE_LESSON,
+                  HistoryKind.PENDING, HistoryKind.USERS)]
+    await show_screen(callback, Screen(_("<b>Показать рассылки для аудитории:</b>"),
+                                       kb.history_filters(options)))
+
+
+async def _broadcast(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: int
+                     ) -> db.Broadcast | None:
+    """The broadcast a button is for (None: it is gone, and the admin is told)."""
+    broadcast = await db.get(pool, broadcast_id)
     if broadcast is None:
         await callback.answer(_("Этой рассылки больше нет."), show_alert=True)
+    return broadcast
+
+
+async def open_card(callback: CallbackQuery, callback_data: HistoryCallback, pool: asyncpg.Pool,
+                    settings: Settings) -> None:
+    broadcast = await _broadcast(callback, pool, callback_data.id)
+    if broadcast is None:
         return
-    if data.action is Hist.OPEN:
-        await callback.answer()
-        await show_screen(callback, *await card_screen(pool, broadcast, settings, data))  # type: ignore[arg-type]
-    elif data.action is Hist.WHO:
-        await callback.answer()
-        rows, total, at = await read_page(
-            lambda offset, limit: db.recipients_with(pool, broadcast.id, UNREACHED, offset, limit),
-            data.page, WHO_PAGE)
-        await show_screen(callback, views.who_list(list(rows), total, at.number, at.count),
-                          kb.who_pages(broadcast.id, at.number, at.count))
-    elif data.action is Hist.CSV:
-        await callback.answer(_("Готовлю файл…"))
-        assert isinstance(callback.message, Message)
-        await callback.message.answer_document(
-            BufferedInputFile(await export_csv(pool, broadcast.id), f"broadcast-{broadcast.id}.csv"),
-            caption=_("Получатели рассылки #{id}").format(id=broadcast.id))
+    await callback.answer()
+    await show_screen(callback, await card_screen(pool, broadcast, settings, callback_data))
+
+
+async def who_missed(callback: CallbackQuery, callback_data: HistoryCallback,
+                     pool: asyncpg.Pool) -> None:
+    """Who did not get the broadcast, and why, a page at a time."""
+    broadcast = await _broadcast(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    await callback.answer()
+    rows, total, at = await read_page(
+        lambda offset, limit: db.recipients_with(pool, broadcast.id, UNREACHED, offset, limit),
+        callback_data.page, WHO_PAGE)
+    await show_screen(callback, Screen(views.who_list(list(rows), total, at.number, at.count),
+                                       kb.who_pages(broadcast.id, at.number, at.count)))
+
+
+async def send_csv(callback: CallbackQuery, callback_data: HistoryCallback,
+                   pool: asyncpg.Pool) -> None:
+    broadcast = await _broadcast(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    await callback.answer(_("Готовлю файл…"))
+    assert isinstance(callback.message, Message)
+    await callback.message.answer_document(
+        BufferedInputFile(await export_csv(pool, broadcast.id), f"broadcast-{broadcast.id}.csv"),
+        caption=_("Получатели рассылки #{id}").format(id=broadcast.id))
 
 
 async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Settings,
-                      data: HistoryCallback) -> tuple[str, object]:
+                      data: HistoryCallback) -> Screen:
     counts = await db.status_counts(pool, broadcast.id)
     reasons = await db.failure_reasons(pool, broadcast.id)
     title = audience_title(broadcast.audience, await streams.titles(pool))
     unreached = sum(counts.get(s, 0) for s in UNREACHED)
-    resend = (counts.get("failed", 0), counts.get("unknown", 0)) \
-        if broadcast.status != "sending" else (0, 0)
-    can_recall = counts.get("sent", 0) > 0 and broadcast.status != "sending" \
-        and broadcast.recall_status not in ("requested", "running")
-    return (views.history_card(broadcast, title, counts, reasons, settings.tz),
-            kb.history_card(broadcast.id, unreached, resend, can_recall, data.kind, data.stream,
-                            data.page))
+    sending = broadcast.status == BroadcastStatus.SENDING
+    resend = (0, 0) if sending else (counts.get(DeliveryStatus.FAILED, 0),
+                                     counts.get(DeliveryStatus.UNKNOWN, 0))
+    can_recall = counts.get(DeliveryStatus.SENT, 0) > 0 and not sending \
+        and broadcast.recall_status not in (RecallStatus.REQUESTED, RecallStatus.RUNNING)
+    return Screen(views.history_card(broadcast, title, counts, reasons, settings.tz),
+                  kb.history_card(broadcast.id, unreached, resend, can_recall, data.kind,
+                                  data.stream, data.page))
 
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
@@ -125,5 +152,10 @@ def create_router() -> Router:
     router = Router(name="history")
     router.message.register(show_history, Command("history"))
     router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.HISTORY))
-    router.callback_query.register(on_history, HistoryCallback.filter())
+    on = HistoryCallback.filter
+    router.callback_query.register(list_page, on(F.action == Hist.LIST))
+    router.callback_query.register(pick_filter, on(F.action == Hist.FILTER))
+    router.callback_query.register(open_card, on(F.action == Hist.OPEN))
+    router.callback_query.register(who_missed, on(F.action == Hist.WHO))
+    router.callback_query.register(send_csv, on(F.action == Hist.CSV))
     return router

@@ -12,13 +12,14 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
-from bot.handlers.common import show_screen
+from bot.handlers.common import show_screen, stale_button_text
 from bot.i18n import _, __, ngettext
 from bot.keyboards import users as kb
 from bot.keyboards.users import ListCallback
 from bot.paging import clamp
 from bot.views import users as views
 from bot.views.format import csv_document, number
+from bot.views.screen import Screen
 
 PAGE = 10
 TITLES = {"leads": __("🧲 Лиды — без оплаченной брони"), "pending": __("⏳ Ждут оплаты"),
@@ -35,7 +36,7 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
                     pool: asyncpg.Pool) -> None:
     audience = _audience(callback_data)
     if audience is None:
-        await callback.answer(_("Эта кнопка устарела."), show_alert=True)
+        await callback.answer(stale_button_text(), show_alert=True)
         return
     if callback_data.kind == "stream":
         if not await streams.exists(pool, callback_data.stream):
@@ -62,10 +63,10 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
         text += _(" Страница {page} из {pages}.").format(page=page + 1, pages=pages)
     if not total:
         text += "\n\n" + _("Никого нет.")
-    await show_screen(callback, text, kb.people(
+    await show_screen(callback, Screen(text, kb.people(
         people, kb.pager(page, pages, ListCallback, kind=callback_data.kind,
                          stream=callback_data.stream),
-        kb.list_footer(callback_data.kind, callback_data.stream) if total else None))
+        kb.list_footer(callback_data.kind, callback_data.stream) if total else None)))
 
 
 async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audience,

@@ -13,19 +13,23 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db import broadcasts as db
+from bot.enums import BroadcastStatus
 from bot.filters import TypedInput
-from bot.handlers.common import read_content, read_text, show_screen
+from bot.handlers.common import (
+    answer_screen, progress_screen, read_content, read_text, show_screen,
+)
 from bot.i18n import _
 from bot.keyboards import lists as kb
 from bot.keyboards.lists import Sched, ScheduledCallback
 from bot.keyboards.menu import MenuCallback, Section
 from bot.services.broadcasts import CANCEL, BroadcastService
-from bot.services.delivery.progress import screen
 from bot.services.when import parse_when
 from bot.views import lists as views
 from bot.views.broadcast import audience_title
 from bot.views.compose import ask_when
 from bot.views.format import when
+from bot.views.labels import broadcast_status
+from bot.views.screen import Screen
 
 
 class ScheduledEdit(StatesGroup):
@@ -33,31 +37,30 @@ class ScheduledEdit(StatesGroup):
     content = State()
 
 
-async def list_screen(pool: asyncpg.Pool, settings: Settings):  # type: ignore[no-untyped-def]
+async def list_screen(pool: asyncpg.Pool, settings: Settings) -> Screen:
     titles = await streams.titles(pool)
     items = [(b, audience_title(b.audience, titles)) for b in await db.scheduled(pool)]
     labels = [(b.id, f"{when(b.scheduled_at, settings.tz)} · {title}") for b, title in items]
-    return views.scheduled_list(items, settings.tz), kb.scheduled_list(labels)
+    return Screen(views.scheduled_list(items, settings.tz), kb.scheduled_list(labels))
 
 
 async def show_list(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
-    text, markup = await list_screen(pool, settings)
-    await message.answer(text, reply_markup=markup)
+    await answer_screen(message, await list_screen(pool, settings))
 
 
 async def open_list(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                     settings: Settings) -> None:
     await callback.answer()
     await state.clear()
-    await show_screen(callback, *await list_screen(pool, settings))
+    await show_screen(callback, await list_screen(pool, settings))
 
 
 async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: int
                      ) -> db.Broadcast | None:
     """The broadcast if it is still scheduled; otherwise say what became of it."""
     broadcast = await db.get(pool, broadcast_id)
-    if broadcast is None or broadcast.status != "scheduled":
-        word = views.STATUS_WORDS.get(broadcast.status, "") if broadcast else _("удалена")
+    if broadcast is None or broadcast.status != BroadcastStatus.SCHEDULED:
+        word = broadcast_status(broadcast.status, "") if broadcast else _("удалена")
         await callback.answer(_("Эта рассылка уже не запланирована: {status}.").format(status=word),
                               show_alert=True)
         return None
@@ -65,50 +68,80 @@ async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: 
 
 
 async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Settings
-                      ) -> tuple[str, object]:
+                      ) -> Screen:
     assert broadcast.audience is not None
     size = (await audiences.count(pool, broadcast.audience))[0]
     title = audience_title(broadcast.audience, await streams.titles(pool))
-    return views.scheduled_card(broadcast, title, size, settings.tz), kb.scheduled_card(broadcast.id)
+    return Screen(views.scheduled_card(broadcast, title, size, settings.tz),
+                  kb.scheduled_card(broadcast.id))
 
 
-async def on_action(callback: CallbackQuery, callback_data: ScheduledCallback, state: FSMContext,
-                    pool: asyncpg.Pool, settings: Settings, broadcasts: BroadcastService) -> None:
+async def open_card(callback: CallbackQuery, callback_data: ScheduledCallback,
+                    state: FSMContext, pool: asyncpg.Pool, settings: Settings) -> None:
     broadcast = await _scheduled(callback, pool, callback_data.id)
     if broadcast is None:
         return
-    action, admin_id = callback_data.action, callback.from_user.id
-    if action is Sched.OPEN:
-        await callback.answer()
-        await state.clear()  # also the way back from a question about this broadcast
-        await show_screen(callback, *await card_screen(pool, broadcast, settings))  # type: ignore[arg-type]
-    elif action is Sched.CANCEL:
-        await callback.answer()
-        text = (await card_screen(pool, broadcast, settings))[0]
-        await show_screen(callback, f"{text}\n\n" + _("<b>Отменить эту рассылку?</b>"),
-                          kb.scheduled_cancel(broadcast.id))
-    elif action is Sched.CANCEL_OK:
-        await broadcasts.transition(broadcast.id, CANCEL, admin_id)
-        await callback.answer(_("Рассылка отменена."))
-        await show_screen(callback, *await list_screen(pool, settings))
-    elif action is Sched.SEND_NOW:
-        assert isinstance(callback.message, Message)
-        card = (callback.message.chat.id, callback.message.message_id)  # becomes the progress
-        started = await broadcasts.start_scheduled(broadcast.id, admin_id, progress_message=card)
-        await callback.answer(_("Отправляю.") if started else _("Её уже отправили."))
-        if started is not None:
-            await show_screen(callback, *await screen(pool, started, None))
-    elif action is Sched.RESCHEDULE:
-        await callback.answer()
-        await state.set_state(ScheduledEdit.when)
-        await state.set_data({"broadcast_id": broadcast.id})
-        await show_screen(callback, ask_when(settings.tz), kb.back_to_scheduled(broadcast.id))
-    elif action is Sched.EDIT:
-        await callback.answer()
-        await state.set_state(ScheduledEdit.content)
-        await state.set_data({"broadcast_id": broadcast.id})
-        await show_screen(callback, _("Пришлите новый вариант сообщения для этой рассылки."),
-                          kb.back_to_scheduled(broadcast.id))
+    await callback.answer()
+    await state.clear()  # also the way back from a question about this broadcast
+    await show_screen(callback, await card_screen(pool, broadcast, settings))
+
+
+async def ask_cancel(callback: CallbackQuery, callback_data: ScheduledCallback,
+                     pool: asyncpg.Pool, settings: Settings) -> None:
+    broadcast = await _scheduled(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    await callback.answer()
+    shown = await card_screen(pool, broadcast, settings)
+    await show_screen(callback, Screen(shown.text, kb.scheduled_cancel(broadcast.id)).above(
+        _("<b>Отменить эту рассылку?</b>")))
+
+
+async def cancel(callback: CallbackQuery, callback_data: ScheduledCallback, pool: asyncpg.Pool,
+                 settings: Settings, broadcasts: BroadcastService) -> None:
+    broadcast = await _scheduled(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    await broadcasts.transition(broadcast.id, CANCEL, callback.from_user.id)
+    await callback.answer(_("Рассылка отменена."))
+    await show_screen(callback, await list_screen(pool, settings))
+
+
+async def send_now(callback: CallbackQuery, callback_data: ScheduledCallback, pool: asyncpg.Pool,
+                   broadcasts: BroadcastService) -> None:
+    broadcast = await _scheduled(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    assert isinstance(callback.message, Message)
+    card = (callback.message.chat.id, callback.message.message_id)  # becomes the progress
+    started = await broadcasts.start_scheduled(broadcast.id, callback.from_user.id,
+                                               progress_message=card)
+    await callback.answer(_("Отправляю.") if started else _("Её уже отправили."))
+    if started is not None:
+        await show_screen(callback, await progress_screen(pool, started))
+
+
+async def ask_time(callback: CallbackQuery, callback_data: ScheduledCallback, state: FSMContext,
+                   pool: asyncpg.Pool, settings: Settings) -> None:
+    broadcast = await _scheduled(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    await callback.answer()
+    await state.set_state(ScheduledEdit.when)
+    await state.set_data({"broadcast_id": broadcast.id})
+    await show_screen(callback, Screen(ask_when(settings.tz), kb.back_to_scheduled(broadcast.id)))
+
+
+async def ask_content(callback: CallbackQuery, callback_data: ScheduledCallback,
+                      state: FSMContext, pool: asyncpg.Pool) -> None:
+    broadcast = await _scheduled(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    await callback.answer()
+    await state.set_state(ScheduledEdit.content)
+    await state.set_data({"broadcast_id": broadcast.id})
+    await show_screen(callback, Screen(_("Пришлите новый вариант сообщения для этой рассылки."),
+                                       kb.back_to_scheduled(broadcast.id)))
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
@@ -144,8 +177,7 @@ async def _answer_card(message: Message, pool: asyncpg.Pool, settings: Settings,
     if done is None or broadcast is None:
         await message.answer(_("Эта рассылка уже не запланирована."))
         return
-    text, markup = await card_screen(pool, broadcast, settings)
-    await message.answer(f"{done}\n\n{text}", reply_markup=markup)  # type: ignore[arg-type]
+    await answer_screen(message, (await card_screen(pool, broadcast, settings)).under(done))
 
 
 def create_router() -> Router:
@@ -153,7 +185,13 @@ def create_router() -> Router:
     router.message.register(show_list, Command("scheduled"))
     router.callback_query.register(open_list, MenuCallback.filter(F.section == Section.SCHEDULED))
     router.callback_query.register(open_list, ScheduledCallback.filter(F.action == Sched.LIST))
-    router.callback_query.register(on_action, ScheduledCallback.filter())
+    on = ScheduledCallback.filter
+    router.callback_query.register(open_card, on(F.action == Sched.OPEN))
+    router.callback_query.register(ask_cancel, on(F.action == Sched.CANCEL))
+    router.callback_query.register(cancel, on(F.action == Sched.CANCEL_OK))
+    router.callback_query.register(send_now, on(F.action == Sched.SEND_NOW))
+    router.callback_query.register(ask_time, on(F.action == Sched.RESCHEDULE))
+    router.callback_query.register(ask_content, on(F.action == Sched.EDIT))
     router.message.register(take_when, ScheduledEdit.when, F.text, TypedInput())
     router.message.register(take_content, ScheduledEdit.content, TypedInput())
     return router

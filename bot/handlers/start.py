@@ -17,6 +17,7 @@ from bot.handlers.common import show_screen
 from bot.i18n import _
 from bot.keyboards.menu import MenuCallback, Section, main_menu, section_footer
 from bot.views import menu as views
+from bot.views.screen import Screen
 
 
 async def start(message: Message, state: FSMContext) -> None:
@@ -40,7 +41,7 @@ async def cancel(message: Message, state: FSMContext) -> None:
 async def open_main(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.clear()  # the menu leaves any step that waits for input
-    await show_screen(callback, views.menu_text(), main_menu())
+    await show_screen(callback, Screen(views.menu_text(), main_menu()))
 
 
 async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
@@ -51,7 +52,7 @@ async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Set
         await health.platform_tables(pool), settings.tz, datetime.now(UTC),
     )
     await callback.answer()
-    await show_screen(callback, text, section_footer(Section.STATUS))
+    await show_screen(callback, Screen(text, section_footer(Section.STATUS)))
 
 
 def create_router() -> Router:

@@ -14,21 +14,22 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import preferences, stats, streams
-from bot.handlers.common import show_screen
+from bot.handlers.common import answer_screen, show_screen
 from bot.i18n import _
 from bot.keyboards import stats as kb
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.stats import ChartCallback, StatsCallback
+from bot.keyboards.stats import ChartCallback, ScreenKey, StatsCallback, period_key
 from bot.services import charts
 from bot.services.periods import DEFAULT, PERIODS, label as period_label, windows
 from bot.views import stats as views
 from bot.views.format import number
+from bot.views.screen import Screen
 
 
-async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, period: str,
-                       admin_id: int, bot: Bot | None = None) -> tuple[str, object]:
+async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: ScreenKey, requested: str,
+                       admin_id: int, bot: Bot | None = None) -> Screen:
     """A statistics screen's text and buttons (`bot`, to link names to cards on Recent)."""
-    period = period if period in PERIODS else DEFAULT
+    period = period_key(requested)
     label = period_label(period)
     now = datetime.now(UTC)
     window, previous = windows(period, settings.tz, now)
@@ -52,27 +53,27 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: str, peri
         text = views.overview(await stats.overview(pool, window, previous), label, window,
                               await stats.stream_members(pool),
                               settings.stats_feed_silence_hours, settings.tz, now)
-    return text, kb.navigation(screen, period, await preferences.digest(pool, admin_id))
+    return Screen(text, kb.navigation(screen, period, await preferences.digest(pool, admin_id)))
 
 
 async def show_stats(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
     assert message.from_user is not None
-    text, markup = await stats_screen(pool, settings, "overview", DEFAULT, message.from_user.id)
-    await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+    await answer_screen(message, await stats_screen(pool, settings, "overview", DEFAULT,
+                                                    message.from_user.id))
 
 
 async def from_menu(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await stats_screen(pool, settings, "overview", DEFAULT,  # type: ignore[arg-type]
-                                                    callback.from_user.id))
+    await show_screen(callback, await stats_screen(pool, settings, "overview", DEFAULT,
+                                                   callback.from_user.id))
 
 
 async def switch(callback: CallbackQuery, callback_data: StatsCallback, pool: asyncpg.Pool,
                  settings: Settings) -> None:
     await callback.answer()
-    await show_screen(callback, *await stats_screen(pool, settings, callback_data.screen,  # type: ignore[arg-type]
-                                                    callback_data.period, callback.from_user.id,
-                                                    callback.bot))
+    await show_screen(callback, await stats_screen(pool, settings, callback_data.screen,
+                                                   callback_data.period, callback.from_user.id,
+                                                   callback.bot))
 
 
 async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool: asyncpg.Pool,

@@ -14,13 +14,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.db import audit, streams
+from bot.db.streams import StreamSummary
 from bot.filters import TypedInput
-from bot.handlers.common import read_text, show_screen
+from bot.handlers.common import answer_screen, read_text, show_screen
 from bot.i18n import _
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import StreamAction, StreamCallback
 from bot.views import menu as views
+from bot.views.screen import Screen
 
 CODE = re.compile(r"^[a-z0-9_]{1,32}$")
 
@@ -50,63 +52,92 @@ def parse_title(text: str) -> str:
     return title
 
 
-async def list_screen(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
+async def list_screen(pool: asyncpg.Pool) -> Screen:
     summary = await streams.list_active_streams(pool)
-    return (views.streams_text(summary),
-            kb.stream_list([(s.code, f"{s.title} · {s.members}") for s in summary]))
+    return Screen(views.streams_text(summary),
+                  kb.stream_list([(s.code, f"{s.title} · {s.members}") for s in summary]))
 
 
 async def command(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
     await state.clear()
-    text, markup = await list_screen(pool)
-    await message.answer(text, reply_markup=markup)
+    await answer_screen(message, await list_screen(pool))
 
 
 async def from_menu(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
     screen = await list_screen(pool)
     await callback.answer()
     await state.clear()
-    await show_screen(callback, *screen)
+    await show_screen(callback, screen)
 
 
-async def stream_action(callback: CallbackQuery, callback_data: StreamCallback,
-                        state: FSMContext, pool: asyncpg.Pool) -> None:
-    action, code = callback_data.action, callback_data.code
-    if action is StreamAction.LIST:
-        return await from_menu(callback, state, pool)
-    if action is StreamAction.ADD:
-        await callback.answer()
-        await state.set_state(StreamEdit.code)
-        return await show_screen(callback, _(
-            "➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
-            "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях."),
-            kb.back_to_streams())
+async def ask_code(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    await state.set_state(StreamEdit.code)
+    await show_screen(callback, Screen(_(
+        "➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
+        "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях."),
+        kb.back_to_streams()))
+
+
+async def _active(callback: CallbackQuery, pool: asyncpg.Pool, code: str
+                  ) -> StreamSummary | None:
+    """The active stream a button is for (None: there is none such, and the admin is told)."""
     stream = next((s for s in await streams.list_active_streams(pool) if s.code == code), None)
     if stream is None:
         await callback.answer(_("Такого действующего потока нет."), show_alert=True)
-        return None
+    return stream
+
+
+async def open_stream(callback: CallbackQuery, callback_data: StreamCallback,
+                      pool: asyncpg.Pool) -> None:
+    stream = await _active(callback, pool, callback_data.code)
+    if stream is None:
+        return
     await callback.answer()
-    title = escape(stream.title)
-    if action is StreamAction.RENAME:
-        await state.set_state(StreamEdit.title)
-        await state.update_data(code=code)
-        return await show_screen(callback, _("✏️ Новое название для «{title}»?").format(title=title)
-                                 + "\n" + ask_title(),
-                                 kb.back_to_streams())
-    if action is StreamAction.ARCHIVE:
-        return await show_screen(callback, _(
-            "🗄 Убрать «{title}» в архив? Он исчезнет из выбора аудитории и смены потока; "
-            "оплативших: {members}, они и все брони останутся в базе.").format(
-                title=title, members=stream.members), kb.confirm_archive(code))
-    if action is StreamAction.ARCHIVE_OK:
-        async with pool.acquire() as conn, conn.transaction():
-            if await streams.archive(conn, code):
-                await audit.record_action(conn, callback.from_user.id, "stream.archive", code)
-        return await show_screen(callback, *await list_screen(pool))
-    return await show_screen(callback, f"<b>{title}</b> · <code>{escape(code)}</code>\n" + _(
-        "Оплатили: {members}, ждут оплаты: {pending}").format(members=stream.members,
-                                                              pending=stream.pending),
-                             kb.stream_card(code))
+    await show_screen(callback, Screen(
+        f"<b>{escape(stream.title)}</b> · <code>{escape(stream.code)}</code>\n" + _(
+            "Оплатили: {members}, ждут оплаты: {pending}").format(members=stream.members,
+                                                                  pending=stream.pending),
+        kb.stream_card(stream.code)))
+
+
+async def ask_new_title(callback: CallbackQuery, callback_data: StreamCallback,
+                        state: FSMContext, pool: asyncpg.Pool) -> None:
+    stream = await _active(callback, pool, callback_data.code)
+    if stream is None:
+        return
+    await callback.answer()
+    await state.set_state(StreamEdit.title)
+    await state.update_data(code=stream.code)
+    await show_screen(callback, Screen(
+        _("✏️ Новое название для «{title}»?").format(title=escape(stream.title))
+        + "\n" + ask_title(),
+        kb.back_to_streams()))
+
+
+async def ask_archive(callback: CallbackQuery, callback_data: StreamCallback,
+                      pool: asyncpg.Pool) -> None:
+    stream = await _active(callback, pool, callback_data.code)
+    if stream is None:
+        return
+    await callback.answer()
+    await show_screen(callback, Screen(_(
+        "🗄 Убрать «{title}» в архив? Он исчезнет из выбора аудитории и смены потока; "
+        "оплативших: {members}, они и все брони останутся в базе.").format(
+            title=escape(stream.title), members=stream.members),
+        kb.confirm_archive(stream.code)))
+
+
+async def archive(callback: CallbackQuery, callback_data: StreamCallback,
+                  pool: asyncpg.Pool) -> None:
+    stream = await _active(callback, pool, callback_data.code)
+    if stream is None:
+        return
+    await callback.answer()
+    async with pool.acquire() as conn, conn.transaction():
+        if await streams.archive(conn, stream.code):
+            await audit.record_action(conn, callback.from_user.id, "stream.archive", stream.code)
+    await show_screen(callback, await list_screen(pool))
 
 
 async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
@@ -137,6 +168,7 @@ async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -
                                                              code=escape(taken_by)),
                                  reply_markup=kb.back_to_streams())
             return
+        details: dict[str, str | None]
         if data.get("new"):
             done = await streams.add(conn, code, title)
             action, details = "stream.add", {"title": title}
@@ -148,15 +180,20 @@ async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -
     await state.clear()
     await message.answer(_("✅ Готово.") if done
                          else _("Не вышло: поток изменился. Посмотрите список."))
-    text, markup = await list_screen(pool)
-    await message.answer(text, reply_markup=markup)
+    await answer_screen(message, await list_screen(pool))
 
 
 def create_router() -> Router:
     router = Router(name="streams")
     router.message.register(command, Command("streams"))
     router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.STREAMS))
-    router.callback_query.register(stream_action, StreamCallback.filter())
+    on = StreamCallback.filter
+    router.callback_query.register(from_menu, on(F.action == StreamAction.LIST))
+    router.callback_query.register(ask_code, on(F.action == StreamAction.ADD))
+    router.callback_query.register(open_stream, on(F.action == StreamAction.OPEN))
+    router.callback_query.register(ask_new_title, on(F.action == StreamAction.RENAME))
+    router.callback_query.register(ask_archive, on(F.action == StreamAction.ARCHIVE))
+    router.callback_query.register(archive, on(F.action == StreamAction.ARCHIVE_OK))
     router.message.register(typed_code, StreamEdit.code, F.text, TypedInput())
     router.message.register(typed_title, StreamEdit.title, F.text, TypedInput())
     return router

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery
 from bot.config import Settings
 from bot.db import audiences, audit, reachability, streams, users
 from bot.db.audiences import Audience
-from bot.handlers.common import show_screen
+from bot.handlers.common import show_screen, stale_button_text
 from bot.handlers.compose import Compose, save
 from bot.handlers.users import card_screen
 from bot.i18n import _, __
@@ -24,6 +24,7 @@ from bot.keyboards.users import MoveCallback, StatusCallback, WriteCallback
 from bot.services.composer import Draft
 from bot.views import compose as compose_texts
 from bot.views import users as views
+from bot.views.screen import Screen
 
 QUESTION = {2: __("Подтвердить оплату брони #{id} ({stream})?"),
             -1: __("Отменить бронь #{id} ({stream})?")}
@@ -57,12 +58,15 @@ async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: async
         person=views.mention(card.user_id, card.first_name), id=booking.id,
         stream=escape(titles.get(booking.stream or "", booking.stream or "—")))
     if not data.to:
-        await show_screen(callback, f"{head}\n\n" + _("В какой поток перевести?"),
-                          kb.streams_to_move(data.user_id, booking.id, list(active.items())))
+        await show_screen(callback, Screen(
+            f"{head}\n\n" + _("В какой поток перевести?"),
+            kb.streams_to_move(data.user_id, booking.id, list(active.items()))))
         return
     sure = MoveCallback(user_id=data.user_id, booking_id=booking.id, to=data.to, sure=True)
-    await show_screen(callback, f"{head}\n" + _("Будет: <b>{stream}</b>\n\nСменить поток?").format(
-        stream=escape(active[data.to])), kb.confirm(_("Да, перевести"), sure, data.user_id))
+    await show_screen(callback, Screen(
+        f"{head}\n" + _("Будет: <b>{stream}</b>\n\nСменить поток?").format(
+            stream=escape(active[data.to])),
+        kb.confirm(_("Да, перевести"), sure, data.user_id)))
 
 
 async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
@@ -76,14 +80,14 @@ async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settin
     await callback.answer(_("Готово: {stream}.").format(stream=title) if moved else
                           _("Не вышло: бронь изменилась, пока вы решали. Посмотрите карточку."),
                           show_alert=True)
-    await show_screen(callback, *await card_screen(pool, settings, data.user_id))
+    await show_screen(callback, await card_screen(pool, settings, data.user_id))
 
 
 async def set_status(callback: CallbackQuery, callback_data: StatusCallback, pool: asyncpg.Pool,
                      settings: Settings) -> None:
     data = callback_data
     if data.to not in QUESTION or data.was == data.to:
-        await callback.answer(_("Эта кнопка устарела."), show_alert=True)
+        await callback.answer(stale_button_text(), show_alert=True)
         return
     if not data.sure:
         card = await users.card(pool, data.user_id)
@@ -96,8 +100,8 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
         sure = data.model_copy(update={"sure": True})
         question = QUESTION[data.to].format(id=booking.id, stream=escape(stream))
         person = views.mention(card.user_id, card.first_name)
-        await show_screen(callback, f"{question}\n👤 {person}",
-                          kb.confirm(_("Да"), sure, data.user_id))
+        await show_screen(callback, Screen(f"{question}\n👤 {person}",
+                                           kb.confirm(_("Да"), sure, data.user_id)))
         return
     async with pool.acquire() as conn, conn.transaction():
         changed = await users.set_booking_status(conn, data.booking_id, data.user_id, data.was,
@@ -108,7 +112,7 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
                                                           "from": data.was, "to": data.to})
     await callback.answer(DONE[data.to].format(id=data.booking_id) if changed else
                           _("Не вышло: бронь изменилась, пока вы решали."), show_alert=True)
-    await show_screen(callback, *await card_screen(pool, settings, data.user_id))
+    await show_screen(callback, await card_screen(pool, settings, data.user_id))
 
 
 async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FSMContext,
@@ -122,8 +126,8 @@ async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FS
     await callback.answer()
     if card.unreachable is not None:
         if not callback_data.anyway:  # say so before anything is written
-            await show_screen(callback, views.unreachable_warning(card, settings.tz),
-                              kb.write_anyway(card.user_id))
+            await show_screen(callback, Screen(views.unreachable_warning(card, settings.tz),
+                                               kb.write_anyway(card.user_id)))
             return
         await reachability.mark_reachable(pool, card.user_id)  # marked again if still so
     audience = Audience("users", user_ids=(card.user_id,))
@@ -132,8 +136,8 @@ async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FS
     await save(state, draft, Compose.content)
     blocked = (await audiences.count(pool, audience))[1]
     name = views.label(card.user_id, card.first_name, card.username)
-    await show_screen(callback, compose_texts.ask_content(name, 1, blocked),
-                      compose_kb.back_to_picker())
+    await show_screen(callback, Screen(compose_texts.ask_content(name, 1, blocked),
+                                       compose_kb.back_to_picker()))
 
 
 def create_router() -> Router:

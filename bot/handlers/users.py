@@ -13,14 +13,16 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import streams, users
+from bot.enums import BookingStatus
 from bot.filters import TypedInput
-from bot.handlers.common import show_screen
+from bot.handlers.common import answer_screen, show_screen
 from bot.i18n import _
 from bot.keyboards import users as kb
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.users import CardCallback, SearchCallback
+from bot.keyboards.users import CardCallback, CardView, SearchCallback
 from bot.paging import clamp
 from bot.views import users as views
+from bot.views.screen import Screen
 
 PAGE = 8
 EVENTS_PAGE = 15
@@ -33,7 +35,7 @@ class UserSearch(StatesGroup):
 async def open_section(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(UserSearch.query)
-    await show_screen(callback, views.ask_search(), kb.section())
+    await show_screen(callback, Screen(views.ask_search(), kb.section()))
 
 
 async def find_command(message: Message, command: CommandObject, state: FSMContext,
@@ -58,11 +60,11 @@ async def run_search(message: Message, state: FSMContext, pool: asyncpg.Pool,
         await message.answer(escape(str(exc)))
         return
     await state.update_data(query=query)
-    text, markup = await results_screen(pool, settings, query, 0)
-    await message.answer(text, reply_markup=markup)
+    await answer_screen(message, await results_screen(pool, settings, query, 0))
 
 
-async def results_screen(pool: asyncpg.Pool, settings: Settings, query: str, page: int):  # type: ignore[no-untyped-def]
+async def results_screen(pool: asyncpg.Pool, settings: Settings, query: str, page: int
+                         ) -> Screen:
     found, total = await users.search(pool, query, PAGE, page * PAGE)
     # pages go as far as the best CANDIDATES; a later page asked for shows the last one
     at = clamp(page, min(total, users.CANDIDATES), PAGE)
@@ -72,8 +74,8 @@ async def results_screen(pool: asyncpg.Pool, settings: Settings, query: str, pag
     if total == 1 or (at.number == 0 and single_exact):
         return await card_screen(pool, settings, found[0].user_id)
     people = [(f.user_id, views.label(f.user_id, f.first_name, f.username)) for f in found]
-    return (views.results(query, found, total, at.number),
-            kb.people(people, kb.pager(at.number, at.count, SearchCallback)))
+    return Screen(views.results(query, found, total, at.number),
+                  kb.people(people, kb.pager(at.number, at.count, SearchCallback)))
 
 
 async def search_page(callback: CallbackQuery, callback_data: SearchCallback, state: FSMContext,
@@ -83,51 +85,55 @@ async def search_page(callback: CallbackQuery, callback_data: SearchCallback, st
         await callback.answer(_("Поиск устарел: напишите запрос снова."), show_alert=True)
         return
     await callback.answer()
-    await show_screen(callback, *await results_screen(pool, settings, query, callback_data.page))
+    await show_screen(callback, await results_screen(pool, settings, query, callback_data.page))
 
 
-async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int):  # type: ignore[no-untyped-def]
+async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int) -> Screen:
     card = await users.card(pool, user_id)
     if card is None:
-        return (_("Пользователя {id} нет ни в одной таблице платформы.").format(id=user_id),
-                kb.section())
+        return Screen(_("Пользователя {id} нет ни в одной таблице платформы.").format(id=user_id),
+                      kb.section())
     titles = await streams.titles(pool)
-    open_bookings = any(b.confirmed in (1, 2) for b in card.bookings)
-    return (views.card(card, titles, settings.tz),
-            kb.card(user_id, card.current_booking is not None, open_bookings, card.events > 0))
+    open_bookings = any((status := BookingStatus.of(b.confirmed)) is not None and status.is_open
+                        for b in card.bookings)
+    return Screen(views.card(card, titles, settings.tz),
+                  kb.card(user_id, card.current_booking is not None, open_bookings,
+                          card.events > 0))
 
 
 async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: asyncpg.Pool,
                     settings: Settings) -> None:
     await callback.answer()
     user_id = callback_data.user_id
-    if callback_data.view == "main":
-        await show_screen(callback, *await card_screen(pool, settings, user_id))
+    if callback_data.view is CardView.MAIN:
+        await show_screen(callback, await card_screen(pool, settings, user_id))
         return
     card = await users.card(pool, user_id)
     if card is None:
-        await show_screen(callback, _("Пользователя {id} больше нет.").format(id=user_id),
-                          kb.section())
-    elif callback_data.view == "bookings":
+        await show_screen(callback, Screen(_("Пользователя {id} больше нет.").format(id=user_id),
+                                           kb.section()))
+    elif callback_data.view is CardView.BOOKINGS:
         titles = await streams.titles(pool)
-        labels = [(b.id, b.confirmed, f"#{b.id}") for b in card.bookings[:views.BOOKINGS_SHOWN]]
-        await show_screen(callback, views.bookings(card, titles, settings.tz),
-                          kb.booking_actions(user_id, labels))
+        labels = [(b.id, BookingStatus.of(b.confirmed), f"#{b.id}")
+                  for b in card.bookings[:views.BOOKINGS_SHOWN]]
+        await show_screen(callback, Screen(views.bookings(card, titles, settings.tz),
+                                           kb.booking_actions(user_id, labels)))
     else:
         at = clamp(callback_data.page, card.events, EVENTS_PAGE)
         page, pages = at.number, at.count
         rows = await users.events_page(pool, user_id, EVENTS_PAGE, at.offset)
-        await show_screen(callback, views.events(card, rows, page, pages, settings.tz),
-                          kb.back_to_card(user_id, kb.pager(page, pages, CardCallback,
-                                                            user_id=user_id, view="events")))
+        await show_screen(callback, Screen(
+            views.events(card, rows, page, pages, settings.tz),
+            kb.back_to_card(user_id, kb.pager(page, pages, CardCallback, user_id=user_id,
+                                              view=CardView.EVENTS))))
 
 
 async def card_link(message: Message, command: CommandObject, state: FSMContext,
                     pool: asyncpg.Pool, settings: Settings) -> None:
     """/start u<id>: a name linked to its card (on the Recent screen) was tapped."""
     await state.set_state(UserSearch.query)
-    text, markup = await card_screen(pool, settings, int((command.args or "u0")[1:]))
-    await message.answer(text, reply_markup=markup)
+    await answer_screen(message, await card_screen(pool, settings,
+                                                   int((command.args or "u0")[1:])))
 
 
 def create_router() -> Router:

@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.enums import BroadcastStatus
 from bot.i18n import _
 from bot.keyboards.fields import RowId
 
@@ -34,19 +35,23 @@ def _button(builder: InlineKeyboardBuilder, text: str, action: Action, broadcast
     builder.button(text=text, callback_data=BroadcastCallback(action=action, id=broadcast_id))
 
 
+# nothing is being sent: failed ones may be sent again, a broadcast recalled
+_STOPPED = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED, BroadcastStatus.PAUSED)
+
+
 def controls(broadcast_id: int, status: str, *, can_recall: bool = False, failed: int = 0,
              unknown: int = 0) -> InlineKeyboardMarkup | None:
     """The buttons that make sense for a broadcast in this status (None: no buttons)."""
     builder = InlineKeyboardBuilder()
-    if status == "sending":
+    if status == BroadcastStatus.SENDING:
         _button(builder, _("⏸ Пауза"), Action.PAUSE, broadcast_id)
         _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
-    elif status == "paused":
+    elif status == BroadcastStatus.PAUSED:
         _button(builder, _("▶️ Продолжить"), Action.RESUME, broadcast_id)
         _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
-    if status in ("done", "cancelled", "paused"):
+    if status in _STOPPED:
         resend_buttons(builder, broadcast_id, failed, unknown)
-    if status in ("done", "cancelled", "paused") and can_recall:
+    if status in _STOPPED and can_recall:
         _button(builder, _("🗑 Отозвать у всех"), Action.RECALL, broadcast_id)
     builder.adjust(2)
     markup = builder.as_markup()

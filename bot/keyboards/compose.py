@@ -34,13 +34,16 @@ class Step(StrEnum):
     CANCEL = "cancel"
 
 
+AudienceKind = Literal["", "stream", "all", "leads", "free_lesson", "pending"]
+
+
 class ComposeCallback(CallbackData, prefix="cp"):
     step: Step
-    kind: Literal["", "stream", "all", "leads", "free_lesson", "pending"] = ""
+    kind: AudienceKind = ""
     arg: Annotated[str, Field(max_length=64)] = ""  # a stream code or a lesson type
 
 
-def _cb(step: Step, kind: str = "", arg: str = "") -> str:
+def _cb(step: Step, kind: AudienceKind = "", arg: str = "") -> str:
     return ComposeCallback(step=step, kind=kind, arg=arg).pack()
 
 

@@ -90,11 +90,12 @@ def scheduled_cancel(broadcast_id: int) -> InlineKeyboardMarkup:
         [button(_("↩️ Нет, назад"), ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
 
 
-def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: str,
+def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: HistoryKind,
                  stream: str) -> InlineKeyboardMarkup:
-    def at(action: Hist, **kw: object) -> HistoryCallback:
-        return HistoryCallback(action=action, kind=kind, stream=stream, **kw)  # type: ignore[arg-type]
-    rows = [[button(label, at(Hist.OPEN, id=i, page=page))] for i, label in items]
+    def at(action: Hist, broadcast_id: int = 0, page: int = 0) -> HistoryCallback:
+        return HistoryCallback(action=action, id=broadcast_id, page=page, kind=kind,
+                               stream=stream)
+    rows = [[button(label, at(Hist.OPEN, i, page))] for i, label in items]
     nav = []
     if page > 0:
         nav.append(button(_("‹ Новее"), at(Hist.LIST, page=page - 1)))
@@ -106,7 +107,7 @@ def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: str,
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def history_filters(options: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
+def history_filters(options: list[tuple[str, HistoryKind, str]]) -> InlineKeyboardMarkup:
     """options: (label, kind, stream)."""
     return InlineKeyboardMarkup(inline_keyboard=[
         [button(label, HistoryCallback(action=Hist.LIST, kind=kind, stream=stream))]
@@ -114,10 +115,10 @@ def history_filters(options: list[tuple[str, str, str]]) -> InlineKeyboardMarkup
 
 
 def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can_recall: bool,
-                 kind: str, stream: str, page: int) -> InlineKeyboardMarkup:
+                 kind: HistoryKind, stream: str, page: int) -> InlineKeyboardMarkup:
     """resend: how many failed and how many unknown may be sent again (0, 0: no buttons)."""
-    def at(action: Hist, **kw: object) -> HistoryCallback:
-        return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream, **kw)  # type: ignore[arg-type]
+    def at(action: Hist) -> HistoryCallback:
+        return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream)
     rows = []
     first = [button("📄 CSV", at(Hist.CSV))]
     if unreached:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Literal, get_args
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
@@ -17,6 +18,12 @@ from bot.services.periods import PERIODS
 
 ScreenKey = Literal["overview", "streams", "funnel", "events", "referrals", "recent"]
 PeriodKey = Literal["1", "7", "30", "90", "all"]  # the keys of services.periods.PERIODS
+ChartKey = Literal["growth", "bookings", "events"]
+
+
+def period_key(value: str) -> PeriodKey:
+    """A period read back from stored data; the default one for anything else."""
+    return next((key for key in get_args(PeriodKey) if key == value), "7")
 
 
 class StatsCallback(CallbackData, prefix="st"):
@@ -24,43 +31,52 @@ class StatsCallback(CallbackData, prefix="st"):
     period: PeriodKey = "7"
 
 
+class DigestAction(StrEnum):
+    TOGGLE = "toggle"
+    ASK_TIME = "time"
+    SET_TIME = "set"  # to `at`
+    BACK = "back"
+
+
 class DigestCallback(CallbackData, prefix="dg"):
-    action: Literal["toggle", "time", "set", "back"] = "toggle"  # time: ask; set: to `at`
+    action: DigestAction = DigestAction.TOGGLE
     period: PeriodKey = "7"
     at: Annotated[str, Field(pattern=r"^(\d{4})?$")] = ""  # HHMM for set
 
 
 class ChartCallback(CallbackData, prefix="ch"):
-    chart: Literal["growth", "bookings", "events"]
+    chart: ChartKey
     period: PeriodKey = "7"
 
 
-CHARTS = (("growth", __("📈 Рост")), ("bookings", __("🎫 Брони")), ("events", __("🖱 События")))
+CHARTS: tuple[tuple[ChartKey, object], ...] = (
+    ("growth", __("📈 Рост")), ("bookings", __("🎫 Брони")), ("events", __("🖱 События")))
 
 
-SCREENS = (("overview", __("Обзор")), ("streams", __("Потоки")), ("funnel", __("Урок")),
-           ("events", __("События")), ("referrals", __("Рефералы")), ("recent", __("Последние")))
-WITH_PERIOD = {"overview", "funnel", "events", "referrals"}
+SCREENS: tuple[tuple[ScreenKey, object], ...] = (
+    ("overview", __("Обзор")), ("streams", __("Потоки")), ("funnel", __("Урок")),
+    ("events", __("События")), ("referrals", __("Рефералы")), ("recent", __("Последние")))
+WITH_PERIOD: set[ScreenKey] = {"overview", "funnel", "events", "referrals"}
 
 
 DIGEST_TIMES = ("0700", "0800", "0900", "1000", "1200", "1800", "2000", "2200")
 
 
-def digest_times(period: str, current: time) -> InlineKeyboardMarkup:
+def digest_times(period: PeriodKey, current: time) -> InlineKeyboardMarkup:
     """Preset times for the digest (the current one marked), and back to the overview."""
     builder = InlineKeyboardBuilder()
     for at in DIGEST_TIMES:
         label = f"{at[:2]}:{at[2:]}"
         mark = "• " if label == f"{current:%H:%M}" else ""
         builder.button(text=f"{mark}{label}",
-                       callback_data=DigestCallback(action="set", period=period, at=at))
-    builder.button(text=_("⬅️ Назад"), callback_data=DigestCallback(action="back", period=period))
+                       callback_data=DigestCallback(action=DigestAction.SET_TIME, period=period, at=at))
+    builder.button(text=_("⬅️ Назад"), callback_data=DigestCallback(action=DigestAction.BACK, period=period))
     builder.adjust(4, 4, 1)
     return builder.as_markup()
 
 
-def navigation(screen: str, period: str, digest: tuple[bool, time] = (False, time(9))
-               ) -> InlineKeyboardMarkup:
+def navigation(screen: ScreenKey, period: PeriodKey,
+               digest: tuple[bool, time] = (False, time(9))) -> InlineKeyboardMarkup:
     """Screens (two rows), periods where the screen has them (two rows), refresh, menu."""
     builder = InlineKeyboardBuilder()
     for key, label in SCREENS:
@@ -68,19 +84,20 @@ def navigation(screen: str, period: str, digest: tuple[bool, time] = (False, tim
         builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=key, period=period))
     sizes = [3, 3]
     if screen in WITH_PERIOD:
-        for key, (label, _days) in PERIODS.items():
-            mark = "• " if key == period else ""
-            builder.button(text=f"{mark}{label}", callback_data=StatsCallback(screen=screen,
-                                                                              period=key))
+        for period_option in get_args(PeriodKey):
+            mark = "• " if period_option == period else ""
+            builder.button(text=f"{mark}{PERIODS[period_option][0]}",
+                           callback_data=StatsCallback(screen=screen, period=period_option))
         sizes += [3, 2]
     if screen == "overview":
-        for key, label in CHARTS:
-            builder.button(text=str(label), callback_data=ChartCallback(chart=key, period=period))
+        for chart, chart_label in CHARTS:
+            builder.button(text=str(chart_label),
+                           callback_data=ChartCallback(chart=chart, period=period))
         on, at = digest
         builder.button(text=_("🔔 Дайджест: вкл") if on else _("🔕 Дайджест: выкл"),
                        callback_data=DigestCallback(period=period))
         builder.button(text=_("🕘 в {time}").format(time=f"{at:%H:%M}"),
-                       callback_data=DigestCallback(action="time", period=period))
+                       callback_data=DigestCallback(action=DigestAction.ASK_TIME, period=period))
         sizes += [3, 2]
     builder.button(text=_("🔄 Обновить"), callback_data=StatsCallback(screen=screen, period=period))
     builder.button(text=_("⬅️ Меню"), callback_data=MenuCallback(section=Section.MAIN))

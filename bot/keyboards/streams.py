@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import _
 from bot.keyboards.fields import PageNo, StreamCode, UserId
 from bot.keyboards.menu import menu_button, button
-from bot.keyboards.users import ListCallback, pager
+from bot.keyboards.users import ListCallback, ListKind, pager
 
 
 class StreamAction(StrEnum):
@@ -45,7 +45,7 @@ def stream_list(items: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 def stream_card(code: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("👥 Участники"), ListCallback(kind="stream", stream=code))],
+        [button(_("👥 Участники"), ListCallback(kind=ListKind.STREAM, stream=code))],
         [button(_("✏️ Переименовать"), StreamCallback(action=StreamAction.RENAME, code=code)),
          button(_("🗄 В архив"), StreamCallback(action=StreamAction.ARCHIVE, code=code))],
         [streams_button()]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -67,8 +68,8 @@ def users_button() -> InlineKeyboardButton:
     return button(_("⬅️ Пользователи"), MenuCallback(section=Section.USERS))
 
 
-def pager(page: int, pages: int, make: type[CallbackData] | None = None, **fixed: object
-          ) -> list[InlineKeyboardButton]:
+def pager(page: int, pages: int, make: Callable[..., CallbackData] | None = None,
+          **fixed: object) -> list[InlineKeyboardButton]:
     """◀️ n/m ▶️ for `make(page=…, **fixed)`; empty when everything fits on one page."""
     if pages <= 1 or make is None:
         return []
@@ -83,9 +84,9 @@ def pager(page: int, pages: int, make: type[CallbackData] | None = None, **fixed
 
 def section() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("🧲 Лиды"), ListCallback(kind="leads")),
-         button(_("⏳ Ждут оплаты"), ListCallback(kind="pending"))],
-        [button(_("🎓 Бесплатный урок"), ListCallback(kind="free_lesson")),
+        [button(_("🧲 Лиды"), ListCallback(kind=ListKind.LEADS)),
+         button(_("⏳ Ждут оплаты"), ListCallback(kind=ListKind.PENDING))],
+        [button(_("🎓 Бесплатный урок"), ListCallback(kind=ListKind.FREE_LESSON)),
          button(_("📚 Потоки"), MenuCallback(section=Section.STREAMS))],
         [menu_button()]])
 
@@ -105,12 +106,12 @@ def card(user_id: int, can_move: bool, bookings: bool, events: bool) -> InlineKe
     if can_move:
         first.append(button(_("🔀 Сменить поток"), MoveCallback(user_id=user_id, booking_id=0)))
     if bookings:
-        first.append(button(_("🎫 Брони"), CardCallback(user_id=user_id, view="bookings")))
+        first.append(button(_("🎫 Брони"), CardCallback(user_id=user_id, view=CardView.BOOKINGS)))
     if first:
         rows.append(first)
     second = [button(_("✉️ Написать"), WriteCallback(user_id=user_id))]
     if events:
-        second.append(button(_("🖱 События"), CardCallback(user_id=user_id, view="events")))
+        second.append(button(_("🖱 События"), CardCallback(user_id=user_id, view=CardView.EVENTS)))
     rows.append(second)
     rows.append([button(_("🔄 Обновить"), CardCallback(user_id=user_id)), users_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -142,23 +143,23 @@ def confirm(yes: str, sure: CallbackData, user_id: int) -> InlineKeyboardMarkup:
         button(yes, sure), button(_("Отмена"), CardCallback(user_id=user_id))]])
 
 
-def booking_actions(user_id: int, bookings: list[tuple[int, int | None, str]]
+def booking_actions(user_id: int, bookings: list[tuple[int, BookingStatus | None, str]]
                     ) -> InlineKeyboardMarkup:
     """For each booking still open: confirm payment (if pending) and cancel."""
     rows = []
     for booking_id, status, label in bookings:
         row = []
-        if status == 1:
+        if status is BookingStatus.PENDING:
             row.append(button(_("✅ Оплачено") + f" · {label}", StatusCallback(
-                user_id=user_id, booking_id=booking_id, was=1, to=2)))
-        if status in (1, 2):
+                user_id=user_id, booking_id=booking_id, was=status, to=BookingStatus.CONFIRMED)))
+        if status is not None and status.is_open:
             row.append(button(_("✖️ Отменить") + f" · {label}", StatusCallback(
-                user_id=user_id, booking_id=booking_id, was=status, to=-1)))
+                user_id=user_id, booking_id=booking_id, was=status, to=BookingStatus.CANCELLED)))
         if row:
             rows.append(row)
     return InlineKeyboardMarkup(inline_keyboard=rows + [[button(_("⬅️ К карточке"),
                                                           CardCallback(user_id=user_id))]])
 
 
-def list_footer(kind: str, stream: str) -> list[list[InlineKeyboardButton]]:
+def list_footer(kind: ListKind, stream: str) -> list[list[InlineKeyboardButton]]:
     return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)), users_button()]]

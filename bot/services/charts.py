@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from typing import ParamSpec
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display; must come before pyplot
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+# matplotlib's object API only: a Figure of its own prints PNG through Agg, without pyplot and
+# its choice of a display backend, so nothing needs setting up at import or at start-up
+import matplotlib.dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from bot.i18n import _
+
+P = ParamSpec("P")
 
 SIZE = (8, 6)  # inches at 130 dpi: ~1040 x 780 px, readable on a phone
 COLORS = {"confirmed": "#2e7d32", "pending": "#f9a825", "cancelled": "#c62828",
@@ -61,7 +63,7 @@ def buckets(days: Sequence[date], *series: Sequence[int], last: Sequence[bool] =
 _WIDTH = {"day": 0.8, "week": 5.5, "month": 24.0, "year": 290.0}  # bar width in days
 
 
-def _step_label(axes: plt.Axes, step: str) -> None:
+def _step_label(axes: Axes, step: str) -> None:
     if step == "day":
         return
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y" if step == "year" else "%m.%Y"))
@@ -69,7 +71,7 @@ def _step_label(axes: plt.Axes, step: str) -> None:
                      "year": _("по годам")}[step], fontsize=12)
 
 
-def _figure() -> tuple[Figure, plt.Axes]:
+def _figure() -> tuple[Figure, Axes]:
     figure = Figure(figsize=SIZE, dpi=130)
     axes = figure.add_subplot()
     axes.grid(axis="y", alpha=0.3)
@@ -134,6 +136,6 @@ def events_png(days: list[date], counts: list[int]) -> bytes:
     return _png(figure)
 
 
-async def render(draw, *args) -> bytes:  # type: ignore[no-untyped-def]
+async def render(draw: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
     """Draw in a worker thread; the event loop keeps serving updates meanwhile."""
-    return await asyncio.to_thread(draw, *args)
+    return await asyncio.to_thread(draw, *args, **kwargs)

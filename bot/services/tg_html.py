@@ -9,6 +9,9 @@ import html
 from html.parser import HTMLParser
 from typing import Any
 
+from aiogram.types import MessageEntity
+from aiogram.utils.text_decorations import HtmlDecoration
+
 
 class EntityParseError(ValueError):
     """Raised with Telegram's own wording, e.g. 'Unsupported start tag "div" at byte offset 3'."""
@@ -120,34 +123,30 @@ def parse_text(
     return parse_html(text)
 
 
+class _Html(HtmlDecoration):
+    """aiogram's HTML decoration with link targets escaped as attribute values: a URL the
+    emulator stored may hold quotes, and the sandbox page shows this HTML as is."""
+
+    def link(self, value: str, link: str) -> str:
+        return super().link(value, html.escape(link))
+
+    def custom_emoji(self, value: str, custom_emoji_id: str) -> str:
+        return super().custom_emoji(value, html.escape(custom_emoji_id))
+
+
+_HTML = _Html()
+
+
 def to_html(text: str, entities: list[dict[str, Any]]) -> str:
-    """Render text + entities back to Telegram HTML (for transcripts and the sandbox page)."""
-    units = text.encode("utf-16-le")
-    opens: dict[int, list[str]] = {}
-    closes: dict[int, list[str]] = {}
-    for entity in entities:
-        kind = entity["type"]
-        if kind == "text_link":
-            start, end = f'<a href="{html.escape(entity["url"])}">', "</a>"
-        elif kind in _RENDER_TAGS:
-            start, end = f"<{_RENDER_TAGS[kind]}>", f"</{_RENDER_TAGS[kind]}>"
-        else:
-            continue
-        opens.setdefault(entity["offset"], []).append(start)
-        closes.setdefault(entity["offset"] + entity["length"], []).insert(0, end)
-    bounds = sorted({0, len(units) // 2, *opens, *closes})
-    out: list[str] = []
-    for i, pos in enumerate(bounds):
-        out.extend(closes.get(pos, []))
-        out.extend(opens.get(pos, []))
-        if i + 1 < len(bounds):
-            segment = units[2 * pos: 2 * bounds[i + 1]].decode("utf-16-le")
-            out.append(html.escape(segment, quote=False))
-    return "".join(out)
+    """Render text + entities back to Telegram HTML (for transcripts and the sandbox page), with
+    aiogram's unparser: nested entities, UTF-16 offsets, links and mentions, custom emoji,
+    (expandable) blockquotes and code blocks with their language."""
+    return _HTML.unparse(text, [_entity(entity) for entity in entities])
 
 
-_RENDER_TAGS = {
-    "bold": "b", "italic": "i", "underline": "u", "strikethrough": "s",
-    "spoiler": "tg-spoiler", "code": "code", "pre": "pre", "blockquote": "blockquote",
-    "expandable_blockquote": "blockquote",
-}
+def _entity(data: dict[str, Any]) -> MessageEntity:
+    """An entity as the emulator stores it (a text_mention's user by id alone, as this module's
+    parser gives it) for aiogram, which wants a whole User."""
+    if "user" in data:
+        data = {**data, "user": {"is_bot": False, "first_name": "", **data["user"]}}
+    return MessageEntity.model_validate(data)

@@ -10,6 +10,7 @@ import asyncpg
 
 from bot.i18n import _, __
 from bot.views.format import quoted, when
+from bot.views.labels import booking_status
 
 ACTIONS = {
     "broadcast.send": __("рассылка отправлена"), "broadcast.schedule": __("рассылка запланирована"),
@@ -21,7 +22,11 @@ ACTIONS = {
     "stream.add": __("новый поток"), "stream.rename": __("поток переименован"),
     "stream.archive": __("поток в архиве"),
 }
-STATUS = {2: __("оплачена"), 1: __("ждёт оплаты"), -1: __("отменена")}
+
+
+def _booking_status(value: object) -> str:
+    label = booking_status(value)
+    return str(label.one) if label else "?"
 
 
 def _details(action: str, details: dict[str, Any]) -> str:
@@ -30,8 +35,8 @@ def _details(action: str, details: dict[str, Any]) -> str:
             id=details.get("booking_id"), before=details.get("from"), after=details.get("to"))
     if action == "booking.status":
         return _("бронь #{id}: {before} → {after}").format(
-            id=details.get("booking_id"), before=STATUS.get(details.get("from"), "?"),
-            after=STATUS.get(details.get("to"), "?"))
+            id=details.get("booking_id"), before=_booking_status(details.get("from")),
+            after=_booking_status(details.get("to")))
     if action == "stream.rename":
         return f"{quoted(str(details.get('from')))} → {quoted(str(details.get('to')))}"
     if "recipients" in details:

@@ -6,6 +6,7 @@ from html import escape
 
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast
+from bot.enums import BroadcastStatus
 from bot.i18n import _, __
 from bot.views.format import number
 
@@ -79,28 +80,30 @@ def progress(b: Broadcast, audience: str, rate: float | None, never_started: int
     blocked it or deleted their account)."""
     done = b.total - b.pending
     percent = int(100 * done / b.total) if b.total else 100
-    head = {"sending": _("<b>📣 Рассылка #{id} идёт</b>"),
-            "paused": _("<b>⏸ Рассылка #{id} на паузе</b>"),
-            "cancelled": _("<b>✖️ Рассылка #{id} отменена</b>"),
-            "done": _("<b>✅ Рассылка #{id} завершена</b>")}.get(b.status) \
-        or _("<b>📣 Рассылка #{id}</b>")
+    heads: dict[str, str] = {
+        BroadcastStatus.SENDING: _("<b>📣 Рассылка #{id} идёт</b>"),
+        BroadcastStatus.PAUSED: _("<b>⏸ Рассылка #{id} на паузе</b>"),
+        BroadcastStatus.CANCELLED: _("<b>✖️ Рассылка #{id} отменена</b>"),
+        BroadcastStatus.DONE: _("<b>✅ Рассылка #{id} завершена</b>")}
+    head = heads.get(b.status) or _("<b>📣 Рассылка #{id}</b>")
     lines = [head.format(id=b.id) + f" · {escape(audience)}",
              f"<code>{_bar(done, b.total)}</code> {percent}%",
              _counts(b, never_started).capitalize() + " · " + _("в очереди {pending} из {total}").format(
                  pending=number(b.pending), total=number(b.total))]
-    if b.status == "sending" and rate:
+    if b.status == BroadcastStatus.SENDING and rate:
         lines.append(_("Скорость {rate:.0f} в секунду · осталось ~{left}").format(
             rate=rate, left=duration(b.pending / rate)))
-    if b.status in ("done", "cancelled") and b.started_at and b.finished_at:
+    if b.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED) and b.started_at \
+            and b.finished_at:
         lines.append(_("Заняло {duration}").format(
             duration=duration((b.finished_at - b.started_at).total_seconds())))
-    if b.status == "cancelled" and b.pending:
+    if b.status == BroadcastStatus.CANCELLED and b.pending:
         lines.append(_("Не отправлено: {count}").format(count=number(b.pending)))
     if b.restarts:
         lines.append(_("⚠️ Бот перезапускался во время рассылки ({times}): отправка продолжилась "
                        "с того же места; «неизвестно» из-за этого: {count}.").format(
             times=b.restarts, count=number(b.restart_unknown)))
-    if b.unknown and b.status != "sending":
+    if b.unknown and b.status != BroadcastStatus.SENDING:
         lines.append(_("<i>«Неизвестно»: бот остановился или Telegram не ответил во время "
                        "отправки; такие сообщения могли дойти. Повторить можно вручную.</i>"))
     return "\n".join(lines)

@@ -6,15 +6,16 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from bot.db.broadcasts import UNDELIVERED, Broadcast
-from bot.i18n import _, __, ngettext
+from bot.enums import DeliveryStatus
+from bot.i18n import _, ngettext
 from bot.services.tg_html import EntityParseError, parse_html
 from bot.views.broadcast import duration, reason
 from bot.views.format import number, quoted, when
+from bot.views.labels import broadcast_status
 
-STATUS_WORDS = {"sending": __("📣 идёт"), "paused": __("⏸ на паузе"),
-                "cancelled": __("✖️ отменена"), "done": __("✅ завершена"),
-                "scheduled": __("🕒 запланирована"), "draft": __("черновик")}
 
 
 def first_line(b: Broadcast, limit: int = 60) -> str:
@@ -60,7 +61,7 @@ def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: s
         total=number(total), page=page + 1, pages=pages), ""]
     for b, audience in items:
         lines.append(f"<b>#{b.id}</b> {when(b.started_at, tz)} · {escape(audience)} · "
-                     f"{number(b.sent)}/{number(b.total)} · {STATUS_WORDS.get(b.status, b.status)}")
+                     f"{number(b.sent)}/{number(b.total)} · {broadcast_status(b.status, b.status)}")
         lines.append("   " + quoted(escape(first_line(b, 50))))
     return "\n".join(lines)
 
@@ -68,9 +69,11 @@ def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: s
 def history_card(b: Broadcast, audience: str, counts: dict[str, int],
                  reasons: list[tuple[str, int]], tz: ZoneInfo) -> str:
     first = b.first_run or counts  # after a resend, the table keeps the first run's figures
-    rows = [(_("Всего"), b.total), (_("Доставлено"), first.get("sent", 0)),
-            (_("Ошибки"), first.get("failed", 0)), (_("Заблокировали"), first.get("blocked", 0)),
-            (_("Неизвестно"), first.get("unknown", 0)), (_("Отозвано"), counts.get("deleted", 0)),
+    rows = [(_("Всего"), b.total), (_("Доставлено"), first.get(DeliveryStatus.SENT, 0)),
+            (_("Ошибки"), first.get(DeliveryStatus.FAILED, 0)),
+            (_("Заблокировали"), first.get(DeliveryStatus.BLOCKED, 0)),
+            (_("Неизвестно"), first.get(DeliveryStatus.UNKNOWN, 0)),
+            (_("Отозвано"), counts.get(DeliveryStatus.DELETED, 0)),
             (_("Ожидают"), sum(counts.get(status, 0) for status in UNDELIVERED))]
     table = "\n".join(f"{label:<14}{number(value):>9}" for label, value in rows)
     started = _("Начата {moment}").format(moment=when(b.started_at, tz))
@@ -80,7 +83,7 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     if seconds is not None:
         started += _(", заняла {duration}").format(duration=duration(float(seconds)))
     lines = [_("<b>Рассылка #{id}</b> · {audience} · {status}").format(
-                 id=b.id, audience=escape(audience), status=STATUS_WORDS.get(b.status, b.status)),
+                 id=b.id, audience=escape(audience), status=broadcast_status(b.status, b.status)),
              started,
              quoted(escape(first_line(b, 200))),
              f"<pre>{escape(table)}</pre>"]
@@ -95,17 +98,19 @@ def _resend_lines(b: Broadcast, counts: dict[str, int], tz: ZoneInfo) -> list[st
     """One line per resend, then where every recipient stands now."""
     if not b.resends:
         return []
-    whom = {"failed": _("неудачным"), "unknown": _("неизвестным")}
+    whom: dict[str, str] = {DeliveryStatus.FAILED: _("неудачным"),
+                            DeliveryStatus.UNKNOWN: _("неизвестным")}
     lines = [_("🔁 Повтор {moment}: {whom}, {count}").format(
         moment=when(datetime.fromisoformat(r["at"]), tz), whom=whom.get(r["status"], r["status"]),
         count=number(r["count"])) for r in b.resends]
     lines.append(_("Сейчас: доставлено {sent}, ошибки {failed}, неизвестно {unknown}").format(
-        sent=number(counts.get("sent", 0)), failed=number(counts.get("failed", 0)),
-        unknown=number(counts.get("unknown", 0))))
+        sent=number(counts.get(DeliveryStatus.SENT, 0)),
+        failed=number(counts.get(DeliveryStatus.FAILED, 0)),
+        unknown=number(counts.get(DeliveryStatus.UNKNOWN, 0))))
     return lines
 
 
-def who_list(rows: list, total: int, page: int, pages: int) -> str:  # type: ignore[type-arg]
+def who_list(rows: list[asyncpg.Record], total: int, page: int, pages: int) -> str:
     lines = [_("<b>Не получили</b> · {total}, стр. {page} из {pages}").format(
         total=number(total), page=page + 1, pages=max(pages, 1)), ""]
     for r in rows:

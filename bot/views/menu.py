@@ -6,6 +6,9 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram.types import BotCommand
+from babel.support import LazyProxy
+
 from bot.db.health import TableInfo
 from bot.db.streams import StreamSummary
 from bot.i18n import _, __
@@ -18,6 +21,25 @@ TABLE_TITLES = {
     "message_history": __("Рассылки"),
     "message_recipients": __("Получатели"),
 }
+
+
+# the admins' command menu, in order; /start is answered too, without a line in the menu
+COMMAND_MENU: tuple[tuple[str, LazyProxy], ...] = (
+    ("menu", __("Главное меню")),
+    ("stats", __("Статистика")),
+    ("find", __("Найти пользователя: /find Маша")),
+    ("broadcast", __("Новая рассылка")),
+    ("scheduled", __("Запланированные рассылки")),
+    ("history", __("История рассылок")),
+    ("streams", __("Потоки курса")),
+    ("audit", __("Журнал действий админов")),
+    ("cancel", __("Отменить текущее действие")),
+)
+
+
+def command_menu() -> list[BotCommand]:
+    """The command menu, in the current language."""
+    return [BotCommand(command=name, description=str(text)) for name, text in COMMAND_MENU]
 
 
 def greeting(first_name: str | None) -> str:

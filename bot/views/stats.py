@@ -6,12 +6,15 @@ from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from bot.db.stats import LessonFunnel, Overview, Progress, Referral, StreamBookings, Window
 from bot.db.streams import StreamSummary
-from bot.i18n import _, __
+from bot.i18n import _
+from bot.enums import BookingStatus
 from bot.views.format import clip, number, when
+from bot.views.labels import BOOKING_STATUS, booking_status
 
-STATUS = ((2, __("оплачено")), (1, __("ждут")), (-1, __("отменено")))
 
 
 def _change(now: int | float, before: int | float | None) -> str:
@@ -67,10 +70,12 @@ def overview(o: Overview, label: str, window: Window, streams: list[StreamSummar
     lines.append(_("👥 Пользователи: <b>{users}</b>, новых <b>{new}</b>").format(
         users=number(o.users), new=number(cur.new_users))
                  + _change(cur.new_users, prev.new_users if prev else None))
-    statuses = " · ".join(f"{word} {number(cur.bookings.get(v, 0))}" for v, word in STATUS)
+    statuses = " · ".join(f"{label.many} {number(cur.bookings.get(status, 0))}"
+                          for status, label in BOOKING_STATUS.items())
     lines.append(_("🎫 Брони: <b>{total}</b> — {statuses}").format(
         total=number(total_bookings), statuses=statuses)
-                 + _change(cur.bookings.get(2, 0), prev.bookings.get(2, 0) if prev else None))
+                 + _change(cur.bookings.get(BookingStatus.CONFIRMED, 0),
+                           prev.bookings.get(BookingStatus.CONFIRMED, 0) if prev else None))
     paid = " · ".join(f"{escape(s.title)} {number(s.members)}" for s in streams) or "—"
     lines.append(_("💳 Оплатили (всего): {paid}").format(paid=paid))
     lines.append(_("🎓 Бесплатный урок: {registrations} записей → {attendances} переходов на "
@@ -188,20 +193,22 @@ def referrals(rows: list[Referral], label: str, window: Window) -> str:
           f"{r.average_discount:.0f}%" if r.average_discount is not None else "—") for r in rows])])
 
 
-_STATUS_SHORT = {2: "✅", 1: "⏳", -1: "✖️"}
+def _mark(confirmed: object) -> str:
+    label = booking_status(confirmed)
+    return label.mark if label else "•"
 
 
-def _who(row, links: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
+def _who(row: asyncpg.Record, links: dict[int, str]) -> str:
     name = escape(clip(row["first_name"] or _("без имени"), 32))
     if row["user_id"] in links:  # opens the user card in this chat
         name = f'<a href="{escape(links[row["user_id"]])}">{name}</a>'
     return f"{name} (@{escape(clip(row['username'], 32))})" if row["username"] else name
 
 
-def recent(bookings: list, events: list, titles: dict[str, str], tz: ZoneInfo,  # type: ignore[type-arg]
-           links: dict[int, str]) -> str:
+def recent(bookings: list[asyncpg.Record], events: list[asyncpg.Record], titles: dict[str, str],
+           tz: ZoneInfo, links: dict[int, str]) -> str:
     lines = [_("<b>🕘 Последние брони</b>")]
-    lines += [f"{when(b['created_at'], tz)} {_STATUS_SHORT.get(b['confirmed'], '•')} {_who(b, links)} · "
+    lines += [f"{when(b['created_at'], tz)} {_mark(b['confirmed'])} {_who(b, links)} · "
               f"{escape(clip(titles.get(b['course_stream'] or '', b['course_stream'] or '—'), 32))}"
               for b in bookings] or [_("Броней пока нет.")]
     lines += ["", _("<b>🕘 Последние события</b>")]

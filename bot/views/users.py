@@ -5,16 +5,15 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from bot.db.users import CANDIDATES, COUNTED, Booking, Found, UserCard
-from bot.i18n import _, __
+from bot.enums import DeliveryStatus
+from bot.i18n import _
 from bot.views.broadcast import reason
 from bot.views.format import clip, number, quoted, when
+from bot.views.labels import booking_status, delivery_status
 
-STATUS = {2: __("✅ оплачена"), 1: __("⏳ ждёт оплаты"), -1: __("✖️ отменена")}
-DELIVERY = {"sent": __("доставлено"), "pending": __("в очереди"), "claimed": __("в очереди"),
-            "inflight": __("отправляется"),
-            "failed": __("не доставлено"), "blocked": __("заблокировал"),
-            "unknown": __("неизвестно"), "deleted": __("отозвано")}
 
 MAX_QUERY = 64
 SEEN_NAMES = 10  # other names and @usernames on the card
@@ -74,7 +73,8 @@ def _booking_line(b: Booking, titles: dict[str, str], tz: ZoneInfo) -> str:
     if b.discount:
         extra.append(_("скидка {percent}%").format(percent=b.discount))
     tail = f" ({', '.join(extra)})" if extra else ""
-    status = STATUS.get(b.confirmed or 0) or _("статус неизвестен")
+    known = booking_status(b.confirmed)
+    status = f"{known.mark} {known.one}" if known else _("статус неизвестен")
     return f"#{b.id} {escape(clip(stream, 40))} — {status}, {when(b.created_at, tz)}{tail}"
 
 
@@ -136,8 +136,8 @@ def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
         for d in c.deliveries:
             text = " ".join((d.text or "").split())
             text = text[:40] + "…" if len(text) > 40 else text
-            status = DELIVERY.get(d.status or "") or d.status or "—"
-            why = f" ({escape(reason(d.error))})" if d.error and d.status != "sent" else ""
+            status = delivery_status(d.status) or d.status or "—"
+            why = f" ({escape(reason(d.error))})" if d.error and d.status != DeliveryStatus.SENT else ""
             lines.append(f"  #{d.broadcast_id} {quoted(escape(text))} — {status}{why}")
     return "\n".join(lines)
 
@@ -151,7 +151,7 @@ def bookings(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def events(c: UserCard, rows: list, page: int, pages: int, tz: ZoneInfo) -> str:
+def events(c: UserCard, rows: list[asyncpg.Record], page: int, pages: int, tz: ZoneInfo) -> str:
     head = _("🖱 <b>События</b> · {person} · {count}").format(
         person=mention(c.user_id, c.first_name), count=number(c.events))
     if pages > 1:
