@@ -360,3 +360,19 @@ async def test_the_audience_picker_counts_what_plain_sql_counts(
         "3-й поток · 2", "4-й поток · 1", "5-й поток · 1", f"Все пользователи · {everyone}",
         f"Лиды без оплаты · {everyone - paid}", f"Бесплатный урок · {registrants} ›",
         f"Ждут оплаты · {pending}", "📋 Вставить список id / @username", "✖️ Отмена"]
+
+
+async def test_the_preview_tells_blocked_from_never_started(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 6)
+    await pool.execute(
+        "INSERT INTO unreachable_users (user_id, reason) VALUES"
+        " ($1, 'Forbidden: bot was blocked by the user'),"
+        " ($2, 'Forbidden: user is deactivated'),"
+        " ($3, 'Forbidden: bot can''t initiate conversation with a user')",
+        *members[:3])
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 6")
+    summary = admin.last().text
+    assert ("Из них 2 заблокировали бота и 1 не запускали бот курса — их пропустим."
+            in summary), summary
+    assert "Получат: 3" in summary

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from bot.db import streams
+from bot.db.reachability import NEVER_STARTED
 from bot.db.streams import StreamSummary
 
 CONFIRMED, PENDING = 2, 1
@@ -55,11 +56,15 @@ _COUNT_EVERYONE = f"""
     SELECT ((SELECT coalesce(sum(new_users), 0) FROM daily_users)
                + (SELECT count(*) FROM newcomers))::bigint AS everyone,
            (SELECT count(*) FROM paid) AS paid,
-           (SELECT count(*) FROM unreachable_users u
-            WHERE EXISTS (SELECT 1 FROM user_directory d WHERE d.user_id = u.user_id)
-               OR u.user_id IN (SELECT user_id FROM newcomers)) AS unreachable,
-           (SELECT count(*) FROM unreachable_users u
-            WHERE u.user_id IN (SELECT user_id FROM paid)) AS unreachable_paid"""
+           count(*) FILTER (WHERE r.user_id IS NOT NULL) AS unreachable,
+           count(*) FILTER (WHERE r.never_started) AS never_started,
+           count(*) FILTER (WHERE r.paid) AS unreachable_paid,
+           count(*) FILTER (WHERE r.paid AND r.never_started) AS never_started_paid
+    FROM (SELECT u.user_id, u.reason ILIKE '{NEVER_STARTED}' AS never_started,
+                 u.user_id IN (SELECT user_id FROM paid) AS paid
+          FROM unreachable_users u
+          WHERE EXISTS (SELECT 1 FROM user_directory d WHERE d.user_id = u.user_id)
+             OR u.user_id IN (SELECT user_id FROM newcomers)) r"""
 
 
 @dataclass(frozen=True)
@@ -151,18 +156,31 @@ def members_sql(audience: Audience, first: int, marks: dict[str, int] | None = N
     return sql, args
 
 
-async def count(pool: asyncpg.Pool | asyncpg.Connection, audience: Audience) -> tuple[int, int]:
-    """(members, of whom known to be unreachable)."""
+class AudienceSize(NamedTuple):
+    total: int
+    unreachable: int     # known not to be reachable by the broadcast bot: skipped
+    never_started: int   # of those, never started it (the rest blocked it or left Telegram)
+
+    @property
+    def reachable(self) -> int:
+        return self.total - self.unreachable
+
+
+async def count(pool: asyncpg.Pool | asyncpg.Connection, audience: Audience) -> AudienceSize:
+    """Members, of whom known to be unreachable (and of those, who never started the bot)."""
     if audience.kind in ("all", "leads"):  # leads: everyone but those with a paid booking
         row = await pool.fetchrow(_COUNT_EVERYONE)
         if audience.kind == "all":
-            return row["everyone"], row["unreachable"]
-        return (row["everyone"] - row["paid"], row["unreachable"] - row["unreachable_paid"])
+            return AudienceSize(row["everyone"], row["unreachable"], row["never_started"])
+        return AudienceSize(row["everyone"] - row["paid"],
+                            row["unreachable"] - row["unreachable_paid"],
+                            row["never_started"] - row["never_started_paid"])
     ids, args = audience.ids_sql(1)
     row = await pool.fetchrow(
-        f"SELECT count(*) AS total, count(u.user_id) AS unreachable FROM ({ids}) a"
-        " LEFT JOIN unreachable_users u USING (user_id)", *args)
-    return row["total"], row["unreachable"]
+        f"SELECT count(*) AS total, count(u.user_id) AS unreachable,"
+        f" count(*) FILTER (WHERE u.reason ILIKE '{NEVER_STARTED}') AS never_started"
+        f" FROM ({ids}) a LEFT JOIN unreachable_users u USING (user_id)", *args)
+    return AudienceSize(row["total"], row["unreachable"], row["never_started"])
 
 
 # The composer's audience picker: every size it shows, exact, in three statements run at once

@@ -9,6 +9,7 @@ import asyncpg
 
 from bot.db.audiences import Audience, members_sql, read_marks
 from bot.db.pool import Executor, transaction
+from bot.db.reachability import NEVER_STARTED
 
 # what a recipient row can say; 'claimed' and 'inflight' are the engine's own (see UNDELIVERED)
 FINAL_STATUSES = ("sent", "failed", "blocked", "unknown", "deleted")
@@ -435,7 +436,6 @@ async def question_pending(pool: asyncpg.Pool, broadcast_id: int) -> bool:
                                     " WHERE id = $1", broadcast_id))
 
 
-NEVER_STARTED = "%initiate conversation%"  # Telegram's 403 for a user who never started the bot
 
 
 async def never_started(pool: asyncpg.Pool, broadcast_id: int) -> int:

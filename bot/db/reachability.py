@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
+NEVER_STARTED = "%initiate conversation%"  # Telegram's 403 for a user who never started the bot
+
 async def mark_unreachable(pool: asyncpg.Pool, user_ids: list[int], reasons: list[str]) -> None:
     if user_ids:
         await pool.execute(

@@ -80,7 +80,7 @@ async def back_to_picker(callback: CallbackQuery, state: FSMContext, pool: async
 
 async def open_lessons(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
     await callback.answer()
-    total = (await audiences.count(pool, Audience("free_lesson")))[0]
+    total = (await audiences.count(pool, Audience("free_lesson"))).total
     await show_screen(callback, Screen(_("<b>Записавшиеся на бесплатный урок</b>\nКакой урок?"),
                                        kb.lesson_picker(await audiences.lesson_types(pool), total)))
 
@@ -102,8 +102,8 @@ async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
     except ValueError:  # no kind, or a stream without its code: not a button the bot made
         await callback.answer(stale_button_text(), show_alert=True)
         return
-    size, blocked = await audiences.count(pool, audience)
-    if size == 0:
+    size = await audiences.count(pool, audience)
+    if size.total == 0:
         await callback.answer(_("В этой аудитории пока никого нет."), show_alert=True)
         return
     await callback.answer()
@@ -111,8 +111,7 @@ async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
     draft.audience = audience.to_json()
     await save(state, draft, Compose.content)
     title = audience_title(audience, await streams.titles(pool))
-    await show_screen(callback, Screen(texts.ask_content(title, size, blocked),
-                                       kb.back_to_picker()))
+    await show_screen(callback, Screen(texts.ask_content(title, size), kb.back_to_picker()))
 
 
 async def take_list(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
@@ -151,8 +150,7 @@ async def list_done(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Po
 
 async def _ask_content_text(pool: asyncpg.Pool, draft: Draft) -> str:
     """The content prompt for a pasted list."""
-    size, blocked = await audiences.count(pool, draft.audience_obj())
-    return texts.ask_content(_("список"), size, blocked)
+    return texts.ask_content(_("список"), await audiences.count(pool, draft.audience_obj()))
 
 
 # ---- content and buttons ---------------------------------------------------------------
@@ -200,10 +198,10 @@ async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
 
 async def summary_screen(draft: Draft, pool: asyncpg.Pool, settings: Settings) -> Screen:
     audience = draft.audience_obj()
-    size, blocked = await audiences.count(pool, audience)
+    size = await audiences.count(pool, audience)
     title = audience_title(audience, await streams.titles(pool))
-    numbers = estimate(size - blocked, settings.broadcast_rate, settings.broadcast_paid_rate)
-    text = texts.summary(title, size, blocked, numbers, settings.broadcast_rate,
+    numbers = estimate(size.reachable, settings.broadcast_rate, settings.broadcast_paid_rate)
+    text = texts.summary(title, size, numbers, settings.broadcast_rate,
                          settings.broadcast_paid_allowed, sum(len(r) for r in draft.buttons))
     return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed))
 
@@ -213,9 +211,9 @@ async def edit_content(callback: CallbackQuery, state: FSMContext, pool: asyncpg
     draft = await load(state)
     await state.set_state(Compose.content)
     audience = draft.audience_obj()
-    size, blocked = await audiences.count(pool, audience)
+    size = await audiences.count(pool, audience)
     title = audience_title(audience, await streams.titles(pool))
-    await show_screen(callback, Screen(texts.ask_content(title, size, blocked, editing=True),
+    await show_screen(callback, Screen(texts.ask_content(title, size, editing=True),
                                        kb.back_to_preview()))
 
 

@@ -43,11 +43,11 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
         return
     paid = callback_data.step in (Step.PAID, Step.PAID_OK)
     confirmed = callback_data.step in (Step.SEND_OK, Step.PAID_OK)
-    size, blocked = await audiences.count(pool, draft.audience_obj())
-    if not confirmed and size - blocked > settings.broadcast_confirm_threshold:
+    reachable = (await audiences.count(pool, draft.audience_obj())).reachable
+    if not confirmed and reachable > settings.broadcast_confirm_threshold:
         await callback.answer()
-        await show_screen(callback, Screen(texts.confirm_send(size - blocked),
-                                           kb.confirm_send(size - blocked, paid)))
+        await show_screen(callback, Screen(texts.confirm_send(reachable),
+                                           kb.confirm_send(reachable, paid)))
         return
     # the summary becomes the progress message, registered before the engine can look
     assert isinstance(callback.message, Message)
@@ -81,7 +81,7 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
     launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
                                        message.from_user.id, moment, draft_key=draft.key)
     await state.clear()
-    size = (await audiences.count(pool, draft.audience_obj()))[0]
+    size = (await audiences.count(pool, draft.audience_obj())).total
     await message.answer(texts.scheduled_ok(launch.broadcast.id, moment, settings.tz, size),
                          reply_markup=main_menu())
 

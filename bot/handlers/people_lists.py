@@ -51,7 +51,7 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
         await send_csv(callback, pool, audience, callback_data)
         return
     await callback.answer()
-    total = (await audiences.count(pool, audience))[0]
+    total = (await audiences.count(pool, audience)).total
     at = clamp(callback_data.page, total, PAGE)
     page, pages = at.number, at.count
     rows = await audiences.page(pool, audience, PAGE, at.offset)

@@ -70,7 +70,7 @@ async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: 
 async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Settings
                       ) -> Screen:
     assert broadcast.audience is not None
-    size = (await audiences.count(pool, broadcast.audience))[0]
+    size = (await audiences.count(pool, broadcast.audience)).total
     title = audience_title(broadcast.audience, await streams.titles(pool))
     return Screen(views.scheduled_card(broadcast, title, size, settings.tz),
                   kb.scheduled_card(broadcast.id))

@@ -134,9 +134,9 @@ async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FS
     draft = Draft()
     draft.audience = audience.to_json()
     await save(state, draft, Compose.content)
-    blocked = (await audiences.count(pool, audience))[1]
     name = views.label(card.user_id, card.first_name, card.username)
-    await show_screen(callback, Screen(compose_texts.ask_content(name, 1, blocked),
+    size = await audiences.count(pool, audience)
+    await show_screen(callback, Screen(compose_texts.ask_content(name, size),
                                        compose_kb.back_to_picker()))
 
 

@@ -110,7 +110,7 @@ class BroadcastService:
                                                     allow_paid_broadcast=paid, scheduled_at=when,
                                                     draft_key=draft_key)
             if created:
-                size = (await audiences.count(conn, audience))[0]
+                size = (await audiences.count(conn, audience)).total
                 await audit.record_action(conn, admin_id, "broadcast.schedule",
                                           f"broadcast:{broadcast_id}",
                                           {"audience": audience.to_json(), "recipients": size,
@@ -204,7 +204,7 @@ class BroadcastService:
         if broadcast is not None and broadcast.audience is not None:
             details["audience"] = broadcast.audience.to_json()
             details["recipients"] = broadcast.total or (
-                await audiences.count(conn, broadcast.audience))[0]
+                await audiences.count(conn, broadcast.audience)).total
         await audit.record_action(conn, admin_id, f"broadcast.{action}",
                                   f"broadcast:{broadcast_id}", details)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.db.audiences import AudienceSize
 from bot.i18n import _, ngettext
 from bot.services.composer import Estimate, ParsedList
 from bot.views.broadcast import duration
@@ -70,36 +71,43 @@ def unknown_draft() -> str:
     return _("Этот черновик уже отправлен или отменён.")
 
 
-def audience_line(title: str, size: int, blocked: int) -> str:
+def audience_line(title: str, size: AudienceSize) -> str:
     line = ngettext("Аудитория: <b>{audience}</b> — {count} чел.",
-                    "Аудитория: <b>{audience}</b> — {count} чел.", size).format(
-        audience=escape(title), count=number(size))
-    if blocked:
+                    "Аудитория: <b>{audience}</b> — {count} чел.", size.total).format(
+        audience=escape(title), count=number(size.total))
+    blocked = size.unreachable - size.never_started  # blocked the bot or left Telegram
+    if blocked and size.never_started:
+        line += _(" Из них {blocked} заблокировали бота и {never} не запускали бот курса — "
+                  "их пропустим.").format(blocked=number(blocked), never=number(size.never_started))
+    elif blocked:
         line += _(" Из них {count} заблокировали бота — их пропустим.").format(
             count=number(blocked))
+    elif size.never_started:
+        line += _(" Из них {count} не запускали бот курса — их пропустим.").format(
+            count=number(size.never_started))
     return line
 
 
-def ask_content(title: str, size: int, blocked: int, *, editing: bool = False) -> str:
+def ask_content(title: str, size: AudienceSize, *, editing: bool = False) -> str:
     head = (_("Пришлите новый вариант сообщения (кнопки сохранятся).") if editing else
             _("Пришлите сообщение для рассылки: текст с оформлением, или фото, видео, документ "
               "или GIF с подписью."))
-    return (f"{audience_line(title, size, blocked)}\n\n{head}\n"
+    return (f"{audience_line(title, size)}\n\n{head}\n"
             + _("Имя получателя подставится вместо <code>{first_name}</code>, "
                 "ник — вместо <code>{username}</code>."))
 
 
-def summary(title: str, size: int, blocked: int, estimate: Estimate, rate: float,
+def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
             paid_allowed: bool, buttons: int) -> str:
     lines = [_("<b>Проверьте рассылку</b> (сообщение выше — ровно то, что получат люди)"),
-             audience_line(title, size, blocked),
-             _("Получат: <b>{count}</b>").format(count=number(size - blocked)),
+             audience_line(title, size),
+             _("Получат: <b>{count}</b>").format(count=number(size.reachable)),
              _("Когда: сразу после подтверждения"),
              _("Займёт примерно {duration} (≈{rate:.0f} сообщ./с)").format(
                  duration=duration(estimate.seconds), rate=rate)]
     if buttons:
         lines.append(_("Кнопок под сообщением: {count}").format(count=buttons))
-    if paid_allowed and size - blocked > 0:
+    if paid_allowed and size.reachable > 0:
         lines.append(_("⚡ Платно: ≈{duration}, ≈{stars} ⭐ (0,1 звезды за сообщение сверх "
                        "бесплатного лимита)").format(duration=duration(estimate.paid_seconds),
                                                      stars=number(estimate.paid_stars)))
