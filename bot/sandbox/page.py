@@ -39,8 +39,8 @@ class SandboxPage:
     def message(self, m: StoredMessage) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": m.message_id, "from_bot": m.from_bot, "kind": m.kind, "date": m.date,
-            "html": to_html(m.text, m.entities), "edited": m.edit_date is not None,
-            "deleted": m.deleted,
+            "html": to_html(m.text, _shown_entities(m.entities)),
+            "edited": m.edit_date is not None, "deleted": m.deleted,
             "buttons": [[{"text": b["text"], "data": b.get("callback_data"), "url": b.get("url")}
                          for b in row] for row in (m.reply_markup or {}).get("inline_keyboard", [])],
         }
@@ -60,6 +60,14 @@ class SandboxPage:
     async def settle(self) -> None:
         if self.harness is not None:
             await self.harness.settle()
+
+
+def _shown_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A mention of a user (text_mention) is drawn as a tg://user link: the page opens that
+    person's chat when it is clicked, as Telegram opens their profile."""
+    return [{"type": "text_link", "offset": e["offset"], "length": e["length"],
+             "url": f"tg://user?id={e['user']['id']}"} if e.get("type") == "text_mention" else e
+            for e in entities]
 
 
 PAGE_KEY = web.AppKey("sandbox_page", SandboxPage)
