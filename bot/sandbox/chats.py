@@ -47,11 +47,13 @@ class ChatActions:
 
     async def send_file(self, token: str, user_id: int, kind: str, content: bytes, *,
                         caption: str = "", file_name: str | None = None,
-                        mime_type: str | None = None) -> Delivery:
-        """The user sends a photo, video, document or animation."""
+                        mime_type: str | None = None,
+                        caption_entities: list[dict[str, Any]] | None = None) -> Delivery:
+        """The user sends a photo, video, document or animation (its caption may carry
+        formatting: `caption_entities`, UTF-16 offsets)."""
         bot = self.bots[token]
         file = bot.new_file(kind, content, file_name, mime_type)
-        return await self._send(token, user_id, kind, caption, [], file)
+        return await self._send(token, user_id, kind, caption, caption_entities or [], file)
 
     async def _send(self, token: str, user_id: int, kind: str, text: str,
                     entities: list[dict[str, Any]], file: Any, reply_to: int | None = None

@@ -3,6 +3,8 @@ the bot, any student's chat), its figures and fault switches, and the static pag
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,16 @@ from aiohttp import web
 from bot.db import users
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.state import StoredMessage
-from bot.services.tg_html import to_html
+from bot.services.tg_html import to_html, utf16_len
 
 STATIC = Path(__file__).parent / "static"
-UPLOAD_KINDS = {"photo", "document"}
+UPLOAD_KINDS = {"photo", "video", "animation", "document"}
 LANGUAGES = ("ru", "en")
+# what the page's composer can send: the formatting a Telegram client puts in `entities`
+ENTITY_TYPES = {"bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre",
+                "text_link", "blockquote"}
+MAX_ENTITIES = 100
+_LINK_RE = re.compile(r"^(https?|tg)://\S+$", re.IGNORECASE)
 
 
 class SandboxPage:
@@ -32,13 +39,14 @@ class SandboxPage:
     def message(self, m: StoredMessage) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": m.message_id, "from_bot": m.from_bot, "kind": m.kind, "date": m.date,
-            "html": to_html(m.text, m.entities), "edited": m.edit_date is not None,
-            "deleted": m.deleted,
+            "html": to_html(m.text, _shown_entities(m.entities)),
+            "edited": m.edit_date is not None, "deleted": m.deleted,
             "buttons": [[{"text": b["text"], "data": b.get("callback_data"), "url": b.get("url")}
                          for b in row] for row in (m.reply_markup or {}).get("inline_keyboard", [])],
         }
         if m.file is not None:
             data["file"] = {"id": m.file.file_id, "name": m.file.file_name,
+                            "mime": m.file.mime_type,
                             "url": f"/sandbox/api/file/{m.file.file_id}"}
         return data
 
@@ -52,6 +60,14 @@ class SandboxPage:
     async def settle(self) -> None:
         if self.harness is not None:
             await self.harness.settle()
+
+
+def _shown_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A mention of a user (text_mention) is drawn as a tg://user link: the page opens that
+    person's chat when it is clicked, as Telegram opens their profile."""
+    return [{"type": "text_link", "offset": e["offset"], "length": e["length"],
+             "url": f"tg://user?id={e['user']['id']}"} if e.get("type") == "text_mention" else e
+            for e in entities]
 
 
 PAGE_KEY = web.AppKey("sandbox_page", SandboxPage)
@@ -68,18 +84,58 @@ async def index(request: web.Request) -> web.FileResponse:
 async def state(request: web.Request) -> web.Response:
     page = _page(request)
     user_id = int(request.query.get("chat") or page.admin_id)
-    return web.json_response({"admin_id": page.admin_id, "chat": page.chat(user_id),
+    return web.json_response({"admin_id": page.admin_id, "bot_username": page.bot.username,
+                              "chat": page.chat(user_id),
                               "language": page.emulator.user(page.admin_id).language_code,
                               "stats": page.emulator.stats(page.token)})
+
+
+def entities_from(raw: Any, text: str) -> list[dict[str, Any]]:
+    """The composer's entities, checked as Telegram would: known types, UTF-16 offsets inside
+    the text, a URL for every link."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else []
+        except ValueError:
+            raise web.HTTPBadRequest(text="entities are not JSON") from None
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_ENTITIES:
+        raise web.HTTPBadRequest(text=f"entities: a list of at most {MAX_ENTITIES}")
+    size = utf16_len(text)
+    checked: list[dict[str, Any]] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise web.HTTPBadRequest(text="an entity is an object")
+        kind, offset, length = item.get("type"), item.get("offset"), item.get("length")
+        if kind not in ENTITY_TYPES or type(offset) is not int or type(length) is not int \
+                or offset < 0 or length <= 0 or offset + length > size:
+            raise web.HTTPBadRequest(text=f"bad entity {item!r} for a text of {size} UTF-16 units")
+        entity: dict[str, Any] = {"type": kind, "offset": offset, "length": length}
+        if kind == "text_link":
+            url = str(item.get("url", ""))
+            if not _LINK_RE.match(url):
+                raise web.HTTPBadRequest(text=f"bad link {url!r}")
+            entity["url"] = url
+        if kind == "pre" and item.get("language"):
+            entity["language"] = str(item["language"])[:32]
+        checked.append(entity)
+    return checked
 
 
 async def send(request: web.Request) -> web.Response:
     page = _page(request)
     body = await request.json()
-    text = str(body.get("text", "")).strip()
-    if not text:
+    text = str(body.get("text", ""))
+    entities = entities_from(body.get("entities"), text)
+    if not entities:  # with entities the page has trimmed the text itself (offsets count on it)
+        text = text.strip()
+    if not text.strip():
         raise web.HTTPBadRequest(text="empty message")
-    await page.emulator.send_text(page.token, page.admin_id, text)
+    if entities and text.startswith("/"):  # a command keeps its entity, as Telegram gives it
+        command = text.split()[0]
+        entities.insert(0, {"type": "bot_command", "offset": 0, "length": utf16_len(command)})
+    await page.emulator.send_text(page.token, page.admin_id, text, entities or None)
     await page.settle()
     return web.json_response({"ok": True})
 
@@ -103,9 +159,13 @@ async def upload(request: web.Request) -> web.Response:
     upload_ = form.get("file")
     kind = str(form.get("kind", "document"))
     if not isinstance(upload_, web.FileField) or kind not in UPLOAD_KINDS:
-        raise web.HTTPBadRequest(text="a photo or a document is needed")
+        raise web.HTTPBadRequest(text="a photo, video, GIF or document is needed")
+    caption = str(form.get("caption", ""))
+    entities = entities_from(form.get("caption_entities"), caption)
+    if not entities:
+        caption = caption.strip()
     await page.emulator.send_file(page.token, page.admin_id, kind, upload_.file.read(),
-                                  caption=str(form.get("caption", "")),
+                                  caption=caption, caption_entities=entities,
                                   file_name=upload_.filename, mime_type=upload_.content_type)
     await page.settle()
     return web.json_response({"ok": True})
