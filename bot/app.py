@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
-from bot.db import preferences
+from bot.db import preferences, secrets
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
@@ -36,9 +36,12 @@ from bot.services.broadcasts import BroadcastService
 from bot.session import BotSession
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
+from bot.services.links import LinkSigner
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.views.menu import command_menu
-from bot.web import ENGINE_KEY, MODE_KEY, POOL_KEY, WebhookHandler, healthz
+from bot.web import (
+    ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, WebhookHandler, follow_link, healthz,
+)
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +145,7 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS_KEY], app[BUDGETS_KEY] = metrics, budgets
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", app[METRICS_KEY].handler)
+    app.router.add_get("/r/{token}", follow_link)
     # cleanup contexts also run when start-up fails half-way (plain on_cleanup does not);
     # they end in reverse order: the engine stops before the pool closes
     app.cleanup_ctx.append(_bot_session)
@@ -190,8 +194,11 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
                             app[BUDGETS_KEY].for_token(token.get_secret_value()))
     app[ENGINE_KEY] = engine
     dp["engine"] = engine
+    engine.links = LinkSigner(await secrets.key(app[POOL_KEY], "links"))
+    app[LINKS_KEY] = engine.links
     service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
-                                                  settings.unreachable_expiry_days)
+                                                  settings.unreachable_expiry_days,
+                                                  settings.links_base)
     app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings)
     try:
         yield  # both start in _start_delivery, once the bot itself has started

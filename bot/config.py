@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     webhook_base_url: str | None = None
+    # where the bot's own HTTP server is reachable from the internet, for tracked links
+    # (/r/<token>); WEBHOOK_BASE_URL when unset
+    public_base_url: str | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
     web_host: str = "0.0.0.0"
@@ -104,7 +107,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with postgresql://")
         return value
 
-    @field_validator("telegram_api_url", "webhook_base_url", mode="before")
+    @field_validator("telegram_api_url", "webhook_base_url", "public_base_url", mode="before")
     @classmethod
     def _check_url(cls, value: object) -> object:
         if value in (None, ""):
@@ -166,6 +169,11 @@ class Settings(BaseSettings):
         if not self.webhook_base_url:
             return None
         return self.webhook_base_url + self.webhook_path
+
+    @property
+    def links_base(self) -> str | None:
+        """Base of tracked links; None: link buttons go out as they are (not counted)."""
+        return self.public_base_url or self.webhook_base_url
 
     @property
     def broadcast_token(self) -> SecretStr | None:

@@ -14,14 +14,19 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.db import health
+from bot.db import health, outcomes
 from bot.services.delivery.engine import DeliveryEngine
+from bot.services.links import LinkSigner
 
 log = logging.getLogger(__name__)
 
 POOL_KEY = web.AppKey("pool", asyncpg.Pool)
 ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
 MODE_KEY = web.AppKey("mode", str)
+LINKS_KEY = web.AppKey("links", LinkSigner)
+
+_NOT_FOUND = ("<!doctype html><meta charset=utf-8><title>Ссылка не найдена</title>"
+              "<p>Ссылка не найдена или устарела. / This link is not valid.</p>")
 
 
 class WebhookHandler(SimpleRequestHandler):
@@ -91,3 +96,19 @@ async def healthz(request: web.Request) -> web.Response:
         body.update(status="degraded", database="unavailable", error=type(exc).__name__)
         return web.json_response(body, status=503)
     return web.json_response(body)
+
+
+async def follow_link(request: web.Request) -> web.Response:
+    """A tracked link button: count the click, then send the reader where the button leads.
+    A token the bot did not sign costs no database work; any miss is a small 404 page."""
+    signer = request.app.get(LINKS_KEY)
+    found = signer.read(request.match_info["token"]) if signer is not None else None
+    url = None
+    if found is not None:
+        try:
+            url = await outcomes.follow(request.app[POOL_KEY], *found)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            log.warning("link click not recorded", exc_info=True)
+    if url is None:
+        return web.Response(status=404, text=_NOT_FOUND, content_type="text/html")
+    raise web.HTTPFound(url)

@@ -52,6 +52,9 @@ class Broadcast:
     restart_unknown: int = 0   # recipients those stops left 'unknown'
     first_run: dict | None = None  # type: ignore[type-arg]  # figures before the first resend
     resends: tuple = ()  # type: ignore[type-arg]  # {"status", "count", "at"} per resend
+    holdout_percent: int = 0   # share of the audience kept back, to measure what it caused
+    holdout: int = 0           # how many were kept back (not in `total`)
+    links_base: str | None = None  # link buttons went through {links_base}/r/<token>
 
     @property
     def pending(self) -> int:
@@ -82,7 +85,7 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
     progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
-    resends"""
+    resends, holdout_percent, holdout_count, links_base"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -95,12 +98,14 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["deleted_count"], row["created_at"], row["started_at"],
                      row["finished_at"], row["progress_chat_id"], row["progress_message_id"],
                      row["recall_status"], row["scheduled_at"], row["restarts"],
-                     row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()))
+                     row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()),
+                     row["holdout_percent"], row["holdout_count"], row["links_base"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
                  created_by: int, *, allow_paid_broadcast: bool = False,
-                 scheduled_at: datetime | None = None, draft_key: str | None = None
+                 scheduled_at: datetime | None = None, draft_key: str | None = None,
+                 holdout_percent: int = 0, links_base: str | None = None
                  ) -> tuple[int, bool]:
     """A new broadcast, not started yet ('scheduled' when given a time, else 'draft').
     Returns (id, created): with a draft_key already used, the existing broadcast's id and
@@ -108,13 +113,16 @@ async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audi
     new_id = await pool.fetchval(
         """INSERT INTO message_history (message_text, total_recipients, recipient_type,
                recipient_group, scheduled_at, status, content_type, content_html, source_file_id,
-               file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at, draft_key)
-           VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL, $12)
+               file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at, draft_key,
+               holdout_percent, links_base)
+           VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL, $12, $13,
+                   $14)
            ON CONFLICT (draft_key) WHERE draft_key IS NOT NULL DO NOTHING
            RETURNING id""",
         content.html, audience.recipient_type, audience.recipient_group, scheduled_at,
         "scheduled" if scheduled_at else "draft", content.kind, content.source_file_id,
-        content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast, draft_key)
+        content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast, draft_key,
+        holdout_percent, links_base if content.buttons else None)
     if new_id is not None:
         return new_id, True
     existing = await pool.fetchval("SELECT id FROM message_history WHERE draft_key = $1", draft_key)
@@ -151,10 +159,24 @@ async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None 
                 FROM ({members}) m LEFT JOIN unreachable_users u USING (user_id)
                 ORDER BY m.user_id""",
             broadcast_id, *args)
+        # the holdout: a random share of those who would get it, kept back and recorded
         await conn.execute(
-            """UPDATE message_history h SET total_recipients = c.total, blocked_count = c.blocked
-               FROM (SELECT count(*) AS total,
-                            count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked
+            """UPDATE message_recipients SET delivery_status = 'holdout'
+               WHERE id IN (SELECT id FROM message_recipients
+                            WHERE message_id = $1 AND delivery_status = 'pending'
+                            ORDER BY random()
+                            LIMIT (SELECT round(count(*) * (SELECT holdout_percent
+                                                            FROM message_history WHERE id = $1)
+                                                / 100.0)::bigint
+                                   FROM message_recipients
+                                   WHERE message_id = $1 AND delivery_status = 'pending'))""",
+            broadcast_id)
+        await conn.execute(
+            """UPDATE message_history h SET total_recipients = c.total, blocked_count = c.blocked,
+                   holdout_count = c.holdout
+               FROM (SELECT count(*) FILTER (WHERE delivery_status <> 'holdout') AS total,
+                            count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked,
+                            count(*) FILTER (WHERE delivery_status = 'holdout') AS holdout
                      FROM message_recipients WHERE message_id = $1) c
                WHERE h.id = $1""", broadcast_id)
         return from_row(await conn.fetchrow(

@@ -66,9 +66,10 @@ class Launch:
 
 class BroadcastService:
     def __init__(self, pool: asyncpg.Pool, engine: DeliveryEngine,
-                 unreachable_expiry_days: int = 30) -> None:
+                 unreachable_expiry_days: int = 30, links_base: str | None = None) -> None:
         self.pool, self.engine = pool, engine
         self.unreachable_expiry_days = unreachable_expiry_days
+        self.links_base = links_base  # None: link buttons go out as they are, not counted
 
     async def heal_reachability(self) -> int:
         """Unreachable marks that expired or were contradicted by platform activity go, so
@@ -79,14 +80,16 @@ class BroadcastService:
         return healed
 
     async def launch(self, content: Content, audience: Audience, admin_id: int, *,
-                     paid: bool = False, draft_key: str | None = None,
+                     paid: bool = False, draft_key: str | None = None, holdout: int = 0,
                      progress_message: tuple[int, int] | None = None) -> Launch:
         """Create a broadcast and start it now. Its progress is shown in `progress_message`
         (chat id, message id), or in a new message to the admin. The same draft_key twice
         (a double tap, a repeated callback) starts it once."""
         await self.heal_reachability()  # the snapshot skips only those still unreachable
         broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
-                                                allow_paid_broadcast=paid, draft_key=draft_key)
+                                                allow_paid_broadcast=paid, draft_key=draft_key,
+                                                holdout_percent=holdout,
+                                                links_base=self.links_base)
         if created and progress_message is not None:  # one tap registers where progress goes
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
         async with transaction(self.pool) as conn:
@@ -103,12 +106,13 @@ class BroadcastService:
         return Launch(broadcast, started is not None)  # whoever made the transition started it
 
     async def schedule(self, content: Content, audience: Audience, admin_id: int,
-                       when: datetime, *, paid: bool = False, draft_key: str | None = None
-                       ) -> Launch:
+                       when: datetime, *, paid: bool = False, draft_key: str | None = None,
+                       holdout: int = 0) -> Launch:
         async with transaction(self.pool) as conn:
             broadcast_id, created = await db.create(conn, content, audience, admin_id,
                                                     allow_paid_broadcast=paid, scheduled_at=when,
-                                                    draft_key=draft_key)
+                                                    draft_key=draft_key, holdout_percent=holdout,
+                                                    links_base=self.links_base)
             if created:
                 size = (await audiences.count(conn, audience)).total
                 await audit.record_action(conn, admin_id, "broadcast.schedule",

@@ -27,6 +27,7 @@ from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.progress import ProgressReporter
 from bot.services.delivery.recall import Recaller
 from bot.services.delivery.wire import WireLog
+from bot.services.links import LinkSigner
 from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
 from bot.services.delivery.sender import (
     MAX_ATTEMPTS, Outcome, PreparedContent, carry_media, send_one,
@@ -74,6 +75,7 @@ class DeliveryEngine:
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
                                  show=lambda broadcast_id: self.progress.report(broadcast_id, final=True))
         self.wire = WireLog(pool)
+        self.links: LinkSigner | None = None  # set once the key is read: tracked links
         self.is_leader = False
         self._slots = asyncio.Semaphore(config.in_flight)
         self._results: asyncio.Queue[Done] = asyncio.Queue()
@@ -249,6 +251,8 @@ class DeliveryEngine:
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
         content = await self.prepare(broadcast.content, broadcast.id,
                                      broadcast.allow_paid_broadcast, broadcast.file_id)
+        if broadcast.links_base and self.links is not None:
+            content.links, content.links_base = self.links, broadcast.links_base
         return Lane(content)
 
     async def prepare(self, content: db.Content, broadcast_id: int | None = None,

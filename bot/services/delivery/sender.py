@@ -15,6 +15,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.db.broadcasts import Content, Recipient, Result
+from bot.services.links import LinkSigner
 from bot.services.delivery.render import ContentError, check_length, personalise
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,22 @@ class PreparedContent:
     upload_name: str = "file"
     markup: InlineKeyboardMarkup | None = None
     upload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # tracked links: each recipient's URL buttons lead through {links_base}/r/<token>
+    links: LinkSigner | None = None
+    links_base: str | None = None
+
+    def markup_for(self, recipient_id: int) -> InlineKeyboardMarkup | None:
+        """The buttons as this recipient gets them (their own tracked links, if any)."""
+        if self.links is None or self.links_base is None or not recipient_id \
+                or not self.content.buttons:
+            return self.markup
+        signer, base, place = self.links, self.links_base, 0
+        rows = []
+        for row in self.content.buttons:
+            rows.append([InlineKeyboardButton(text=label, url=signer.url(base, recipient_id, place + i))
+                         for i, (label, _) in enumerate(row)])
+            place += len(row)
+        return InlineKeyboardMarkup(inline_keyboard=rows)
 
     @classmethod
     def build(cls, content: Content, broadcast_id: int | None = None, paid: bool = False,
@@ -67,7 +84,7 @@ async def send_one(bot: Bot, content: PreparedContent, recipient: Recipient,
     except ContentError as exc:
         return Outcome(Result(recipient.id, "failed", str(exc))), None
     try:
-        message, new_file_id = await _request(bot, content, recipient.user_id, html)
+        message, new_file_id = await _request(bot, content, recipient, html)
     except TelegramRetryAfter as exc:
         return Outcome(retry_after=exc.retry_after), None
     except TelegramForbiddenError as exc:
@@ -92,10 +109,10 @@ def _transient(recipient: Recipient, attempt: int, reason: str) -> Outcome:
     return Outcome(retry_in=float(2 ** (attempt - 1)))  # 1 s, 2 s, ...
 
 
-async def _request(bot: Bot, content: PreparedContent, chat_id: int,
+async def _request(bot: Bot, content: PreparedContent, recipient: Recipient,
                    html: str) -> tuple[Message, str | None]:
-    kind = content.content.kind
-    common: dict[str, Any] = {"reply_markup": content.markup,
+    kind, chat_id = content.content.kind, recipient.user_id
+    common: dict[str, Any] = {"reply_markup": content.markup_for(recipient.id),
                               "allow_paid_broadcast": content.paid or None}
     if kind == "text":
         return await bot.send_message(chat_id, html, **common), None

@@ -1,0 +1,91 @@
+"""What a broadcast caused: tracked link buttons through the bot's own redirect, and a holdout
+kept back from sending."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import ClientSession
+
+from bot.db import broadcasts as db
+from bot.db.audiences import Audience
+from bot.db.broadcasts import Content
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import ADMIN_ID, BotHarness
+from tests.test_delivery import STREAM, add_members, sends_to, service, wait_status
+
+BUTTONS = ((("Записаться", "https://example.org/book?from=tg"),
+            ("Урок", "https://example.org/lesson")),
+           (("Канал", "https://t.me/course_channel"),))
+
+
+def link_buttons(emulator: Emulator, token: str, chat_id: int) -> list[tuple[str, str]]:
+    message = emulator.bot_messages(token, chat_id)[-1]
+    return [(b["text"], b["url"]) for b in message.buttons()]
+
+
+async def test_link_buttons_go_through_the_bot_and_count_each_click(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    first, second = await add_members(pool, 2)
+    launched = await service(harness).launch(Content("text", "Запись открыта", None, BUTTONS),
+                                             Audience("stream", stream=STREAM), ADMIN_ID)
+    await wait_status(pool, launched.broadcast.id, "done")
+    mine, theirs = (link_buttons(emulator, harness.token, m) for m in (first, second))
+    assert [label for label, _ in mine] == ["Записаться", "Урок", "Канал"]
+    assert all(url.startswith(harness.url + "/r/") for _, url in mine)
+    assert {url for _, url in mine}.isdisjoint(url for _, url in theirs)  # one per recipient
+
+    async with ClientSession() as http:
+        async def follow(url: str) -> tuple[int, str | None]:
+            async with http.get(url, allow_redirects=False) as response:
+                return response.status, response.headers.get("Location")
+
+        assert await follow(mine[0][1]) == (302, "https://example.org/book?from=tg")
+        assert await follow(mine[0][1]) == (302, "https://example.org/book?from=tg")
+        assert await follow(mine[2][1]) == (302, "https://t.me/course_channel")
+        assert await follow(theirs[1][1]) == (302, "https://example.org/lesson")
+        token = mine[1][1].rsplit("/", 1)[1]
+        forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+        for bad in (forged, "x", "A" * 200, "%00", token + "A"):
+            status, _ = await follow(f"{harness.url}/r/{bad}")
+            assert status == 404
+    clicks = await pool.fetch("SELECT user_id, button FROM broadcast_clicks"
+                              " WHERE broadcast_id = $1 ORDER BY id", launched.broadcast.id)
+    assert [(r["user_id"], r["button"]) for r in clicks] == [
+        (first, 0), (first, 0), (first, 2), (second, 1)]
+
+
+async def test_a_holdout_is_drawn_at_the_start_and_never_sent(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 40)
+    launched = await service(harness).launch(Content("text", "Скидка до пятницы"),
+                                             Audience("stream", stream=STREAM), ADMIN_ID,
+                                             holdout=10)
+    done = await wait_status(pool, launched.broadcast.id, "done")
+    held = {r["user_id"] for r in await pool.fetch(
+        "SELECT user_id FROM message_recipients WHERE message_id = $1"
+        " AND delivery_status = 'holdout'", done.id)}
+    assert len(held) == 4 and (done.total, done.sent, done.holdout) == (36, 36, 4)
+    received = sends_to(emulator, harness.token)
+    assert held.isdisjoint(received) and set(members) - held <= set(received)
+    # resending to failed or unknown never reaches the holdout
+    failed = next(m for m in members if m not in held)
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'failed'"
+                       " WHERE message_id = $1 AND user_id = $2", done.id, failed)
+    assert await service(harness).resend(done.id, ADMIN_ID, "failed") == 1
+    await wait_status(pool, done.id, "done")
+    assert held.isdisjoint(sends_to(emulator, harness.token))
+
+
+async def test_without_a_holdout_or_links_nothing_changes(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    harness = await make_harness()
+    harness.dispatcher["broadcasts"].links_base = None  # long polling, no public address
+    (member,) = await add_members(pool, 1)
+    launched = await service(harness).launch(Content("text", "Ссылка", None, BUTTONS),
+                                             Audience("stream", stream=STREAM), ADMIN_ID)
+    done = await wait_status(pool, launched.broadcast.id, "done")
+    assert done.holdout == 0 and done.links_base is None
+    assert link_buttons(emulator, harness.token, member) == [
+        ("Записаться", "https://example.org/book?from=tg"), ("Урок", "https://example.org/lesson"),
+        ("Канал", "https://t.me/course_channel")]
+    assert (await db.get(pool, done.id)).total == 1  # type: ignore[union-attr]
