@@ -89,3 +89,57 @@ async def test_without_a_holdout_or_links_nothing_changes(
         ("Записаться", "https://example.org/book?from=tg"), ("Урок", "https://example.org/lesson"),
         ("Канал", "https://t.me/course_channel")]
     assert (await db.get(pool, done.id)).total == 1  # type: ignore[union-attr]
+
+
+async def test_conversions_equal_a_plain_count_over_the_same_rows(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    import random
+    from datetime import timedelta
+
+    from bot.db.outcomes import outcomes
+    members = await add_members(pool, 60, start=30_000)
+    await pool.execute("DELETE FROM bookings WHERE user_id = ANY($1::bigint[])", members)
+    launched = await service(harness).launch(Content("text", "Новый поток"),
+                                             Audience("users", user_ids=tuple(members)),
+                                             ADMIN_ID, holdout=20)
+    done = await wait_status(pool, launched.broadcast.id, "done")
+    since = {r["user_id"]: (r["delivery_status"] == "holdout",
+                            done.started_at if r["delivery_status"] == "holdout" else r["sent_at"])
+             for r in await pool.fetch("SELECT user_id, delivery_status, sent_at"
+                                       " FROM message_recipients WHERE message_id = $1", done.id)}
+    rng = random.Random(5)
+    rows: list[tuple[str, int, object, str | int | None]] = []
+    for user in members:
+        for _ in range(rng.randint(0, 4)):  # activity before, inside and after the window
+            at = since[user][1] + timedelta(hours=rng.uniform(-48, 24 * 9))
+            kind = rng.choice(["booking", "paid", "registration", "lesson", "menu", "custom"])
+            rows.append((kind, user, at, None))
+    for kind, user, at, _ in rows:
+        if kind in ("booking", "paid"):
+            await pool.execute("INSERT INTO bookings (user_id, course_stream, confirmed, created_at)"
+                               " VALUES ($1, '5th_stream', $2, $3)", user,
+                               2 if kind == "paid" else 1, at)
+        elif kind == "registration":
+            await pool.execute("INSERT INTO free_lesson_registrations (user_id, registered_at)"
+                               " VALUES ($1, $2)", user, at)
+        else:
+            event = {"lesson": "lesson_link_clicked", "menu": "menu_opened",
+                     "custom": "promo_opened"}[kind]
+            await pool.execute("INSERT INTO events (user_id, event_type, created_at)"
+                               " VALUES ($1, $2, $3)", user, event, at)
+
+    def expected(days: int, held: bool, kinds: set[str]) -> int:
+        return len({user for kind, user, at, _ in rows if kind in kinds
+                    and since[user][0] == held
+                    and since[user][1] <= at < since[user][1] + timedelta(days=days)})
+
+    for days in (1, 3, 7, 14):
+        result = await outcomes(pool, done.id, days, "promo_opened")
+        for held, group in ((False, result.recipients), (True, result.holdout)):
+            assert group.people == sum(1 for h, _ in since.values() if h == held)
+            assert group.booked == expected(days, held, {"booking", "paid"})
+            assert group.paid == expected(days, held, {"paid"})
+            assert group.registered == expected(days, held, {"registration"})
+            assert group.lesson == expected(days, held, {"lesson"})
+            assert group.event == expected(days, held, {"custom"})
+    assert (await outcomes(pool, done.id, 7)).recipients.event == 0  # no event type picked
