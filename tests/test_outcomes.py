@@ -143,3 +143,22 @@ async def test_conversions_equal_a_plain_count_over_the_same_rows(
             assert group.lesson == expected(days, held, {"lesson"})
             assert group.event == expected(days, held, {"custom"})
     assert (await outcomes(pool, done.id, 7)).recipients.event == 0  # no event type picked
+
+
+def test_the_outcome_block_says_what_changed_and_what_cannot_be_told() -> None:
+    from bot.db.outcomes import Group, Outcomes
+    from bot.views.outcomes import outcome_block
+    shown = outcome_block(Outcomes(Group(900, 90, 40, 20, 300), Group(100, 2, 1, 2, 30),
+                                   {0: (130, 110), 1: (5, 5)}, 112),
+                          ["Записаться", "Урок"], 7, None)
+    assert "за 7 дн. после доставки" in shown
+    assert "Клики: «Записаться» 130 (110 чел.), «Урок» 5 (5 чел.)" in shown
+    assert "Нажали хотя бы раз: 112 из 900 (CTR 12,4\u00a0%)" in shown
+    # 10 % of 900 against 2 % of 100: Newcombe's interval 2,7…10,6 points (statsmodels agrees)
+    assert "Забронировали: 10,0\u00a0% получивших · 2,0\u00a0% в контрольной группе" in shown
+    assert "→ подняла на +2,7…+10,6 п.п." in shown
+    assert "Перешли к уроку: 33,3\u00a0% получивших · 30,0\u00a0% в контрольной группе\n" \
+           "   → измеримого эффекта пока нет" in shown
+    alone = outcome_block(Outcomes(Group(50, 5), Group(), {}, 0), [], 3, "promo_opened")
+    assert "Контрольной группы нет" in alone and "promo_opened: 0,0\u00a0% получивших" in alone
+    assert "Клики" not in alone

@@ -8,13 +8,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n import _
+from bot.i18n import _, i18n
 
 NBSP_THIN = "\u202f"  # narrow no-break space: 2 314, never broken across lines
 
 
 def number(value: int) -> str:
     return f"{value:,}".replace(",", NBSP_THIN)
+
+
+def decimal(value: float, digits: int = 1, *, sign: bool = False) -> str:
+    """A fraction number as the admin's language writes it (1,5 in Russian, 1.5 in English)."""
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.replace(".", "," if i18n.ctx_locale.get() == "ru" else ".")
 
 
 def quoted(text: str) -> str:
