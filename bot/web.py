@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.db import health, outcomes
+from bot.i18n import _
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.links import LinkSigner
 
@@ -25,8 +26,6 @@ ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
 MODE_KEY = web.AppKey("mode", str)
 LINKS_KEY = web.AppKey("links", LinkSigner)
 
-_NOT_FOUND = ("<!doctype html><meta charset=utf-8><title>Ссылка не найдена</title>"
-              "<p>Ссылка не найдена или устарела. / This link is not valid.</p>")
 
 
 class WebhookHandler(SimpleRequestHandler):
@@ -110,5 +109,7 @@ async def follow_link(request: web.Request) -> web.Response:
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("link click not recorded", exc_info=True)
     if url is None:
-        return web.Response(status=404, text=_NOT_FOUND, content_type="text/html")
+        text = _("Ссылка не найдена или устарела.")
+        return web.Response(status=404, content_type="text/html", text=(
+            f"<!doctype html><meta charset=utf-8><title>{text}</title><p>{text}</p>"))
     raise web.HTTPFound(url)
