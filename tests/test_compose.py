@@ -11,23 +11,7 @@ import asyncpg
 from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
-from test_delivery import add_members, sends_to, wait_status
-
-BOLD_AND_LINK = [{"type": "bold", "offset": 0, "length": 4},
-                 {"type": "text_link", "offset": 20, "length": 5, "url": "https://vibe.example/lesson"}]
-TEXT = "Урок переносится на 19:00"  # "Урок" in bold, "19:00" a link
-
-
-async def compose_to_stream(harness: BotHarness, emulator: Emulator, stream_button: str,
-                            text: str = TEXT, entities=BOLD_AND_LINK):  # type: ignore[no-untyped-def]
-    admin = harness.chat(ADMIN_ID)
-    await admin.send("/broadcast")
-    assert admin.last().text.startswith("📣 Новая рассылка")
-    await admin.click(stream_button)
-    assert "Пришлите сообщение для рассылки" in admin.last().text
-    await emulator.send_text(harness.token, ADMIN_ID, text, entities=entities)
-    await harness.settle()
-    return admin
+from support import BOLD_AND_LINK, TEXT, add_members, compose_to_stream, sends_to, wait_status
 
 
 async def test_stream_broadcast_with_formatting_and_a_button(

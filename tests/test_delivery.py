@@ -4,10 +4,8 @@ buttons) or from code, with Telegram emulated, faults injected, and the database
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 
 import asyncpg
-import pytest
 from aiohttp import ClientSession
 
 from bot.app import ENGINE_KEY
@@ -15,52 +13,8 @@ from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.sandbox.emulator import Emulator
-from bot.services.broadcasts import BroadcastService
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN, BotHarness
-
-STREAM = "4th_stream"
-
-
-async def add_members(pool: asyncpg.Pool, count: int, *, start: int = 10_000,
-                      stream: str = STREAM, first_name: str | None = "Маша") -> list[int]:
-    ids = list(range(start, start + count))
-    await pool.executemany(
-        "INSERT INTO bookings (user_id, username, first_name, course_id, course_stream, confirmed)"
-        " VALUES ($1, $2, $3, 1, $4, 2)",
-        [(i, f"user{i}", first_name, stream) for i in ids])
-    return ids
-
-
-async def wait_status(pool: asyncpg.Pool, broadcast_id: int, status: str,
-                      timeout: float = 30.0) -> db.Broadcast:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        broadcast = await db.get(pool, broadcast_id)
-        assert broadcast is not None
-        if broadcast.status == status:
-            return broadcast
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"broadcast {broadcast_id} is {broadcast.status}, not {status}")
-        await asyncio.sleep(0.05)
-
-
-def sends_to(emulator: Emulator, token: str) -> Counter[int]:
-    """How many messages each chat received from this bot (requests that succeeded)."""
-    bot = emulator.bot(token)
-    return Counter(chat_id for chat_id, chat in bot.chats.items()
-                   for m in chat.messages.values() if m.from_bot)
-
-
-def service(harness: BotHarness) -> BroadcastService:
-    return harness.dispatcher["broadcasts"]
-
-
-async def launch_text(harness: BotHarness, html: str, audience: Audience | None = None,
-                      **kwargs: object) -> db.Broadcast:
-    launched = await service(harness).launch(Content("text", html), audience or Audience(
-        "stream", stream=STREAM), ADMIN_ID, **kwargs)  # type: ignore[arg-type]
-    return launched.broadcast
-
+from support import STREAM, add_members, launch_text, sends_to, service, wait_status
 
 async def test_broadcast_reaches_every_member_once_with_progress(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:

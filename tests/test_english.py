@@ -15,7 +15,7 @@ import pytest
 from bot.db import summaries
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, SECOND_ADMIN_ID, STRANGER_ID, BotHarness, ChatClient
-from test_delivery import add_members, wait_status
+from support import add_members, wait_status
 
 TZ = "Europe/Moscow"
 CYRILLIC = re.compile("[\u0400-\u04ff]+")

@@ -14,8 +14,7 @@ from bot.keyboards.broadcast import Action, BroadcastCallback
 from bot.keyboards.users import MoveCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, WEBHOOK_SECRET, BotHarness, ChatClient
-from test_compose import compose_to_stream
-from test_delivery import add_members, launch_text, sends_to, wait_status
+from support import add_members, compose_to_stream, launch_text, sends_to, wait_status
 
 APOLOGY = "Не получилось выполнить действие"
 STALE = "Эта кнопка устарела. Откройте меню заново: /menu"

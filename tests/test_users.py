@@ -198,7 +198,7 @@ async def test_streams_add_rename_archive(harness: BotHarness, pool: asyncpg.Poo
 
 async def test_a_personal_message_goes_through_the_engine_and_shows_on_the_card(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
-    from test_delivery import wait_status
+    from support import wait_status
     await seed(pool)
     emulator.user(1002, "Alexey")
     await harness.chat(1002, "Alexey").send("/start")  # Alexey has started the course bot
@@ -353,7 +353,7 @@ async def test_short_and_odd_queries_find_substrings(harness: BotHarness,
 
 async def test_writing_to_someone_the_bot_cannot_reach_warns_first(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
-    from test_delivery import wait_status
+    from support import wait_status
     await seed(pool)
     await pool.execute("INSERT INTO unreachable_users (user_id, reason) VALUES"
                        " (1002, 'Forbidden: bot can''t initiate conversation with a user')")
