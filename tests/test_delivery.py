@@ -14,7 +14,7 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN, BotHarness
-from support import STREAM, add_members, launch_text, sends_to, service, wait_status
+from support import STREAM, add_members, launch_text, sends_to, service, wait_status, wait_until
 
 async def test_broadcast_reaches_every_member_once_with_progress(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
@@ -319,3 +319,18 @@ async def test_a_stranger_cannot_control_a_broadcast(
     assert (await db.get(pool, broadcast.id)).recall_status is None
     assert await pool.fetchval("SELECT count(*) FROM admin_audit_log"
                                " WHERE action <> 'broadcast.send'") == 0
+
+
+async def test_the_engine_stops_promptly(make_harness) -> None:  # type: ignore[no-untyped-def]
+    """stop() wakes the engine, leader or standby, instead of leaving it asleep for another
+    leader poll (2 s)."""
+    engines = [(await make_harness()).app[ENGINE_KEY] for _ in range(2)]
+    await wait_until(lambda: any(e.is_leader for e in engines), 10, "nobody took the lead")
+    engines.sort(key=lambda e: e.is_leader)  # the standby first, then the leader
+    assert [e.is_leader for e in engines] == [False, True]
+    for engine in engines:
+        started = asyncio.get_running_loop().time()
+        await engine.stop()
+        took = asyncio.get_running_loop().time() - started
+        assert engine._task is not None and engine._task.done()
+        assert took < engine.config.leader_poll / 2, f"stop took {took:.2f} s"
