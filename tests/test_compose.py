@@ -11,7 +11,8 @@ import asyncpg
 from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
-from support import BOLD_AND_LINK, TEXT, add_members, compose_to_stream, sends_to, wait_status
+from support import (BOLD_AND_LINK, TEXT, add_members, compose_to_stream, sends_to, wait_recalled,
+                     wait_status, wait_until)
 
 
 async def test_stream_broadcast_with_formatting_and_a_button(
@@ -45,8 +46,10 @@ async def test_stream_broadcast_with_formatting_and_a_button(
     broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
     done = await wait_status(pool, broadcast_id, "done")
     assert done.sent == 12
-    await asyncio.sleep(0.6)
-    summary = emulator.chat(harness.token, ADMIN_ID).messages[progress.message_id]
+    messages = emulator.chat(harness.token, ADMIN_ID).messages
+    await wait_until(lambda: "завершена" in messages[progress.message_id].text, 10,
+                     "the progress message did not become the summary")
+    summary = messages[progress.message_id]
     assert "Рассылка #1 завершена" in summary.text  # the same message, edited
     for member in members:
         (message,) = emulator.bot_messages(harness.token, member)
@@ -167,9 +170,9 @@ async def test_overdue_broadcast_starts_with_a_note(
     broadcast_id, _ = await db.create(pool, Content("text", "late"), Audience("stream", stream="4th_stream"),
                                       ADMIN_ID, scheduled_at=datetime.now(UTC) - timedelta(minutes=10))
     await wait_status(pool, broadcast_id, "done", timeout=10)
-    await asyncio.sleep(0.5)
-    notes = [m.text for m in emulator.bot_messages(harness.token, ADMIN_ID) if "⏰" in m.text]
-    assert notes and "с опозданием 10 мин" in notes[0]
+    notes = await wait_until(lambda: [m.text for m in emulator.bot_messages(
+        harness.token, ADMIN_ID) if "⏰" in m.text], 10, "no note on the late start")
+    assert "с опозданием 10 мин" in notes[0]
 
 
 async def test_scheduled_list_reschedule_and_cancel(
@@ -232,10 +235,7 @@ async def test_history_card_matches_the_recipients_table_and_recalls(
     assert rows[0].startswith("user_id,username") and len(rows) == 9
     await admin.click("🗑 Отозвать у всех")
     await admin.click("Да, удалить у всех")
-    deadline = asyncio.get_running_loop().time() + 10
-    while (await db.get(pool, 1)).recall_status != "done":
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.1)
+    await wait_recalled(pool, 1, timeout=10)
     assert all(emulator.bot_messages(harness.token, m) == [] for m in members)
 
 
@@ -296,7 +296,7 @@ async def test_cancel_and_recall_are_audited_with_audience_and_size(
                                     entities=[])
     await admin.click("🚀 Отправить сейчас")
     await wait_status(pool, 1, "done")
-    await asyncio.sleep(0.5)
+    await wait_until(lambda: "🗑 Отозвать у всех" in admin.buttons())  # the final summary
     await admin.click("🗑 Отозвать у всех")
     await admin.click("Да, удалить у всех")
     rows = await pool.fetch("SELECT action, details FROM admin_audit_log ORDER BY id")

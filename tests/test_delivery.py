@@ -14,7 +14,8 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN, BotHarness
-from support import STREAM, add_members, launch_text, sends_to, service, wait_status, wait_until
+from support import (STREAM, add_members, launch_text, sends_to, service, wait_recalled,
+                     wait_status, wait_until)
 
 async def test_broadcast_reaches_every_member_once_with_progress(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
@@ -130,20 +131,21 @@ async def test_pause_resume_and_cancel_from_the_buttons(
     admin = harness.chat(ADMIN_ID)
     broadcast = await launch_text(harness, "slow one")
     await _progress_message(harness, pool, broadcast.id)
-    await asyncio.sleep(0.6)
+    await wait_until(lambda: delivered(emulator, harness) >= 3)
     await admin.click("⏸ Пауза")
     assert admin.callback_answer()["answered"]
     await asyncio.sleep(1.0)  # sending stops within a second
-    sent_then = len(sends_to(emulator, harness.token)) - 1
+    sent_then = delivered(emulator, harness)
     await asyncio.sleep(1.0)
-    assert len(sends_to(emulator, harness.token)) - 1 == sent_then
+    assert delivered(emulator, harness) == sent_then
     paused = await db.get(pool, broadcast.id)
     assert paused.status == "paused" and 0 < paused.sent < 60
     assert await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
                                " AND delivery_status = 'inflight'", broadcast.id) == 0
 
     await admin.click("▶️ Продолжить")
-    await asyncio.sleep(0.8)
+    await wait_until(lambda: delivered(emulator, harness) >= sent_then + 3, 10,
+                     "sending did not go on after the resume")
     await admin.click("✖️ Отменить")
     assert "Отменить рассылку?" in admin.last().text
     await admin.click("Да, отменить")
@@ -153,6 +155,11 @@ async def test_pause_resume_and_cancel_from_the_buttons(
     assert len(sends_to(emulator, harness.token)) - 1 == (await db.get(pool, broadcast.id)).sent
     actions = [r[0] for r in await pool.fetch("SELECT action FROM admin_audit_log ORDER BY id")]
     assert actions == ["broadcast.send", "broadcast.pause", "broadcast.resume", "broadcast.cancel"]
+
+
+def delivered(emulator: Emulator, harness: BotHarness) -> int:
+    """How many recipients have the broadcast (every chat the bot wrote to but the admin's)."""
+    return len(set(sends_to(emulator, harness.token)) - {ADMIN_ID})
 
 
 async def _progress_message(harness: BotHarness, pool: asyncpg.Pool, broadcast_id: int) -> None:
@@ -200,23 +207,19 @@ async def test_recall_deletes_from_every_chat_and_reports(
                        " WHERE message_id = $1 AND user_id = ANY($2::bigint[])",
                        broadcast.id, members[:2])
     admin = harness.chat(ADMIN_ID)
-    await asyncio.sleep(0.5)
+    await wait_until(lambda: "🗑 Отозвать у всех" in admin.buttons())  # the final summary
     await admin.click("🗑 Отозвать у всех")
     assert "Удалить рассылку у всех получателей (12)?" in admin.last().text
     await admin.click("Да, удалить у всех")
-    deadline = asyncio.get_running_loop().time() + 20
-    while (await db.get(pool, broadcast.id)).recall_status != "done":
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.1)
+    await wait_recalled(pool, broadcast.id)
     for member in members[2:]:
         assert emulator.bot_messages(harness.token, member) == []
     for member in members[:2]:
         assert len(emulator.bot_messages(harness.token, member)) == 1
     assert await db.status_counts(pool, broadcast.id) == {"deleted": 10, "sent": 2}
-    await asyncio.sleep(0.3)
-    report = [m.text for m in emulator.bot_messages(harness.token, ADMIN_ID)
-              if "отозвана" in m.text]
-    assert report and "Удалено из чатов: 10" in report[-1]
+    report = await wait_until(lambda: [m.text for m in emulator.bot_messages(
+        harness.token, ADMIN_ID) if "отозвана" in m.text], 10, "no recall report")
+    assert "Удалено из чатов: 10" in report[-1]
     assert "старше 48 часов: 2" in report[-1]
 
 
@@ -270,12 +273,12 @@ async def test_two_instances_one_delivers_the_other_takes_over(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
     first = await make_harness(broadcast_rate=10)
     second = await make_harness(broadcast_rate=10)
-    await asyncio.sleep(0.5)
+    await wait_until(lambda: any(h.app[ENGINE_KEY].is_leader for h in (first, second)))
     leaders = [h for h in (first, second) if h.app[ENGINE_KEY].is_leader]
     assert len(leaders) == 1
     members = await add_members(pool, 40)
     broadcast = await launch_text(first, "handover")
-    await asyncio.sleep(1.5)
+    await wait_until(lambda: delivered(emulator, first) >= 10)  # a quarter of the way
     leader = leaders[0]
     standby = second if leader is first else first
     await leader.stop()  # finishes what is in flight, puts the rest back, unlocks
