@@ -18,6 +18,7 @@ from bot.db.pool import create_pool
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
 from processes import BotProcess
+from support import unpace_chats
 
 # Property tests reuse one running bot per test across examples (hence the fixture check
 # off), talk to a real server (no deadline) and write no example database into the tree.
@@ -142,15 +143,20 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-async def make_harness(emulator: Emulator, database_url: str):  # type: ignore[no-untyped-def]
+async def make_harness(emulator: Emulator, database_url: str,  # type: ignore[no-untyped-def]
+                       request: pytest.FixtureRequest):
     """Start the bot (webhook mode, emulator as Telegram) with these setting overrides;
-    several may run at once on the same database, like instances in production."""
+    several may run at once on the same database, like instances in production. In tests
+    marked `unpaced_chats` the per-chat limit is lifted (support.unpace_chats)."""
     started: list[BotHarness] = []
+    unpaced = request.node.get_closest_marker("unpaced_chats") is not None
 
     async def start(**overrides: object) -> BotHarness:
         overrides.setdefault("broadcast_progress_seconds", 0.3)
         bot = BotHarness(emulator, make_settings(database_url, emulator.base_url, **overrides))
         started.append(await bot.start())
+        if unpaced:
+            unpace_chats(bot)
         return bot
 
     yield start

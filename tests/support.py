@@ -42,6 +42,19 @@ async def wait_until(condition: Callable[[], object | Awaitable[object]], timeou
         await asyncio.sleep(POLL)
 
 
+def unpace_chats(harness: BotHarness) -> None:
+    """Lift Telegram's per-chat limit (about 1 message a second) for this bot's tokens, in the
+    emulator and in the bot's own budget alike; the bot-wide limit (30/s) stays. Only for
+    tests that are not about pacing: an admin walking through screens otherwise waits a
+    second for nearly every message."""
+    from bot.app import BUDGETS_KEY
+    for token in {harness.token, harness.settings.broadcast_token.get_secret_value()}:  # type: ignore[union-attr]
+        limits = harness.emulator.bot(token).limits.config
+        limits.chat_per_second, limits.chat_burst = 1000.0, 1000
+        budget = harness.app[BUDGETS_KEY].for_token(token)
+        budget.chat_rate, budget.chat_burst = 1000.0, 1000
+
+
 async def add_members(pool: asyncpg.Pool, count: int, *, start: int = 10_000,
                       stream: str = STREAM, first_name: str | None = "Маша") -> list[int]:
     ids = list(range(start, start + count))

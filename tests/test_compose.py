@@ -7,12 +7,16 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
 from support import (BOLD_AND_LINK, TEXT, add_members, compose_to_stream, sends_to, wait_recalled,
                      wait_status, wait_until)
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 
 async def test_stream_broadcast_with_formatting_and_a_button(

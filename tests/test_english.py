@@ -17,6 +17,9 @@ from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, SECOND_ADMIN_ID, STRANGER_ID, BotHarness, ChatClient
 from support import add_members, wait_status, wait_until
 
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
+
 TZ = "Europe/Moscow"
 CYRILLIC = re.compile("[\u0400-\u04ff]+")
 MENU_EN = ["📊 Statistics", "👥 Users", "📣 Broadcast", "🕒 Scheduled", "🗂 History",

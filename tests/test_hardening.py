@@ -16,6 +16,9 @@ from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, WEBHOOK_SECRET, BotHarness, ChatClient
 from support import add_members, compose_to_stream, launch_text, sends_to, wait_status
 
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
+
 APOLOGY = "Не получилось выполнить действие"
 STALE = "Эта кнопка устарела. Откройте меню заново: /menu"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import asyncpg
+import pytest
 
 from bot.app import ENGINE_KEY
 from bot.db import broadcasts as db
@@ -14,6 +15,9 @@ from bot.keyboards.lists import Hist, HistoryCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN
 from support import add_members, launch_text, sends_to, wait_status, wait_until
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 
 async def test_attempts_count_every_try(make_harness, pool: asyncpg.Pool,  # type: ignore[no-untyped-def]

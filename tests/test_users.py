@@ -4,10 +4,14 @@ question and an audit entry, lists with CSV, streams, the audit log."""
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
 from bot.db import summaries
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, STRANGER_ID, BotHarness
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 TZ = "Europe/Moscow"
 
