@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -184,8 +185,12 @@ async def test_scheduled_list_reschedule_and_cancel(
     await add_members(pool, 2)
     admin = await compose_to_stream(harness, emulator, "4-й поток · 2", text="Позже", entities=[])
     await admin.click("🕒 Запланировать")
-    await admin.send("2026-12-01 10:00" if datetime.now(UTC) < datetime(2026, 11, 30, tzinfo=UTC)
-                     else "через 3 дня")
+    moscow = ZoneInfo("Europe/Moscow")
+    day = (datetime.now(moscow) + timedelta(days=3)).date()  # a date typed in full, any day
+    await admin.send(f"{day:%Y-%m-%d} 10:00")
+    assert "запланирована на" in admin.last().text
+    assert await pool.fetchval("SELECT scheduled_at FROM message_history WHERE id = 1") == \
+        datetime(day.year, day.month, day.day, 10, 0, tzinfo=moscow)
     await admin.send("/scheduled")
     old_listing = admin.last()
     await admin.send("/scheduled")

@@ -169,9 +169,12 @@ async def test_a_list_of_a_stream_that_does_not_exist(
         harness: BotHarness, emulator: Emulator) -> None:
     admin = harness.chat(ADMIN_ID)
     await admin.send("/menu")
+    shown = [(m.message_id, m.text, m.buttons()) for m in admin.messages()]
     await admin.press_forged("ul:stream:no_such_stream:0:0")
     assert admin.callback_answer()["text"] == "Потока «no_such_stream» нет."
-    assert admin.last().text.startswith("Главное меню") or "👥" not in admin.last().text
+    # nothing sent or edited: the menu stays as it was
+    assert [(m.message_id, m.text, m.buttons()) for m in admin.messages()] == shown
+    assert admin.last().text.startswith("Главное меню")
 
 
 async def test_moving_a_booking_to_its_own_stream(

@@ -155,7 +155,11 @@ async def test_a_stranger_gets_nothing(harness: BotHarness, pool: asyncpg.Pool,
     await seed(pool)
     stranger = harness.chat(STRANGER_ID)
     await stranger.send("/find Екатерина")
-    assert all("1001" not in m.text for m in stranger.messages())
+    assert stranger.messages() == []  # not even an answer: strangers get one line for /start
+    await stranger.send("/start")
+    [line] = stranger.messages()
+    assert "служит администраторам" in line.text and "1001" not in line.text
+    assert "1001" in await find(harness, "Екатерина")  # what an admin is shown
 
 
 async def test_lists_with_csv(harness: BotHarness, pool: asyncpg.Pool) -> None:
