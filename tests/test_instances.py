@@ -21,6 +21,11 @@ from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, free_socket
 from support import add_members, sends_to, wait_status, wait_until
 from processes import BotProcess, _env
 
+# `python -m bot` child processes spend seconds of CPU importing at start: the modules that
+# start them run in two xdist groups (--dist=loadgroup), so at most two start at once and
+# their start-up timeouts hold on two busy cores
+pytestmark = pytest.mark.xdist_group("processes-b")
+
 REDIS = shutil.which("redis-server")
 
 

@@ -11,15 +11,20 @@ from pathlib import Path
 import pytest
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, MENU, STRANGER_ID, WEBHOOK_SECRET
-from processes import BotProcess, _env
+from processes import START_TIMEOUT, BotProcess, _env
 from support import wait_until
+
+# `python -m bot` child processes spend seconds of CPU importing at start: the modules that
+# start them run in two xdist groups (--dist=loadgroup), so at most two start at once and
+# their start-up timeouts hold on two busy cores
+pytestmark = pytest.mark.xdist_group("processes-a")
 
 
 async def test_without_a_token_it_stops_with_one_clear_line() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env={"PATH": os.environ.get("PATH", "")},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    _, stderr = await asyncio.wait_for(proc.communicate(), START_TIMEOUT)
     lines = stderr.decode().strip().splitlines()
     assert proc.returncode == 2
     assert lines == ["Configuration error: BOT_TOKEN is not set: get a token from @BotFather "
