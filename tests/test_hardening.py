@@ -273,6 +273,7 @@ async def test_every_waiting_step_has_a_way_out(harness: BotHarness, pool: async
 async def test_a_search_page_past_the_end(harness: BotHarness, pool: asyncpg.Pool,
                                           emulator: Emulator) -> None:
     await add_members(pool, 12)  # twelve "Маша"
+    await summaries.refresh(pool, "Europe/Moscow")  # names are searched in the directory
     admin = harness.chat(ADMIN_ID)
     await admin.send("/find Маша")
     assert admin.buttons()[-3:-1] == ["1/2", "▶️"]
