@@ -18,6 +18,7 @@ from bot.db.pool import create_pool
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, make_settings
 from processes import BotProcess
+from support import unpace_chats
 
 # Property tests reuse one running bot per test across examples (hence the fixture check
 # off), talk to a real server (no deadline) and write no example database into the tree.
@@ -29,11 +30,24 @@ settings.register_profile("ci", max_examples=6, **_PROPERTY)  # type: ignore[arg
 settings.register_profile("long", max_examples=300, **_PROPERTY)  # type: ignore[arg-type]
 settings.load_profile("ci")
 
-TEMPLATE = "hsl_test_template"
+# one template per xdist worker: on a shared TEST_DATABASE_URL server the workers must not
+# drop each other's template while it is being cloned
+TEMPLATE = "hsl_test_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 # settings the tests build themselves; values from the machine's environment must not leak in
 _ENV_NAMES = ("BOT_TOKEN", "BROADCAST_BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "TELEGRAM_API_URL",
               "WEBHOOK_BASE_URL", "WEBHOOK_PATH", "WEBHOOK_SECRET", "WEB_HOST", "WEB_PORT",
               "REDIS_URL", "TIMEZONE", "EMBEDDED_PG_DIR", "LOG_LEVEL", "LOG_FORMAT")
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """The suite runs in parallel by default (`--numprocesses` in pyproject's addopts: it
+    mostly waits on real servers and Telegram's pacing). With `-p no:xdist` those options would
+    be unknown: accept them and run everything in this one process."""
+    if not pluginmanager.has_plugin("xdist"):
+        parser.addoption("--numprocesses", dest="numprocesses", default=None,
+                         help="ignored: pytest-xdist is disabled (-p no:xdist)")
+        parser.addoption("--dist", dest="dist", default="no",
+                         help="ignored: pytest-xdist is disabled (-p no:xdist)")
 
 
 @pytest.fixture(autouse=True)
@@ -129,15 +143,20 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-async def make_harness(emulator: Emulator, database_url: str):  # type: ignore[no-untyped-def]
+async def make_harness(emulator: Emulator, database_url: str,  # type: ignore[no-untyped-def]
+                       request: pytest.FixtureRequest):
     """Start the bot (webhook mode, emulator as Telegram) with these setting overrides;
-    several may run at once on the same database, like instances in production."""
+    several may run at once on the same database, like instances in production. In tests
+    marked `unpaced_chats` the per-chat limit is lifted (support.unpace_chats)."""
     started: list[BotHarness] = []
+    unpaced = request.node.get_closest_marker("unpaced_chats") is not None
 
     async def start(**overrides: object) -> BotHarness:
         overrides.setdefault("broadcast_progress_seconds", 0.3)
         bot = BotHarness(emulator, make_settings(database_url, emulator.base_url, **overrides))
         started.append(await bot.start())
+        if unpaced:
+            unpace_chats(bot)
         return bot
 
     yield start

@@ -13,7 +13,9 @@ from aiohttp import ClientError, ClientSession
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, WEBHOOK_SECRET, free_socket
 
-START_TIMEOUT = 60
+# a hang guard, not a speed check: a cold `python -m bot` spends seconds of CPU importing
+# aiogram, much longer while other tests and programs share the cores
+START_TIMEOUT = 120
 
 
 class BotProcess:
@@ -61,7 +63,7 @@ class BotProcess:
 
     async def finish(self) -> int:
         assert self.proc is not None
-        _, stderr = await asyncio.wait_for(self.proc.communicate(), 30)
+        _, stderr = await asyncio.wait_for(self.proc.communicate(), START_TIMEOUT)
         self.stderr += stderr
         return self.proc.returncode  # type: ignore[return-value]
 

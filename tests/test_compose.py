@@ -5,29 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
+import pytest
 
 from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
-from test_delivery import add_members, sends_to, wait_status
+from support import (buttons_lead_to, BOLD_AND_LINK, TEXT, add_members, compose_to_stream, sends_to, wait_recalled,
+                     wait_status, wait_until)
 
-BOLD_AND_LINK = [{"type": "bold", "offset": 0, "length": 4},
-                 {"type": "text_link", "offset": 20, "length": 5, "url": "https://vibe.example/lesson"}]
-TEXT = "Урок переносится на 19:00"  # "Урок" in bold, "19:00" a link
-
-
-async def compose_to_stream(harness: BotHarness, emulator: Emulator, stream_button: str,
-                            text: str = TEXT, entities=BOLD_AND_LINK):  # type: ignore[no-untyped-def]
-    admin = harness.chat(ADMIN_ID)
-    await admin.send("/broadcast")
-    assert admin.last().text.startswith("📣 Новая рассылка")
-    await admin.click(stream_button)
-    assert "Пришлите сообщение для рассылки" in admin.last().text
-    await emulator.send_text(harness.token, ADMIN_ID, text, entities=entities)
-    await harness.settle()
-    return admin
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 
 async def test_stream_broadcast_with_formatting_and_a_button(
@@ -61,13 +51,16 @@ async def test_stream_broadcast_with_formatting_and_a_button(
     broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
     done = await wait_status(pool, broadcast_id, "done")
     assert done.sent == 12
-    await asyncio.sleep(0.6)
-    summary = emulator.chat(harness.token, ADMIN_ID).messages[progress.message_id]
+    messages = emulator.chat(harness.token, ADMIN_ID).messages
+    await wait_until(lambda: "завершена" in messages[progress.message_id].text, 10,
+                     "the progress message did not become the summary")
+    summary = messages[progress.message_id]
     assert "Рассылка #1 завершена" in summary.text  # the same message, edited
     for member in members:
         (message,) = emulator.bot_messages(harness.token, member)
         assert message.text == TEXT and message.entities == BOLD_AND_LINK
-        assert message.buttons() == [{"text": "Открыть урок", "url": "https://vibe.example/lesson"}]
+        assert await buttons_lead_to(message, harness.url) == [
+            ("Открыть урок", "https://vibe.example/lesson")]
     assert all(emulator.bot_messages(harness.token, m) == [] for m in range(80_000, 80_003))
     audit = await pool.fetchrow("SELECT admin_id, action, details FROM admin_audit_log")
     assert (audit["admin_id"], audit["action"]) == (ADMIN_ID, "broadcast.send")
@@ -183,9 +176,9 @@ async def test_overdue_broadcast_starts_with_a_note(
     broadcast_id, _ = await db.create(pool, Content("text", "late"), Audience("stream", stream="4th_stream"),
                                       ADMIN_ID, scheduled_at=datetime.now(UTC) - timedelta(minutes=10))
     await wait_status(pool, broadcast_id, "done", timeout=10)
-    await asyncio.sleep(0.5)
-    notes = [m.text for m in emulator.bot_messages(harness.token, ADMIN_ID) if "⏰" in m.text]
-    assert notes and "с опозданием 10 мин" in notes[0]
+    notes = await wait_until(lambda: [m.text for m in emulator.bot_messages(
+        harness.token, ADMIN_ID) if "⏰" in m.text], 10, "no note on the late start")
+    assert "с опозданием 10 мин" in notes[0]
 
 
 async def test_scheduled_list_reschedule_and_cancel(
@@ -193,8 +186,12 @@ async def test_scheduled_list_reschedule_and_cancel(
     await add_members(pool, 2)
     admin = await compose_to_stream(harness, emulator, "4-й поток · 2", text="Позже", entities=[])
     await admin.click("🕒 Запланировать")
-    await admin.send("2026-12-01 10:00" if datetime.now(UTC) < datetime(2026, 11, 30, tzinfo=UTC)
-                     else "через 3 дня")
+    moscow = ZoneInfo("Europe/Moscow")
+    day = (datetime.now(moscow) + timedelta(days=3)).date()  # a date typed in full, any day
+    await admin.send(f"{day:%Y-%m-%d} 10:00")
+    assert "запланирована на" in admin.last().text
+    assert await pool.fetchval("SELECT scheduled_at FROM message_history WHERE id = 1") == \
+        datetime(day.year, day.month, day.day, 10, 0, tzinfo=moscow)
     await admin.send("/scheduled")
     old_listing = admin.last()
     await admin.send("/scheduled")
@@ -248,10 +245,7 @@ async def test_history_card_matches_the_recipients_table_and_recalls(
     assert rows[0].startswith("user_id,username") and len(rows) == 9
     await admin.click("🗑 Отозвать у всех")
     await admin.click("Да, удалить у всех")
-    deadline = asyncio.get_running_loop().time() + 10
-    while (await db.get(pool, 1)).recall_status != "done":
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.1)
+    await wait_recalled(pool, 1, timeout=10)
     assert all(emulator.bot_messages(harness.token, m) == [] for m in members)
 
 
@@ -312,7 +306,7 @@ async def test_cancel_and_recall_are_audited_with_audience_and_size(
                                     entities=[])
     await admin.click("🚀 Отправить сейчас")
     await wait_status(pool, 1, "done")
-    await asyncio.sleep(0.5)
+    await wait_until(lambda: "🗑 Отозвать у всех" in admin.buttons())  # the final summary
     await admin.click("🗑 Отозвать у всех")
     await admin.click("Да, удалить у всех")
     rows = await pool.fetch("SELECT action, details FROM admin_audit_log ORDER BY id")

@@ -6,14 +6,17 @@ import asyncio
 import signal
 
 import asyncpg
+import pytest
 
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN
-from tests.processes import BotProcess, _env
-from tests.test_delivery import STREAM, add_members, sends_to, wait_status
+from processes import BotProcess, _env
+from support import STREAM, add_members, sends_to, wait_status
+
+pytestmark = pytest.mark.xdist_group("processes-a")  # bot processes start two at a time at most
 
 
 async def _ids(pool: asyncpg.Pool, broadcast_id: int, status: str) -> set[int]:

@@ -4,10 +4,8 @@ buttons) or from code, with Telegram emulated, faults injected, and the database
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 
 import asyncpg
-import pytest
 from aiohttp import ClientSession
 
 from bot.app import ENGINE_KEY
@@ -15,52 +13,9 @@ from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.sandbox.emulator import Emulator
-from bot.services.broadcasts import BroadcastService
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN, BotHarness
-
-STREAM = "4th_stream"
-
-
-async def add_members(pool: asyncpg.Pool, count: int, *, start: int = 10_000,
-                      stream: str = STREAM, first_name: str | None = "Маша") -> list[int]:
-    ids = list(range(start, start + count))
-    await pool.executemany(
-        "INSERT INTO bookings (user_id, username, first_name, course_id, course_stream, confirmed)"
-        " VALUES ($1, $2, $3, 1, $4, 2)",
-        [(i, f"user{i}", first_name, stream) for i in ids])
-    return ids
-
-
-async def wait_status(pool: asyncpg.Pool, broadcast_id: int, status: str,
-                      timeout: float = 30.0) -> db.Broadcast:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        broadcast = await db.get(pool, broadcast_id)
-        assert broadcast is not None
-        if broadcast.status == status:
-            return broadcast
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"broadcast {broadcast_id} is {broadcast.status}, not {status}")
-        await asyncio.sleep(0.05)
-
-
-def sends_to(emulator: Emulator, token: str) -> Counter[int]:
-    """How many messages each chat received from this bot (requests that succeeded)."""
-    bot = emulator.bot(token)
-    return Counter(chat_id for chat_id, chat in bot.chats.items()
-                   for m in chat.messages.values() if m.from_bot)
-
-
-def service(harness: BotHarness) -> BroadcastService:
-    return harness.dispatcher["broadcasts"]
-
-
-async def launch_text(harness: BotHarness, html: str, audience: Audience | None = None,
-                      **kwargs: object) -> db.Broadcast:
-    launched = await service(harness).launch(Content("text", html), audience or Audience(
-        "stream", stream=STREAM), ADMIN_ID, **kwargs)  # type: ignore[arg-type]
-    return launched.broadcast
-
+from support import (buttons_lead_to, STREAM, add_members, launch_text, sends_to, service, wait_recalled,
+                     wait_status, wait_until)
 
 async def test_broadcast_reaches_every_member_once_with_progress(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
@@ -178,20 +133,21 @@ async def test_pause_resume_and_cancel_from_the_buttons(
     admin = harness.chat(ADMIN_ID)
     broadcast = await launch_text(harness, "slow one")
     await _progress_message(harness, pool, broadcast.id)
-    await asyncio.sleep(0.6)
+    await wait_until(lambda: delivered(emulator, harness) >= 3)
     await admin.click("⏸ Пауза")
     assert admin.callback_answer()["answered"]
     await asyncio.sleep(1.0)  # sending stops within a second
-    sent_then = len(sends_to(emulator, harness.token)) - 1
+    sent_then = delivered(emulator, harness)
     await asyncio.sleep(1.0)
-    assert len(sends_to(emulator, harness.token)) - 1 == sent_then
+    assert delivered(emulator, harness) == sent_then
     paused = await db.get(pool, broadcast.id)
     assert paused.status == "paused" and 0 < paused.sent < 60
     assert await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
                                " AND delivery_status IN ('claimed', 'inflight')", broadcast.id) == 0
 
     await admin.click("▶️ Продолжить")
-    await asyncio.sleep(0.8)
+    await wait_until(lambda: delivered(emulator, harness) >= sent_then + 3, 10,
+                     "sending did not go on after the resume")
     await admin.click("✖️ Отменить")
     assert "Отменить рассылку?" in admin.last().text
     await admin.click("Да, отменить")
@@ -201,6 +157,11 @@ async def test_pause_resume_and_cancel_from_the_buttons(
     assert len(sends_to(emulator, harness.token)) - 1 == (await db.get(pool, broadcast.id)).sent
     actions = [r[0] for r in await pool.fetch("SELECT action FROM admin_audit_log ORDER BY id")]
     assert actions == ["broadcast.send", "broadcast.pause", "broadcast.resume", "broadcast.cancel"]
+
+
+def delivered(emulator: Emulator, harness: BotHarness) -> int:
+    """How many recipients have the broadcast (every chat the bot wrote to but the admin's)."""
+    return len(set(sends_to(emulator, harness.token)) - {ADMIN_ID})
 
 
 async def _progress_message(harness: BotHarness, pool: asyncpg.Pool, broadcast_id: int) -> None:
@@ -256,23 +217,19 @@ async def test_recall_deletes_from_every_chat_and_reports(
                        " telegram_message_id = NULL WHERE message_id = $1 AND user_id = $2",
                        broadcast.id, members[3])
     admin = harness.chat(ADMIN_ID)
-    await asyncio.sleep(0.5)
+    await wait_until(lambda: "🗑 Отозвать у всех" in admin.buttons())  # the final summary
     await admin.click("🗑 Отозвать у всех")
     assert "Удалить рассылку у всех получателей (12)?" in admin.last().text
     await admin.click("Да, удалить у всех")
-    deadline = asyncio.get_running_loop().time() + 20
-    while (await db.get(pool, broadcast.id)).recall_status != "done":
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.1)
+    await wait_recalled(pool, broadcast.id)
     for member in members[2:3] + members[4:]:
         assert emulator.bot_messages(harness.token, member) == []
     for member in members[:2] + members[3:4]:
         assert len(emulator.bot_messages(harness.token, member)) == 1
     assert await db.status_counts(pool, broadcast.id) == {"deleted": 9, "sent": 2, "unknown": 1}
-    await asyncio.sleep(0.3)
-    report = [m.text for m in emulator.bot_messages(harness.token, ADMIN_ID)
-              if "отозвана" in m.text]
-    assert report and "Удалено из чатов: 9" in report[-1]
+    report = await wait_until(lambda: [m.text for m in emulator.bot_messages(
+        harness.token, ADMIN_ID) if "отозвана" in m.text], 10, "no recall report")
+    assert "Удалено из чатов: 9" in report[-1]
     assert "старше 48 часов: 2" in report[-1]
     assert "номер сообщения неизвестен: 1" in report[-1]
 
@@ -316,7 +273,8 @@ async def test_two_bots_media_is_uploaded_once(
         (message,) = emulator.bot_messages(BROADCAST_TOKEN, member)
         assert message.kind == "photo" and message.text == "Запись урока, Маша"
         assert message.file.content == b"\x89PNG-course-photo"
-        assert message.buttons() == [{"text": "Смотреть", "url": "https://example.org/rec"}]
+        assert await buttons_lead_to(message, harness.url) == [
+            ("Смотреть", "https://example.org/rec")]
     file_ids = {emulator.bot_messages(BROADCAST_TOKEN, m)[0].file.file_id for m in members}
     assert len(file_ids) == 1  # uploaded once, then its file_id reused
     assert (await db.get(pool, broadcast.id)).file_id in file_ids
@@ -327,12 +285,12 @@ async def test_two_instances_one_delivers_the_other_takes_over(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
     first = await make_harness(broadcast_rate=10)
     second = await make_harness(broadcast_rate=10)
-    await asyncio.sleep(0.5)
+    await wait_until(lambda: any(h.app[ENGINE_KEY].is_leader for h in (first, second)))
     leaders = [h for h in (first, second) if h.app[ENGINE_KEY].is_leader]
     assert len(leaders) == 1
     members = await add_members(pool, 40)
     broadcast = await launch_text(first, "handover")
-    await asyncio.sleep(1.5)
+    await wait_until(lambda: delivered(emulator, first) >= 10)  # a quarter of the way
     leader = leaders[0]
     standby = second if leader is first else first
     await leader.stop()  # finishes what is in flight, puts the rest back, unlocks
@@ -376,3 +334,18 @@ async def test_a_stranger_cannot_control_a_broadcast(
     assert (await db.get(pool, broadcast.id)).recall_status is None
     assert await pool.fetchval("SELECT count(*) FROM admin_audit_log"
                                " WHERE action <> 'broadcast.send'") == 0
+
+
+async def test_the_engine_stops_promptly(make_harness) -> None:  # type: ignore[no-untyped-def]
+    """stop() wakes the engine, leader or standby, instead of leaving it asleep for another
+    leader poll (2 s)."""
+    engines = [(await make_harness()).app[ENGINE_KEY] for _ in range(2)]
+    await wait_until(lambda: any(e.is_leader for e in engines), 10, "nobody took the lead")
+    engines.sort(key=lambda e: e.is_leader)  # the standby first, then the leader
+    assert [e.is_leader for e in engines] == [False, True]
+    for engine in engines:
+        started = asyncio.get_running_loop().time()
+        await engine.stop()
+        took = asyncio.get_running_loop().time() - started
+        assert engine._task is not None and engine._task.done()
+        assert took < engine.config.leader_poll / 2, f"stop took {took:.2f} s"

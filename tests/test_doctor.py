@@ -6,16 +6,24 @@ import asyncio
 import os
 import sys
 
+import pytest
+
 from bot.db.migrate import load_migrations
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_TOKEN, BROADCAST_TOKEN
+from processes import START_TIMEOUT
+
+# `python -m bot` child processes spend seconds of CPU importing at start: the modules that
+# start them run in two xdist groups (--dist=loadgroup), so at most two start at once and
+# their start-up timeouts hold on two busy cores
+pytestmark = pytest.mark.xdist_group("processes-b")
 
 
 async def _doctor(env: dict[str, str]) -> tuple[int, list[str]]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "doctor", env={"PATH": os.environ.get("PATH", ""), **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    out, err = await asyncio.wait_for(proc.communicate(), START_TIMEOUT)
     assert ADMIN_TOKEN not in out.decode() + err.decode()
     assert "Traceback" not in err.decode(), err.decode()
     return proc.returncode, out.decode().splitlines()  # type: ignore[return-value]

@@ -4,7 +4,6 @@ trusted by the bot's tests and benchmarks."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -262,4 +261,14 @@ async def test_two_bots_have_separate_chats(emulator: Emulator, tg: Bot) -> None
         await other.session.close()
     assert emulator.transcript(ADMIN_TOKEN, 50) == "bot  #1: from admin bot"
     assert emulator.transcript(BROADCAST_TOKEN, 50) == "bot  #1: from course bot"
-    assert json.dumps(emulator.stats(BROADCAST_TOKEN))
+    one_send = {"sends_ok": 1, "chats_reached": 1, "chats_with_duplicates": 0,
+                "rate_per_second": 0.0, "too_many_requests": 0, "forbidden": 0, "breaches": 0,
+                "blocked_users": 0}
+    assert emulator.stats(ADMIN_TOKEN) == emulator.stats(BROADCAST_TOKEN) == one_send  # per bot
+    async with ClientSession() as http:  # the same figures as JSON, for benchmarks
+        async with http.get(f"{emulator.base_url}/_emulator/stats",
+                            params={"token": BROADCAST_TOKEN}) as response:
+            assert await response.json() == one_send
+        async with http.get(f"{emulator.base_url}/_emulator/stats",
+                            params={"token": "1:unknown"}) as response:
+            assert response.status == 404

@@ -9,7 +9,7 @@ import itertools
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 
 import asyncpg
 import pytest
@@ -18,8 +18,13 @@ from aiohttp import ClientError, ClientSession, web
 from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, free_socket
-from test_delivery import add_members, sends_to, wait_status
+from support import add_members, sends_to, wait_status, wait_until
 from processes import BotProcess, _env
+
+# `python -m bot` child processes spend seconds of CPU importing at start: the modules that
+# start them run in two xdist groups (--dist=loadgroup), so at most two start at once and
+# their start-up timeouts hold on two busy cores
+pytestmark = pytest.mark.xdist_group("processes-b")
 
 REDIS = shutil.which("redis-server")
 
@@ -82,13 +87,6 @@ async def balancer() -> AsyncIterator[tuple[RoundRobin, str]]:
     await runner.cleanup()
 
 
-async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "the bots did not get there"
-        await asyncio.sleep(0.05)
-
-
 def seen(emulator: Emulator, text: str) -> int:
     """How many of the admin's messages (as they are now) contain this text."""
     return sum(text in m.text for m in emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID))
@@ -98,7 +96,7 @@ async def step(emulator: Emulator, action: Awaitable[object], expect: str) -> No
     """Write or press, then wait for one more message saying `expect` (new or edited)."""
     before = seen(emulator, expect)
     await action
-    await until(lambda: seen(emulator, expect) > before)
+    await wait_until(lambda: seen(emulator, expect) > before)
 
 
 async def compose(emulator: Emulator, text: str) -> None:
@@ -166,7 +164,7 @@ async def test_two_instances_share_a_flow_and_survive_one_stopping(
     emulator.bot(ADMIN_TOKEN).faults.latency = 0.05  # about 1.5 s for 40 recipients
     await emulator.press(ADMIN_TOKEN, ADMIN_ID, "🚀 Отправить сейчас")
     running_id = await pool.fetchval("SELECT max(id) FROM message_history")
-    await until(lambda: 5 <= sum("Второе" in m.text for u in members
+    await wait_until(lambda: 5 <= sum("Второе" in m.text for u in members
                                  for m in emulator.bot_messages(ADMIN_TOKEN, u)), 20)
     await stop(await leader([survivor, third]), proxy)
     done = await wait_status(pool, running_id, "done", timeout=60)

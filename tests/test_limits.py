@@ -6,26 +6,16 @@ and a broadcast. Telegram is the emulator; its counters say whether a limit was 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import asyncpg
-import pytest
 from aiohttp import ClientSession
 
 from bot.handlers.errors import apology
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, MENU, BotHarness
-from test_delivery import add_members, launch_text, sends_to, wait_status
+from support import add_members, launch_text, sends_to, wait_status, wait_until
 
 GUEST_LINE = "администраторам"
-
-
-async def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail("the condition did not come true in time")
-        await asyncio.sleep(0.05)
 
 
 async def metrics(harness: BotHarness) -> str:
@@ -77,19 +67,29 @@ async def test_a_question_on_a_running_broadcast_waits_for_its_answer(
     await add_members(pool, 60)
     broadcast = await launch_text(harness, "медленно")
     admin = harness.chat(ADMIN_ID)
-    await wait_for(lambda: any(b["text"] == "✖️ Отменить" for m in admin.messages()
+    await wait_until(lambda: any(b["text"] == "✖️ Отменить" for m in admin.messages()
                                for b in m.buttons()))
     await admin.click("✖️ Отменить")
     asked = admin.last().text
 
-    await asyncio.sleep(5)  # the progress goes on underneath for 5 s (edited every 0.3 s)
-    assert (await pool.fetchval("SELECT count(*) FROM message_recipients WHERE message_id = $1"
-                                " AND delivery_status = 'sent'", broadcast.id)) < 60
+    async def sent() -> int:
+        return await pool.fetchval("SELECT count(*) FROM message_recipients"
+                                   " WHERE message_id = $1 AND delivery_status = 'sent'",
+                                   broadcast.id)
+
+    async def gone_on() -> bool:
+        return await sent() >= target
+
+    # the broadcast goes on underneath for 10 more recipients (2 s at 5/s), in which the
+    # progress (edited every 0.3 s) would have been drawn over the question several times
+    target = await sent() + 10
+    await wait_until(gone_on, 20, "the broadcast did not go on under the question")
+    assert await sent() < 60
     assert admin.last().text == asked and "Отменить рассылку?" in asked
     await admin.click("Да, отменить")
     done = await wait_status(pool, broadcast.id, "cancelled")
     assert 0 < done.sent < 60
-    await wait_for(lambda: "Отменить рассылку?" not in admin.last().text)
+    await wait_until(lambda: "Отменить рассылку?" not in admin.last().text)
     assert emulator.stats(harness.token)["breaches"] == 0
 
 

@@ -11,7 +11,7 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
-from tests.test_delivery import STREAM, add_members, sends_to, service, wait_status
+from support import STREAM, add_members, sends_to, service, wait_status
 
 BUTTONS = ((("Записаться", "https://example.org/book?from=tg"),
             ("Урок", "https://example.org/lesson")),

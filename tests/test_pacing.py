@@ -9,7 +9,7 @@ import asyncpg
 
 from bot.services.limits import GLOBAL, Budget
 from bot.sandbox.emulator import Emulator
-from tests.test_delivery import add_members, launch_text, sends_to, wait_status
+from support import add_members, launch_text, sends_to, wait_status
 
 
 class Clock:

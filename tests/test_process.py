@@ -11,22 +11,20 @@ from pathlib import Path
 import pytest
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, MENU, STRANGER_ID, WEBHOOK_SECRET
-from processes import BotProcess, _env
+from processes import START_TIMEOUT, BotProcess, _env
+from support import wait_until
 
-
-async def _wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail("condition not reached")
-        await asyncio.sleep(0.05)
+# `python -m bot` child processes spend seconds of CPU importing at start: the modules that
+# start them run in two xdist groups (--dist=loadgroup), so at most two start at once and
+# their start-up timeouts hold on two busy cores
+pytestmark = pytest.mark.xdist_group("processes-a")
 
 
 async def test_without_a_token_it_stops_with_one_clear_line() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env={"PATH": os.environ.get("PATH", "")},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    _, stderr = await asyncio.wait_for(proc.communicate(), START_TIMEOUT)
     lines = stderr.decode().strip().splitlines()
     assert proc.returncode == 2
     assert lines == ["Configuration error: BOT_TOKEN is not set: get a token from @BotFather "
@@ -45,7 +43,7 @@ async def test_webhook_mode_serves_admin_and_ignores_stranger_then_stops_cleanly
 
     assert (await emulator.send_text(ADMIN_TOKEN, ADMIN_ID, "/start")).status == 200
     assert (await emulator.send_text(ADMIN_TOKEN, STRANGER_ID, "/stats")).status == 200
-    await _wait_for(lambda: emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID))
+    await wait_until(lambda: emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID))
     menu = emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID)[0]
     assert [b["text"] for b in menu.buttons()] == MENU
 
@@ -74,7 +72,7 @@ async def test_polling_mode_answers_through_get_updates(
     assert (await process.wait_healthy())["mode"] == "polling"
     assert emulator.bot(ADMIN_TOKEN).webhook.url == ""
     await emulator.send_text(ADMIN_TOKEN, ADMIN_ID, "/menu")
-    await _wait_for(lambda: emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID))
+    await wait_until(lambda: emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID))
     assert emulator.bot_messages(ADMIN_TOKEN, ADMIN_ID)[0].text.startswith("Главное меню")
     assert await process.stop() == 0
 

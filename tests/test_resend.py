@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 
 import asyncpg
+import pytest
 
 from bot.app import ENGINE_KEY
 from bot.db import broadcasts as db
 from bot.keyboards.lists import Hist, HistoryCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN
-from test_delivery import add_members, launch_text, sends_to, wait_status
-from test_limits import wait_for
+from support import add_members, launch_text, sends_to, wait_status, wait_until
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 
 async def test_attempts_count_every_try(make_harness, pool: asyncpg.Pool,  # type: ignore[no-untyped-def]
@@ -52,7 +55,7 @@ async def test_resend_failed_only_then_unknown_after_a_question(
     received = sends_to(emulator, harness.token)
     assert [received[m] for m in members] == [2, 2, 1, 1, 1, 1]
 
-    await wait_for(lambda: "❔ Неизвестные (2)" in admin.buttons())  # the summary is drawn
+    await wait_until(lambda: "❔ Неизвестные (2)" in admin.buttons())  # the summary is drawn
     await admin.click("❔ Неизвестные (2)")
     question = admin.last().text
     assert "У 2 получателей неизвестно" in question and "второй раз" in question
@@ -100,5 +103,5 @@ async def test_progress_tells_blocked_from_never_started(
     broadcast = await launch_text(harness, "кто не запускал")
     await wait_status(pool, broadcast.id, "done")
     admin = harness.chat(ADMIN_ID)
-    await wait_for(lambda: any("завершена" in m.text for m in admin.messages()))
+    await wait_until(lambda: any("завершена" in m.text for m in admin.messages()))
     assert "заблокировали 1 · не запускали бот курса 2" in admin.last().text

@@ -10,10 +10,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import pytest
 
 from bot.db import summaries
 from bot.sandbox.harness import ADMIN_ID, BotHarness
 from bot.services import charts
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 TZ = "Europe/Moscow"
 APOLOGY = "Не получилось выполнить действие"

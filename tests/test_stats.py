@@ -9,9 +9,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import pytest
 
 from bot.db import demo, summaries
 from bot.sandbox.harness import ADMIN_ID, BotHarness
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 TZ = "Europe/Moscow"
 ANCHOR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

@@ -4,10 +4,14 @@ question and an audit entry, lists with CSV, streams, the audit log."""
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
 from bot.db import summaries
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, STRANGER_ID, BotHarness
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
 
 TZ = "Europe/Moscow"
 
@@ -151,7 +155,11 @@ async def test_a_stranger_gets_nothing(harness: BotHarness, pool: asyncpg.Pool,
     await seed(pool)
     stranger = harness.chat(STRANGER_ID)
     await stranger.send("/find Екатерина")
-    assert all("1001" not in m.text for m in stranger.messages())
+    assert stranger.messages() == []  # not even an answer: strangers get one line for /start
+    await stranger.send("/start")
+    [line] = stranger.messages()
+    assert "служит администраторам" in line.text and "1001" not in line.text
+    assert "1001" in await find(harness, "Екатерина")  # what an admin is shown
 
 
 async def test_lists_with_csv(harness: BotHarness, pool: asyncpg.Pool) -> None:
@@ -198,7 +206,7 @@ async def test_streams_add_rename_archive(harness: BotHarness, pool: asyncpg.Poo
 
 async def test_a_personal_message_goes_through_the_engine_and_shows_on_the_card(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
-    from test_delivery import wait_status
+    from support import wait_status
     await seed(pool)
     emulator.user(1002, "Alexey")
     await harness.chat(1002, "Alexey").send("/start")  # Alexey has started the course bot
@@ -356,7 +364,7 @@ async def test_short_and_odd_queries_find_substrings(harness: BotHarness,
 
 async def test_writing_to_someone_the_bot_cannot_reach_warns_first(
         harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
-    from test_delivery import wait_status
+    from support import wait_status
     await seed(pool)
     await pool.execute("INSERT INTO unreachable_users (user_id, reason) VALUES"
                        " (1002, 'Forbidden: bot can''t initiate conversation with a user')")

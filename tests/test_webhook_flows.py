@@ -12,6 +12,9 @@ from bot.web import POOL_KEY
 from bot.sandbox.harness import (ADMIN_ID, MENU, SECOND_ADMIN_ID, STRANGER_ID, WEBHOOK_SECRET,
                                  BotHarness)
 
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
+
 
 async def test_admin_start_gets_the_menu(harness: BotHarness) -> None:
     admin = harness.chat(ADMIN_ID, "Анна")

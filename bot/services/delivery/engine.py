@@ -157,6 +157,8 @@ class DeliveryEngine:
             await asyncio.sleep(1.0)  # not _sleep: that would swallow the dispatcher's wake-up
 
     async def _sleep(self, seconds: float) -> None:
+        if self._stopping:  # stop() has woken us already: don't clear that and wait on
+            return
         self._wake.clear()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
