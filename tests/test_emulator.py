@@ -263,7 +263,7 @@ async def test_two_bots_have_separate_chats(emulator: Emulator, tg: Bot) -> None
     assert emulator.transcript(BROADCAST_TOKEN, 50) == "bot  #1: from course bot"
     one_send = {"sends_ok": 1, "chats_reached": 1, "chats_with_duplicates": 0,
                 "rate_per_second": 0.0, "too_many_requests": 0, "forbidden": 0, "breaches": 0,
-                "blocked_users": 0}
+                "blocked_users": 0, "storm_refused": 0}
     assert emulator.stats(ADMIN_TOKEN) == emulator.stats(BROADCAST_TOKEN) == one_send  # per bot
     async with ClientSession() as http:  # the same figures as JSON, for benchmarks
         async with http.get(f"{emulator.base_url}/_emulator/stats",
