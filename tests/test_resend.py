@@ -10,7 +10,7 @@ import asyncpg
 
 from bot.app import ENGINE_KEY
 from bot.db import broadcasts as db
-from bot.keyboards.lists import Hist, HistoryCallback
+from bot.keyboards.history import Hist, HistoryCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN
 from test_delivery import add_members, launch_text, sends_to, wait_status

@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from bot.db import summaries
 from bot.db.pool import create_pool
 from bot.keyboards.stats import CHARTS, SCREENS, ChartCallback, StatsCallback
-from bot.keyboards.users import CardCallback, ListCallback
+from bot.keyboards.people_lists import ListCallback
+from bot.keyboards.users import CardCallback
 from bot.sandbox.chats import Delivery
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.limits import LimitConfig

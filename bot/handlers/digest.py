@@ -17,8 +17,9 @@ from bot.filters import TypedInput
 from bot.handlers.common import answer_screen, read_text, show_screen, stale_button_text
 from bot.handlers.stats import stats_screen
 from bot.i18n import _
-from bot.keyboards import stats as kb
-from bot.keyboards.stats import DigestAction, DigestCallback, period_key
+from bot.keyboards import digest as kb
+from bot.keyboards.digest import DigestAction, DigestCallback
+from bot.services.periods import period_key
 from bot.views.screen import Screen
 
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.\s-]?(\d{2}))?\s*$")

@@ -119,13 +119,6 @@ def confirm_send(size: int) -> str:
              ).format(count=number(size))
 
 
-def ask_when(tz: ZoneInfo) -> str:
-    from bot.services.when import examples
-
-    return _("Когда отправить? Напишите, например: {examples}.\nВремя — {tz}.").format(
-        examples=examples(), tz=escape(str(tz)))
-
-
 def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -> str:
     return ngettext("🕒 Рассылка #{id} запланирована на <b>{moment}</b> ({tz}), сейчас в "
                     "аудитории {count} чел.\nСписок запланированных: /scheduled",
