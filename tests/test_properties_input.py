@@ -23,7 +23,7 @@ from bot.keyboards import (audit, broadcast, compose, digest, history, menu, peo
                            stats, streams, users)
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness, ChatClient
-from bot.services.periods import PERIODS
+from bot.text.periods import PERIODS
 from test_delivery import add_members
 
 APOLOGY = "Не получилось выполнить действие"

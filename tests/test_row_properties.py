@@ -32,7 +32,7 @@ from bot.sandbox.limits import LimitConfig
 from bot.app import BUDGETS_KEY
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, \
     make_settings
-from bot.services.periods import PERIODS
+from bot.text.periods import PERIODS
 from conftest import _create_database, _drop_database
 
 TZ = "Europe/Moscow"

@@ -21,7 +21,7 @@ from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
-from bot.services.when import parse_when
+from bot.text.when import parse_when
 from bot.views import compose as texts
 from bot.views.broadcast import reason
 from bot.views.scheduled import ask_when as when_prompt

@@ -23,7 +23,7 @@ from bot.keyboards import scheduled as kb
 from bot.keyboards.scheduled import Sched, ScheduledCallback
 from bot.keyboards.menu import MenuCallback, Section
 from bot.services.broadcasts import CANCEL, BroadcastService
-from bot.services.when import parse_when
+from bot.text.when import parse_when
 from bot.views import scheduled as views
 from bot.views.broadcast import audience_title
 from bot.views.format import when

@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.i18n import _
-from bot.services.periods import PeriodKey
+from bot.text.periods import PeriodKey
 
 
 class DigestAction(StrEnum):

@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import _, __
 from bot.keyboards.digest import DigestAction, DigestCallback
 from bot.keyboards.menu import MenuCallback, Section
-from bot.services.periods import PERIODS, PeriodKey
+from bot.text.periods import PERIODS, PeriodKey
 
 
 ScreenKey = Literal["overview", "streams", "funnel", "events", "referrals", "recent"]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.services.tg_html import EntityParseError, parse_text, utf16_len
+from bot.text.tg_html import EntityParseError, parse_text, utf16_len
 from bot.sandbox.state import (
     CHAT_REFUSALS, ApiError, EmuBot, EmuChat, EmuUser, StoredFile, StoredMessage, bad_request,
 )

@@ -8,7 +8,7 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast
 from bot.enums import BroadcastStatus
 from bot.i18n import _, __
-from bot.services.tg_html import EntityParseError, parse_html
+from bot.text.tg_html import EntityParseError, parse_html
 from bot.views.format import number
 
 BAR_WIDTH = 12

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.db.audiences import AudienceSize
 from bot.i18n import _, ngettext
-from bot.services.composer import Estimate, ParsedList
+from bot.text.composer import Estimate, ParsedList
 from bot.views.broadcast import duration
 from bot.views.format import number, when
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.db.broadcasts import Broadcast
 from bot.i18n import _, ngettext
-from bot.services.when import examples
+from bot.text.when import examples
 from bot.views.broadcast import first_line
 from bot.views.format import number, quoted, when
 
