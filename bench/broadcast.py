@@ -23,9 +23,11 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.db import recall as recall_db
 from bot.db.pool import create_pool
+from bot.handlers.common import progress_view
 from bot.metrics import Metrics
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
+from bot.views.broadcast import recall_report
 
 FREE_LIMIT, PAID_LIMIT = 30, 1000
 
@@ -38,7 +40,8 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
     pool = await create_pool(dsn)
     engine = DeliveryEngine(pool, bot, bot, EngineConfig(rate=settings.broadcast_rate,
                                                          paid_rate=settings.broadcast_paid_rate),
-                            Metrics(), budgets.for_token(ADMIN_TOKEN))
+                            Metrics(), budgets.for_token(ADMIN_TOKEN),
+                            render_progress=progress_view, render_recall_report=recall_report)
     engine.start()
     broadcast_id, _ = await db.create(pool, Content("text", "Привет, {first_name}! Урок в 19:00"),
                                    Audience("stream", stream=STREAM), 1,

@@ -19,7 +19,7 @@ from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, Catalogs, i18n, use_locale
 from bot.keyboards.compose import preview_actions
 from bot.keyboards.menu import main_menu
 from bot.keyboards.stats import navigation
-from bot.services.composer import Estimate
+from bot.text.composer import Estimate
 from bot.views import compose, menu
 
 TZ = ZoneInfo("Europe/Moscow")

@@ -24,7 +24,7 @@ from bot.handlers.stats import stats_screen
 from bot.keyboards.stats import StatsCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BotHarness, make_settings
-from bot.services.periods import windows
+from bot.text.periods import windows
 
 # an order in which each press's button is on the message the previous press left
 RING = (("overview", "7"), ("events", "7"), ("funnel", "7"), ("referrals", "7"),

@@ -21,9 +21,11 @@ from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.db.pool import create_pool
+from bot.handlers.common import progress_view
 from bot.metrics import Metrics
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
+from bot.views.broadcast import recall_report
 
 LIMIT = 30
 WINDOW = 1.0  # seconds over which the pace is read
@@ -37,7 +39,8 @@ async def run(args: argparse.Namespace) -> None:
         bot = create_bot(settings.bot_token, settings, budgets)  # type: ignore[arg-type]
         pool = await create_pool(dsn)
         engine = DeliveryEngine(pool, bot, bot, EngineConfig(rate=settings.broadcast_rate),
-                                Metrics(), budgets.for_token(ADMIN_TOKEN))
+                                Metrics(), budgets.for_token(ADMIN_TOKEN),
+                                render_progress=progress_view, render_recall_report=recall_report)
         engine.start()
         broadcast_id, _ = await db.create(pool, Content("text", "Урок в 19:00, {first_name}"),
                                           Audience("stream", stream=STREAM), 1)

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
             asyncio.run(demo_data(settings, args.users, args.events, args.seed, args.replace))
         elif args.command == "doctor":
-            from bot.services.doctor import run_doctor
+            from bot.doctor import run_doctor
 
             return asyncio.run(run_doctor(settings))
     except ConfigError as exc:

@@ -25,6 +25,7 @@ from bot.db import preferences, secrets
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
+from bot.handlers.common import progress_view
 from bot.i18n import AdminI18nMiddleware, AdminLocaleRecorder, i18n, use_locale
 from bot.metrics import Metrics
 from bot.middlewares.answers import BestEffortAnswerMiddleware
@@ -38,6 +39,7 @@ from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
 from bot.services.links import LinkSigner
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
+from bot.views.broadcast import recall_report
 from bot.views.menu import command_menu
 from bot.web import (
     ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, WebhookHandler, follow_link, healthz,
@@ -191,7 +193,8 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
                           in_flight=settings.broadcast_in_flight,
                           progress_every=settings.broadcast_progress_seconds)
     engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY],
-                            app[BUDGETS_KEY].for_token(token.get_secret_value()))
+                            app[BUDGETS_KEY].for_token(token.get_secret_value()),
+                            render_progress=progress_view, render_recall_report=recall_report)
     app[ENGINE_KEY] = engine
     dp["engine"] = engine
     engine.links = LinkSigner(await secrets.key(app[POOL_KEY], "links"))

@@ -18,7 +18,7 @@ from bot.db import broadcasts as db
 from bot.db import preferences, summaries
 from bot.i18n import _, use_locale
 from bot.services.broadcasts import BroadcastService
-from bot.services.digest import send_due_digests
+from bot.handlers.digest import send_due_digests
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.sandbox.harness import make_settings
 from bot.sandbox.run import ADMIN_ID, TOKEN, Sandbox, start_sandbox
-from bot.services.tg_html import utf16_len
+from bot.text.tg_html import utf16_len
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.async_api")

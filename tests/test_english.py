@@ -169,7 +169,7 @@ async def test_language_follows_telegram_and_is_kept_for_later(
     """English for English (any region); Russian for any other language. The admin's language
     is stored for what the bot writes later, and follows a change of it in Telegram."""
     from bot.app import BOT_KEY
-    from bot.services.digest import send_due_digests
+    from bot.handlers.digest import send_due_digests
 
     admin = harness.chat(ADMIN_ID, language_code=language_code)  # type: ignore[arg-type]
     await admin.send("/stats")

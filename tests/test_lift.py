@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.lift import lift, wilson
+from bot.text.lift import lift, wilson
 
 # confint_proportions_2indep(c1, n1, c2, n2, method="newcomb", compare="diff"), statsmodels
 # 0.15; the first row is Newcombe's (1998) own example (a): 0.0524 to 0.3339

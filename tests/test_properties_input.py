@@ -19,19 +19,20 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.keyboards import broadcast, compose, lists, menu, stats, streams, users
+from bot.keyboards import (audit, broadcast, compose, digest, history, menu, people_lists, scheduled,
+                           stats, streams, users)
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness, ChatClient
-from bot.services.periods import PERIODS
+from bot.text.periods import PERIODS
 from support import add_members
 
 APOLOGY = "Не получилось выполнить действие"
 FACTORIES: list[type[CallbackData]] = [
-    broadcast.BroadcastCallback, compose.ComposeCallback, lists.ScheduledCallback,
-    lists.HistoryCallback, menu.MenuCallback, stats.StatsCallback, stats.DigestCallback,
-    stats.ChartCallback, streams.StreamCallback, streams.AuditCallback, users.SearchCallback,
+    broadcast.BroadcastCallback, compose.ComposeCallback, scheduled.ScheduledCallback,
+    history.HistoryCallback, menu.MenuCallback, stats.StatsCallback, digest.DigestCallback,
+    stats.ChartCallback, streams.StreamCallback, audit.AuditCallback, users.SearchCallback,
     users.CardCallback, users.MoveCallback, users.StatusCallback, users.WriteCallback,
-    users.ListCallback,
+    people_lists.ListCallback,
 ]
 BOUNDARY_INTS = [0, 1, -1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 10**30]
 ODD_TEXTS = ["", " ", "\u200b", "\u202eRTL текст", "<b>жирный</b>", "</a>", "&amp;",

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import ENGINE_KEY
 from bot.db import broadcasts as db
-from bot.keyboards.lists import Hist, HistoryCallback
+from bot.keyboards.history import Hist, HistoryCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BROADCAST_TOKEN
 from support import add_members, launch_text, sends_to, wait_status, wait_until

@@ -24,14 +24,15 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from bot.db import summaries
 from bot.db.pool import create_pool
 from bot.keyboards.stats import CHARTS, SCREENS, ChartCallback, StatsCallback
-from bot.keyboards.users import CardCallback, ListCallback
+from bot.keyboards.people_lists import ListCallback
+from bot.keyboards.users import CardCallback
 from bot.sandbox.chats import Delivery
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.limits import LimitConfig
 from bot.app import BUDGETS_KEY
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BROADCAST_TOKEN, BotHarness, dsn_for, \
     make_settings
-from bot.services.periods import PERIODS
+from bot.text.periods import PERIODS
 from conftest import _create_database, _drop_database
 
 TZ = "Europe/Moscow"

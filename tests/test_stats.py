@@ -278,7 +278,7 @@ async def test_charts_arrive_as_photos_with_the_figures_in_the_caption(
 
 async def test_daily_digest_is_toggled_from_stats_and_sent_once_a_day(
         harness: BotHarness, pool: asyncpg.Pool, emulator) -> None:  # type: ignore[no-untyped-def]
-    from bot.services.digest import send_due_digests
+    from bot.handlers.digest import send_due_digests
     await fill(pool, users=100, events=1000)
     await summaries.refresh(pool, TZ)
     admin = harness.chat(ADMIN_ID)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.tg_html import parse_html, to_html
+from bot.text.tg_html import parse_html, to_html
 
 ROUND_TRIP = [
     "plain &amp; &lt;text&gt; here",

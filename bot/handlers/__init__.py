@@ -7,7 +7,7 @@ from aiogram import Router
 from bot.filters import AdminFilter
 from bot.handlers import (
     audit, broadcast, compose, compose_send, digest, errors, fallback, guest, history,
-    people_lists, reachability, scheduled, start, stats, streams, user_actions, users,
+    menu, people_lists, reachability, scheduled, stats, streams, user_actions, users,
 )
 
 
@@ -17,8 +17,8 @@ def create_routers(one_bot: bool) -> list[Router]:
     admin = Router(name="admin")
     admin.message.filter(AdminFilter())
     admin.callback_query.filter(AdminFilter())
-    admin.include_routers(users.create_router(),  # before start: /start u<id> opens a card
-                          start.create_router(), stats.create_router(), digest.create_router(),
+    admin.include_routers(users.create_router(),  # before menu: /start u<id> opens a card
+                          menu.create_router(), stats.create_router(), digest.create_router(),
                           user_actions.create_router(),
                           people_lists.create_router(), streams.create_router(),
                           audit.create_router(),

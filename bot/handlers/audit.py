@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import audit
 from bot.handlers.common import answer_screen, show_screen
-from bot.keyboards import streams as kb
+from bot.keyboards import audit as kb
+from bot.keyboards.audit import AuditCallback
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.streams import AuditCallback
 from bot.paging import read_page
 from bot.views import audit as views
 from bot.views.screen import Screen

@@ -12,8 +12,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.db.broadcasts import Broadcast, Content
 from bot.i18n import _
+from bot.keyboards.broadcast import controls
 from bot.services.broadcasts import check_content, content_from_message
 from bot.services.delivery import progress
+from bot.views import broadcast as views
 from bot.views.screen import Screen
 
 T = TypeVar("T")
@@ -76,6 +78,16 @@ async def read_content(message: Message, way_out: InlineKeyboardMarkup | None = 
     return content
 
 
+def progress_view(facts: progress.Progress) -> Screen:
+    """A broadcast's progress (or summary) message with the buttons that fit its status; the
+    delivery engine draws its progress messages with this too (given to it in app.py)."""
+    b = facts.broadcast
+    text = views.progress(b, views.audience_title(b.audience, facts.stream_titles), facts.rate,
+                          facts.never_started)
+    return Screen(text, controls(b.id, b.status, can_recall=b.sent > 0 and b.recall_status is None,
+                                 failed=b.failed, unknown=b.unknown))
+
+
 async def progress_screen(pool: asyncpg.Pool, broadcast: Broadcast) -> Screen:
     """A broadcast's progress (or summary) message with the buttons that fit its status."""
-    return Screen(*await progress.screen(pool, broadcast, None))
+    return progress_view(await progress.gather(pool, broadcast, None))

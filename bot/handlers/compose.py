@@ -24,7 +24,8 @@ from bot.i18n import _
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import MenuCallback, Section
-from bot.services.composer import Draft, check_label, check_url, estimate, parse_user_list
+from bot.services.composer import Draft, parse_user_list
+from bot.text.composer import check_label, check_url, estimate
 from bot.services.delivery.render import personalise
 from bot.views import compose as texts
 from bot.views import users as views

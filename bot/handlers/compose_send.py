@@ -21,9 +21,10 @@ from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
-from bot.services.when import parse_when
+from bot.text.when import parse_when
 from bot.views import compose as texts
 from bot.views.broadcast import reason
+from bot.views.scheduled import ask_when as when_prompt
 from bot.views.screen import Screen
 
 
@@ -67,7 +68,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
 async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await callback.answer()
     await state.set_state(Compose.when)
-    await show_screen(callback, Screen(texts.ask_when(settings.tz), kb.back_to_preview()))
+    await show_screen(callback, Screen(when_prompt(settings.tz), kb.back_to_preview()))
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,

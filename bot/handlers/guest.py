@@ -6,7 +6,7 @@ from aiogram import Router
 from aiogram.filters import CommandStart
 from aiogram.types import Message
 
-from bot.views.menu import guest_text
+from bot.views.guest import guest_text
 
 
 async def guest_start(message: Message) -> None:

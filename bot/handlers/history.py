@@ -14,11 +14,11 @@ from bot.db import streams
 from bot.enums import BroadcastStatus, DeliveryStatus, RecallStatus
 from bot.handlers.common import answer_screen, show_screen
 from bot.i18n import _
-from bot.keyboards import lists as kb
-from bot.keyboards.lists import Hist, HistoryCallback, HistoryKind
+from bot.keyboards import history as kb
+from bot.keyboards.history import Hist, HistoryCallback, HistoryKind
 from bot.keyboards.menu import MenuCallback, Section
 from bot.paging import read_page
-from bot.views import lists as views
+from bot.views import history as views
 from bot.views.broadcast import AUDIENCE_TITLES, audience_title
 from bot.views.format import csv_document
 from bot.views.screen import Screen

@@ -14,8 +14,10 @@ from bot.db import audiences, streams
 from bot.db.audiences import Audience
 from bot.handlers.common import show_screen, stale_button_text
 from bot.i18n import _, __, ngettext
-from bot.keyboards import users as kb
-from bot.keyboards.users import ListCallback
+from bot.keyboards import people_lists as kb
+from bot.keyboards.menu import pager
+from bot.keyboards.people_lists import ListCallback
+from bot.keyboards.users import people
 from bot.paging import clamp
 from bot.views import users as views
 from bot.views.format import csv_document, number
@@ -55,7 +57,7 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
     at = clamp(callback_data.page, total, PAGE)
     page, pages = at.number, at.count
     rows = await audiences.page(pool, audience, PAGE, at.offset)
-    people = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
+    found = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
               for r in rows]
     text = ngettext("<b>{title}</b>: {count} чел.", "<b>{title}</b>: {count} чел.", total).format(
         title=title, count=number(total))
@@ -63,8 +65,8 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
         text += _(" Страница {page} из {pages}.").format(page=page + 1, pages=pages)
     if not total:
         text += "\n\n" + _("Никого нет.")
-    await show_screen(callback, Screen(text, kb.people(
-        people, kb.pager(page, pages, ListCallback, kind=callback_data.kind,
+    await show_screen(callback, Screen(text, people(
+        found, pager(page, pages, ListCallback, kind=callback_data.kind,
                          stream=callback_data.stream),
         kb.list_footer(callback_data.kind, callback_data.stream) if total else None)))
 

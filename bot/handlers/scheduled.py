@@ -19,14 +19,13 @@ from bot.handlers.common import (
     answer_screen, progress_screen, read_content, read_text, show_screen,
 )
 from bot.i18n import _
-from bot.keyboards import lists as kb
-from bot.keyboards.lists import Sched, ScheduledCallback
+from bot.keyboards import scheduled as kb
+from bot.keyboards.scheduled import Sched, ScheduledCallback
 from bot.keyboards.menu import MenuCallback, Section
 from bot.services.broadcasts import CANCEL, BroadcastService
-from bot.services.when import parse_when
-from bot.views import lists as views
+from bot.text.when import parse_when
+from bot.views import scheduled as views
 from bot.views.broadcast import audience_title
-from bot.views.compose import ask_when
 from bot.views.format import when
 from bot.views.labels import broadcast_status
 from bot.views.screen import Screen
@@ -129,7 +128,7 @@ async def ask_time(callback: CallbackQuery, callback_data: ScheduledCallback, st
     await callback.answer()
     await state.set_state(ScheduledEdit.when)
     await state.set_data({"broadcast_id": broadcast.id})
-    await show_screen(callback, Screen(ask_when(settings.tz), kb.back_to_scheduled(broadcast.id)))
+    await show_screen(callback, Screen(views.ask_when(settings.tz), kb.back_to_scheduled(broadcast.id)))
 
 
 async def ask_content(callback: CallbackQuery, callback_data: ScheduledCallback,

@@ -18,9 +18,9 @@ from bot.handlers.common import answer_screen, show_screen
 from bot.i18n import _
 from bot.keyboards import stats as kb
 from bot.keyboards.menu import MenuCallback, Section
-from bot.keyboards.stats import ChartCallback, ScreenKey, StatsCallback, period_key
+from bot.keyboards.stats import ChartCallback, ScreenKey, StatsCallback
 from bot.services import charts
-from bot.services.periods import DEFAULT, PERIODS, label as period_label, windows
+from bot.text.periods import DEFAULT, PERIODS, label as period_label, period_key, windows
 from bot.views import stats as views
 from bot.views.format import number
 from bot.views.screen import Screen

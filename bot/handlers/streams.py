@@ -21,7 +21,7 @@ from bot.i18n import _
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import StreamAction, StreamCallback
-from bot.views import menu as views
+from bot.views import streams as views
 from bot.views.screen import Screen
 
 CODE = re.compile(r"^[a-z0-9_]{1,32}$")

@@ -18,7 +18,7 @@ from bot.filters import TypedInput
 from bot.handlers.common import answer_screen, show_screen
 from bot.i18n import _
 from bot.keyboards import users as kb
-from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.menu import MenuCallback, Section, pager
 from bot.keyboards.users import CardCallback, CardView, SearchCallback
 from bot.paging import clamp
 from bot.views import users as views
@@ -75,7 +75,7 @@ async def results_screen(pool: asyncpg.Pool, settings: Settings, query: str, pag
         return await card_screen(pool, settings, found[0].user_id)
     people = [(f.user_id, views.label(f.user_id, f.first_name, f.username)) for f in found]
     return Screen(views.results(query, found, total, at.number),
-                  kb.people(people, kb.pager(at.number, at.count, SearchCallback)))
+                  kb.people(people, pager(at.number, at.count, SearchCallback)))
 
 
 async def search_page(callback: CallbackQuery, callback_data: SearchCallback, state: FSMContext,
@@ -124,7 +124,7 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
         rows = await users.events_page(pool, user_id, EVENTS_PAGE, at.offset)
         await show_screen(callback, Screen(
             views.events(card, rows, page, pages, settings.tz),
-            kb.back_to_card(user_id, kb.pager(page, pages, CardCallback, user_id=user_id,
+            kb.back_to_card(user_id, pager(page, pages, CardCallback, user_id=user_id,
                                               view=CardView.EVENTS))))
 
 

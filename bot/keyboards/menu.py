@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -64,3 +65,21 @@ def button(text: object, data: CallbackData) -> InlineKeyboardButton:
 
 def menu_button() -> InlineKeyboardButton:
     return button(_("⬅️ Меню"), MenuCallback(section=Section.MAIN))
+
+
+def users_button() -> InlineKeyboardButton:
+    return button(_("⬅️ Пользователи"), MenuCallback(section=Section.USERS))
+
+
+def pager(page: int, pages: int, make: Callable[..., CallbackData] | None = None,
+          **fixed: object) -> list[InlineKeyboardButton]:
+    """◀️ n/m ▶️ for `make(page=…, **fixed)`; empty when everything fits on one page."""
+    if pages <= 1 or make is None:
+        return []
+    row = []
+    if page > 0:
+        row.append(button("◀️", make(page=page - 1, **fixed)))
+    row.append(button(f"{page + 1}/{pages}", make(page=page, **fixed)))
+    if page < pages - 1:
+        row.append(button("▶️", make(page=page + 1, **fixed)))
+    return row

@@ -3,45 +3,25 @@
 from __future__ import annotations
 
 from datetime import time
-from enum import StrEnum
-from typing import Annotated, Literal, get_args
+from typing import Literal, get_args
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import _, __
+from bot.keyboards.digest import DigestAction, DigestCallback
 from bot.keyboards.menu import MenuCallback, Section
-from bot.services.periods import PERIODS
+from bot.text.periods import PERIODS, PeriodKey
 
 
 ScreenKey = Literal["overview", "streams", "funnel", "events", "referrals", "recent"]
-PeriodKey = Literal["1", "7", "30", "90", "all"]  # the keys of services.periods.PERIODS
 ChartKey = Literal["growth", "bookings", "events"]
-
-
-def period_key(value: str) -> PeriodKey:
-    """A period read back from stored data; the default one for anything else."""
-    return next((key for key in get_args(PeriodKey) if key == value), "7")
 
 
 class StatsCallback(CallbackData, prefix="st"):
     screen: ScreenKey = "overview"
     period: PeriodKey = "7"
-
-
-class DigestAction(StrEnum):
-    TOGGLE = "toggle"
-    ASK_TIME = "time"
-    SET_TIME = "set"  # to `at`
-    BACK = "back"
-
-
-class DigestCallback(CallbackData, prefix="dg"):
-    action: DigestAction = DigestAction.TOGGLE
-    period: PeriodKey = "7"
-    at: Annotated[str, Field(pattern=r"^(\d{4})?$")] = ""  # HHMM for set
 
 
 class ChartCallback(CallbackData, prefix="ch"):
@@ -57,22 +37,6 @@ SCREENS: tuple[tuple[ScreenKey, object], ...] = (
     ("overview", __("Обзор")), ("streams", __("Потоки")), ("funnel", __("Урок")),
     ("events", __("События")), ("referrals", __("Рефералы")), ("recent", __("Последние")))
 WITH_PERIOD: set[ScreenKey] = {"overview", "funnel", "events", "referrals"}
-
-
-DIGEST_TIMES = ("0700", "0800", "0900", "1000", "1200", "1800", "2000", "2200")
-
-
-def digest_times(period: PeriodKey, current: time) -> InlineKeyboardMarkup:
-    """Preset times for the digest (the current one marked), and back to the overview."""
-    builder = InlineKeyboardBuilder()
-    for at in DIGEST_TIMES:
-        label = f"{at[:2]}:{at[2:]}"
-        mark = "• " if label == f"{current:%H:%M}" else ""
-        builder.button(text=f"{mark}{label}",
-                       callback_data=DigestCallback(action=DigestAction.SET_TIME, period=period, at=at))
-    builder.button(text=_("⬅️ Назад"), callback_data=DigestCallback(action=DigestAction.BACK, period=period))
-    builder.adjust(4, 4, 1)
-    return builder.as_markup()
 
 
 def navigation(screen: ScreenKey, period: PeriodKey,

@@ -1,4 +1,4 @@
-"""Buttons of /streams and /audit."""
+"""Buttons of /streams."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _
-from bot.keyboards.fields import PageNo, StreamCode, UserId
+from bot.keyboards.fields import StreamCode
 from bot.keyboards.menu import menu_button, button
-from bot.keyboards.users import ListCallback, ListKind, pager
+from bot.keyboards.people_lists import ListCallback, ListKind
 
 
 class StreamAction(StrEnum):
@@ -25,11 +25,6 @@ class StreamAction(StrEnum):
 class StreamCallback(CallbackData, prefix="sm"):
     action: StreamAction = StreamAction.LIST
     code: StreamCode = ""
-
-
-class AuditCallback(CallbackData, prefix="au"):
-    admin_id: UserId = 0  # 0: every admin
-    page: PageNo = 0
 
 
 def streams_button() -> InlineKeyboardButton:
@@ -59,13 +54,3 @@ def confirm_archive(code: str) -> InlineKeyboardMarkup:
 
 def back_to_streams() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[streams_button()]])
-
-
-def audit(admins: list[tuple[int, str]], current: int, page: int, pages: int
-          ) -> InlineKeyboardMarkup:
-    filters = [button(("• " if admin_id == current else "") + label, AuditCallback(admin_id=admin_id))
-               for admin_id, label in [(0, _("Все")), *admins]]
-    rows = [filters[i:i + 3] for i in range(0, len(filters), 3)]
-    page_row = pager(page, pages, AuditCallback, admin_id=current)
-    return InlineKeyboardMarkup(inline_keyboard=rows + ([page_row] if page_row else [])
-                                + [[menu_button()]])

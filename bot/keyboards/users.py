@@ -1,8 +1,7 @@
-"""Buttons of the users section: search results, the user card and its actions, lists."""
+"""Buttons of the users section: search results, the user card and its actions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -11,7 +10,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.enums import BookingStatus
 from bot.i18n import _
 from bot.keyboards.fields import PageNo, RowId, StreamCode, UserId
-from bot.keyboards.menu import menu_button, MenuCallback, Section, button
+from bot.keyboards.menu import menu_button, MenuCallback, Section, button, users_button
+from bot.keyboards.people_lists import ListCallback, ListKind
 
 
 class SearchCallback(CallbackData, prefix="us"):
@@ -48,38 +48,6 @@ class StatusCallback(CallbackData, prefix="ub"):
 class WriteCallback(CallbackData, prefix="uw"):
     user_id: UserId
     anyway: bool = False  # the bot's mark says it can't reach them: try once more all the same
-
-
-class ListKind(StrEnum):
-    LEADS = "leads"
-    PENDING = "pending"
-    FREE_LESSON = "free_lesson"
-    STREAM = "stream"
-
-
-class ListCallback(CallbackData, prefix="ul"):
-    kind: ListKind
-    stream: StreamCode = ""
-    page: PageNo = 0
-    csv: bool = False
-
-
-def users_button() -> InlineKeyboardButton:
-    return button(_("⬅️ Пользователи"), MenuCallback(section=Section.USERS))
-
-
-def pager(page: int, pages: int, make: Callable[..., CallbackData] | None = None,
-          **fixed: object) -> list[InlineKeyboardButton]:
-    """◀️ n/m ▶️ for `make(page=…, **fixed)`; empty when everything fits on one page."""
-    if pages <= 1 or make is None:
-        return []
-    row = []
-    if page > 0:
-        row.append(button("◀️", make(page=page - 1, **fixed)))
-    row.append(button(f"{page + 1}/{pages}", make(page=page, **fixed)))
-    if page < pages - 1:
-        row.append(button("▶️", make(page=page + 1, **fixed)))
-    return row
 
 
 def section() -> InlineKeyboardMarkup:
@@ -159,7 +127,3 @@ def booking_actions(user_id: int, bookings: list[tuple[int, BookingStatus | None
             rows.append(row)
     return InlineKeyboardMarkup(inline_keyboard=rows + [[button(_("⬅️ К карточке"),
                                                           CardCallback(user_id=user_id))]])
-
-
-def list_footer(kind: ListKind, stream: str) -> list[list[InlineKeyboardButton]]:
-    return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)), users_button()]]

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.sandbox.methods import flag_param, int_param, chat_for_send, method
-from bot.sandbox.state import ApiError, EmuBot, bad_request
-
-if TYPE_CHECKING:
-    from bot.sandbox.emulator import Emulator
+from bot.sandbox.state import ApiError, EmuBot, Host, bad_request
 
 
 @method("getMe")
-async def get_me(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def get_me(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     return bot.as_user()
 
 
 @method("setMyCommands")
-async def set_my_commands(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def set_my_commands(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     commands = p.get("commands") or []
     for command in commands:
         if not re.match(r"^[a-z0-9_]{1,32}$", str(command.get("command", ""))):
@@ -31,12 +28,12 @@ async def set_my_commands(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("getMyCommands")
-async def get_my_commands(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def get_my_commands(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     return bot.commands.get(_scope_key(p), [])
 
 
 @method("deleteMyCommands")
-async def delete_my_commands(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def delete_my_commands(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     bot.commands.pop(_scope_key(p), None)
     return True
 
@@ -50,13 +47,13 @@ def _scope_key(p: dict[str, Any]) -> str:
 
 
 @method("sendChatAction")
-async def send_chat_action(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def send_chat_action(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
     return True
 
 
 @method("getChat")
-async def get_chat(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def get_chat(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     chat = bot.chats.get(int_param(p, "chat_id"))  # type: ignore[arg-type]
     if chat is None:
         raise bad_request("chat not found")
@@ -64,7 +61,7 @@ async def get_chat(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("getFile")
-async def get_file(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def get_file(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     file = bot.files.get(str(p.get("file_id", "")))
     if file is None:
         raise bad_request("invalid file_id")
@@ -73,7 +70,7 @@ async def get_file(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("setWebhook")
-async def set_webhook(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def set_webhook(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     url = str(p.get("url") or "")
     secret = p.get("secret_token")
     if secret is not None and not re.match(r"^[A-Za-z0-9_-]{1,256}$", str(secret)):
@@ -91,7 +88,7 @@ async def set_webhook(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("deleteWebhook")
-async def delete_webhook(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def delete_webhook(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     if flag_param(p, "drop_pending_updates"):
         bot.updates.clear()
     bot.webhook.url, bot.webhook.secret_token = "", None
@@ -99,7 +96,7 @@ async def delete_webhook(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("getWebhookInfo")
-async def get_webhook_info(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def get_webhook_info(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     hook = bot.webhook
     info: dict[str, Any] = {"url": hook.url, "has_custom_certificate": False,
                             "pending_update_count": len(bot.updates)}
@@ -113,7 +110,7 @@ async def get_webhook_info(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any
 
 
 @method("getUpdates")
-async def get_updates(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def get_updates(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     if bot.webhook.url:
         raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                             "use deleteWebhook to delete the webhook first")

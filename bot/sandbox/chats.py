@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox import methods
-from bot.services.tg_html import utf16_len
+from bot.text.tg_html import utf16_len
 from bot.sandbox.state import EmuBot, EmuChat, StoredMessage
 
 if TYPE_CHECKING:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.services.tg_html import EntityParseError, parse_text, utf16_len
+from bot.text.tg_html import EntityParseError, parse_text, utf16_len
 from bot.sandbox.state import (
-    CHAT_REFUSALS, ApiError, EmuBot, EmuChat, EmuUser, StoredFile, StoredMessage, bad_request,
+    CHAT_REFUSALS, ApiError, EmuBot, EmuChat, EmuUser, Host, StoredFile, StoredMessage,
+    bad_request,
 )
 
-if TYPE_CHECKING:
-    from bot.sandbox.emulator import Emulator
-
-Handler = Callable[["Emulator", EmuBot, dict[str, Any]], Awaitable[Any]]
+Handler = Callable[[Host, EmuBot, dict[str, Any]], Awaitable[Any]]
 METHODS: dict[str, Handler] = {}
 SEND_METHODS = {"sendmessage", "sendphoto", "sendvideo", "senddocument", "sendanimation",
                 "copymessage"}
@@ -52,7 +50,7 @@ def flag_param(params: dict[str, Any], key: str) -> bool:
 
 # ---- chats and messages ---------------------------------------------------------
 
-def chat_for_send(emu: Emulator, bot: EmuBot, chat_id: int) -> EmuChat:
+def chat_for_send(emu: Host, bot: EmuBot, chat_id: int) -> EmuChat:
     """The chat the bot writes to, refusing as Telegram would for blocked or unknown users."""
     chat = bot.chats.get(chat_id)
     if chat is None:
@@ -67,7 +65,7 @@ def chat_for_send(emu: Emulator, bot: EmuBot, chat_id: int) -> EmuChat:
     return chat
 
 
-def message_json(emu: Emulator, bot: EmuBot, msg: StoredMessage) -> dict[str, Any]:
+def message_json(emu: Host, bot: EmuBot, msg: StoredMessage) -> dict[str, Any]:
     chat = bot.chats[msg.chat_id]
     data: dict[str, Any] = {
         "message_id": msg.message_id,
@@ -148,7 +146,7 @@ def parse_content(params: dict[str, Any], text_key: str, limit: int,
     return text, entities
 
 
-def store_outgoing(emu: Emulator, bot: EmuBot, chat: EmuChat, kind: str, text: str,
+def store_outgoing(emu: Host, bot: EmuBot, chat: EmuChat, kind: str, text: str,
                    entities: list[dict[str, Any]], file: StoredFile | None,
                    markup: dict[str, Any] | None) -> StoredMessage:
     msg = StoredMessage(chat.next_message_id(), chat.user.id, True, emu.now(), kind, text,
@@ -171,7 +169,7 @@ def own_message(bot: EmuBot, params: dict[str, Any], missing: str) -> StoredMess
 # ---- methods -----------------------------------------------------------------------
 
 @method("sendMessage")
-async def send_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def send_message(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
     text, entities = parse_content(p, "text", TEXT_LIMIT, "entities")
     markup = validate_markup(p.get("reply_markup"))
@@ -179,7 +177,7 @@ async def send_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("sendPhoto", "sendVideo", "sendDocument", "sendAnimation")
-async def send_media(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def send_media(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     kind = MEDIA_KINDS[p["_method"]]
     chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
     file = resolve_file(bot, kind, p.get(kind))
@@ -207,7 +205,7 @@ def resolve_file(bot: EmuBot, kind: str, value: Any) -> StoredFile:
 
 
 @method("copyMessage")
-async def copy_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def copy_message(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
     source_chat = bot.chats.get(int_param(p, "from_chat_id"))  # type: ignore[arg-type]
     source = source_chat.messages.get(int_param(p, "message_id")) if source_chat else None  # type: ignore[arg-type]
@@ -222,7 +220,7 @@ async def copy_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("editMessageText")
-async def edit_message_text(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def edit_message_text(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     msg = own_message(bot, p, "message to edit not found")
     if msg.kind != "text":
         raise bad_request("there is no text in the message to edit")
@@ -231,7 +229,7 @@ async def edit_message_text(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> An
 
 
 @method("editMessageCaption")
-async def edit_message_caption(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def edit_message_caption(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     msg = own_message(bot, p, "message to edit not found")
     if msg.kind == "text":
         raise bad_request("there is no caption in the message to edit")
@@ -240,12 +238,12 @@ async def edit_message_caption(emu: Emulator, bot: EmuBot, p: dict[str, Any]) ->
 
 
 @method("editMessageReplyMarkup")
-async def edit_message_reply_markup(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def edit_message_reply_markup(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     msg = own_message(bot, p, "message to edit not found")
     return _apply_edit(emu, bot, msg, msg.text, msg.entities, validate_markup(p.get("reply_markup")))
 
 
-def _apply_edit(emu: Emulator, bot: EmuBot, msg: StoredMessage, text: str,
+def _apply_edit(emu: Host, bot: EmuBot, msg: StoredMessage, text: str,
                 entities: list[dict[str, Any]], markup: dict[str, Any] | None) -> Any:
     if not msg.from_bot:
         raise bad_request("message can't be edited")
@@ -259,7 +257,7 @@ def _apply_edit(emu: Emulator, bot: EmuBot, msg: StoredMessage, text: str,
 
 
 @method("deleteMessage")
-async def delete_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def delete_message(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     msg = own_message(bot, p, "message to delete not found")
     if emu.now() - msg.date > MESSAGE_DELETE_WINDOW:
         raise bad_request("message can't be deleted for everyone")
@@ -269,7 +267,7 @@ async def delete_message(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
 
 
 @method("answerCallbackQuery")
-async def answer_callback_query(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -> Any:
+async def answer_callback_query(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     query = bot.callback_queries.get(str(p.get("callback_query_id", "")))
     if query is None or query["answered"] or \
             emu.now() - query.get("pressed_at", emu.now()) > CALLBACK_ANSWER_WINDOW:
@@ -278,7 +276,7 @@ async def answer_callback_query(emu: Emulator, bot: EmuBot, p: dict[str, Any]) -
     return True
 
 
-def incoming_message(emu: Emulator, bot: EmuBot, user: EmuUser, kind: str, text: str,
+def incoming_message(emu: Host, bot: EmuBot, user: EmuUser, kind: str, text: str,
                      entities: list[dict[str, Any]], file: StoredFile | None) -> StoredMessage:
     """A message the user writes to the bot (it is stored like every other message)."""
     chat = bot.chats.get(user.id)

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.db import users
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.state import StoredMessage
-from bot.services.tg_html import to_html, utf16_len
+from bot.text.tg_html import to_html, utf16_len
 
 STATIC = Path(__file__).parent / "static"
 UPLOAD_KINDS = {"photo", "video", "animation", "document"}

@@ -7,7 +7,7 @@ import itertools
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.sandbox.limits import FaultPlan, LimitConfig, SendLimiter
 
@@ -155,3 +155,17 @@ class EmuBot:
 
 def now_ts(offset: float = 0.0) -> int:
     return int(time.time() + offset)
+
+
+class Host(Protocol):
+    """What the Bot API methods need of the emulator that calls them (the emulator sits above
+    the methods and passes itself in)."""
+
+    def user(self, user_id: int, first_name: str | None = None, username: str | None = None,
+             language_code: str | None = None) -> EmuUser: ...
+
+    def now(self) -> int: ...
+
+    def webhook_changed(self, bot: EmuBot) -> None: ...
+
+    def notify_change(self, bot: EmuBot, msg: StoredMessage, change: str) -> None: ...

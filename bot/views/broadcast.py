@@ -8,6 +8,7 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast
 from bot.enums import BroadcastStatus
 from bot.i18n import _, __
+from bot.text.tg_html import EntityParseError, parse_html
 from bot.views.format import number
 
 BAR_WIDTH = 12
@@ -122,3 +123,16 @@ def recall_report(b: Broadcast, deleted: int, too_old: int, other: dict[str, int
         lines.append(_("Не удалось ({reason}): {count}").format(reason=escape(reason(why)),
                                                                  count=number(count)))
     return "\n".join(lines)
+
+
+def first_line(b: Broadcast, limit: int = 60) -> str:
+    """The broadcast's text as a recipient sees it, first line, shortened."""
+    try:
+        text = parse_html(b.content.html)[0]
+    except EntityParseError:
+        text = b.content.html
+    line = (text.strip().splitlines() or [""])[0]
+    if not line:
+        line = {"photo": _("[фото]"), "video": _("[видео]"), "document": _("[документ]"),
+                "animation": "[GIF]"}.get(b.content.kind, "…")
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.db.audiences import AudienceSize
 from bot.i18n import _, ngettext
-from bot.services.composer import Estimate, ParsedList
+from bot.text.composer import Estimate, ParsedList
 from bot.views.broadcast import duration
 from bot.views.format import number, when
 
@@ -117,13 +117,6 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
 def confirm_send(size: int) -> str:
     return _("<b>Отправить {count} людям?</b>\nОтменить отправку потом можно, вернуть — нет."
              ).format(count=number(size))
-
-
-def ask_when(tz: ZoneInfo) -> str:
-    from bot.services.when import examples
-
-    return _("Когда отправить? Напишите, например: {examples}.\nВремя — {tz}.").format(
-        examples=examples(), tz=escape(str(tz)))
 
 
 def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -> str:

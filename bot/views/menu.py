@@ -1,4 +1,4 @@
-"""Texts of the main menu and its sections."""
+"""Texts of the main menu, the command menu and the status section."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from aiogram.types import BotCommand
 from babel.support import LazyProxy
 
 from bot.db.health import TableInfo
-from bot.db.streams import StreamSummary
 from bot.i18n import _, __
 from bot.views.format import number, when
 
@@ -50,25 +49,6 @@ def greeting(first_name: str | None) -> str:
 
 def menu_text() -> str:
     return _("<b>Главное меню</b>\nВыберите раздел:")
-
-
-def guest_text() -> str:
-    return _("Этот бот служит администраторам курса. Если вы учитесь у нас, напишите в бот курса.")
-
-
-def streams_text(streams: list[StreamSummary]) -> str:
-    if not streams:
-        return _("<b>📚 Потоки курса</b>\n\nАктивных потоков нет.")
-    lines = [_("<b>📚 Потоки курса</b>"), ""]
-    for stream in streams:
-        lines.append(
-            _("<b>{title}</b> · {count} оплатили").format(title=escape(stream.title),
-                                                          count=number(stream.members))
-            + (_(", {count} ждут оплаты").format(count=number(stream.pending))
-               if stream.pending else "")
-        )
-    lines += ["", _("<i>Оплатили: пользователи с подтверждённой бронью в потоке.</i>")]
-    return "\n".join(lines)
 
 
 def status_text(version: str, applied: int, pending: int, tables: list[TableInfo],

@@ -24,8 +24,8 @@ from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
 from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing
-from bot.services.delivery.progress import ProgressReporter
-from bot.services.delivery.recall import Recaller
+from bot.services.delivery.progress import ProgressReporter, RenderProgress
+from bot.services.delivery.recall import Recaller, RenderRecallReport
 from bot.services.delivery.wire import WireLog
 from bot.services.links import LinkSigner
 from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
@@ -63,7 +63,8 @@ class LeadershipLost(Exception):
 
 class DeliveryEngine:
     def __init__(self, pool: asyncpg.Pool, bot: Bot, admin_bot: Bot, config: EngineConfig,
-                 metrics: Metrics, budget: Budget) -> None:
+                 metrics: Metrics, budget: Budget, *, render_progress: RenderProgress,
+                 render_recall_report: RenderRecallReport) -> None:
         self.pool, self.bot, self.admin_bot, self.config = pool, bot, admin_bot, config
         self.metrics = metrics
         # the broadcast bot's budget: shared with the admin's screens when it is one bot
@@ -71,9 +72,11 @@ class DeliveryEngine:
         self.spacing = ChatSpacing()
         self.lanes: dict[int, Lane] = {}
         self.progress = ProgressReporter(pool, admin_bot, metrics, every=config.progress_every,
-                                         lanes=lambda: self.lanes, rate=self.current_rate)
+                                         lanes=lambda: self.lanes, rate=self.current_rate,
+                                         render=render_progress)
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
-                                 show=lambda broadcast_id: self.progress.report(broadcast_id, final=True))
+                                 show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
+                                 report=render_recall_report)
         self.wire = WireLog(pool)
         self.links: LinkSigner | None = None  # set once the key is read: tracked links
         self.is_leader = False

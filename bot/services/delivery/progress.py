@@ -1,5 +1,6 @@
 """The progress message each broadcast's author watches: edited every few seconds, and a
-final summary when it ends (or pauses, or is cancelled)."""
+final summary when it ends (or pauses, or is cancelled). What it looks like is not decided
+here: the composition root gives the reporter a `render` (the same one the handlers use)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 import asyncpg
 from aiogram import Bot
@@ -16,30 +19,51 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.db import broadcasts as db
 from bot.db import preferences, streams
 from bot.i18n import use_locale
-from bot.keyboards.broadcast import controls
 from bot.metrics import Metrics
-from bot.views.broadcast import audience_title, progress
 
 log = logging.getLogger(__name__)
 
 
-async def screen(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None
-                 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The broadcast's progress (or summary) text and the buttons that fit its status."""
+@dataclass(frozen=True)
+class Progress:
+    """What a progress message (or the summary) tells: the broadcast, the titles of the
+    streams (for its audience), the delivery rate (None: not sending) and how many of the
+    blocked recipients never started the broadcast bot."""
+
+    broadcast: db.Broadcast
+    stream_titles: dict[str, str]
+    rate: float | None
+    never_started: int
+
+
+async def gather(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None) -> Progress:
+    """The facts a progress message shows, read from the database."""
     titles = await streams.titles(pool)
     never_started = await db.never_started(pool, broadcast.id) if broadcast.blocked else 0
-    text = progress(broadcast, audience_title(broadcast.audience, titles), rate, never_started)
-    return text, controls(broadcast.id, broadcast.status,
-                          can_recall=broadcast.sent > 0 and broadcast.recall_status is None,
-                          failed=broadcast.failed, unknown=broadcast.unknown)
+    return Progress(broadcast, titles, rate, never_started)
+
+
+class Shown(Protocol):
+    """A message's text and buttons (the views' `Screen` is one)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def reply_markup(self) -> InlineKeyboardMarkup | None: ...
+
+
+RenderProgress = Callable[[Progress], Shown]
 
 
 class ProgressReporter:
     """Shows each broadcast under way (`lanes`) at the delivery `rate` every `every` seconds."""
 
     def __init__(self, pool: asyncpg.Pool, admin_bot: Bot, metrics: Metrics, *, every: float,
-                 lanes: Callable[[], Iterable[int]], rate: Callable[[], float | None]) -> None:
+                 lanes: Callable[[], Iterable[int]], rate: Callable[[], float | None],
+                 render: RenderProgress) -> None:
         self.pool, self.admin_bot, self.metrics = pool, admin_bot, metrics
+        self.render = render
         self.every, self.lanes, self.rate = every, lanes, rate
         self._shown: dict[int, str] = {}  # broadcast id -> text last shown
         self._held: dict[int, float] = {}  # broadcast id -> until when a question stands
@@ -78,7 +102,8 @@ class ProgressReporter:
             return broadcast
         rate = self.rate() if broadcast.status == "sending" else None
         with use_locale(await preferences.locale(self.pool, broadcast.progress_chat_id)):
-            text, markup = await screen(self.pool, broadcast, rate)
+            shown = self.render(await gather(self.pool, broadcast, rate))
+        text, markup = shown.text, shown.reply_markup
         self._finals.discard(broadcast_id)
         if self._shown.get(broadcast_id) == text:
             return broadcast

@@ -20,11 +20,13 @@ from bot.db import preferences
 from bot.db import recall as recall_db
 from bot.i18n import use_locale
 from bot.services.limits import Priority, Ticket, request_priority, slot_taken
-from bot.views.broadcast import recall_report
 
 log = logging.getLogger(__name__)
 
 DELETE_WINDOW = timedelta(hours=48)
+# the report to the author (given by the composition root): the broadcast as it is now, how
+# many copies were deleted, too old to delete, refused (by reason), and unknown ones not found
+RenderRecallReport = Callable[[db.Broadcast, int, int, dict[str, int], int], str]
 PAGE = 200
 
 
@@ -34,9 +36,9 @@ class Recaller:
 
     def __init__(self, pool: asyncpg.Pool, bot: Bot, admin_bot: Bot, *,
                  wait_turn: Callable[[], Awaitable[None]],
-                 show: Callable[[int], Awaitable[object]]) -> None:
+                 show: Callable[[int], Awaitable[object]], report: RenderRecallReport) -> None:
         self.pool, self.bot, self.admin_bot = pool, bot, admin_bot
-        self.wait_turn, self.show = wait_turn, show
+        self.wait_turn, self.show, self.report = wait_turn, show, report
 
     async def run(self) -> None:
         while True:
@@ -98,7 +100,7 @@ class Recaller:
         if chat_id is None or fresh is None:
             return
         with use_locale(await preferences.locale(self.pool, chat_id)):
-            report = recall_report(fresh, deleted, too_old, other, unknown)
+            report = self.report(fresh, deleted, too_old, other, unknown)
         try:
             await self.admin_bot.send_message(chat_id, report)
         except TelegramAPIError as exc:

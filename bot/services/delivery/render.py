@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.services.tg_html import EntityParseError, parse_html, utf16_len
+from bot.text.tg_html import EntityParseError, parse_html, utf16_len
 from bot.i18n import _
 
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from bot.db.stats import Window
@@ -14,6 +15,12 @@ PERIODS: dict[str, tuple[object, int | None]] = {
     "90": (__("90 дней"), 90), "all": (__("всё время"), None),
 }
 DEFAULT = "7"
+PeriodKey = Literal["1", "7", "30", "90", "all"]  # the keys of PERIODS
+
+
+def period_key(value: str) -> PeriodKey:
+    """A period read back from stored data; the default one for anything else."""
+    return next((key for key in get_args(PeriodKey) if key == value), "7")
 
 
 def label(period: str) -> str:

@@ -1,4 +1,4 @@
-"""Texts of the scheduled list and the broadcast history."""
+"""Texts of the broadcast history: the list, a broadcast's card, who did not get it."""
 
 from __future__ import annotations
 
@@ -10,46 +10,10 @@ import asyncpg
 
 from bot.db.broadcasts import UNDELIVERED, Broadcast
 from bot.enums import DeliveryStatus
-from bot.i18n import _, ngettext
-from bot.services.tg_html import EntityParseError, parse_html
-from bot.views.broadcast import duration, reason
+from bot.i18n import _
+from bot.views.broadcast import duration, first_line, reason
 from bot.views.format import number, quoted, when
 from bot.views.labels import broadcast_status
-
-
-
-def first_line(b: Broadcast, limit: int = 60) -> str:
-    """The broadcast's text as a recipient sees it, first line, shortened."""
-    try:
-        text = parse_html(b.content.html)[0]
-    except EntityParseError:
-        text = b.content.html
-    line = (text.strip().splitlines() or [""])[0]
-    if not line:
-        line = {"photo": _("[фото]"), "video": _("[видео]"), "document": _("[документ]"),
-                "animation": "[GIF]"}.get(b.content.kind, "…")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo) -> str:
-    if not items:
-        return _("<b>🕒 Запланированные рассылки</b>\n\nНичего не запланировано.")
-    lines = [_("<b>🕒 Запланированные рассылки</b>"), ""]
-    for b, audience in items:
-        lines.append(f"<b>{when(b.scheduled_at, tz)}</b> · {escape(audience)} · "
-                     + quoted(escape(first_line(b, 40))))
-    return "\n".join(lines)
-
-
-def scheduled_card(b: Broadcast, audience: str, size: int, tz: ZoneInfo) -> str:
-    return "\n".join([
-        _("<b>🕒 Рассылка #{id}</b>").format(id=b.id),
-        _("Когда: <b>{moment}</b> ({tz})").format(moment=when(b.scheduled_at, tz, with_year=True),
-                                                  tz=escape(str(tz))),
-        ngettext("Аудитория: {audience} · сейчас {count} чел.",
-                 "Аудитория: {audience} · сейчас {count} чел.", size).format(
-            audience=escape(audience), count=number(size)),
-        "", quoted(escape(first_line(b, 300)))])
 
 
 def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: str,

@@ -1,4 +1,4 @@
-"""Buttons of the scheduled list and the broadcast history."""
+"""Buttons of the broadcast history."""
 
 from __future__ import annotations
 
@@ -9,24 +9,9 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.keyboards.broadcast import Action, BroadcastCallback, resend_buttons
-from bot.keyboards.fields import PageNo, RowId, StreamCode
 from bot.i18n import _
-from bot.keyboards.menu import menu_button, MenuCallback, Section, button
-
-
-class Sched(StrEnum):
-    LIST = "list"
-    OPEN = "open"
-    SEND_NOW = "send"
-    RESCHEDULE = "move"
-    EDIT = "edit"
-    CANCEL = "cancel"
-    CANCEL_OK = "cancel_ok"
-
-
-class ScheduledCallback(CallbackData, prefix="sc"):
-    action: Sched
-    id: RowId = 0
+from bot.keyboards.fields import PageNo, RowId, StreamCode
+from bot.keyboards.menu import menu_button, button
 
 
 class Hist(StrEnum):
@@ -55,39 +40,6 @@ class HistoryCallback(CallbackData, prefix="h"):
     page: PageNo = 0
     kind: HistoryKind = HistoryKind.ANY
     stream: StreamCode = ""
-
-
-
-
-def scheduled_list(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    rows = [[button(label, ScheduledCallback(action=Sched.OPEN, id=i))] for i, label in items]
-    if not items:
-        rows.append([button(_("📣 Новая рассылка"), MenuCallback(section=Section.BROADCAST))])
-    rows.append([menu_button()])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def scheduled_card(broadcast_id: int) -> InlineKeyboardMarkup:
-    def cb(action: Sched) -> ScheduledCallback:
-        return ScheduledCallback(action=action, id=broadcast_id)
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("🚀 Отправить сейчас"), cb(Sched.SEND_NOW)),
-         button(_("🕒 Перенести"), cb(Sched.RESCHEDULE))],
-        [button(_("✏️ Изменить текст"), cb(Sched.EDIT)),
-         button(_("✖️ Отменить"), cb(Sched.CANCEL))],
-        [button(_("⬅️ К списку"), ScheduledCallback(action=Sched.LIST))]])
-
-
-def back_to_scheduled(broadcast_id: int) -> InlineKeyboardMarkup:
-    """For a step that waits for typed input: back to the broadcast's card."""
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("↩️ Назад"), ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
-
-
-def scheduled_cancel(broadcast_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("Да, отменить"), ScheduledCallback(action=Sched.CANCEL_OK, id=broadcast_id))],
-        [button(_("↩️ Нет, назад"), ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
 
 
 def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: HistoryKind,

@@ -56,7 +56,7 @@ async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Set
 
 
 def create_router() -> Router:
-    router = Router(name="start")
+    router = Router(name="menu")
     router.message.register(start, CommandStart())
     router.message.register(menu, Command("menu"))
     router.message.register(cancel, Command("cancel"))

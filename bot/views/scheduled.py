@@ -1,0 +1,38 @@
+"""Texts of the scheduled broadcasts: the list, a broadcast's card, the time prompt."""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.db.broadcasts import Broadcast
+from bot.i18n import _, ngettext
+from bot.text.when import examples
+from bot.views.broadcast import first_line
+from bot.views.format import number, quoted, when
+
+
+def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo) -> str:
+    if not items:
+        return _("<b>🕒 Запланированные рассылки</b>\n\nНичего не запланировано.")
+    lines = [_("<b>🕒 Запланированные рассылки</b>"), ""]
+    for b, audience in items:
+        lines.append(f"<b>{when(b.scheduled_at, tz)}</b> · {escape(audience)} · "
+                     + quoted(escape(first_line(b, 40))))
+    return "\n".join(lines)
+
+
+def scheduled_card(b: Broadcast, audience: str, size: int, tz: ZoneInfo) -> str:
+    return "\n".join([
+        _("<b>🕒 Рассылка #{id}</b>").format(id=b.id),
+        _("Когда: <b>{moment}</b> ({tz})").format(moment=when(b.scheduled_at, tz, with_year=True),
+                                                  tz=escape(str(tz))),
+        ngettext("Аудитория: {audience} · сейчас {count} чел.",
+                 "Аудитория: {audience} · сейчас {count} чел.", size).format(
+            audience=escape(audience), count=number(size)),
+        "", quoted(escape(first_line(b, 300)))])
+
+
+def ask_when(tz: ZoneInfo) -> str:
+    return _("Когда отправить? Напишите, например: {examples}.\nВремя — {tz}.").format(
+        examples=examples(), tz=escape(str(tz)))
