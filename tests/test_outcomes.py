@@ -162,3 +162,32 @@ def test_the_outcome_block_says_what_changed_and_what_cannot_be_told() -> None:
     alone = outcome_block(Outcomes(Group(50, 5), Group(), {}, 0), [], 3, "promo_opened")
     assert "Контрольной группы нет" in alone and "promo_opened: 0,0\u00a0% получивших" in alone
     assert "Клики" not in alone
+
+
+async def test_the_card_shows_clicks_conversions_and_the_lift(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    from bot.keyboards.history import Hist, HistoryCallback
+    from support import link_target
+    members = await add_members(pool, 50, start=40_000)
+    await pool.execute("DELETE FROM bookings WHERE user_id = ANY($1::bigint[])", members)
+    launched = await service(harness).launch(
+        Content("text", "Открыта запись на 5-й поток", None, BUTTONS[:1]),
+        Audience("users", user_ids=tuple(members)), ADMIN_ID, holdout=20)
+    done = await wait_status(pool, launched.broadcast.id, "done")
+    got = [m for m in members if emulator.bot_messages(harness.token, m)]
+    assert len(got) == 40
+    for member in got[:10]:  # ten press «Записаться», five of them book
+        url = link_buttons(emulator, harness.token, member)[0][1]
+        assert await link_target(url) == "https://example.org/book?from=tg"
+    await pool.executemany("INSERT INTO bookings (user_id, course_stream, confirmed)"
+                           " VALUES ($1, '5th_stream', 2)", [(m,) for m in got[:5]])
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/history")
+    await admin.click(data=HistoryCallback(action=Hist.OPEN, id=done.id).pack())
+    card = admin.last().text
+    assert "Что дала рассылка (за 7 дн. после доставки)" in card
+    assert "Клики: «Записаться» 10 (10 чел.), «Урок» 0 (0 чел.)\n" in card
+    assert "Нажали хотя бы раз: 10 из 40 (CTR 25,0\u00a0%)" in card
+    # 5 of 40 against 0 of 10: Newcombe's interval crosses zero (statsmodels: -16,1…+26,1)
+    assert "Забронировали: 12,5\u00a0% получивших · 0,0\u00a0% в контрольной группе\n" \
+           "   → измеримого эффекта пока нет (-16,1…+26,1 п.п.)" in card

@@ -11,6 +11,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db import streams
+from bot.db.outcomes import outcomes
 from bot.enums import BroadcastStatus, DeliveryStatus, RecallStatus
 from bot.handlers.common import answer_screen, show_screen
 from bot.i18n import _
@@ -22,6 +23,7 @@ from bot.views import history as views
 from bot.views.broadcast import AUDIENCE_TITLES, audience_title
 from bot.views.format import csv_document
 from bot.views.screen import Screen
+from bot.views.outcomes import outcome_block
 
 PAGE = 6
 WHO_PAGE = 10
@@ -120,6 +122,9 @@ async def send_csv(callback: CallbackQuery, callback_data: HistoryCallback,
         caption=_("Получатели рассылки #{id}").format(id=broadcast.id))
 
 
+OUTCOME_DAYS = 7  # the window after each delivery in which what people did is counted
+
+
 async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Settings,
                       data: HistoryCallback) -> Screen:
     counts = await db.status_counts(pool, broadcast.id)
@@ -131,9 +136,14 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
                                      counts.get(DeliveryStatus.UNKNOWN, 0))
     can_recall = counts.get(DeliveryStatus.SENT, 0) > 0 and not sending \
         and broadcast.recall_status not in (RecallStatus.REQUESTED, RecallStatus.RUNNING)
-    return Screen(views.history_card(broadcast, title, counts, reasons, settings.tz),
-                  kb.history_card(broadcast.id, unreached, resend, can_recall, data.kind,
-                                  data.stream, data.page))
+    text = views.history_card(broadcast, title, counts, reasons, settings.tz)
+    if broadcast.started_at is not None:  # what it caused, within OUTCOME_DAYS of delivery
+        tracked = [label for row in broadcast.content.buttons for label, _ in row] \
+            if broadcast.links_base else []
+        text += "\n\n" + outcome_block(await outcomes(pool, broadcast.id, OUTCOME_DAYS),
+                                       tracked, OUTCOME_DAYS, None)
+    return Screen(text, kb.history_card(broadcast.id, unreached, resend, can_recall, data.kind,
+                                        data.stream, data.page))
 
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
