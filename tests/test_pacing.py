@@ -9,7 +9,7 @@ import asyncpg
 
 from bot.services.limits import GLOBAL, Budget
 from bot.sandbox.emulator import Emulator
-from support import add_members, launch_text, sends_to, wait_status
+from support import add_members, launch_text, sends_to, wait_status, wait_until
 
 
 class Clock:
@@ -47,8 +47,11 @@ async def test_a_flood_wait_storm_holds_every_send_and_loses_nobody(
     members = await add_members(pool, 40)
     faults = emulator.bot(harness.token).faults
     faults.storm_retry_after = 2
-    faults.storm_until = asyncio.get_running_loop().time() + 1.5
+    faults.storm_until = asyncio.get_running_loop().time() + 60
     broadcast = await launch_text(harness, "storm")
+    await wait_until(lambda: faults.storm_refused > 0)
+    await asyncio.sleep(2.5)  # the bot holds back through a retry_after or more
+    faults.storm_until = 0.0  # the storm ends
     done = await wait_status(pool, broadcast.id, "done", timeout=60)
     stats = emulator.stats(harness.token)
     assert stats["storm_refused"] > 0

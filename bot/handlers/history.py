@@ -138,7 +138,7 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
         and broadcast.recall_status not in (RecallStatus.REQUESTED, RecallStatus.RUNNING)
     text = views.history_card(broadcast, title, counts, reasons, settings.tz)
     if broadcast.started_at is not None:  # what it caused, within OUTCOME_DAYS of delivery
-        tracked = [label for row in broadcast.content.buttons for label, _ in row] \
+        tracked = [label for row in broadcast.content.buttons for label, url in row] \
             if broadcast.links_base else []
         text += "\n\n" + outcome_block(await outcomes(pool, broadcast.id, OUTCOME_DAYS),
                                        tracked, OUTCOME_DAYS, None)
