@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.types import WebhookInfo
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings, mask_dsn
@@ -138,7 +139,7 @@ async def telegram_checks(settings: Settings) -> list[Check]:
     return checks
 
 
-def _webhook_check(settings: Settings, info) -> Check:  # type: ignore[no-untyped-def]
+def _webhook_check(settings: Settings, info: WebhookInfo) -> Check:
     expected = settings.webhook_url
     detail = f"url {info.url or '(none)'}, {info.pending_update_count} pending updates"
     if info.last_error_message:

@@ -103,7 +103,7 @@ class Audience:
     @property
     def recipient_group(self) -> str:
         """The platform's message_history.recipient_group: the stream code, or the kind."""
-        return self.stream if self.kind == "stream" else self.kind  # type: ignore[return-value]
+        return self.stream if self.kind == "stream" and self.stream else self.kind
 
     def ids_sql(self, first: int, marks: dict[str, int] | None = None
                 ) -> tuple[str, list[Any]]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+
+from bot.db.pool import Executor, transaction
 
 
 async def record_action(
@@ -20,6 +23,18 @@ async def record_action(
         " VALUES ($1, $2, $3, $4) RETURNING id",
         admin_id, action, target, details or {},
     )
+
+
+async def recorded(db: Executor, admin_id: int, action: str, target: str | None,
+                   details: dict[str, Any] | None,
+                   change: Callable[[asyncpg.Connection], Awaitable[bool]]) -> bool:
+    """Make a change and write its audit entry in one transaction, the entry only if the
+    change happened; True if it did."""
+    async with transaction(db) as conn:
+        changed = await change(conn)
+        if changed:
+            await record_action(conn, admin_id, action, target, details)
+    return changed
 
 
 async def latest(pool: asyncpg.Pool, admin_id: int | None, limit: int, offset: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 import asyncpg
 
@@ -50,8 +51,8 @@ class Broadcast:
     scheduled_at: datetime | None = None
     restarts: int = 0          # times the delivering instance stopped while it was under way
     restart_unknown: int = 0   # recipients those stops left 'unknown'
-    first_run: dict | None = None  # type: ignore[type-arg]  # figures before the first resend
-    resends: tuple = ()  # type: ignore[type-arg]  # {"status", "count", "at"} per resend
+    first_run: dict[str, Any] | None = None  # figures before the first resend
+    resends: tuple[dict[str, Any], ...] = ()  # {"status", "count", "at"} per resend
     holdout_percent: int = 0   # share of the audience kept back, to measure what it caused
     holdout: int = 0           # how many were kept back (not in `total`)
     links_base: str | None = None  # link buttons went through {links_base}/r/<token>
@@ -438,7 +439,7 @@ async def recipients_with(pool: asyncpg.Pool, broadcast_id: int, statuses: tuple
     return rows, total
 
 
-def export_rows(conn: asyncpg.Connection, broadcast_id: int):  # type: ignore[no-untyped-def]
+def export_rows(conn: asyncpg.Connection, broadcast_id: int) -> Any:  # asyncpg's CursorFactory
     """All recipients, in pages through a cursor (iterate inside a transaction)."""
     return conn.cursor("SELECT user_id, username, first_name, delivery_status, error, sent_at,"
                        " telegram_message_id FROM message_recipients WHERE message_id = $1"

@@ -134,9 +134,8 @@ async def archive(callback: CallbackQuery, callback_data: StreamCallback,
     if stream is None:
         return
     await callback.answer()
-    async with pool.acquire() as conn, conn.transaction():
-        if await streams.archive(conn, stream.code):
-            await audit.record_action(conn, callback.from_user.id, "stream.archive", stream.code)
+    await audit.recorded(pool, callback.from_user.id, "stream.archive", stream.code, None,
+                         lambda conn: streams.archive(conn, stream.code))
     await show_screen(callback, await list_screen(pool))
 
 

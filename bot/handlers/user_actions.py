@@ -71,12 +71,10 @@ async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: async
 
 async def _do_move(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
                    booking: users.Booking, data: MoveCallback, title: str) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        moved = await users.change_stream(conn, booking.id, data.user_id, data.to)
-        if moved:
-            await audit.record_action(conn, callback.from_user.id, "user.change_stream",
-                                      str(data.user_id), {"booking_id": booking.id,
-                                                          "from": booking.stream, "to": data.to})
+    moved = await audit.recorded(
+        pool, callback.from_user.id, "user.change_stream", str(data.user_id),
+        {"booking_id": booking.id, "from": booking.stream, "to": data.to},
+        lambda conn: users.change_stream(conn, booking.id, data.user_id, data.to))
     await callback.answer(_("Готово: {stream}.").format(stream=title) if moved else
                           _("Не вышло: бронь изменилась, пока вы решали. Посмотрите карточку."),
                           show_alert=True)
@@ -103,13 +101,11 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
         await show_screen(callback, Screen(f"{question}\n👤 {person}",
                                            kb.confirm(_("Да"), sure, data.user_id)))
         return
-    async with pool.acquire() as conn, conn.transaction():
-        changed = await users.set_booking_status(conn, data.booking_id, data.user_id, data.was,
-                                                 data.to)
-        if changed:
-            await audit.record_action(conn, callback.from_user.id, "booking.status",
-                                      str(data.user_id), {"booking_id": data.booking_id,
-                                                          "from": data.was, "to": data.to})
+    changed = await audit.recorded(
+        pool, callback.from_user.id, "booking.status", str(data.user_id),
+        {"booking_id": data.booking_id, "from": data.was, "to": data.to},
+        lambda conn: users.set_booking_status(conn, data.booking_id, data.user_id, data.was,
+                                              data.to))
     await callback.answer(DONE[data.to].format(id=data.booking_id) if changed else
                           _("Не вышло: бронь изменилась, пока вы решали."), show_alert=True)
     await show_screen(callback, await card_screen(pool, settings, data.user_id))

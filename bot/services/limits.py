@@ -225,7 +225,8 @@ class Budget:
                 self._factor = max(self.MIN_FACTOR, self.factor * self.SLOWDOWN)
                 self._last_429 = now
         else:  # the chat gets one message when the hold ends, then its bucket refills
-            self._chats[chat_id] = (1.0, now + seconds)  # type: ignore[index]
+            assert chat_id is not None  # a chat's scope is its id
+            self._chats[chat_id] = (1.0, now + seconds)
         if self.metrics is not None:
             self.metrics.retry_after.labels(bot=self.bot_id, method=method or "?",
                                             scope="global" if scope is GLOBAL else "chat").inc()
