@@ -63,9 +63,12 @@ async def test_a_broadcast_from_the_browser_reaches_a_student(
     await messages.get_by_text("панель администратора").wait_for()
 
     await tap(page, "📊 Статистика")
-    await messages.get_by_text("Обзор · 7 дней").wait_for()
+    overview = messages.get_by_text("Обзор · 7 дней")
+    await overview.wait_for()
     await tap(page, "⬅️ Меню")
+    await overview.wait_for(state="detached")  # the panel became the menu again
     await say(page, "/stats")  # a second panel below the menu: the recent bookings
+    await overview.wait_for()
     await tap(page, "Последние")
     await messages.get_by_text("Последние брони").wait_for()
     await tap(page, "📣 Рассылка")  # back on the menu above

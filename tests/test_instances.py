@@ -163,7 +163,8 @@ async def test_two_instances_share_a_flow_and_survive_one_stopping(
     await compose(emulator, "Второе, {first_name}")
     emulator.bot(ADMIN_TOKEN).faults.latency = 0.05  # about 1.5 s for 40 recipients
     await emulator.press(ADMIN_TOKEN, ADMIN_ID, "🚀 Отправить сейчас")
-    running_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    running_id = await wait_until(lambda: pool.fetchval(  # the press is handled in a moment
+        "SELECT id FROM message_history WHERE message_text LIKE 'Второе%'"), 20)
     await wait_until(lambda: 5 <= sum("Второе" in m.text for u in members
                                  for m in emulator.bot_messages(ADMIN_TOKEN, u)), 20)
     await stop(await leader([survivor, third]), proxy)
