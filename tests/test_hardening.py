@@ -145,6 +145,8 @@ async def test_a_recalled_broadcast_says_so(
         await harness.settle()
     admin = harness.chat(ADMIN_ID)
     await admin.send("/history")
+    listed = admin.last().text  # not «0/3 · ✅ завершена»
+    assert "3 отозвано · 🗑 отозвана" in listed and "0/3" not in listed
     await admin.press_forged(BroadcastCallback(action=Action.RECALL, id=broadcast.id).pack())
     assert admin.callback_answer()["text"] == "Рассылка уже отозвана."
     assert not any("Удалить рассылку у всех" in m.text for m in admin.messages())

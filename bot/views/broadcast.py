@@ -125,13 +125,18 @@ def recall_report(b: Broadcast, deleted: int, too_old: int, other: dict[str, int
     return "\n".join(lines)
 
 
+def plain(html: str) -> str:
+    """A broadcast's text as a recipient reads it, without its markup (the platform's own rows
+    may hold plain text that is not valid HTML: shown as it is)."""
+    try:
+        return parse_html(html)[0]
+    except EntityParseError:
+        return html
+
+
 def first_line(b: Broadcast, limit: int = 60) -> str:
     """The broadcast's text as a recipient sees it, first line, shortened."""
-    try:
-        text = parse_html(b.content.html)[0]
-    except EntityParseError:
-        text = b.content.html
-    line = (text.strip().splitlines() or [""])[0]
+    line = (plain(b.content.html).strip().splitlines() or [""])[0]
     if not line:
         line = {"photo": _("[фото]"), "video": _("[видео]"), "document": _("[документ]"),
                 "animation": "[GIF]"}.get(b.content.kind, "…")

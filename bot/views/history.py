@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.db.broadcasts import UNDELIVERED, Broadcast
-from bot.enums import DeliveryStatus
+from bot.enums import DeliveryStatus, RecallStatus
 from bot.i18n import _
 from bot.views.broadcast import duration, first_line, reason
 from bot.views.format import number, quoted, when
@@ -24,8 +24,14 @@ def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: s
     lines = [head, _("<i>Всего {total}, стр. {page} из {pages}</i>").format(
         total=number(total), page=page + 1, pages=pages), ""]
     for b, audience in items:
+        if b.recall_status == RecallStatus.DONE:  # its copies were deleted: say so
+            figures = _("{count} отозвано").format(count=number(b.deleted))
+            status = _("🗑 отозвана")
+        else:
+            figures = f"{number(b.sent)}/{number(b.total)}"
+            status = broadcast_status(b.status, b.status)
         lines.append(f"<b>#{b.id}</b> {when(b.started_at, tz)} · {escape(audience)} · "
-                     f"{number(b.sent)}/{number(b.total)} · {broadcast_status(b.status, b.status)}")
+                     f"{figures} · {status}")
         lines.append("   " + quoted(escape(first_line(b, 50))))
     return "\n".join(lines)
 

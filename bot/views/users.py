@@ -10,7 +10,7 @@ import asyncpg
 from bot.db.users import CANDIDATES, COUNTED, Booking, Found, UserCard
 from bot.enums import DeliveryStatus
 from bot.i18n import _
-from bot.views.broadcast import reason
+from bot.views.broadcast import plain, reason
 from bot.views.format import clip, number, quoted, when
 from bot.views.labels import booking_status, delivery_status
 
@@ -134,7 +134,7 @@ def card(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
     if c.deliveries:
         lines += ["", _("📣 Последние рассылки:")]
         for d in c.deliveries:
-            text = " ".join((d.text or "").split())
+            text = " ".join(plain(d.text or "").split())  # stored as HTML: shown as read
             text = text[:40] + "…" if len(text) > 40 else text
             status = delivery_status(d.status) or d.status or "—"
             why = f" ({escape(reason(d.error))})" if d.error and d.status != DeliveryStatus.SENT else ""
