@@ -45,6 +45,8 @@ async def test_a_pasted_list_is_judged_entry_by_entry(
         VALUES (20001, 'anna_k', 'Анна', '4th_stream', 1, now() - interval '30 days');
         INSERT INTO events (user_id, username, first_name, event_type, created_at)
         VALUES (20002, 'anna_k', 'Анна К.', 'bot_start', now())""")
+    # read into the directory now, not racing the refresh the bot starts with
+    await summaries.refresh(pool, "Europe/Moscow")
     admin = harness.chat(ADMIN_ID)
     await admin.send("/broadcast")
     await admin.click("📋 Вставить список id / @username")
