@@ -31,7 +31,7 @@ async def test_stream_broadcast_with_formatting_and_a_button(
     assert "Получат: 12" in summary.text and "4-й поток" in summary.text
     assert [b["text"] for b in summary.buttons()] == [
         "🚀 Отправить сейчас", "🕒 Запланировать", "✏️ Изменить текст", "🔗 Кнопки",
-        "🧪 Тест мне", "✖️ Отмена"]
+        "🎯 Контрольная группа: нет", "🧪 Тест мне", "✖️ Отмена"]
 
     await admin.click("🔗 Кнопки")
     await admin.click("➕ Добавить кнопку")
@@ -370,3 +370,20 @@ async def test_the_preview_tells_blocked_from_never_started(
     assert ("Из них 2 заблокировали бота и 1 не запускали бот курса — их пропустим."
             in summary), summary
     assert "Получат: 3" in summary
+
+
+async def test_the_holdout_switch_keeps_a_share_back(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 20)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 20")
+    await admin.click("🎯 Контрольная группа: нет")
+    await admin.click("🎯 Контрольная группа: 5 %")
+    summary = admin.last().text
+    assert "🎯 Контрольная группа: 10 % (≈2 чел.) не получат рассылку" in summary
+    assert "🎯 Контрольная группа: 10 %" in admin.buttons()
+    await admin.click("🚀 Отправить сейчас")
+    broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    done = await wait_status(pool, broadcast_id, "done")
+    assert (done.holdout_percent, done.holdout, done.sent) == (10, 2, 18)
+    received = sends_to(emulator, harness.token)
+    assert sum(1 for m in members if received.get(m)) == 18

@@ -203,8 +203,21 @@ async def summary_screen(draft: Draft, pool: asyncpg.Pool, settings: Settings) -
     title = audience_title(audience, await streams.titles(pool))
     numbers = estimate(size.reachable, settings.broadcast_rate, settings.broadcast_paid_rate)
     text = texts.summary(title, size, numbers, settings.broadcast_rate,
-                         settings.broadcast_paid_allowed, sum(len(r) for r in draft.buttons))
-    return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed))
+                         settings.broadcast_paid_allowed, sum(len(r) for r in draft.buttons),
+                         draft.holdout, tracked=settings.links_base is not None)
+    return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed, draft.holdout))
+
+
+async def switch_holdout(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                         settings: Settings) -> None:
+    """Off, 5 %, 10 %, off: the share kept back to measure what the broadcast caused."""
+    await callback.answer()
+    draft = await load(state)
+    shares = kb.HOLDOUTS
+    draft.holdout = shares[(shares.index(draft.holdout) + 1) % len(shares)] \
+        if draft.holdout in shares else 0
+    await save(state, draft)
+    await show_screen(callback, await summary_screen(draft, pool, settings))
 
 
 async def edit_content(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
@@ -287,6 +300,7 @@ def create_router() -> Router:
     router.callback_query.register(open_buttons, on(F.step == Step.BUTTONS), has_draft)
     router.callback_query.register(ask_label, on(F.step == Step.BUTTON_ADD), has_draft)
     router.callback_query.register(clear_buttons, on(F.step == Step.BUTTONS_CLEAR), has_draft)
+    router.callback_query.register(switch_holdout, on(F.step == Step.HOLDOUT), has_draft)
     router.message.register(take_list, Compose.user_list, F.text, TypedInput())
     router.message.register(take_content, Compose.content, TypedInput())
     router.message.register(take_label, Compose.button_label, F.text, TypedInput())

@@ -55,7 +55,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     summary = (callback.message.chat.id, callback.message.message_id)
     launch = await broadcasts.launch(draft.content_obj(), draft.audience_obj(),
                                      callback.from_user.id, paid=paid, draft_key=draft.key,
-                                     progress_message=summary)
+                                     holdout=draft.holdout, progress_message=summary)
     await state.clear()
     if not launch.created:
         await callback.answer(_("Рассылка #{id} уже запущена.").format(id=launch.broadcast.id),
@@ -80,7 +80,8 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
     draft = await load(state)
     assert message.from_user is not None
     launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
-                                       message.from_user.id, moment, draft_key=draft.key)
+                                       message.from_user.id, moment, draft_key=draft.key,
+                                       holdout=draft.holdout)
     await state.clear()
     size = (await audiences.count(pool, draft.audience_obj())).total
     await message.answer(texts.scheduled_ok(launch.broadcast.id, moment, settings.tz, size),

@@ -32,6 +32,7 @@ class Step(StrEnum):
     PREVIEW = "preview"     # back to the summary
     TEST = "test"
     CANCEL = "cancel"
+    HOLDOUT = "holdout"     # the next share to keep back: off, 5 %, 10 %
 
 
 AudienceKind = Literal["", "stream", "all", "leads", "free_lesson", "pending"]
@@ -113,12 +114,18 @@ def list_next(taken: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def preview_actions(paid_allowed: bool) -> InlineKeyboardMarkup:
+HOLDOUTS = (0, 5, 10)  # the shares the switch goes through
+
+
+def preview_actions(paid_allowed: bool, holdout: int = 0) -> InlineKeyboardMarkup:
+    switch = (_("🎯 Контрольная группа: {share} %").format(share=holdout) if holdout
+              else _("🎯 Контрольная группа: нет"))
     rows = [
         [InlineKeyboardButton(text=_("🚀 Отправить сейчас"), callback_data=_cb(Step.SEND)),
          InlineKeyboardButton(text=_("🕒 Запланировать"), callback_data=_cb(Step.SCHEDULE))],
         [InlineKeyboardButton(text=_("✏️ Изменить текст"), callback_data=_cb(Step.EDIT)),
          InlineKeyboardButton(text=_("🔗 Кнопки"), callback_data=_cb(Step.BUTTONS))],
+        [InlineKeyboardButton(text=switch, callback_data=_cb(Step.HOLDOUT))],
         [InlineKeyboardButton(text=_("🧪 Тест мне"), callback_data=_cb(Step.TEST)),
          InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))],
     ]

@@ -24,6 +24,7 @@ class Draft:
     content: dict[str, Any] | None = None
     buttons: list[list[dict[str, str]]] = field(default_factory=list)
     pending_label: str | None = None
+    holdout: int = 0  # % of the audience kept back to measure what the broadcast caused
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Draft:

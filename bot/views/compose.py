@@ -98,7 +98,7 @@ def ask_content(title: str, size: AudienceSize, *, editing: bool = False) -> str
 
 
 def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
-            paid_allowed: bool, buttons: int) -> str:
+            paid_allowed: bool, buttons: int, holdout: int = 0, tracked: bool = True) -> str:
     lines = [_("<b>Проверьте рассылку</b> (сообщение выше — ровно то, что получат люди)"),
              audience_line(title, size),
              _("Получат: <b>{count}</b>").format(count=number(size.reachable)),
@@ -107,6 +107,16 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
                  duration=duration(estimate.seconds), rate=rate)]
     if buttons:
         lines.append(_("Кнопок под сообщением: {count}").format(count=buttons))
+        if not tracked:
+            lines.append(_("<i>Клики по кнопкам не посчитать: у бота нет публичного адреса "
+                           "(PUBLIC_BASE_URL или WEBHOOK_BASE_URL).</i>"))
+    if holdout:
+        lines.append(_("🎯 Контрольная группа: {share} % (≈{count} чел.) не получат рассылку — "
+                       "по ним будет видно, что она изменила").format(
+            share=holdout, count=number(int(size.reachable * holdout / 100 + 0.5))))
+    elif size.reachable > 1000:
+        lines.append(_("<i>Совет: оставьте 5–10 % без рассылки (🎯 ниже) — карточка покажет, "
+                       "что она изменила.</i>"))
     if paid_allowed and size.reachable > 0:
         lines.append(_("⚡ Платно: ≈{duration}, ≈{stars} ⭐ (0,1 звезды за сообщение сверх "
                        "бесплатного лимита)").format(duration=duration(estimate.paid_seconds),
