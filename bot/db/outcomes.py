@@ -22,8 +22,8 @@ async def follow(pool: asyncpg.Pool, recipient_id: int, button: int) -> str | No
                WHERE r.id = $1),
            clicked AS (
                INSERT INTO broadcast_clicks (broadcast_id, recipient_id, user_id, button)
-               SELECT message_id, id, user_id, $2 FROM r WHERE url IS NOT NULL RETURNING 1)
-           SELECT url, (SELECT count(*) FROM clicked) AS written FROM r""",
+               SELECT message_id, id, user_id, $2 FROM r WHERE url IS NOT NULL)
+           SELECT url FROM r""",  # the INSERT runs whether or not it is read
         recipient_id, button)
     return row["url"] if row is not None else None
 

@@ -122,25 +122,26 @@ async def send_now(callback: CallbackQuery, callback_data: ScheduledCallback, po
 
 async def ask_time(callback: CallbackQuery, callback_data: ScheduledCallback, state: FSMContext,
                    pool: asyncpg.Pool, settings: Settings) -> None:
-    broadcast = await _scheduled(callback, pool, callback_data.id)
-    if broadcast is None:
-        return
-    await callback.answer()
-    await state.set_state(ScheduledEdit.when)
-    await state.set_data({"broadcast_id": broadcast.id})
-    await show_screen(callback, Screen(views.ask_when(settings.tz), kb.back_to_scheduled(broadcast.id)))
+    await _ask(callback, state, pool, callback_data.id, ScheduledEdit.when,
+               views.ask_when(settings.tz))
 
 
 async def ask_content(callback: CallbackQuery, callback_data: ScheduledCallback,
                       state: FSMContext, pool: asyncpg.Pool) -> None:
-    broadcast = await _scheduled(callback, pool, callback_data.id)
+    await _ask(callback, state, pool, callback_data.id, ScheduledEdit.content,
+               _("Пришлите новый вариант сообщения для этой рассылки."))
+
+
+async def _ask(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool, broadcast_id: int,
+               step: State, question: str) -> None:
+    """Wait for a new time or content of a broadcast that is still scheduled."""
+    broadcast = await _scheduled(callback, pool, broadcast_id)
     if broadcast is None:
         return
     await callback.answer()
-    await state.set_state(ScheduledEdit.content)
+    await state.set_state(step)
     await state.set_data({"broadcast_id": broadcast.id})
-    await show_screen(callback, Screen(_("Пришлите новый вариант сообщения для этой рассылки."),
-                                       kb.back_to_scheduled(broadcast.id)))
+    await show_screen(callback, Screen(question, kb.back_to_scheduled(broadcast.id)))
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
