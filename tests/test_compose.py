@@ -13,6 +13,7 @@ import pytest
 from bot.db import broadcasts as db
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
+from bot.keyboards.compose import ComposeCallback, Step
 from support import (buttons_lead_to, BOLD_AND_LINK, TEXT, add_members, compose_to_stream, sends_to, wait_recalled,
                      wait_status, wait_until)
 
@@ -88,6 +89,11 @@ async def test_pressing_send_twice_starts_one_broadcast(
     answers = {emulator.callback_answer(token, p.callback_query_id)["text"] for p in (first, second)}
     assert answers == {"Отправляю.", f"Рассылка #{broadcast_id} уже запущена."}
     assert f"Рассылка #{broadcast_id}" in emulator.chat(token, ADMIN_ID).messages[summary.message_id].text
+    # a tap that comes once the draft is gone is told the same (here, on the same message)
+    late = await emulator.press_forged(token, ADMIN_ID, ComposeCallback(step=Step.SEND).pack())
+    await harness.settle()
+    assert emulator.callback_answer(token, late.callback_query_id)["text"] == \
+        f"Рассылка #{broadcast_id} уже запущена."
 
 
 async def test_large_audience_asks_once_more(

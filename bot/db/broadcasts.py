@@ -195,6 +195,14 @@ async def set_status(pool: Executor, broadcast_id: int, from_statuses: tuple[str
     return result.endswith(" 1")
 
 
+async def shown_in(pool: Executor, chat_id: int, message_id: int) -> int | None:
+    """The broadcast whose progress this message shows (a composer's summary becomes it)."""
+    found: int | None = await pool.fetchval(
+        "SELECT id FROM message_history WHERE progress_chat_id = $1 AND progress_message_id = $2"
+        " ORDER BY id DESC LIMIT 1", chat_id, message_id)
+    return found
+
+
 async def set_progress_message(pool: Executor, broadcast_id: int, chat_id: int,
                                message_id: int) -> None:
     await pool.execute("UPDATE message_history SET progress_chat_id = $2, progress_message_id = $3"

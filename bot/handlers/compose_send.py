@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences
+from bot.db import broadcasts as db
 from bot.enums import DeliveryStatus
 from bot.filters import TypedInput
 from bot.handlers.common import progress_screen, read_text, show_screen
@@ -58,8 +59,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
                                      holdout=draft.holdout, progress_message=summary)
     await state.clear()
     if not launch.created:
-        await callback.answer(_("Рассылка #{id} уже запущена.").format(id=launch.broadcast.id),
-                              show_alert=True)
+        await _already_going(callback, launch.broadcast.id)
         return
     await callback.answer(_("Отправляю."))
     await show_screen(callback, await progress_screen(pool, launch.broadcast))
@@ -110,8 +110,22 @@ async def drop(callback: CallbackQuery, state: FSMContext) -> None:
     await show_screen(callback, Screen(_("Рассылка отменена, ничего не отправлено."), main_menu()))
 
 
-async def stale(callback: CallbackQuery) -> None:
+async def stale(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
+    """The draft is gone. If its summary already became a broadcast's progress (a second tap
+    on «Отправить»), say which broadcast is going."""
+    message = callback.message
+    started = await db.shown_in(pool, message.chat.id, message.message_id) \
+        if isinstance(message, Message) else None
+    if started is not None:
+        await _already_going(callback, started)
+        return
     await callback.answer(texts.unknown_draft(), show_alert=True)
+
+
+async def _already_going(callback: CallbackQuery, broadcast_id: int) -> None:
+    """A second tap on «Отправить»: the first one started it."""
+    await callback.answer(_("Рассылка #{id} уже запущена.").format(id=broadcast_id),
+                          show_alert=True)
 
 
 def create_router() -> Router:
