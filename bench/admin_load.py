@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bench.common import database, figures
+from bot.loop import run_main
 from bot.app import WEBHOOK_KEY
 from bot.db import demo
 from bot.db.audiences import Audience
@@ -228,4 +229,4 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--only", nargs="*", choices=["stats", "charts", "strangers", "updates",
                                                       "broadcast"])
-    asyncio.run(main(parser.parse_args()))
+    run_main(main(parser.parse_args()))

@@ -16,6 +16,7 @@ import asyncpg
 from bench.common import ADMIN_TOKEN, STREAM, EmulatorProcess, add_members, database
 from aiogram import Bot
 
+from bot.loop import run_main
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import broadcasts as db
@@ -131,4 +132,4 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--old", type=int, default=300)
     parser.add_argument("--paid", type=int, default=20000)
-    asyncio.run(main(parser.parse_args()))
+    run_main(main(parser.parse_args()))

@@ -15,6 +15,7 @@ import psutil
 
 from bench.common import STREAM, EmulatorProcess, add_members, database
 from bench.crash import start_bot
+from bot.loop import run_main
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
@@ -59,4 +60,4 @@ if __name__ == "__main__":
     parser.add_argument("--small", type=int, default=20_000)
     parser.add_argument("--large", type=int, default=200_000)
     args = parser.parse_args()
-    asyncio.run(main(args.small, args.large))
+    run_main(main(args.small, args.large))

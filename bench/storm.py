@@ -15,6 +15,7 @@ import time
 from aiohttp import ClientSession
 
 from bench.common import ADMIN_TOKEN, STREAM, EmulatorProcess, add_members, database
+from bot.loop import run_main
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import broadcasts as db
@@ -93,4 +94,4 @@ if __name__ == "__main__":
     parser.add_argument("--before", type=float, default=8.0, help="seconds of sending before")
     parser.add_argument("--storm", type=float, default=10.0)
     parser.add_argument("--retry-after", type=int, default=5)
-    asyncio.run(run(parser.parse_args()))
+    run_main(run(parser.parse_args()))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
+from bot.loop import run_main
 from bot.config import ConfigError, load_settings
 
 
@@ -42,19 +42,19 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "sandbox":
             from bot.sandbox.run import serve
 
-            asyncio.run(serve(settings, args.host, args.port))
+            run_main(serve(settings, args.host, args.port))
         elif args.command == "migrate":
             from bot.cli import migrate
 
-            asyncio.run(migrate(settings))
+            run_main(migrate(settings))
         elif args.command == "demo-data":
             from bot.cli import demo_data
 
-            asyncio.run(demo_data(settings, args.users, args.events, args.seed, args.replace))
+            run_main(demo_data(settings, args.users, args.events, args.seed, args.replace))
         elif args.command == "doctor":
             from bot.doctor import run_doctor
 
-            return asyncio.run(run_doctor(settings))
+            return run_main(run_doctor(settings))
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2

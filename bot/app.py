@@ -20,6 +20,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
+from bot.loop import run_main
 from bot.config import ConfigError, Settings
 from bot.db import preferences, secrets
 from bot.db.fsm import PostgresStorage
@@ -262,4 +263,4 @@ async def serve(settings: Settings) -> None:
 
 def run(settings: Settings) -> None:
     settings.require_for_run()
-    asyncio.run(serve(settings))
+    run_main(serve(settings))
