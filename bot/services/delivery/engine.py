@@ -10,27 +10,25 @@ import contextlib
 import logging
 import math
 import time
-from collections import deque
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import asyncpg
 from aiogram import Bot
 
 from bot.db import broadcasts as db
 from bot.db import leadership
-from bot.db import reachability
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
 from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.progress import ProgressReporter, RenderProgress
 from bot.services.delivery.recall import Recaller, RenderRecallReport
+from bot.services.delivery.results import Done, ResultWriter
 from bot.services.delivery.wire import WireLog
 from bot.services.links import LinkSigner
 from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
 from bot.services.delivery.sender import (
-    MAX_ATTEMPTS, Outcome, PreparedContent, carry_media, send_one,
+    MAX_ATTEMPTS, Outcome, prepare, send_one,
 )
 
 log = logging.getLogger(__name__)
@@ -49,14 +47,6 @@ class EngineConfig:
 CLAIM_AHEAD = 0.1  # seconds of sending claimed ahead of the pacer
 
 
-class Done(NamedTuple):
-    """A request's answer, waiting to be written."""
-    lane: Lane
-    recipient: Recipient
-    attempt: int
-    outcome: Outcome
-
-
 class LeadershipLost(Exception):
     pass
 
@@ -69,10 +59,14 @@ class DeliveryEngine:
         self.metrics = metrics
         # the broadcast bot's budget: shared with the admin's screens when it is one bot
         self.pacer = budget
+        self._wake = asyncio.Event()
         self.spacing = ChatSpacing()
         self.lanes: dict[int, Lane] = {}
+        self.results = ResultWriter(pool, metrics, retry_later=self._retry_later,
+                                    paid=lambda: any(lane.paid for lane in self.lanes.values()),
+                                    written=self._wake.set)
         self.progress = ProgressReporter(pool, admin_bot, metrics, every=config.progress_every,
-                                         lanes=lambda: self.lanes, rate=self.current_rate,
+                                         lanes=lambda: self.lanes, rate=self.results.current_rate,
                                          render=render_progress)
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
                                  show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
@@ -81,12 +75,9 @@ class DeliveryEngine:
         self.links: LinkSigner | None = None  # set once the key is read: tracked links
         self.is_leader = False
         self._slots = asyncio.Semaphore(config.in_flight)
-        self._results: asyncio.Queue[Done] = asyncio.Queue()
         self._sending: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._sent_at: deque[float] = deque(maxlen=5000)
         self._storm_logged = -1e9
 
     # ---- lifecycle ----------------------------------------------------------------
@@ -129,7 +120,7 @@ class DeliveryEngine:
             # the instance before this one was sending: Telegram counts its last second too
             self.pacer.hold(1.0)
         workers = [asyncio.create_task(coro) for coro in (
-            self._dispatch(), self._write_results(), self.progress.run(),
+            self._dispatch(), self.results.run(), self.progress.run(),
             self.recaller.run(), self._watch(conn))]
         try:
             done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_COMPLETED)
@@ -141,8 +132,7 @@ class DeliveryEngine:
             if self._sending:
                 await asyncio.wait(set(self._sending), timeout=15)
             if not workers[1].done():  # the writer: let it write what came back
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._results.join(), timeout=10)
+                await self.results.drain(timeout=10)
             for task in workers[1:]:
                 task.cancel()
             await asyncio.gather(*workers[1:], return_exceptions=True)
@@ -254,28 +244,17 @@ class DeliveryEngine:
         self.metrics.pace.set(self.current_pace(any(lane.paid for lane in self.lanes.values())))
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
-        content = await self.prepare(broadcast.content, broadcast.id,
-                                     broadcast.allow_paid_broadcast, broadcast.file_id)
+        content = await prepare(self.bot, self.admin_bot, broadcast.content, broadcast.id,
+                                broadcast.allow_paid_broadcast, broadcast.file_id)
         if broadcast.links_base and self.links is not None:
             content.links, content.links_base = self.links, broadcast.links_base
         return Lane(content)
 
-    async def prepare(self, content: db.Content, broadcast_id: int | None = None,
-                      paid: bool = False, file_id: str | None = None) -> PreparedContent:
-        """Content ready for the broadcast bot: media carried over from the admin bot."""
-        prepared = PreparedContent.build(content, broadcast_id, paid, file_id)
-        if content.kind != "text" and not prepared.file_id:
-            source = content.source_file_id
-            if self.bot.token == self.admin_bot.token:
-                prepared.file_id = source  # one bot for both: its file_id works as it is
-            elif source:
-                prepared.upload, prepared.upload_name = await carry_media(self.admin_bot, source)
-        return prepared
 
     async def send_test(self, content: db.Content, user_id: int, first_name: str | None,
                         username: str | None) -> db.Result:
         """The message exactly as recipients get it, through the broadcast bot, to one admin."""
-        prepared = await self.prepare(content)
+        prepared = await prepare(self.bot, self.admin_bot, content)
         outcome, _ = await send_one(self.bot, prepared, Recipient(0, 0, user_id, username,
                                                                   first_name, 1), MAX_ATTEMPTS)
         if outcome.retry_after is not None:
@@ -322,7 +301,7 @@ class DeliveryEngine:
         elif outcome.retry_in is not None:
             await self._retry_later(lane, recipient, attempt + 1, outcome.retry_in)
             return
-        self._results.put_nowait(Done(lane, recipient, attempt, outcome))
+        self.results.put(Done(lane, recipient, attempt, outcome))
 
     async def _retry_later(self, lane: Lane, recipient: Recipient, attempt: int,
                            delay: float) -> None:
@@ -349,51 +328,3 @@ class DeliveryEngine:
             self._storm_logged = time.monotonic()
             log.warning("429 from Telegram: pausing all sending", extra={
                 "retry_after": retry_after, "pace": round(self.current_pace(lane.paid), 1)})
-
-    # ---- results --------------------------------------------------------------------------
-    async def _write_results(self) -> None:
-        while True:
-            items = [await self._results.get()]
-            # let a batch gather; short at the free pace: results still in memory at a
-            # kill -9 turn into 'unknown'
-            await asyncio.sleep(0.1 if any(lane.paid for lane in self.lanes.values()) else 0.03)
-            while not self._results.empty() and len(items) < 1000:
-                items.append(self._results.get_nowait())
-            try:
-                await self._write(items)
-            finally:
-                for _ in items:
-                    self._results.task_done()
-            self._wake.set()  # room in the window: the dispatcher may claim more
-
-    async def _write(self, items: list[Done]) -> None:
-        refused = [done for done in items if done.outcome.retry_after is not None]
-        if refused:  # a 429 delivered nothing: claimed again, then tried after the wait
-            await db.off_wire(self.pool, [done.recipient.id for done in refused])
-            for done in refused:
-                assert done.outcome.retry_after is not None
-                await self._retry_later(done.lane, done.recipient, done.attempt,
-                                        done.outcome.retry_after)
-        items = [done for done in items if done.outcome.retry_after is None]
-        # attempts: those of earlier runs (the claim counted this run's first) and this run's
-        results = [replace(outcome.result, attempts=recipient.attempts - 1
-                           + lane.tries.pop(recipient.id, 1))
-                   for lane, recipient, _, outcome in items if outcome.result is not None]
-        await db.record(self.pool, results)
-        blocked = [(d.recipient.user_id, d.outcome.unreachable) for d in items if d.outcome.unreachable]
-        await reachability.mark_unreachable(self.pool, [u for u, _ in blocked], [why for _, why in blocked])
-        now = time.monotonic()
-        for lane, _, _, outcome in items:
-            lane.outstanding -= 1
-            status = outcome.result.status if outcome.result else "unknown"
-            self.metrics.messages.labels(outcome=status).inc()
-            if status == "sent":
-                self._sent_at.append(now)
-
-    def current_rate(self) -> float | None:
-        """Messages delivered per second over the last few seconds."""
-        now = time.monotonic()
-        recent = [t for t in self._sent_at if t > now - 5.0]
-        if len(recent) < 2:
-            return None
-        return len(recent) / max(now - recent[0], 1.0)

@@ -187,6 +187,19 @@ def _file_id_of(message: Message, kind: str) -> str | None:
     return media.file_id if media is not None else None
 
 
+async def prepare(bot: Bot, admin_bot: Bot, content: Content, broadcast_id: int | None = None,
+                  paid: bool = False, file_id: str | None = None) -> PreparedContent:
+    """Content ready for the broadcast bot: media carried over from the admin bot."""
+    prepared = PreparedContent.build(content, broadcast_id, paid, file_id)
+    if content.kind != "text" and not prepared.file_id:
+        source = content.source_file_id
+        if bot.token == admin_bot.token:
+            prepared.file_id = source  # one bot for both: its file_id works as it is
+        elif source:
+            prepared.upload, prepared.upload_name = await carry_media(admin_bot, source)
+    return prepared
+
+
 async def carry_media(admin_bot: Bot, file_id: str) -> tuple[bytes, str]:
     """Download a file the admin sent to the admin bot (to upload it once through the
     broadcast bot, whose file_ids are its own)."""
