@@ -45,7 +45,7 @@ class BotSession(AiohttpSession):
                        content: str) -> Response[TelegramType]:
         returning = method.__returning__
         if returning not in _RESPONSE_TYPES:
-            _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+            _RESPONSE_TYPES[returning] = cast(Any, Response)[returning]  # a type known at run time
         return super().check_response(bot, method, status_code, content)
 
     def build_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import partial
 
 from bot.metrics import Metrics
 
@@ -263,12 +264,15 @@ class Budgets:
     """One budget per token within an app: with one bot for both roles the admin's screens
     and the delivery engine draw from the same one."""
 
-    def __init__(self, metrics: Metrics | None = None, **options: float) -> None:
-        self.metrics, self.options = metrics, options
+    def __init__(self, metrics: Metrics | None = None, *, rate: float = 30.0,
+                 paid_rate: float = 1000.0, chat_rate: float = 1.0, chat_burst: int = 2) -> None:
+        self.metrics = metrics
+        self._new = partial(Budget, metrics=metrics, rate=rate, paid_rate=paid_rate,
+                            chat_rate=chat_rate, chat_burst=chat_burst)
         self._by_token: dict[str, Budget] = {}
 
     def for_token(self, token: str) -> Budget:
         if token not in self._by_token:
             bot_id = token.split(":", 1)[0]  # the bot's id: the public half of the token
-            self._by_token[token] = Budget(bot_id, self.metrics, **self.options)  # type: ignore[arg-type]
+            self._by_token[token] = self._new(bot_id)
         return self._by_token[token]
