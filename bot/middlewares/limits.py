@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
@@ -53,7 +53,7 @@ class LimiterMiddleware(BaseRequestMiddleware):
         name = method.__api_method__
         if name in EDITS:
             return await self._edit(make_request, bot, method)
-        return await self._call(make_request, bot, method)  # type: ignore[return-value]
+        return await self._call(make_request, bot, method)
 
     async def _edit(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                     method: TelegramMethod[TelegramType]) -> TelegramType:
@@ -66,15 +66,15 @@ class LimiterMiddleware(BaseRequestMiddleware):
         try:
             async with lock:
                 if self._edits.get(key) != number:
-                    return True  # type: ignore[return-value]
-                return await self._call(make_request, bot, method)  # type: ignore[return-value]
+                    return cast(TelegramType, True)  # what an edit answers: Message or True
+                return await self._call(make_request, bot, method)
         finally:
             if self._edits.get(key) == number:
                 del self._edits[key]
                 self._edit_locks.pop(key, None)
 
     async def _call(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
-                    method: TelegramMethod[TelegramType]) -> Any:
+                    method: TelegramMethod[TelegramType]) -> TelegramType:
         name = method.__api_method__
         chat_id = _chat_of(method)
         priority, ticket = request_priority.get(), slot_taken.get()
@@ -85,7 +85,9 @@ class LimiterMiddleware(BaseRequestMiddleware):
             try:
                 if granted:
                     self.budget.handed_off()
-                return await make_request(bot, method)
+                # the protocol says Response; the session's make_request returns the result
+                # (aiogram's BaseSession.__call__ casts it the same way)
+                return cast(TelegramType, await make_request(bot, method))
             except TelegramRetryAfter as exc:
                 self.budget.retry_after(exc.retry_after, chat_id, name)
                 refused += 1

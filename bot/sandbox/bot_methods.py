@@ -48,13 +48,13 @@ def _scope_key(p: dict[str, Any]) -> str:
 
 @method("sendChatAction")
 async def send_chat_action(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
+    chat_for_send(emu, bot, int_param(p, "chat_id"))
     return True
 
 
 @method("getChat")
 async def get_chat(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat = bot.chats.get(int_param(p, "chat_id"))  # type: ignore[arg-type]
+    chat = bot.chats.get(int_param(p, "chat_id"))
     if chat is None:
         raise bad_request("chat not found")
     return {**chat.user.as_chat(), "accent_color_id": 0, "max_reaction_count": 11}

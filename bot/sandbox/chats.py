@@ -25,14 +25,26 @@ class Delivery:
 
 
 class ChatActions:
-    """Mixed into Emulator: the users' side of the chats."""
+    """Mixed into Emulator: the users' side of the chats. What it needs of the emulator is
+    the methods' Host (so it passes itself to them) and `deliver`; Emulator provides them."""
 
     bots: dict[str, EmuBot]
 
     def user(self, user_id: int, first_name: str | None = None, username: str | None = None,
-             language_code: str | None = None) -> EmuUser: ...  # provided by Emulator
-    def now(self) -> int: ...
-    async def deliver(self, bot: EmuBot, update: dict[str, Any]) -> int | None: ...
+             language_code: str | None = None) -> EmuUser:
+        raise NotImplementedError
+
+    def now(self) -> int:
+        raise NotImplementedError
+
+    def webhook_changed(self, bot: EmuBot) -> None:
+        raise NotImplementedError
+
+    def notify_change(self, bot: EmuBot, msg: StoredMessage, change: str) -> None:
+        raise NotImplementedError
+
+    async def deliver(self, bot: EmuBot, update: dict[str, Any]) -> int | None:
+        raise NotImplementedError
 
     # ---- actions -----------------------------------------------------------------
     async def send_text(self, token: str, user_id: int, text: str,
@@ -63,12 +75,12 @@ class ChatActions:
         chat = bot.chats.get(user_id)
         if chat is not None and chat.status != "active":
             await self.set_blocked(token, user_id, False)  # writing to a bot (re)starts it
-        msg = methods.incoming_message(self, bot, user, kind, text, entities, file)  # type: ignore[arg-type]
-        message = methods.message_json(self, bot, msg)  # type: ignore[arg-type]
+        msg = methods.incoming_message(self, bot, user, kind, text, entities, file)
+        message = methods.message_json(self, bot, msg)
         if reply_to is not None:
             original = bot.chats[user_id].messages[reply_to]
-            message["reply_to_message"] = methods.message_json(self, bot, original)  # type: ignore[arg-type]
-        update = {"update_id": bot.next_update_id(), "message": message}
+            message["reply_to_message"] = methods.message_json(self, bot, original)
+        update: dict[str, Any] = {"update_id": bot.next_update_id(), "message": message}
         return Delivery(update["update_id"], await self.deliver(bot, update))
 
     async def press(self, token: str, user_id: int, text: str | None = None, *,
@@ -105,9 +117,9 @@ class ChatActions:
         bot.callback_queries[query_id] = {"answered": False, "message_id": msg.message_id,
                                           "user_id": chat.user.id, "data": data,
                                           "pressed_at": self.now() - age}
-        update = {"update_id": bot.next_update_id(), "callback_query": {
+        update: dict[str, Any] = {"update_id": bot.next_update_id(), "callback_query": {
             "id": query_id, "from": chat.user.as_user(), "chat_instance": str(chat.user.id * 7),
-            "message": methods.message_json(self, bot, msg), "data": data}}  # type: ignore[arg-type]
+            "message": methods.message_json(self, bot, msg), "data": data}}
         return Delivery(update["update_id"], await self.deliver(bot, update), query_id)
 
     async def set_blocked(self, token: str, user_id: int, blocked: bool = True) -> Delivery:
@@ -117,7 +129,7 @@ class ChatActions:
         old = "member" if chat.status == "active" else "kicked"
         chat.status = "blocked" if blocked else "active"
         new = "kicked" if blocked else "member"
-        update = {"update_id": bot.next_update_id(), "my_chat_member": {
+        update: dict[str, Any] = {"update_id": bot.next_update_id(), "my_chat_member": {
             "chat": chat.user.as_chat(), "from": chat.user.as_user(), "date": self.now(),
             "old_chat_member": _member(old, bot), "new_chat_member": _member(new, bot)}}
         return Delivery(update["update_id"], await self.deliver(bot, update))

@@ -83,7 +83,7 @@ class Emulator(ChatActions):
         self.clock_offset += seconds
 
     async def start(self, host: str = "127.0.0.1", port: int = 0,
-                    routes: list[web.RouteDef] | None = None,
+                    routes: list[web.AbstractRouteDef] | None = None,
                     app_keys: dict[web.AppKey[Any], Any] | None = None) -> str:
         """Listen; `routes` and `app_keys` add pages of the sandbox beside the API."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
@@ -99,8 +99,8 @@ class Emulator(ChatActions):
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets  # type: ignore[union-attr]
-        self.base_url = f"http://{host}:{sockets[0].getsockname()[1]}"
+        bound_port = self._runner.addresses[0][1]  # the port the system chose for port=0
+        self.base_url = f"http://{host}:{bound_port}"
         self._http = ClientSession(timeout=ClientTimeout(total=30))
         return self.base_url
 
@@ -193,7 +193,7 @@ class Emulator(ChatActions):
         if content_type.startswith("multipart/") or content_type.endswith("urlencoded"):
             form = await request.post()
             for key, value in form.items():
-                if hasattr(value, "file"):  # an uploaded file
+                if isinstance(value, web.FileField):  # an uploaded file
                     params[key] = StoredFile("", "", "document", value.file.read(),
                                              value.filename, value.content_type)
                 else:

@@ -6,6 +6,7 @@ import math
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -30,10 +31,10 @@ class SendLimiter:
     that arrives while the client already knows of a pending retry_after is a breach."""
 
     config: LimitConfig = field(default_factory=LimitConfig)
-    clock: callable = time.monotonic  # type: ignore[valid-type]
-    window: deque = field(default_factory=deque)
-    chat_tokens: dict = field(default_factory=dict)
-    blocks: dict = field(default_factory=dict)  # None (the whole bot) or chat id -> _Block
+    clock: Callable[[], float] = time.monotonic
+    window: deque[float] = field(default_factory=deque)
+    chat_tokens: dict[int, tuple[float, float]] = field(default_factory=dict)
+    blocks: dict[int | None, _Block] = field(default_factory=dict)  # None: the whole bot
     breaches: int = 0
     too_many: int = 0
     # how late after the 429 reached the client a request may arrive and still have been

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 from bot.text.tg_html import EntityParseError, parse_text, utf16_len
 from bot.sandbox.state import (
@@ -32,6 +32,10 @@ def method(*names: str) -> Callable[[Handler], Handler]:
     return register
 
 
+@overload
+def int_param(params: dict[str, Any], key: str, required: Literal[True] = ...) -> int: ...
+@overload
+def int_param(params: dict[str, Any], key: str, required: bool) -> int | None: ...
 def int_param(params: dict[str, Any], key: str, required: bool = True) -> int | None:
     value = params.get(key)
     if value is None or value == "":
@@ -159,8 +163,8 @@ def store_outgoing(emu: Host, bot: EmuBot, chat: EmuChat, kind: str, text: str,
 def own_message(bot: EmuBot, params: dict[str, Any], missing: str) -> StoredMessage:
     chat_id = int_param(params, "chat_id")
     message_id = int_param(params, "message_id")
-    chat = bot.chats.get(chat_id)  # type: ignore[arg-type]
-    msg = chat.messages.get(message_id) if chat else None  # type: ignore[arg-type]
+    chat = bot.chats.get(chat_id)
+    msg = chat.messages.get(message_id) if chat else None
     if msg is None or msg.deleted:
         raise bad_request(missing)
     return msg
@@ -170,7 +174,7 @@ def own_message(bot: EmuBot, params: dict[str, Any], missing: str) -> StoredMess
 
 @method("sendMessage")
 async def send_message(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
+    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))
     text, entities = parse_content(p, "text", TEXT_LIMIT, "entities")
     markup = validate_markup(p.get("reply_markup"))
     return message_json(emu, bot, store_outgoing(emu, bot, chat, "text", text, entities, None, markup))
@@ -179,7 +183,7 @@ async def send_message(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
 @method("sendPhoto", "sendVideo", "sendDocument", "sendAnimation")
 async def send_media(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
     kind = MEDIA_KINDS[p["_method"]]
-    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
+    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))
     file = resolve_file(bot, kind, p.get(kind))
     caption, entities = parse_content(p, "caption", CAPTION_LIMIT, "caption_entities")
     markup = validate_markup(p.get("reply_markup"))
@@ -206,9 +210,9 @@ def resolve_file(bot: EmuBot, kind: str, value: Any) -> StoredFile:
 
 @method("copyMessage")
 async def copy_message(emu: Host, bot: EmuBot, p: dict[str, Any]) -> Any:
-    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))  # type: ignore[arg-type]
-    source_chat = bot.chats.get(int_param(p, "from_chat_id"))  # type: ignore[arg-type]
-    source = source_chat.messages.get(int_param(p, "message_id")) if source_chat else None  # type: ignore[arg-type]
+    chat = chat_for_send(emu, bot, int_param(p, "chat_id"))
+    source_chat = bot.chats.get(int_param(p, "from_chat_id"))
+    source = source_chat.messages.get(int_param(p, "message_id")) if source_chat else None
     if source is None or source.deleted:
         raise bad_request("message to copy not found")
     text, entities = source.text, source.entities

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.db import users
 from bot.sandbox.emulator import Emulator
-from bot.sandbox.state import StoredMessage
+from bot.sandbox.state import EmuBot, StoredMessage
 from bot.text.tg_html import to_html, utf16_len
 
 STATIC = Path(__file__).parent / "static"
@@ -33,7 +33,7 @@ class SandboxPage:
         self.harness: Any = None  # the running bot, set once it is up
 
     @property
-    def bot(self):  # type: ignore[no-untyped-def]
+    def bot(self) -> EmuBot:
         return self.emulator.bot(self.token)
 
     def message(self, m: StoredMessage) -> dict[str, Any]:
@@ -223,7 +223,7 @@ async def language(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "language": code})
 
 
-def routes() -> list[web.RouteDef]:
+def routes() -> list[web.AbstractRouteDef]:
     return [
         web.get("/", index),
         web.get("/sandbox/api/state", state),

@@ -100,7 +100,7 @@ class EmuChat:
     user: EmuUser
     status: str = "active"  # active, blocked, not_started, deactivated
     messages: dict[int, StoredMessage] = field(default_factory=dict)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_message_id(self) -> int:
         return next(self._ids)
@@ -134,7 +134,7 @@ class EmuBot:
     callback_queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)  # for getUpdates / redelivery
     updates_ready: asyncio.Event = field(default_factory=asyncio.Event)
-    _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def as_user(self) -> dict[str, Any]:
         return {"id": self.id, "is_bot": True, "first_name": self.first_name,
