@@ -23,7 +23,7 @@ from bot.db import demo
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.db.pool import create_pool
-from bot.handlers.errors import apology
+from bot.views.errors import apology
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, ADMIN_TOKEN, BotHarness, make_settings
 

@@ -24,7 +24,7 @@ from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
 from bot.db import recall as recall_db
 from bot.db.pool import create_pool
-from bot.handlers.common import progress_view
+from bot.views.broadcast import progress_view
 from bot.metrics import Metrics
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets

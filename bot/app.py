@@ -26,21 +26,20 @@ from bot.db import preferences, secrets
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
-from bot.handlers.common import progress_view
 from bot.i18n import AdminI18nMiddleware, AdminLocaleRecorder, i18n, use_locale
 from bot.metrics import Metrics
 from bot.middlewares.answers import BestEffortAnswerMiddleware
 from bot.middlewares.input import StorableTextMiddleware
 from bot.middlewares.limits import LimiterMiddleware
+from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.middlewares.priority import PriorityMiddleware, StrangerGate
 from bot.scheduler import create_scheduler
 from bot.services.broadcasts import BroadcastService
-from bot.session import BotSession
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
 from bot.services.links import LinkSigner
-from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
-from bot.views.broadcast import recall_report
+from bot.session import BotSession
+from bot.views.broadcast import progress_view, recall_report
 from bot.views.menu import command_menu
 from bot.web import (
     ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, WebhookHandler, follow_link, healthz,

@@ -1,7 +1,8 @@
 """The import contracts in pyproject.toml ([tool.importlinter]): layers that import only
 downwards, services that know no texts or buttons, a database layer that knows nothing above
-it, no import cycles. CI runs only the test command, so the check is a test; a second run over
-a copy of bot/ with one upward import shows a broken contract fails it."""
+it, handlers that import no other feature's handlers, no import cycles. CI runs only the test
+command, so the check is a test; runs over a copy of bot/ with one upward import, and with one
+handler importing another feature's, show a broken contract fails it."""
 
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ def test_an_upward_import_breaks_a_contract(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "bot.services.shows_itself -> bot.views.broadcast" in result.stdout
     assert "Services know no texts or buttons" in result.stdout
+
+
+def test_a_handler_importing_another_features_handler_breaks_a_contract(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "bot", tmp_path / "bot",
+                    ignore=shutil.ignore_patterns("__pycache__", "static", "locales", "migrations"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    history = tmp_path / "bot" / "handlers" / "history.py"
+    history.write_text(history.read_text() + "\nfrom bot.handlers.stats import stats_screen\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "bot.handlers.history -> bot.handlers.stats" in result.stdout
+    assert "Handlers import no other feature's handlers" in result.stdout

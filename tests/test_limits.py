@@ -10,7 +10,7 @@ import asyncio
 import asyncpg
 from aiohttp import ClientSession
 
-from bot.handlers.errors import apology
+from bot.views.errors import apology
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, MENU, BotHarness
 from support import add_members, launch_text, sends_to, wait_status, wait_until

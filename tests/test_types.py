@@ -14,7 +14,7 @@ CACHE = ROOT / ".mypy_cache"  # kept between runs: a warm check takes seconds, a
 
 WRONG_SCREENS = '''
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
-from bot.handlers.common import show_screen
+from bot.views.screen import show_screen
 from bot.views.screen import Screen
 
 

@@ -9,13 +9,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audit
-from bot.handlers.common import answer_screen, show_screen
 from bot.keyboards import audit as kb
 from bot.keyboards.audit import AuditCallback
 from bot.keyboards.menu import MenuCallback, Section
 from bot.paging import read_page
 from bot.views import audit as views
-from bot.views.screen import Screen
+from bot.views.screen import Screen, answer_screen, show_screen
 
 PAGE = 10
 

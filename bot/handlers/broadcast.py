@@ -10,12 +10,13 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.db import broadcasts as db
-from bot.enums import BroadcastStatus, DeliveryStatus, RecallStatus
-from bot.handlers.common import progress_screen, show_screen
-from bot.i18n import _
+from bot.enums import DeliveryStatus
 from bot.keyboards.broadcast import Action, BroadcastCallback, confirm
 from bot.services.broadcasts import CANCEL, PAUSE, RESUME, BroadcastService
-from bot.views.screen import Screen
+from bot.services.delivery import progress
+from bot.views import broadcast as views
+from bot.views.broadcast import progress_view
+from bot.views.screen import Screen, show_screen
 
 
 async def _pressed(callback: CallbackQuery, data: BroadcastCallback, pool: asyncpg.Pool,
@@ -24,7 +25,7 @@ async def _pressed(callback: CallbackQuery, data: BroadcastCallback, pool: async
     answers a question standing on it."""
     broadcast = await db.get(pool, data.id)
     if broadcast is None:
-        await callback.answer(_("Этой рассылки больше нет."), show_alert=True)
+        await callback.answer(views.broadcast_gone(), show_alert=True)
         return None
     await broadcasts.answered(data.id)
     return broadcast
@@ -33,7 +34,7 @@ async def _pressed(callback: CallbackQuery, data: BroadcastCallback, pool: async
 async def _done(callback: CallbackQuery, broadcast_id: int, pool: asyncpg.Pool,
                 note: str | None, alert: bool) -> None:
     """Say what came of the press (a note in an alert where it matters), then redraw."""
-    await callback.answer(note or _("Готово."), show_alert=bool(note and alert))
+    await callback.answer(note or views.done(), show_alert=bool(note and alert))
     await _refresh(callback, broadcast_id, pool)
 
 
@@ -44,8 +45,7 @@ async def ask_cancel(callback: CallbackQuery, callback_data: BroadcastCallback,
         return
     await callback.answer()
     await _ask(callback, broadcast, broadcasts,
-               _("Отменить рассылку? Уже отправленные сообщения останутся."),
-               Action.CANCEL_OK, _("Да, отменить"))
+               views.ask_cancel(), Action.CANCEL_OK, views.yes_cancel())
 
 
 async def ask_recall(callback: CallbackQuery, callback_data: BroadcastCallback,
@@ -53,16 +53,14 @@ async def ask_recall(callback: CallbackQuery, callback_data: BroadcastCallback,
     broadcast = await _pressed(callback, callback_data, pool, broadcasts)
     if broadcast is None:
         return
-    refusal = _recall_refusal(broadcast)
+    refusal = views.recall_refusal(broadcast)
     if refusal is not None:
         await callback.answer(refusal, show_alert=True)
         await _refresh(callback, broadcast.id, pool)
         return
     await callback.answer()
-    question = _("Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов "
-                 "Telegram удалить не даст.").format(count=broadcast.sent)
-    await _ask(callback, broadcast, broadcasts, question, Action.RECALL_OK,
-               _("Да, удалить у всех"))
+    await _ask(callback, broadcast, broadcasts, views.ask_recall(broadcast.sent),
+               Action.RECALL_OK, views.yes_recall())
 
 
 async def ask_resend_unknown(callback: CallbackQuery, callback_data: BroadcastCallback,
@@ -71,12 +69,8 @@ async def ask_resend_unknown(callback: CallbackQuery, callback_data: BroadcastCa
     if broadcast is None:
         return
     await callback.answer()
-    question = _("У {count} получателей неизвестно, дошло ли сообщение: запрос ушёл, а ответа "
-                 "Telegram не было (например, бот перезапустился). Часть из них сообщение уже "
-                 "получила и получит его второй раз. Отправить им ещё раз?").format(
-        count=broadcast.unknown)
-    await _ask(callback, broadcast, broadcasts, question, Action.RESEND_UNKNOWN_OK,
-               _("Да, отправить ещё раз"))
+    await _ask(callback, broadcast, broadcasts, views.ask_resend_unknown(broadcast.unknown),
+               Action.RESEND_UNKNOWN_OK, views.yes_resend())
 
 
 _STEPS = {Action.PAUSE: PAUSE, Action.RESUME: RESUME, Action.CANCEL_OK: CANCEL}
@@ -90,7 +84,7 @@ async def change_status(callback: CallbackQuery, callback_data: BroadcastCallbac
         return
     changed = await broadcasts.transition(broadcast.id, _STEPS[callback_data.action],
                                           callback.from_user.id)
-    await _done(callback, broadcast.id, pool, None if changed else _stale(broadcast.status),
+    await _done(callback, broadcast.id, pool, None if changed else views.status_changed(broadcast.status),
                 alert=True)
 
 
@@ -99,10 +93,10 @@ async def recall(callback: CallbackQuery, callback_data: BroadcastCallback, pool
     broadcast = await _pressed(callback, callback_data, pool, broadcasts)
     if broadcast is None:
         return
-    note = (_("Удаляю сообщения; когда закончу, пришлю итог.")
+    note = (views.recalling()
             if await broadcasts.recall(broadcast.id, callback.from_user.id)
-            else _recall_refusal(await db.get(pool, broadcast.id) or broadcast)
-            or _("Отзыв уже идёт или нечего отзывать."))
+            else views.recall_refusal(await db.get(pool, broadcast.id) or broadcast)
+            or views.recall_not_started())
     await _done(callback, broadcast.id, pool, note, alert=True)
 
 
@@ -115,8 +109,7 @@ async def resend(callback: CallbackQuery, callback_data: BroadcastCallback, pool
     whom = (DeliveryStatus.FAILED if callback_data.action is Action.RESEND
             else DeliveryStatus.UNKNOWN)
     count = await broadcasts.resend(broadcast.id, callback.from_user.id, whom.value)
-    note = (_("Отправлю ещё раз: {count}.").format(count=count) if count
-            else _("Повторять некому."))
+    note = views.resend_note(count)
     await _done(callback, broadcast.id, pool, note, alert=False)
 
 
@@ -128,27 +121,6 @@ async def back(callback: CallbackQuery, callback_data: BroadcastCallback, pool: 
         await _done(callback, broadcast.id, pool, None, alert=False)
 
 
-def _recall_refusal(broadcast: db.Broadcast) -> str | None:
-    """Why this broadcast can't be recalled now (None: it can)."""
-    if broadcast.recall_status == RecallStatus.DONE:
-        return _("Рассылка уже отозвана.")
-    if broadcast.recall_status in (RecallStatus.REQUESTED, RecallStatus.RUNNING):
-        return _("Отзыв уже идёт.")
-    if broadcast.status == BroadcastStatus.SENDING:
-        return _("Рассылка ещё идёт: поставьте её на паузу или дождитесь конца.")
-    if broadcast.sent == 0:
-        return _("Отзывать нечего: рассылка никому не доставлена.")
-    return None
-
-
-def _stale(status: str) -> str:
-    words: dict[str, str] = {BroadcastStatus.DONE: _("Рассылка уже завершена."),
-                             BroadcastStatus.CANCELLED: _("Рассылка уже отменена."),
-                             BroadcastStatus.PAUSED: _("Рассылка уже на паузе."),
-                             BroadcastStatus.SENDING: _("Рассылка уже идёт.")}
-    return words.get(status) or _("Рассылка в другом состоянии.")
-
-
 async def _ask(callback: CallbackQuery, broadcast: db.Broadcast, broadcasts: BroadcastService,
                question: str, yes: Action, yes_text: str) -> None:
     """The question replaces the buttons; on the progress message of a running broadcast,
@@ -156,7 +128,7 @@ async def _ask(callback: CallbackQuery, broadcast: db.Broadcast, broadcasts: Bro
     if isinstance(callback.message, Message) \
             and callback.message.message_id == broadcast.progress_message_id:
         await broadcasts.ask(broadcast.id)
-    text = (await progress_screen(broadcasts.pool, broadcast)).text
+    text = progress_view(await progress.gather(broadcasts.pool, broadcast, None)).text
     await show_screen(callback, Screen(text, confirm(broadcast.id, yes, yes_text)).above(
         f"<b>{escape(question)}</b>"))
 
@@ -164,7 +136,7 @@ async def _ask(callback: CallbackQuery, broadcast: db.Broadcast, broadcasts: Bro
 async def _refresh(callback: CallbackQuery, broadcast_id: int, pool: asyncpg.Pool) -> None:
     broadcast = await db.get(pool, broadcast_id)
     if broadcast is not None:
-        await show_screen(callback, await progress_screen(pool, broadcast))
+        await show_screen(callback, progress_view(await progress.gather(pool, broadcast, None)))
 
 
 def create_router() -> Router:

@@ -14,23 +14,24 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import audiences, streams
+from bot.db import audiences, reachability, streams
+from bot.db import users as user_db
 from bot.db.audiences import Audience
 from bot.filters import TypedInput
-from bot.handlers.common import (
-    answer_screen, read_content, read_text, show_screen, stale_button_text,
-)
-from bot.i18n import _
+from bot.handlers.common import read_content, read_text
 from bot.keyboards import compose as kb
+from bot.keyboards import users as users_kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.users import WriteCallback
 from bot.services.composer import Draft, parse_user_list
-from bot.text.composer import check_label, check_url, estimate
 from bot.services.delivery.render import personalise
+from bot.text.composer import check_label, check_url, estimate
 from bot.views import compose as texts
 from bot.views import users as views
 from bot.views.broadcast import audience_title
-from bot.views.screen import Screen
+from bot.views.menu import stale_button_text
+from bot.views.screen import Screen, answer_screen, show_screen
 
 
 class Compose(StatesGroup):
@@ -51,6 +52,34 @@ async def save(state: FSMContext, draft: Draft, new_state: State | None = None) 
     await state.set_data(draft.dump())
     if new_state is not None:
         await state.set_state(new_state)
+
+
+# ---- one person (the user card's «write» button) ----------------------------------------
+
+async def write(callback: CallbackQuery, callback_data: WriteCallback, state: FSMContext,
+                pool: asyncpg.Pool, settings: Settings) -> None:
+    """A broadcast to this one person: straight to the composer's content step. If the bot
+    knows it can't reach them, it says so first and offers to try all the same."""
+    card = await user_db.card(pool, callback_data.user_id)
+    if card is None:
+        await callback.answer(views.user_gone_short(), show_alert=True)
+        return
+    await callback.answer()
+    if card.unreachable is not None:
+        if not callback_data.anyway:  # say so before anything is written
+            await show_screen(callback, Screen(views.unreachable_warning(card, settings.tz),
+                                               users_kb.write_anyway(card.user_id)))
+            return
+        await reachability.mark_reachable(pool, card.user_id)  # marked again if still so
+    audience = Audience("users", user_ids=(card.user_id,))
+    draft = Draft()
+    draft.audience = audience.to_json()
+    await save(state, draft, Compose.content)
+    name = views.label(card.user_id, card.first_name, card.username)
+    size = await audiences.count(pool, audience)
+    await show_screen(callback, Screen(texts.ask_content(name, size),
+                                       kb.back_to_picker()))
+
 
 
 # ---- audience ------------------------------------------------------------------------
@@ -82,7 +111,7 @@ async def back_to_picker(callback: CallbackQuery, state: FSMContext, pool: async
 async def open_lessons(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
     await callback.answer()
     total = (await audiences.count(pool, Audience("free_lesson"))).total
-    await show_screen(callback, Screen(_("<b>Записавшиеся на бесплатный урок</b>\nКакой урок?"),
+    await show_screen(callback, Screen(texts.pick_lesson(),
                                        kb.lesson_picker(await audiences.lesson_types(pool), total)))
 
 
@@ -105,7 +134,7 @@ async def pick_audience(callback: CallbackQuery, callback_data: ComposeCallback,
         return
     size = await audiences.count(pool, audience)
     if size.total == 0:
-        await callback.answer(_("В этой аудитории пока никого нет."), show_alert=True)
+        await callback.answer(texts.audience_empty(), show_alert=True)
         return
     await callback.answer()
     draft = await load(state)
@@ -131,8 +160,8 @@ async def take_list(message: Message, state: FSMContext, pool: asyncpg.Pool) -> 
     report = texts.list_report(parsed, len(ids), owners)
     if parsed.ambiguous or not ids:
         await save(state, draft)
-        hint = "" if ids else " " + _("Пришлите id или @username ещё раз.")
-        await message.answer(report + hint, reply_markup=kb.list_next(len(ids)))
+        await message.answer(texts.list_again(report, taken=len(ids)),
+                             reply_markup=kb.list_next(len(ids)))
         return
     await save(state, draft, Compose.content)
     await message.answer(f"{report}\n\n" + await _ask_content_text(pool, draft),
@@ -142,7 +171,7 @@ async def take_list(message: Message, state: FSMContext, pool: asyncpg.Pool) -> 
 async def list_done(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
     draft = await load(state)
     if draft.audience is None:
-        await callback.answer(_("Список пока пуст: пришлите id или @username."), show_alert=True)
+        await callback.answer(texts.list_empty(), show_alert=True)
         return
     await callback.answer()
     await save(state, draft, Compose.content)
@@ -151,7 +180,7 @@ async def list_done(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Po
 
 async def _ask_content_text(pool: asyncpg.Pool, draft: Draft) -> str:
     """The content prompt for a pasted list."""
-    return texts.ask_content(_("список"), await audiences.count(pool, draft.audience_obj()))
+    return texts.ask_content(texts.list_title(), await audiences.count(pool, draft.audience_obj()))
 
 
 # ---- content and buttons ---------------------------------------------------------------
@@ -260,7 +289,7 @@ async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
     if url is None:
         return
     draft = await load(state)
-    draft.buttons.append([{"text": draft.pending_label or _("Открыть"), "url": url}])
+    draft.buttons.append([{"text": draft.pending_label or texts.default_label(), "url": url}])
     draft.pending_label = None
     await save(state, draft, Compose.preview)
     await send_preview(message, draft, pool, settings, state)
@@ -268,7 +297,7 @@ async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
 
 async def clear_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                         settings: Settings) -> None:
-    await callback.answer(_("Кнопки убраны."))
+    await callback.answer(texts.buttons_cleared())
     draft = await load(state)
     draft.buttons = []
     await save(state, draft, Compose.preview)
@@ -281,7 +310,7 @@ async def expect_buttons(message: Message) -> None:
 
 
 async def not_text(message: Message) -> None:
-    await message.answer(_("Нужен текст. Пришлите его сообщением или отмените: /cancel"),
+    await message.answer(texts.text_needed(),
                          reply_markup=kb.cancel_only())
 
 
@@ -289,6 +318,7 @@ def create_router() -> Router:
     router = Router(name="compose")
     router.message.register(start_compose, Command("broadcast"))
     router.callback_query.register(start_from_menu, MenuCallback.filter(F.section == Section.BROADCAST))
+    router.callback_query.register(write, WriteCallback.filter())
     has_draft = StateFilter(Compose)
     on = ComposeCallback.filter
     router.callback_query.register(back_to_picker, on(F.step == Step.PICKER), has_draft)

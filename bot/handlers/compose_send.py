@@ -15,18 +15,19 @@ from bot.db import audiences
 from bot.db import broadcasts as db
 from bot.enums import DeliveryStatus
 from bot.filters import TypedInput
-from bot.handlers.common import progress_screen, read_text, show_screen
+from bot.handlers.common import read_text
 from bot.handlers.compose import Compose, load, summary_screen
-from bot.i18n import _
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
+from bot.services.delivery import progress
 from bot.text.when import parse_when
 from bot.views import compose as texts
 from bot.views.broadcast import reason
+from bot.views.broadcast import progress_view
 from bot.views.scheduled import ask_when as when_prompt
-from bot.views.screen import Screen
+from bot.views.screen import Screen, show_screen
 
 
 async def back_to_summary(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -61,8 +62,8 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     if not launch.created:
         await _already_going(callback, launch.broadcast.id)
         return
-    await callback.answer(_("Отправляю."))
-    await show_screen(callback, await progress_screen(pool, launch.broadcast))
+    await callback.answer(texts.sending())
+    await show_screen(callback, progress_view(await progress.gather(pool, launch.broadcast, None)))
 
 
 async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
@@ -94,20 +95,20 @@ async def test_to_me(callback: CallbackQuery, state: FSMContext,
     user = callback.from_user
     result = await broadcasts.send_test(draft.content_obj(), user.id, user.first_name, user.username)
     if result.status == DeliveryStatus.SENT:
-        await callback.answer(_("Тест отправлен вам от имени бота рассылок."), show_alert=True)
+        await callback.answer(texts.test_sent(), show_alert=True)
     elif result.status == DeliveryStatus.BLOCKED:
         await callback.answer(
-            _("Бот рассылок не может вам написать: откройте его и нажмите «Start»."),
+            texts.test_blocked(),
             show_alert=True)
     else:
-        await callback.answer(_("Тест не ушёл: {reason}").format(reason=reason(result.error))[:200],
+        await callback.answer(texts.test_failed(reason(result.error)),
                               show_alert=True)
 
 
 async def drop(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await callback.answer(_("Черновик удалён."))
-    await show_screen(callback, Screen(_("Рассылка отменена, ничего не отправлено."), main_menu()))
+    await callback.answer(texts.draft_dropped())
+    await show_screen(callback, Screen(texts.nothing_sent(), main_menu()))
 
 
 async def stale(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
@@ -124,7 +125,7 @@ async def stale(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
 
 async def _already_going(callback: CallbackQuery, broadcast_id: int) -> None:
     """A second tap on «Отправить»: the first one started it."""
-    await callback.answer(_("Рассылка #{id} уже запущена.").format(id=broadcast_id),
+    await callback.answer(texts.already_going(broadcast_id),
                           show_alert=True)
 
 

@@ -19,16 +19,17 @@ from bot.config import Settings
 from bot.db import preferences, stats
 from bot.db.stats import Window
 from bot.filters import TypedInput
-from bot.handlers.common import answer_screen, read_text, show_screen, stale_button_text
+from bot.handlers.common import read_text
 from bot.handlers.stats import stats_screen
-from bot.i18n import _, use_locale
+from bot.i18n import use_locale
 from bot.keyboards import digest as kb
 from bot.keyboards.digest import DigestAction, DigestCallback
 from bot.services import charts
 from bot.text.periods import period_key
 from bot.views import digest as views
 from bot.views import stats as stats_views
-from bot.views.screen import Screen
+from bot.views.menu import stale_button_text
+from bot.views.screen import Screen, answer_screen, show_screen
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def parse_time(text: str) -> time:
         hours, minutes = int(match[1]), int(match[2] or 0)
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
-    raise ValueError(_("Не понял время. Напишите, например, 8:30 или 21:00."))
+    raise ValueError(views.time_not_understood())
 
 
 async def _saved(pool: asyncpg.Pool, settings: Settings, admin_id: int, at: time) -> str:

@@ -8,13 +8,9 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
-from bot.i18n import _
+from bot.views.errors import apology
 
 log = logging.getLogger(__name__)
-
-
-def apology() -> str:
-    return _("⚠️ Не получилось выполнить действие. Попробуйте ещё раз; ошибка записана в журнал.")
 
 
 async def on_error(event: ErrorEvent, admin_ids: frozenset[int]) -> None:

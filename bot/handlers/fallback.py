@@ -6,9 +6,9 @@ from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.handlers.common import stale_button_text
-from bot.i18n import _
 from bot.keyboards.menu import main_menu, menu_button
+from bot.views import fallback as views
+from bot.views.menu import stale_button_text
 
 
 async def stale_button(callback: CallbackQuery) -> None:
@@ -16,13 +16,12 @@ async def stale_button(callback: CallbackQuery) -> None:
 
 
 async def unknown_text(message: Message) -> None:
-    await message.answer(_("Не понял сообщение. Выберите раздел в меню:"), reply_markup=main_menu())
+    await message.answer(views.not_understood(), reply_markup=main_menu())
 
 
 async def unexpected_in_flow(message: Message) -> None:
     """A message the current step can't take (a sticker where a time is asked, say)."""
-    await message.answer(_("Сейчас я жду ответа на вопрос выше. Выйти из этого шага: /cancel "
-                           "или кнопка ниже."),
+    await message.answer(views.waiting_for_answer(),
                          reply_markup=InlineKeyboardMarkup(inline_keyboard=[[menu_button()]]))
 
 

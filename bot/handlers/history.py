@@ -13,28 +13,20 @@ from bot.db import broadcasts as db
 from bot.db import streams
 from bot.db.outcomes import outcomes
 from bot.enums import BroadcastStatus, DeliveryStatus, RecallStatus
-from bot.handlers.common import answer_screen, show_screen
-from bot.i18n import _
 from bot.keyboards import history as kb
 from bot.keyboards.history import Hist, HistoryCallback, HistoryKind
 from bot.keyboards.menu import MenuCallback, Section
 from bot.paging import read_page
+from bot.text.format import csv_document
 from bot.views import history as views
-from bot.views.broadcast import AUDIENCE_TITLES, audience_title
-from bot.views.format import csv_document
-from bot.views.screen import Screen
+from bot.views.broadcast import audience_title, broadcast_gone
 from bot.views.outcomes import outcome_block
+from bot.views.screen import Screen, answer_screen, show_screen
 
 PAGE = 6
 WHO_PAGE = 10
 UNREACHED = (DeliveryStatus.FAILED.value, DeliveryStatus.BLOCKED.value,
              DeliveryStatus.UNKNOWN.value)
-
-
-def _filter_title(kind: str, stream: str, titles: dict[str, str]) -> str:
-    if stream:
-        return titles.get(stream, stream)
-    return str(AUDIENCE_TITLES.get(kind) or _("все")) if kind else _("все")
 
 
 async def list_screen(pool: asyncpg.Pool, settings: Settings, page: int, kind: HistoryKind,
@@ -45,7 +37,7 @@ async def list_screen(pool: asyncpg.Pool, settings: Settings, page: int, kind: H
         page, PAGE)
     named = [(b, audience_title(b.audience, titles)) for b in items]
     labels = [(b.id, f"#{b.id} · {title} · {b.sent}/{b.total}") for b, title in named]
-    text = views.history_list(named, total, _filter_title(kind, stream, titles), at.number,
+    text = views.history_list(named, total, views.filter_title(kind, stream, titles), at.number,
                               at.count, settings.tz)
     return Screen(text, kb.history_list(labels, at.number, at.count, kind, stream))
 
@@ -69,13 +61,8 @@ async def list_page(callback: CallbackQuery, callback_data: HistoryCallback,
 async def pick_filter(callback: CallbackQuery, pool: asyncpg.Pool) -> None:
     await callback.answer()
     titles = await streams.titles(pool)
-    options = [(_("Все"), HistoryKind.ANY, "")] + [
-        (t, HistoryKind.STREAM, c) for c, t in titles.items()] + [
-        (str(AUDIENCE_TITLES[k]).capitalize(), k, "")
-        for k in (HistoryKind.ALL, HistoryKind.LEADS, HistoryKind.FREE_LESSON,
-                  HistoryKind.PENDING, HistoryKind.USERS)]
-    await show_screen(callback, Screen(_("<b>Показать рассылки для аудитории:</b>"),
-                                       kb.history_filters(options)))
+    await show_screen(callback, Screen(views.pick_filter(),
+                                       kb.history_filters(views.filter_options(titles))))
 
 
 async def _broadcast(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: int
@@ -83,7 +70,7 @@ async def _broadcast(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: 
     """The broadcast a button is for (None: it is gone, and the admin is told)."""
     broadcast = await db.get(pool, broadcast_id)
     if broadcast is None:
-        await callback.answer(_("Этой рассылки больше нет."), show_alert=True)
+        await callback.answer(broadcast_gone(), show_alert=True)
     return broadcast
 
 
@@ -115,11 +102,11 @@ async def send_csv(callback: CallbackQuery, callback_data: HistoryCallback,
     broadcast = await _broadcast(callback, pool, callback_data.id)
     if broadcast is None:
         return
-    await callback.answer(_("Готовлю файл…"))
+    await callback.answer(views.preparing_file())
     assert isinstance(callback.message, Message)
     await callback.message.answer_document(
         BufferedInputFile(await export_csv(pool, broadcast.id), f"broadcast-{broadcast.id}.csv"),
-        caption=_("Получатели рассылки #{id}").format(id=broadcast.id))
+        caption=views.csv_caption(broadcast.id))
 
 
 OUTCOME_DAYS = 7  # the window after each delivery in which what people did is counted

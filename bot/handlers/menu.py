@@ -13,11 +13,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import health
 from bot.db.migrate import migration_status
-from bot.handlers.common import show_screen
-from bot.i18n import _
 from bot.keyboards.menu import MenuCallback, Section, main_menu, section_footer
 from bot.views import menu as views
-from bot.views.screen import Screen
+from bot.views.screen import Screen, show_screen
 
 
 async def start(message: Message, state: FSMContext) -> None:
@@ -34,8 +32,7 @@ async def menu(message: Message, state: FSMContext) -> None:
 async def cancel(message: Message, state: FSMContext) -> None:
     had_flow = await state.get_state() is not None
     await state.clear()
-    text = _("Действие отменено.") if had_flow else _("Отменять нечего.")
-    await message.answer(f"{text}\n\n{views.menu_text()}", reply_markup=main_menu())
+    await message.answer(views.cancelled(had_flow), reply_markup=main_menu())
 
 
 async def open_main(callback: CallbackQuery, state: FSMContext) -> None:

@@ -4,34 +4,31 @@ paged, counted, each name opening the card, and the whole list as a CSV document
 from __future__ import annotations
 
 import re
-from html import escape
-
 import asyncpg
 from aiogram import Router
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
-from bot.handlers.common import show_screen, stale_button_text
-from bot.i18n import _, __, ngettext
+from bot.i18n import _
 from bot.keyboards import people_lists as kb
 from bot.keyboards.menu import pager
 from bot.keyboards.people_lists import ListCallback
 from bot.keyboards.users import people
 from bot.paging import clamp
+from bot.text.format import csv_document
+from bot.views import people_lists as texts
 from bot.views import users as views
-from bot.views.format import csv_document, number
-from bot.views.screen import Screen
+from bot.views.menu import stale_button_text
+from bot.views.screen import Screen, show_screen
 
 PAGE = 10
-TITLES = {"leads": __("🧲 Лиды — без оплаченной брони"), "pending": __("⏳ Ждут оплаты"),
-          "free_lesson": __("🎓 Записались на бесплатный урок")}
 
 
 def _audience(data: ListCallback) -> Audience | None:
     if data.kind == "stream":
         return Audience("stream", stream=data.stream) if data.stream else None
-    return Audience(data.kind) if data.kind in TITLES else None
+    return Audience(data.kind) if data.kind in texts.TITLES else None
 
 
 async def show_list(callback: CallbackQuery, callback_data: ListCallback,
@@ -42,13 +39,13 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
         return
     if callback_data.kind == "stream":
         if not await streams.exists(pool, callback_data.stream):
-            await callback.answer(_("Потока «{code}» нет.").format(code=callback_data.stream),
+            await callback.answer(texts.no_stream(callback_data.stream),
                                   show_alert=True)
             return
-        title = "👥 " + escape((await streams.titles(pool)).get(callback_data.stream,
-                                                                 callback_data.stream))
+        title = texts.stream_title((await streams.titles(pool)).get(callback_data.stream,
+                                                                     callback_data.stream))
     else:
-        title = str(TITLES[callback_data.kind])
+        title = str(texts.TITLES[callback_data.kind])
     if callback_data.csv:
         await send_csv(callback, pool, audience, callback_data)
         return
@@ -59,13 +56,7 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
     rows = await audiences.page(pool, audience, PAGE, at.offset)
     found = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
               for r in rows]
-    text = ngettext("<b>{title}</b>: {count} чел.", "<b>{title}</b>: {count} чел.", total).format(
-        title=title, count=number(total))
-    if pages > 1:
-        text += _(" Страница {page} из {pages}.").format(page=page + 1, pages=pages)
-    if not total:
-        text += "\n\n" + _("Никого нет.")
-    await show_screen(callback, Screen(text, people(
+    await show_screen(callback, Screen(texts.list_head(title, total, page, pages), people(
         found, pager(page, pages, ListCallback, kind=callback_data.kind,
                          stream=callback_data.stream),
         kb.list_footer(callback_data.kind, callback_data.stream) if total else None)))
@@ -73,7 +64,7 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
 
 async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audience,
                    data: ListCallback) -> None:
-    await callback.answer(_("Готовлю файл…"))
+    await callback.answer(texts.preparing_file())
     rows = await audiences.page(pool, audience, None)
     document = csv_document(["user_id", "username", "first_name", "email"], (
         (r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "")
@@ -83,8 +74,7 @@ async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audien
     if isinstance(callback.message, Message):
         await callback.message.answer_document(
             BufferedInputFile(document, name),
-            caption=ngettext("{name}: {count} чел.", "{name}: {count} чел.", len(rows)).format(
-                name=name, count=number(len(rows))))
+            caption=texts.csv_caption(name, len(rows)))
 
 
 def create_router() -> Router:

@@ -15,20 +15,18 @@ from bot.db import audiences, streams
 from bot.db import broadcasts as db
 from bot.enums import BroadcastStatus
 from bot.filters import TypedInput
-from bot.handlers.common import (
-    answer_screen, progress_screen, read_content, read_text, show_screen,
-)
-from bot.i18n import _
+from bot.handlers.common import read_content, read_text
 from bot.keyboards import scheduled as kb
-from bot.keyboards.scheduled import Sched, ScheduledCallback
 from bot.keyboards.menu import MenuCallback, Section
+from bot.keyboards.scheduled import Sched, ScheduledCallback
 from bot.services.broadcasts import CANCEL, BroadcastService
+from bot.services.delivery import progress
+from bot.text.format import when
 from bot.text.when import parse_when
 from bot.views import scheduled as views
 from bot.views.broadcast import audience_title
-from bot.views.format import when
-from bot.views.labels import broadcast_status
-from bot.views.screen import Screen
+from bot.views.broadcast import progress_view
+from bot.views.screen import Screen, answer_screen, show_screen
 
 
 class ScheduledEdit(StatesGroup):
@@ -59,8 +57,7 @@ async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: 
     """The broadcast if it is still scheduled; otherwise say what became of it."""
     broadcast = await db.get(pool, broadcast_id)
     if broadcast is None or broadcast.status != BroadcastStatus.SCHEDULED:
-        word = broadcast_status(broadcast.status, "") if broadcast else _("удалена")
-        await callback.answer(_("Эта рассылка уже не запланирована: {status}.").format(status=word),
+        await callback.answer(views.not_scheduled_now(broadcast.status if broadcast else None),
                               show_alert=True)
         return None
     return broadcast
@@ -93,7 +90,7 @@ async def ask_cancel(callback: CallbackQuery, callback_data: ScheduledCallback,
     await callback.answer()
     shown = await card_screen(pool, broadcast, settings)
     await show_screen(callback, Screen(shown.text, kb.scheduled_cancel(broadcast.id)).above(
-        _("<b>Отменить эту рассылку?</b>")))
+        views.ask_cancel()))
 
 
 async def cancel(callback: CallbackQuery, callback_data: ScheduledCallback, pool: asyncpg.Pool,
@@ -102,7 +99,7 @@ async def cancel(callback: CallbackQuery, callback_data: ScheduledCallback, pool
     if broadcast is None:
         return
     await broadcasts.transition(broadcast.id, CANCEL, callback.from_user.id)
-    await callback.answer(_("Рассылка отменена."))
+    await callback.answer(views.cancelled())
     await show_screen(callback, await list_screen(pool, settings))
 
 
@@ -115,9 +112,9 @@ async def send_now(callback: CallbackQuery, callback_data: ScheduledCallback, po
     card = (callback.message.chat.id, callback.message.message_id)  # becomes the progress
     started = await broadcasts.start_scheduled(broadcast.id, callback.from_user.id,
                                                progress_message=card)
-    await callback.answer(_("Отправляю.") if started else _("Её уже отправили."))
+    await callback.answer(views.send_now_note(started is not None))
     if started is not None:
-        await show_screen(callback, await progress_screen(pool, started))
+        await show_screen(callback, progress_view(await progress.gather(pool, started, None)))
 
 
 async def ask_time(callback: CallbackQuery, callback_data: ScheduledCallback, state: FSMContext,
@@ -129,7 +126,7 @@ async def ask_time(callback: CallbackQuery, callback_data: ScheduledCallback, st
 async def ask_content(callback: CallbackQuery, callback_data: ScheduledCallback,
                       state: FSMContext, pool: asyncpg.Pool) -> None:
     await _ask(callback, state, pool, callback_data.id, ScheduledEdit.content,
-               _("Пришлите новый вариант сообщения для этой рассылки."))
+               views.ask_content())
 
 
 async def _ask(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool, broadcast_id: int,
@@ -154,7 +151,7 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
     await state.clear()
     assert message.from_user is not None
     changed = await broadcasts.reschedule(broadcast_id, moment, message.from_user.id)
-    await _answer_card(message, pool, settings, broadcast_id, _("Перенесено.") if changed else None)
+    await _answer_card(message, pool, settings, broadcast_id, views.rescheduled() if changed else None)
 
 
 async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
@@ -167,7 +164,7 @@ async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,
     assert message.from_user is not None
     changed = await broadcasts.replace_content(broadcast_id, content, message.from_user.id)
     await _answer_card(message, pool, settings, broadcast_id,  # its buttons stay as they were
-                       _("Текст обновлён.") if changed else None)
+                       views.content_replaced() if changed else None)
 
 
 async def _answer_card(message: Message, pool: asyncpg.Pool, settings: Settings,
@@ -175,7 +172,7 @@ async def _answer_card(message: Message, pool: asyncpg.Pool, settings: Settings,
     """The card again after a change, or why nothing changed (None: it left the schedule)."""
     broadcast = await db.get(pool, broadcast_id)
     if done is None or broadcast is None:
-        await message.answer(_("Эта рассылка уже не запланирована."))
+        await message.answer(views.not_scheduled())
         return
     await answer_screen(message, (await card_screen(pool, broadcast, settings)).under(done))
 

@@ -14,16 +14,13 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import preferences, stats, streams
-from bot.handlers.common import answer_screen, show_screen
-from bot.i18n import _
 from bot.keyboards import stats as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.stats import ChartCallback, ScreenKey, StatsCallback
 from bot.services import charts
 from bot.text.periods import DEFAULT, PERIODS, label as period_label, period_key, windows
 from bot.views import stats as views
-from bot.views.format import number
-from bot.views.screen import Screen
+from bot.views.screen import Screen, answer_screen, show_screen
 
 
 async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: ScreenKey, requested: str,
@@ -82,31 +79,28 @@ async def send_chart(callback: CallbackQuery, callback_data: ChartCallback, pool
     period = callback_data.period if callback_data.period in PERIODS else DEFAULT
     window = windows(period, settings.tz)[0]
     label = period_label(period)
-    await callback.answer(_("Рисую график…"))
+    await callback.answer(views.drawing_chart())
     undated = await stats.undated(pool)
     if callback_data.chart == "bookings":
         rows = await stats.daily_bookings(pool, window)
         png = await charts.render(charts.bookings_png, [r[0] for r in rows], {
             "confirmed": [r[1] for r in rows], "pending": [r[2] for r in rows],
             "cancelled": [r[3] for r in rows]})
-        caption = _("Брони по дням · {period}: оплачено {paid}, ждут {pending}, отменено "
-                    "{cancelled}").format(period=label, paid=number(sum(r[1] for r in rows)),
-                                          pending=number(sum(r[2] for r in rows)),
-                                          cancelled=number(sum(r[3] for r in rows)))
+        caption = views.bookings_caption(label, paid=sum(r[1] for r in rows),
+                                         pending=sum(r[2] for r in rows),
+                                         cancelled=sum(r[3] for r in rows))
         caption += views.chart_note(undated.bookings)
     elif callback_data.chart == "events":
         rows2 = await stats.daily_activity(pool, window)
         png = await charts.render(charts.events_png, [r[0] for r in rows2], [r[1] for r in rows2])
-        caption = _("События по дням · {period}: всего {total}").format(
-            period=label, total=number(sum(r[1] for r in rows2)))
+        caption = views.events_caption(label, sum(r[1] for r in rows2))
         caption += views.chart_note(undated.events)
     else:
         rows3 = await stats.growth(pool, window)
         png = await charts.render(charts.growth_png, [r[0] for r in rows3], [r[1] for r in rows3],
                                   [r[2] for r in rows3])
         total = rows3[-1][2] if rows3 else 0
-        caption = _("Рост аудитории · {period}: всего {total}, новых {new}").format(
-            period=label, total=number(total), new=number(sum(r[1] for r in rows3)))
+        caption = views.growth_caption(label, total, sum(r[1] for r in rows3))
         caption += views.chart_note(undated.users)
     if isinstance(callback.message, Message):
         await callback.message.answer_photo(BufferedInputFile(png, f"{callback_data.chart}.png"),

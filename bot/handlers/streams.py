@@ -4,7 +4,6 @@ streams leave every picker, their bookings stay)."""
 from __future__ import annotations
 
 import re
-from html import escape
 
 import asyncpg
 from aiogram import F, Router
@@ -16,19 +15,14 @@ from aiogram.types import CallbackQuery, Message
 from bot.db import audit, streams
 from bot.db.streams import StreamSummary
 from bot.filters import TypedInput
-from bot.handlers.common import answer_screen, read_text, show_screen
-from bot.i18n import _
+from bot.handlers.common import read_text
 from bot.keyboards import streams as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.streams import StreamAction, StreamCallback
 from bot.views import streams as views
-from bot.views.screen import Screen
+from bot.views.screen import Screen, answer_screen, show_screen
 
 CODE = re.compile(r"^[a-z0-9_]{1,32}$")
-
-
-def ask_title() -> str:
-    return _("Как назвать поток по-русски? Например: <code>6-й поток</code> (до 64 символов).")
 
 
 class StreamEdit(StatesGroup):
@@ -39,16 +33,14 @@ class StreamEdit(StatesGroup):
 def parse_code(text: str) -> str:
     code = text.strip()
     if not CODE.match(code):
-        raise ValueError(_("Код — это латинские строчные буквы, цифры и «_», до 32 символов. "
-                         "Например: 6th_stream"))
+        raise ValueError(views.bad_code())
     return code
 
 
 def parse_title(text: str) -> str:
     title = " ".join(text.split())
     if not 1 <= len(title) <= 64:
-        raise ValueError(_("Название должно быть от 1 до 64 символов, а в этом {length}.").format(
-            length=len(title)))
+        raise ValueError(views.bad_title(len(title)))
     return title
 
 
@@ -73,10 +65,7 @@ async def from_menu(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Po
 async def ask_code(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(StreamEdit.code)
-    await show_screen(callback, Screen(_(
-        "➕ <b>Новый поток</b>\n\nПришлите код латиницей, цифрами и «_» (до 32 символов), "
-        "например <code>6th_stream</code>. Код не меняется; по нему поток хранится в бронях."),
-        kb.back_to_streams()))
+    await show_screen(callback, Screen(views.ask_code(), kb.back_to_streams()))
 
 
 async def _active(callback: CallbackQuery, pool: asyncpg.Pool, code: str
@@ -84,7 +73,7 @@ async def _active(callback: CallbackQuery, pool: asyncpg.Pool, code: str
     """The active stream a button is for (None: there is none such, and the admin is told)."""
     stream = next((s for s in await streams.list_active_streams(pool) if s.code == code), None)
     if stream is None:
-        await callback.answer(_("Такого действующего потока нет."), show_alert=True)
+        await callback.answer(views.no_active_stream(), show_alert=True)
     return stream
 
 
@@ -94,11 +83,7 @@ async def open_stream(callback: CallbackQuery, callback_data: StreamCallback,
     if stream is None:
         return
     await callback.answer()
-    await show_screen(callback, Screen(
-        f"<b>{escape(stream.title)}</b> · <code>{escape(stream.code)}</code>\n" + _(
-            "Оплатили: {members}, ждут оплаты: {pending}").format(members=stream.members,
-                                                                  pending=stream.pending),
-        kb.stream_card(stream.code)))
+    await show_screen(callback, Screen(views.stream_card(stream), kb.stream_card(stream.code)))
 
 
 async def ask_new_title(callback: CallbackQuery, callback_data: StreamCallback,
@@ -109,10 +94,7 @@ async def ask_new_title(callback: CallbackQuery, callback_data: StreamCallback,
     await callback.answer()
     await state.set_state(StreamEdit.title)
     await state.update_data(code=stream.code)
-    await show_screen(callback, Screen(
-        _("✏️ Новое название для «{title}»?").format(title=escape(stream.title))
-        + "\n" + ask_title(),
-        kb.back_to_streams()))
+    await show_screen(callback, Screen(views.ask_new_title(stream.title), kb.back_to_streams()))
 
 
 async def ask_archive(callback: CallbackQuery, callback_data: StreamCallback,
@@ -121,11 +103,7 @@ async def ask_archive(callback: CallbackQuery, callback_data: StreamCallback,
     if stream is None:
         return
     await callback.answer()
-    await show_screen(callback, Screen(_(
-        "🗄 Убрать «{title}» в архив? Он исчезнет из выбора аудитории и смены потока; "
-        "оплативших: {members}, они и все брони останутся в базе.").format(
-            title=escape(stream.title), members=stream.members),
-        kb.confirm_archive(stream.code)))
+    await show_screen(callback, Screen(views.ask_archive(stream), kb.confirm_archive(stream.code)))
 
 
 async def archive(callback: CallbackQuery, callback_data: StreamCallback,
@@ -144,12 +122,11 @@ async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) ->
     if code is None:
         return
     if await streams.get(pool, code) is not None:
-        await message.answer(_("Код <code>{code}</code> уже занят (возможно, архивным потоком). "
-                               "Пришлите другой.").format(code=code))
+        await message.answer(views.code_taken(code))
         return
     await state.update_data(code=code, new=True)
     await state.set_state(StreamEdit.title)
-    await message.answer(ask_title(), reply_markup=kb.back_to_streams())
+    await message.answer(views.ask_title(), reply_markup=kb.back_to_streams())
 
 
 async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None:
@@ -162,9 +139,7 @@ async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -
     async with pool.acquire() as conn, conn.transaction():
         taken_by = await streams.title_owner(conn, title, except_code=code)
         if taken_by is not None:
-            await message.answer(_("Название «{title}» уже у потока <code>{code}</code>. "
-                                   "Пришлите другое.").format(title=escape(title),
-                                                             code=escape(taken_by)),
+            await message.answer(views.title_taken(title, taken_by),
                                  reply_markup=kb.back_to_streams())
             return
         details: dict[str, str | None]
@@ -177,8 +152,7 @@ async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -
         if done:
             await audit.record_action(conn, message.from_user.id, action, code, details)
     await state.clear()
-    await message.answer(_("✅ Готово.") if done
-                         else _("Не вышло: поток изменился. Посмотрите список."))
+    await message.answer(views.saved(done))
     await answer_screen(message, await list_screen(pool))
 
 

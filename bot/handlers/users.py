@@ -15,14 +15,12 @@ from bot.config import Settings
 from bot.db import streams, users
 from bot.enums import BookingStatus
 from bot.filters import TypedInput
-from bot.handlers.common import answer_screen, show_screen
-from bot.i18n import _
 from bot.keyboards import users as kb
 from bot.keyboards.menu import MenuCallback, Section, pager
 from bot.keyboards.users import CardCallback, CardView, SearchCallback
 from bot.paging import clamp
 from bot.views import users as views
-from bot.views.screen import Screen
+from bot.views.screen import Screen, answer_screen, show_screen
 
 PAGE = 8
 EVENTS_PAGE = 15
@@ -82,7 +80,7 @@ async def search_page(callback: CallbackQuery, callback_data: SearchCallback, st
                       pool: asyncpg.Pool, settings: Settings) -> None:
     query = (await state.get_data()).get("query")
     if not query:
-        await callback.answer(_("Поиск устарел: напишите запрос снова."), show_alert=True)
+        await callback.answer(views.search_expired(), show_alert=True)
         return
     await callback.answer()
     await show_screen(callback, await results_screen(pool, settings, query, callback_data.page))
@@ -91,8 +89,7 @@ async def search_page(callback: CallbackQuery, callback_data: SearchCallback, st
 async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int) -> Screen:
     card = await users.card(pool, user_id)
     if card is None:
-        return Screen(_("Пользователя {id} нет ни в одной таблице платформы.").format(id=user_id),
-                      kb.section())
+        return Screen(views.no_such_user(user_id), kb.section())
     titles = await streams.titles(pool)
     open_bookings = any((status := BookingStatus.of(b.confirmed)) is not None and status.is_open
                         for b in card.bookings)
@@ -110,8 +107,7 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
         return
     card = await users.card(pool, user_id)
     if card is None:
-        await show_screen(callback, Screen(_("Пользователя {id} больше нет.").format(id=user_id),
-                                           kb.section()))
+        await show_screen(callback, Screen(views.user_gone(user_id), kb.section()))
     elif callback_data.view is CardView.BOOKINGS:
         titles = await streams.titles(pool)
         labels = [(b.id, BookingStatus.of(b.confirmed), f"#{b.id}")

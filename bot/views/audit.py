@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.i18n import _, __
-from bot.views.format import quoted, when
+from bot.text.format import quoted, when
 from bot.views.labels import booking_status
 
 ACTIONS = {

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Protocol
 
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast
-from bot.enums import BroadcastStatus
+from bot.enums import BroadcastStatus, RecallStatus
 from bot.i18n import _, __
+from bot.keyboards.broadcast import controls
 from bot.text.tg_html import EntityParseError, parse_html
-from bot.views.format import number
+from bot.text.format import number
+from bot.views.screen import Screen
 
 BAR_WIDTH = 12
 AUDIENCE_TITLES = {"all": __("все пользователи"), "leads": __("лиды (без оплаты)"),
@@ -141,3 +144,98 @@ def first_line(b: Broadcast, limit: int = 60) -> str:
         line = {"photo": _("[фото]"), "video": _("[видео]"), "document": _("[документ]"),
                 "animation": "[GIF]"}.get(b.content.kind, "…")
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class ProgressFacts(Protocol):
+    """What a progress message shows (the delivery engine's Progress gives it)."""
+
+    @property
+    def broadcast(self) -> Broadcast: ...
+    @property
+    def stream_titles(self) -> dict[str, str]: ...
+    @property
+    def rate(self) -> float | None: ...
+    @property
+    def never_started(self) -> int: ...
+
+
+def progress_view(facts: ProgressFacts) -> Screen:
+    """A broadcast's progress (or summary) message with the buttons that fit its status; the
+    delivery engine draws its progress messages with this too (given to it in app.py)."""
+    b = facts.broadcast
+    text = progress(b, audience_title(b.audience, facts.stream_titles), facts.rate,
+                    facts.never_started)
+    return Screen(text, controls(b.id, b.status, can_recall=b.sent > 0 and b.recall_status is None,
+                                 failed=b.failed, unknown=b.unknown))
+
+
+# ---- the answers and questions of the progress message's buttons ---------------------
+
+def broadcast_gone() -> str:
+    return _("Этой рассылки больше нет.")
+
+
+def done() -> str:
+    return _("Готово.")
+
+
+def ask_cancel() -> str:
+    return _("Отменить рассылку? Уже отправленные сообщения останутся.")
+
+
+def yes_cancel() -> str:
+    return _("Да, отменить")
+
+
+def ask_recall(sent: int) -> str:
+    return _("Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов "
+             "Telegram удалить не даст.").format(count=sent)
+
+
+def yes_recall() -> str:
+    return _("Да, удалить у всех")
+
+
+def ask_resend_unknown(unknown: int) -> str:
+    return _("У {count} получателей неизвестно, дошло ли сообщение: запрос ушёл, а ответа "
+             "Telegram не было (например, бот перезапустился). Часть из них сообщение уже "
+             "получила и получит его второй раз. Отправить им ещё раз?").format(count=unknown)
+
+
+def yes_resend() -> str:
+    return _("Да, отправить ещё раз")
+
+
+def recalling() -> str:
+    return _("Удаляю сообщения; когда закончу, пришлю итог.")
+
+
+def recall_not_started() -> str:
+    return _("Отзыв уже идёт или нечего отзывать.")
+
+
+def resend_note(count: int) -> str:
+    """How many recipients get the message again (0: nobody to repeat it to)."""
+    return _("Отправлю ещё раз: {count}.").format(count=count) if count else _("Повторять некому.")
+
+
+def recall_refusal(broadcast: Broadcast) -> str | None:
+    """Why this broadcast can't be recalled now (None: it can)."""
+    if broadcast.recall_status == RecallStatus.DONE:
+        return _("Рассылка уже отозвана.")
+    if broadcast.recall_status in (RecallStatus.REQUESTED, RecallStatus.RUNNING):
+        return _("Отзыв уже идёт.")
+    if broadcast.status == BroadcastStatus.SENDING:
+        return _("Рассылка ещё идёт: поставьте её на паузу или дождитесь конца.")
+    if broadcast.sent == 0:
+        return _("Отзывать нечего: рассылка никому не доставлена.")
+    return None
+
+
+def status_changed(status: str) -> str:
+    """A pause, resume or cancel that found the broadcast in another status already."""
+    words: dict[str, str] = {BroadcastStatus.DONE: _("Рассылка уже завершена."),
+                             BroadcastStatus.CANCELLED: _("Рассылка уже отменена."),
+                             BroadcastStatus.PAUSED: _("Рассылка уже на паузе."),
+                             BroadcastStatus.SENDING: _("Рассылка уже идёт.")}
+    return words.get(status) or _("Рассылка в другом состоянии.")

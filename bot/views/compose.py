@@ -10,7 +10,7 @@ from bot.db.audiences import AudienceSize
 from bot.i18n import _, ngettext
 from bot.text.composer import Estimate, ParsedList
 from bot.views.broadcast import duration
-from bot.views.format import number, when
+from bot.text.format import number, when
 
 def pick_audience() -> str:
     return _("<b>📣 Новая рассылка</b>\nКому отправить?")
@@ -48,6 +48,11 @@ def list_report(parsed: ParsedList, taken: int, owners: dict[int, str]) -> str:
     if parsed.ambiguous:
         lines.append(_("Пришлите id нужного человека — добавлю к списку."))
     return "\n".join(lines)
+
+
+def content_refused(reason: str) -> str:
+    """Why a message can't be a broadcast's content."""
+    return _("Не подойдёт: {reason}").format(reason=escape(reason))
 
 
 def preview_refused(reason: str) -> str:
@@ -146,3 +151,67 @@ def buttons_text(rows: list[list[dict[str, str]]]) -> str:
         for button in row:
             lines.append(f"• {escape(button['text'])} → {escape(button['url'])}")
     return "\n".join(lines)
+
+
+def pick_lesson() -> str:
+    return _("<b>Записавшиеся на бесплатный урок</b>\nКакой урок?")
+
+
+def audience_empty() -> str:
+    return _("В этой аудитории пока никого нет.")
+
+
+def list_again(report: str, taken: int) -> str:
+    """The pasted list's report; when nobody was taken, ask for the list again."""
+    return report + ("" if taken else " " + _("Пришлите id или @username ещё раз."))
+
+
+def list_empty() -> str:
+    return _("Список пока пуст: пришлите id или @username.")
+
+
+def list_title() -> str:
+    """A pasted list, as the audience is called in the content prompt."""
+    return _("список")
+
+
+def default_label() -> str:
+    """A URL button's text when the admin gave none."""
+    return _("Открыть")
+
+
+def buttons_cleared() -> str:
+    return _("Кнопки убраны.")
+
+
+def text_needed() -> str:
+    return _("Нужен текст. Пришлите его сообщением или отмените: /cancel")
+
+
+def sending() -> str:
+    return _("Отправляю.")
+
+
+def test_sent() -> str:
+    return _("Тест отправлен вам от имени бота рассылок.")
+
+
+def test_blocked() -> str:
+    return _("Бот рассылок не может вам написать: откройте его и нажмите «Start».")
+
+
+def test_failed(reason: str) -> str:
+    """Why the test copy did not go (a callback answer: at most 200 characters)."""
+    return _("Тест не ушёл: {reason}").format(reason=reason)[:200]
+
+
+def draft_dropped() -> str:
+    return _("Черновик удалён.")
+
+
+def nothing_sent() -> str:
+    return _("Рассылка отменена, ничего не отправлено.")
+
+
+def already_going(broadcast_id: int) -> str:
+    return _("Рассылка #{id} уже запущена.").format(id=broadcast_id)

@@ -32,3 +32,7 @@ def digest(overview: str) -> str:
 
 def growth_caption() -> str:
     return _("Рост аудитории за 30 дней")
+
+
+def time_not_understood() -> str:
+    return _("Не понял время. Напишите, например, 8:30 или 21:00.")

@@ -10,9 +10,10 @@ import asyncpg
 
 from bot.db.broadcasts import UNDELIVERED, Broadcast
 from bot.enums import DeliveryStatus, RecallStatus
+from bot.keyboards.history import HistoryKind
 from bot.i18n import _
-from bot.views.broadcast import duration, first_line, reason
-from bot.views.format import number, quoted, when
+from bot.views.broadcast import AUDIENCE_TITLES, duration, first_line, reason
+from bot.text.format import number, quoted, when
 from bot.views.labels import broadcast_status
 
 
@@ -88,3 +89,31 @@ def who_list(rows: list[asyncpg.Record], total: int, page: int, pages: int) -> s
         handle = f"@{escape(r['username'])}, " if r["username"] else ""
         lines.append(f"• {name} ({handle}{r['user_id']}) — {escape(reason(r['error'])[:80])}")
     return "\n".join(lines)
+
+
+def filter_title(kind: str, stream: str, titles: dict[str, str]) -> str:
+    """The audience the list is filtered by, as its heading names it."""
+    if stream:
+        return titles.get(stream, stream)
+    return str(AUDIENCE_TITLES.get(kind) or _("все")) if kind else _("все")
+
+
+def pick_filter() -> str:
+    return _("<b>Показать рассылки для аудитории:</b>")
+
+
+def filter_options(titles: dict[str, str]) -> list[tuple[str, HistoryKind, str]]:
+    """The filter buttons: (text, kind, stream code): everything, each stream, each audience."""
+    return [(_("Все"), HistoryKind.ANY, "")] + [
+        (t, HistoryKind.STREAM, c) for c, t in titles.items()] + [
+        (str(AUDIENCE_TITLES[k]).capitalize(), k, "")
+        for k in (HistoryKind.ALL, HistoryKind.LEADS, HistoryKind.FREE_LESSON,
+                  HistoryKind.PENDING, HistoryKind.USERS)]
+
+
+def preparing_file() -> str:
+    return _("Готовлю файл…")
+
+
+def csv_caption(broadcast_id: int) -> str:
+    return _("Получатели рассылки #{id}").format(id=broadcast_id)

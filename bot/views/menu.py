@@ -11,7 +11,7 @@ from babel.support import LazyProxy
 
 from bot.db.health import TableInfo
 from bot.i18n import _, __
-from bot.views.format import number, when
+from bot.text.format import number, when
 
 TABLE_TITLES = {
     "bookings": __("Бронирования"),
@@ -76,3 +76,14 @@ def status_text(version: str, applied: int, pending: int, tables: list[TableInfo
         "",
         _("<i>Обновлено {moment}</i>").format(moment=when(now, tz)),
     ])
+
+
+def stale_button_text() -> str:
+    """A button whose screen has moved on (its data no longer applies)."""
+    return _("Эта кнопка устарела. Откройте меню заново: /menu")
+
+
+def cancelled(had_flow: bool) -> str:
+    """/cancel: what it did, then the menu."""
+    text = _("Действие отменено.") if had_flow else _("Отменять нечего.")
+    return f"{text}\n\n{menu_text()}"

@@ -8,7 +8,7 @@ from html import escape
 from bot.db.outcomes import Group, Outcomes
 from bot.i18n import _, __
 from bot.text.lift import lift
-from bot.views.format import decimal, number
+from bot.text.format import decimal, number
 
 METRICS = (("booked", __("Забронировали")), ("paid", __("Оплатили")),
            ("registered", __("Записались на бесплатный урок")),

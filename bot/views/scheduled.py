@@ -9,7 +9,8 @@ from bot.db.broadcasts import Broadcast
 from bot.i18n import _, ngettext
 from bot.text.when import examples
 from bot.views.broadcast import first_line
-from bot.views.format import number, quoted, when
+from bot.text.format import number, quoted, when
+from bot.views.labels import broadcast_status
 
 
 def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo) -> str:
@@ -36,3 +37,37 @@ def scheduled_card(b: Broadcast, audience: str, size: int, tz: ZoneInfo) -> str:
 def ask_when(tz: ZoneInfo) -> str:
     return _("Когда отправить? Напишите, например: {examples}.\nВремя — {tz}.").format(
         examples=examples(), tz=escape(str(tz)))
+
+
+def not_scheduled_now(status: str | None) -> str:
+    """A button of a broadcast that has left the schedule (`status` None: it was deleted)."""
+    word = broadcast_status(status, "") if status is not None else _("удалена")
+    return _("Эта рассылка уже не запланирована: {status}.").format(status=word)
+
+
+def not_scheduled() -> str:
+    return _("Эта рассылка уже не запланирована.")
+
+
+def ask_cancel() -> str:
+    return _("<b>Отменить эту рассылку?</b>")
+
+
+def cancelled() -> str:
+    return _("Рассылка отменена.")
+
+
+def send_now_note(started: bool) -> str:
+    return _("Отправляю.") if started else _("Её уже отправили.")
+
+
+def ask_content() -> str:
+    return _("Пришлите новый вариант сообщения для этой рассылки.")
+
+
+def rescheduled() -> str:
+    return _("Перенесено.")
+
+
+def content_replaced() -> str:
+    return _("Текст обновлён.")

@@ -12,7 +12,7 @@ from bot.db.stats import LessonFunnel, Overview, Progress, Referral, StreamBooki
 from bot.db.streams import StreamSummary
 from bot.i18n import _
 from bot.enums import BookingStatus
-from bot.views.format import clip, number, when
+from bot.text.format import clip, number, when
 from bot.views.labels import BOOKING_STATUS, booking_status
 
 
@@ -217,3 +217,23 @@ def recent(bookings: list[asyncpg.Record], events: list[asyncpg.Record], titles:
               for e in events] or [_("Событий пока нет.")]
     lines += ["", _("<i>✅ оплачено · ⏳ ждёт оплаты · ✖️ отменено</i>")]
     return "\n".join(lines)
+
+
+def drawing_chart() -> str:
+    return _("Рисую график…")
+
+
+def bookings_caption(period: str, *, paid: int, pending: int, cancelled: int) -> str:
+    return _("Брони по дням · {period}: оплачено {paid}, ждут {pending}, отменено "
+             "{cancelled}").format(period=period, paid=number(paid), pending=number(pending),
+                                   cancelled=number(cancelled))
+
+
+def events_caption(period: str, total: int) -> str:
+    return _("События по дням · {period}: всего {total}").format(period=period,
+                                                               total=number(total))
+
+
+def growth_caption(period: str, total: int, new: int) -> str:
+    return _("Рост аудитории · {period}: всего {total}, новых {new}").format(
+        period=period, total=number(total), new=number(new))

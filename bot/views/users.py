@@ -9,9 +9,9 @@ import asyncpg
 
 from bot.db.users import CANDIDATES, COUNTED, Booking, Found, UserCard
 from bot.enums import DeliveryStatus
-from bot.i18n import _
+from bot.i18n import _, __
 from bot.views.broadcast import plain, reason
-from bot.views.format import clip, number, quoted, when
+from bot.text.format import clip, number, quoted, when
 from bot.views.labels import booking_status, delivery_status
 
 
@@ -173,3 +173,87 @@ def unreachable_warning(c: UserCard, tz: ZoneInfo) -> str:
              "бот снова это запомнит.").format(
         person=escape(label(c.user_id, c.first_name, c.username)), reason=escape(reason(why)),
         since=when(since, tz))
+
+
+def search_expired() -> str:
+    return _("Поиск устарел: напишите запрос снова.")
+
+
+def no_such_user(user_id: int) -> str:
+    return _("Пользователя {id} нет ни в одной таблице платформы.").format(id=user_id)
+
+
+def user_gone(user_id: int) -> str:
+    return _("Пользователя {id} больше нет.").format(id=user_id)
+
+
+def user_gone_short() -> str:
+    return _("Пользователя больше нет.")
+
+
+# ---- the card's actions: a booking's stream and status --------------------------------
+
+STATUS_QUESTION = {2: __("Подтвердить оплату брони #{id} ({stream})?"),
+                   -1: __("Отменить бронь #{id} ({stream})?")}
+STATUS_DONE = {2: __("Оплата брони #{id} подтверждена."), -1: __("Бронь #{id} отменена.")}
+
+
+def nothing_to_move() -> str:
+    return _("Нет действующей брони: переводить нечего. Поток меняется у "
+             "оплаченной или ожидающей оплаты брони.")
+
+
+def already_in_stream(booking_id: int) -> str:
+    return _("Бронь #{id} уже в этом потоке.").format(id=booking_id)
+
+
+def stream_not_active() -> str:
+    return _("Этого потока нет среди действующих.")
+
+
+def _move_head(card: UserCard, booking_id: int, stream: str) -> str:
+    return _("🔀 {person} · бронь #{id}\nСейчас: <b>{stream}</b>").format(
+        person=mention(card.user_id, card.first_name), id=booking_id, stream=escape(stream))
+
+
+def ask_move(card: UserCard, booking_id: int, stream: str) -> str:
+    """Which stream to move the booking to (`stream`: the one it is in)."""
+    return f"{_move_head(card, booking_id, stream)}\n\n" + _("В какой поток перевести?")
+
+
+def confirm_move(card: UserCard, booking_id: int, stream: str, to: str) -> str:
+    return f"{_move_head(card, booking_id, stream)}\n" + _(
+        "Будет: <b>{stream}</b>\n\nСменить поток?").format(stream=escape(to))
+
+
+def yes_move() -> str:
+    return _("Да, перевести")
+
+
+def moved(stream: str) -> str:
+    return _("Готово: {stream}.").format(stream=stream)
+
+
+def move_failed() -> str:
+    return _("Не вышло: бронь изменилась, пока вы решали. Посмотрите карточку.")
+
+
+def booking_changed() -> str:
+    return _("Бронь уже изменилась. Посмотрите карточку.")
+
+
+def ask_status(to: int, booking_id: int, stream: str, card: UserCard) -> str:
+    question = str(STATUS_QUESTION[to]).format(id=booking_id, stream=escape(stream))
+    return f"{question}\n👤 {mention(card.user_id, card.first_name)}"
+
+
+def yes() -> str:
+    return _("Да")
+
+
+def status_done(to: int, booking_id: int) -> str:
+    return str(STATUS_DONE[to]).format(id=booking_id)
+
+
+def status_failed() -> str:
+    return _("Не вышло: бронь изменилась, пока вы решали.")
