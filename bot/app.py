@@ -17,7 +17,6 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from bot.loop import run_main
@@ -33,7 +32,7 @@ from bot.middlewares.input import StorableTextMiddleware
 from bot.middlewares.limits import LimiterMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.middlewares.priority import PriorityMiddleware, StrangerGate
-from bot.scheduler import create_scheduler
+from bot.scheduler import Scheduler, create_scheduler
 from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
@@ -52,7 +51,7 @@ BOT_KEY = web.AppKey("bot", Bot)
 DISPATCHER_KEY = web.AppKey("dispatcher", Dispatcher)
 WEBHOOK_KEY = web.AppKey("webhook_handler", WebhookHandler)
 POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
-SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
+SCHEDULER_KEY = web.AppKey("scheduler", Scheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 BUDGETS_KEY = web.AppKey("budgets", Budgets)
 
@@ -206,8 +205,7 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     try:
         yield  # both start in _start_delivery, once the bot itself has started
     finally:
-        if app[SCHEDULER_KEY].running:
-            app[SCHEDULER_KEY].shutdown(wait=False)
+        await app[SCHEDULER_KEY].stop()
         await engine.stop()
         await broadcast_bot.session.close()
 

@@ -3,8 +3,11 @@ due, so a restart loses nothing and several instances never start one broadcast 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -68,20 +71,50 @@ async def refresh_summaries(pool: asyncpg.Pool, timezone: str) -> None:
         log.info("summaries refreshed", extra={"rows": read})
 
 
-def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settings
-                     ) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    now = datetime.now(UTC)
-    scheduler.add_job(start_due_broadcasts, IntervalTrigger(seconds=1),
-                      args=[service, admin_bot, settings.tz], id="due-broadcasts",
-                      max_instances=1, coalesce=True, next_run_time=now)
-    scheduler.add_job(service.heal_reachability, IntervalTrigger(seconds=60), id="reachability",
-                      max_instances=1, coalesce=True)
-    scheduler.add_job(refresh_summaries, IntervalTrigger(seconds=settings.stats_refresh_seconds),
-                      args=[service.pool, settings.timezone], id="summaries", max_instances=1,
-                      coalesce=True, next_run_time=now)
-    scheduler.add_job(send_digests, IntervalTrigger(seconds=30), args=[service.pool, admin_bot,
-                      settings], id="digests", max_instances=1, coalesce=True)
+class Scheduler:
+    """APScheduler with its jobs tracked: stopping waits for the ones under way instead of
+    cancelling them in the middle of a query (APScheduler's shutdown cancels running
+    coroutine jobs, each logged with a traceback)."""
+
+    def __init__(self) -> None:
+        self.aps = AsyncIOScheduler(timezone=UTC)
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def every(self, seconds: float, func: Callable[..., Awaitable[object]], *args: Any,
+              job_id: str, now: bool = False) -> None:
+        self.aps.add_job(self._tracked, IntervalTrigger(seconds=seconds), args=[func, *args],
+                         id=job_id, max_instances=1, coalesce=True,
+                         **({"next_run_time": datetime.now(UTC)} if now else {}))
+
+    async def _tracked(self, func: Callable[..., Awaitable[object]], *args: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await func(*args)
+        finally:
+            self._running.discard(task)
+
+    def start(self) -> None:
+        self.aps.start()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        if not self.aps.running:
+            return
+        self.aps.pause()  # no new runs; then the ones under way end by themselves
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
+        self.aps.shutdown(wait=False)  # (cancels what is still running after the timeout)
+
+
+def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settings) -> Scheduler:
+    scheduler = Scheduler()
+    scheduler.every(1, start_due_broadcasts, service, admin_bot, settings.tz,
+                    job_id="due-broadcasts", now=True)
+    scheduler.every(60, service.heal_reachability, job_id="reachability")
+    scheduler.every(settings.stats_refresh_seconds, refresh_summaries, service.pool,
+                    settings.timezone, job_id="summaries", now=True)
+    scheduler.every(30, send_digests, service.pool, admin_bot, settings, job_id="digests")
     return scheduler
 
 
