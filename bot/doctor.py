@@ -63,12 +63,16 @@ async def database_checks(settings: Settings) -> list[Check]:
             if status.changed:
                 checks.append(Check(False, "migrations", "files changed after being applied: "
                                     + ", ".join(f"{v:04d}" for v in status.changed)))
-            for table in await health.platform_tables(pool):
-                checks.append(Check(table.exists, f"table {table.name}",
-                                    f"{table.rows:,} rows" if table.exists
-                                    else "missing: run `python -m bot migrate`"))
-            checks.append(privileges_check(await health.privileges(pool), bool(status.pending)))
-            checks.append(reach_check(settings, *await health.broadcast_reach(pool)))
+            granted = await health.privileges(pool)
+            checks.append(privileges_check(granted, bool(status.pending)))
+            tables = await health.platform_tables(pool)
+            for table in tables:
+                checks.append(_table_check(table, granted.role))
+            if all(table.readable for table in tables):
+                checks.append(reach_check(settings, await health.broadcast_reach(pool)))
+            else:
+                checks.append(Check(False, "broadcast reach", "not checked: the role may not "
+                                    "read the platform's tables (see privileges)"))
     except ConfigError as exc:
         checks.append(Check(False, "database", str(exc)))
     except asyncpg.PostgresError as exc:  # a table of an unexpected shape, a missing right
@@ -76,16 +80,46 @@ async def database_checks(settings: Settings) -> list[Check]:
     return checks
 
 
-def privileges_check(granted: health.Privileges, pending: bool) -> Check:
-    """Migrations create tables and pg_trgm and add columns to the platform's tables: say what
-    the role lacks, with the SQL the database's owner (or a superuser) must run."""
-    sql = []
+def _table_check(table: health.TableInfo, role: str) -> Check:
+    label = f"table {table.name}"
+    if not table.exists:
+        return Check(False, label, "missing: run `python -m bot migrate`")
+    if not table.readable:
+        return Check(False, label, f"role {role} may not read it: see privileges")
+    return Check(True, label, f"{table.rows:,} rows")
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier, as quote_ident would write it always quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def privileges_sql(granted: health.Privileges) -> list[str]:
+    """The statements the database's owner (or a superuser) must run so that the bot's role
+    may apply every migration; empty when it already may."""
+    role = _ident(granted.role)
+    sql: list[str] = []
     if not granted.can_create:
-        sql.append(f'GRANT CREATE ON DATABASE "{granted.database}" TO "{granted.role}";')
-    if not granted.has_trgm and not granted.can_create:
+        sql.append(f"GRANT CREATE ON DATABASE {_ident(granted.database)} TO {role};")
+    if not granted.can_create_in_schema:
+        sql.append(f"GRANT USAGE, CREATE ON SCHEMA {_ident(granted.schema)} TO {role};")
+    if not granted.has_trgm and sql:  # without both rights the role can't create it itself
         sql.append("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
-    sql += [f'ALTER TABLE {table} OWNER TO "{granted.role}";'
-            for table in granted.platform if table not in granted.owns_platform]
+    # ALTER TABLE needs the table's owner. Membership in the owning role keeps the course bot
+    # the owner of its tables (handing them over would take its rights away), except when that
+    # owner is a superuser: membership would then give the bot every object it owns
+    for owner in sorted({owner for _table, owner, superuser in granted.foreign if not superuser}):
+        sql.append(f"GRANT {_ident(owner)} TO {role};")
+    sql += [f"ALTER TABLE {_ident(table)} OWNER TO {role};"
+            for table, _owner, superuser in granted.foreign if superuser]
+    return sql
+
+
+def privileges_check(granted: health.Privileges, pending: bool) -> Check:
+    """Migrations create tables and pg_trgm and add columns and indexes to the platform's
+    tables: say what the role lacks, with the SQL the database's owner (or a superuser) must
+    run."""
+    sql = privileges_sql(granted)
     if not sql:
         return Check(True, "privileges", f"role {granted.role} may create tables, pg_trgm "
                      "and add columns to the platform's tables")
@@ -96,18 +130,27 @@ def privileges_check(granted: health.Privileges, pending: bool) -> Check:
     return Check(False, "privileges", detail)
 
 
-def reach_check(settings: Settings, tried: int, delivered: int, not_started: int) -> Check:
-    """A broadcast bot that nobody started reaches nobody: say which token to set."""
-    if not tried:
-        return Check(True, "broadcast reach", "no broadcast in the last 30 days")
-    detail = f"the broadcast bot has reached {delivered:,} of {tried:,} recipients in 30 days"
-    if delivered == 0 and not_started * 2 >= tried:
-        hint = ("set BROADCAST_BOT_TOKEN to the platform's own bot (the one students started)"
-                if settings.broadcast_bot_token is None else
-                "is BROADCAST_BOT_TOKEN the platform's own bot (the one students started)?")
-        return Check(False, "broadcast reach", f"{detail}; {not_started:,} never started it: "
-                     + hint)
-    return Check(True, "broadcast reach", detail)
+def reach_check(settings: Settings, reach: health.Reach) -> Check:
+    """A broadcast bot that nobody started reaches nobody: say which token to set. Before the
+    first broadcast the only sign is an unset BROADCAST_BOT_TOKEN: broadcasts would then go
+    out through the admin bot, a new bot no student has started."""
+    if not reach.users:
+        return Check(True, "broadcast reach", "the platform has no users yet")
+    head = f"the broadcast bot has reached {reach.reached:,} of {reach.users:,} users"
+    set_token = "set BROADCAST_BOT_TOKEN to the platform's bot (the one students started)"
+    if reach.tried:
+        recent = f"{reach.delivered:,} of {reach.tried:,} recipients in 30 days"
+        if reach.delivered == 0 and reach.not_started * 2 >= reach.tried:
+            hint = (set_token if settings.broadcast_bot_token is None else
+                    "is BROADCAST_BOT_TOKEN the platform's bot (the one students started)?")
+            return Check(False, "broadcast reach", f"{head} ({recent}, {reach.not_started:,} "
+                         f"never started it); {hint}")
+        return Check(True, "broadcast reach", f"{head}; {recent}")
+    if settings.broadcast_bot_token is None and not reach.reached:
+        return Check(False, "broadcast reach", f"{head}; BROADCAST_BOT_TOKEN is not set, so "
+                     f"broadcasts go out through the admin bot: {set_token} (or to BOT_TOKEN "
+                     "if the admin bot is the platform's bot)")
+    return Check(True, "broadcast reach", f"{head}; no broadcast in the last 30 days")
 
 
 async def telegram_checks(settings: Settings) -> list[Check]:
