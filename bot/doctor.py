@@ -137,19 +137,19 @@ def reach_check(settings: Settings, reach: health.Reach) -> Check:
     if not reach.users:
         return Check(True, "broadcast reach", "the platform has no users yet")
     head = f"the broadcast bot has reached {reach.reached:,} of {reach.users:,} users"
-    set_token = "set BROADCAST_BOT_TOKEN to the platform's bot (the one students started)"
+    set_token = "set BROADCAST_BOT_TOKEN to the platform's bot, the one students started"
     if reach.tried:
         recent = f"{reach.delivered:,} of {reach.tried:,} recipients in 30 days"
         if reach.delivered == 0 and reach.not_started * 2 >= reach.tried:
             hint = (set_token if settings.broadcast_bot_token is None else
-                    "is BROADCAST_BOT_TOKEN the platform's bot (the one students started)?")
+                    "is BROADCAST_BOT_TOKEN the platform's bot, the one students started?")
             return Check(False, "broadcast reach", f"{head} ({recent}, {reach.not_started:,} "
                          f"never started it); {hint}")
         return Check(True, "broadcast reach", f"{head}; {recent}")
     if settings.broadcast_bot_token is None and not reach.reached:
         return Check(False, "broadcast reach", f"{head}; BROADCAST_BOT_TOKEN is not set, so "
-                     f"broadcasts go out through the admin bot: {set_token} (or to BOT_TOKEN "
-                     "if the admin bot is the platform's bot)")
+                     f"broadcasts go out through the admin bot: {set_token} (the same as "
+                     "BOT_TOKEN if the admin bot is that bot)")
     return Check(True, "broadcast reach", f"{head}; no broadcast in the last 30 days")
 
 

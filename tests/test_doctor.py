@@ -99,8 +99,8 @@ async def test_a_broadcast_bot_nobody_started_is_named(emulator: Emulator, datab
     assert code == 1
     assert _line(lines, "broadcast reach") == (
         "FIX  broadcast reach: the broadcast bot has reached 0 of 40 users (0 of 40 recipients "
-        "in 30 days, 40 never started it); set BROADCAST_BOT_TOKEN to the platform's bot (the "
-        "one students started)")
+        "in 30 days, 40 never started it); set BROADCAST_BOT_TOKEN to the platform's bot, the "
+        "one students started")
 
 
 async def test_before_any_broadcast_an_unset_broadcast_token_is_named(
@@ -122,8 +122,8 @@ async def test_before_any_broadcast_an_unset_broadcast_token_is_named(
     assert _line(lines, "broadcast reach") == (
         "FIX  broadcast reach: the broadcast bot has reached 0 of 26 users; BROADCAST_BOT_TOKEN "
         "is not set, so broadcasts go out through the admin bot: set BROADCAST_BOT_TOKEN to the "
-        "platform's bot (the one students started) (or to BOT_TOKEN if the admin bot is the "
-        "platform's bot)")
+        "platform's bot, the one students started (the same as BOT_TOKEN if the admin bot is "
+        "that bot)")
     code, lines = await _doctor({**env, "BROADCAST_BOT_TOKEN": BROADCAST_TOKEN})
     assert _line(lines, "broadcast reach") == (
         "ok   broadcast reach: the broadcast bot has reached 0 of 26 users; no broadcast in the "
