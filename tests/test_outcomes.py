@@ -191,3 +191,103 @@ async def test_the_card_shows_clicks_conversions_and_the_lift(
     # 5 of 40 against 0 of 10: Newcombe's interval crosses zero (statsmodels: -16,1…+26,1)
     assert "Забронировали: 12,5\u00a0% получивших · 0,0\u00a0% в контрольной группе\n" \
            "   → измеримого эффекта пока нет (-16,1…+26,1 п.п.)" in card
+
+
+async def _broadcast(pool: asyncpg.Pool, started_days_ago: float, people: list[tuple[int, str]],
+                     status: str = "done") -> tuple[int, dict[int, int]]:
+    """A broadcast started `started_days_ago` with recipients (user id, status), sent an hour
+    apart from the start; returns its id and the recipient row id of each user."""
+    broadcast_id = await pool.fetchval(
+        """INSERT INTO message_history (message_text, status, started_at, sent_at, holdout_percent)
+           VALUES ('Скидка', $2, now() - $1 * interval '1 day', now() - $1 * interval '1 day', 10)
+           RETURNING id""", started_days_ago, status)
+    rows = {}
+    for hour, (user, state) in enumerate(people, start=1):
+        rows[user] = await pool.fetchval(
+            """INSERT INTO message_recipients (message_id, user_id, delivery_status, sent_at)
+               VALUES ($1, $2, $3, CASE WHEN $3 IN ('sent', 'deleted')
+                                        THEN now() - $4 * interval '1 day' + $5 * interval '1 hour'
+                                   END) RETURNING id""",
+            broadcast_id, user, state, started_days_ago, hour)
+    await pool.execute(
+        """UPDATE message_history SET
+               sent_count = (SELECT count(*) FROM message_recipients
+                             WHERE message_id = $1 AND delivery_status = 'sent'),
+               holdout_count = (SELECT count(*) FROM message_recipients
+                                WHERE message_id = $1 AND delivery_status = 'holdout')
+           WHERE id = $1""", broadcast_id)
+    return broadcast_id, rows
+
+
+async def test_kept_outcomes_follow_new_rows_paid_bookings_and_resends(
+        pool: asyncpg.Pool) -> None:
+    from bot.db.outcomes import Group, catch_up, compare_recent, outcomes
+    ann, bob, cat, dan, eve = 51, 52, 53, 54, 55
+    old, _ = await _broadcast(pool, 30, [(ann, "sent"), (bob, "sent")])
+    card, rows = await _broadcast(pool, 10, [(ann, "sent"), (bob, "sent"), (cat, "holdout"),
+                                             (dan, "failed"), (eve, "sent")])
+
+    async def happened(table: str, user: int, days_after_start: float, **extra: object) -> None:
+        moment = "registered_at" if table == "free_lesson_registrations" else "created_at"
+        columns = ", ".join(["user_id", moment, *extra])
+        values = ", ".join(["$1", "now() - interval '10 days' + $2 * interval '1 day'",
+                            *(f"${i}" for i in range(3, 3 + len(extra)))])
+        await pool.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})",
+                           user, days_after_start, *extra.values())
+
+    # ann got it an hour after the start, bob two hours, eve three; cat was kept back
+    await happened("bookings", ann, 2, confirmed=1)                # booked on day 2, not paid
+    await happened("free_lesson_registrations", bob, 9)           # within 14 days, not 7
+    await happened("events", cat, 1, event_type="lesson_link_clicked")  # the holdout's click
+    await happened("bookings", dan, 1, confirmed=2)                # dan's send failed
+    await happened("bookings", eve, -1, confirmed=2)               # before she got it
+    await pool.executemany(
+        "INSERT INTO broadcast_clicks (broadcast_id, recipient_id, user_id, button)"
+        " VALUES ($1, $2, $3, $4)", [(card, rows[ann], ann, 0), (card, rows[ann], ann, 0),
+                                     (card, rows[ann], ann, 1), (card, rows[bob], bob, 1)])
+
+    week = await outcomes(pool, card, 7)
+    assert week.recipients == Group(people=3, booked=1)
+    assert week.holdout == Group(people=1, lesson=1)
+    assert (week.clicks, week.clickers) == ({0: (2, 1), 1: (2, 2)}, 2)
+    assert (await outcomes(pool, card, 14)).recipients == Group(people=3, booked=1, registered=1)
+    assert await pool.fetchval("SELECT count(*) FROM outcome_summaries") == 1
+
+    # rows that come later are read as they come; an earlier time replaces a later one
+    await happened("events", eve, 9, event_type="lesson_link_clicked")
+    assert (await outcomes(pool, card, 7)).recipients.lesson == 0
+    await happened("events", eve, 2, event_type="lesson_link_clicked")
+    await happened("events", bob, 3, event_type="menu_opened")
+    assert (await outcomes(pool, card, 7)).recipients == Group(people=3, booked=1, lesson=1)
+    assert (await outcomes(pool, card, 7, "menu_opened")).recipients.event == 1
+    # ann's booking paid: counted again once bookings may have changed
+    await pool.execute("UPDATE bookings SET confirmed = 2 WHERE user_id = $1", ann)
+    assert (await outcomes(pool, card, 7, bookings_max_age=0)).recipients.paid == 1
+
+    # dan's message sent by a resend: the broadcast is read whole again; his booking a day
+    # after the start came before he got it now, one after it counts
+    await pool.execute("UPDATE message_recipients SET delivery_status = 'sent', sent_at = now()"
+                       " - interval '10 days' + interval '36 hours' WHERE id = $1", rows[dan])
+    await pool.execute("UPDATE message_history SET sent_count = 4 WHERE id = $1", card)
+    await happened("bookings", dan, 4, confirmed=1)
+    assert (await outcomes(pool, card, 7)).recipients == Group(
+        people=4, booked=2, paid=1, lesson=1)
+
+    # the comparison: newest first, each as the card counts it; one still sending counted
+    # over its recipients, one never started not listed
+    sending, _ = await _broadcast(pool, 0.5, [(ann, "sent"), (bob, "pending")], "sending")
+    await happened("bookings", ann, 9.6, confirmed=1)  # 1.4 h after ann got it
+    await pool.execute("INSERT INTO message_history (message_text, status) VALUES ('План', 'draft')")
+    compared = await compare_recent(pool, limit=20, days=7)
+    assert [b for b, _ in compared] == [sending, card, old]
+    assert compared[0][1].recipients == Group(people=1, booked=1)
+    assert compared[1][1] == await outcomes(pool, card, 7)
+    assert compared[2][1].recipients == Group(people=2) and compared[2][1].holdout == Group()
+    assert [b for b, _ in await compare_recent(pool, limit=2)] == [sending, card]
+    # the job: the paid booking (counted above) stays; nothing sending gets a summary
+    await pool.execute("UPDATE bookings SET confirmed = -1 WHERE user_id = $1", dan)
+    assert await catch_up(pool, bookings_max_age=0) == 2
+    assert {r["broadcast_id"] for r in await pool.fetch("SELECT broadcast_id FROM"
+                                                        " outcome_summaries")} == {card, old}
+    assert (await outcomes(pool, card, 7)).recipients == Group(
+        people=4, booked=2, paid=1, lesson=1)

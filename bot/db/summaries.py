@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from bot.db import outcomes
+
 _LOCK = 0x4853_4C5F_53554D  # "HSL_SUM"
 BATCH = 200_000
 
@@ -119,7 +121,7 @@ def _batch_sql(source: Source) -> str:
 async def refresh(pool: asyncpg.Pool, timezone: str, max_batches: int = 50,
                   bookings_max_age: float = 60) -> int:
     """Read what is new in the platform's tables and count bookings again if they changed;
-    returns how many new rows were read."""
+    returns how many new rows were read. What broadcasts caused is kept up to date with them."""
     await recount_bookings(pool, timezone, bookings_max_age)
     total = 0
     for source in SOURCES:
@@ -128,6 +130,7 @@ async def refresh(pool: asyncpg.Pool, timezone: str, max_batches: int = 50,
             total += read
             if read < BATCH:
                 break
+    await outcomes.catch_up(pool, bookings_max_age)
     return total
 
 
