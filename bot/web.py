@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 import asyncpg
@@ -97,6 +98,18 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+# one click log per running app, made by its first click (the app's state is frozen by then)
+_CLICK_LOGS: weakref.WeakKeyDictionary[web.Application, outcomes.ClickLog] = \
+    weakref.WeakKeyDictionary()
+
+
+def _click_log(app: web.Application) -> outcomes.ClickLog:
+    log = _CLICK_LOGS.get(app)
+    if log is None:
+        log = _CLICK_LOGS[app] = outcomes.ClickLog(app[POOL_KEY])
+    return log
+
+
 async def follow_link(request: web.Request) -> web.Response:
     """A tracked link button: count the click, then send the reader where the button leads.
     A token the bot did not sign costs no database work; any miss is a small 404 page."""
@@ -105,7 +118,7 @@ async def follow_link(request: web.Request) -> web.Response:
     url = None
     if found is not None:
         try:
-            url = await outcomes.follow(request.app[POOL_KEY], *found)
+            url = await _click_log(request.app).follow(*found)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("link click not recorded", exc_info=True)
     if url is None:

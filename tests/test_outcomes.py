@@ -291,3 +291,25 @@ async def test_kept_outcomes_follow_new_rows_paid_bookings_and_resends(
                                                         " outcome_summaries")} == {card, old}
     assert (await outcomes(pool, card, 7)).recipients == Group(
         people=4, booked=2, paid=1, lesson=1)
+
+
+async def test_clicks_arriving_together_are_written_in_one_go(pool: asyncpg.Pool) -> None:
+    import asyncio
+    import json
+
+    from bot.db.outcomes import ClickLog
+    broadcast, rows = await _broadcast(pool, 1, [(61, "sent"), (62, "sent")])
+    await pool.execute("UPDATE message_history SET buttons = $2::text::jsonb WHERE id = $1",
+                       broadcast, json.dumps([[{"text": "A", "url": "https://a.example"},
+                                               {"text": "B", "url": "https://b.example"}],
+                                              [{"text": "C", "url": "https://c.example"}]]))
+    log = ClickLog(pool)
+    clicks = [(rows[61], 0), (rows[61], 2), (rows[62], 1), (rows[61], 0), (rows[62], 3),
+              (999_999, 0)]
+    assert await asyncio.gather(*(log.follow(*click) for click in clicks)) == [
+        "https://a.example", "https://c.example", "https://b.example", "https://a.example",
+        None, None]
+    written = await pool.fetch("SELECT user_id, button FROM broadcast_clicks"
+                               " WHERE broadcast_id = $1 ORDER BY id", broadcast)
+    assert sorted((r["user_id"], r["button"]) for r in written) == [
+        (61, 0), (61, 0), (61, 2), (62, 1)]
