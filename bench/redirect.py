@@ -6,6 +6,7 @@ p50 / p95 / p99, errors, and whether every click was recorded.
 
     .venv/bin/python -m bench.redirect                        # 500 clicks/s for 5 s
     .venv/bin/python -m bench.redirect --rate 1000 --seconds 10
+    .venv/bin/python -m bench.redirect --forged              # a flood of forged tokens
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from bot.sandbox.harness import ADMIN_TOKEN, BotHarness, make_settings
 from bot.services.links import LinkSigner
 
 
-async def client(urls: list[str], rate: int, seconds: float, warmup: float) -> dict:
+async def client(urls: list[str], rate: int, seconds: float, warmup: float,
+                 expected: int) -> dict:
     """Request `urls` in turn, `rate` a second; each one's latency from its scheduled time
     (the first `warmup` seconds' not kept)."""
     latencies: list[float] = []
@@ -42,7 +44,7 @@ async def client(urls: list[str], rate: int, seconds: float, warmup: float) -> d
             try:
                 async with http.get(url, allow_redirects=False) as response:
                     await response.read()
-                    if response.status != 302:
+                    if response.status != expected:
                         errors[str(response.status)] = errors.get(str(response.status), 0) + 1
             except Exception as exc:  # noqa: BLE001 - counted, whatever it is
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
@@ -72,11 +74,14 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--warmup", type=float, default=1, help="seconds not counted")
     parser.add_argument("--recipients", type=int, default=20_000)
+    parser.add_argument("--forged", action="store_true",
+                        help="tokens with a wrong signature instead (each answered 404)")
     parser.add_argument("--client", help=argparse.SUPPRESS)  # the client process: a URL file
     args = parser.parse_args()
     if args.client:
         urls = json.loads(Path(args.client).read_text())
-        print(json.dumps(await client(urls, args.rate, args.seconds, args.warmup)))
+        print(json.dumps(await client(urls, args.rate, args.seconds, args.warmup,
+                                      404 if args.forged else 302)))
         return
 
     print(f"sizes: a broadcast to {args.recipients:,} recipients with two link buttons;"
@@ -97,14 +102,26 @@ async def main() -> None:
             rng = random.Random(16)
             urls = [signer.url(harness.url, rng.choice(rows)["id"], rng.randint(0, 1))
                     for _ in range(int(args.rate * (args.warmup + args.seconds)))]
+            if args.forged:
+                urls = [url[:-2] + ("AA" if not url.endswith("AA") else "BB") for url in urls]
             with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
                 json.dump(urls, file)
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bench.redirect", "--client", file.name,
                 "--rate", str(args.rate), "--seconds", str(args.seconds),
-                "--warmup", str(args.warmup), stdout=asyncio.subprocess.PIPE)
+                "--warmup", str(args.warmup), *(["--forged"] if args.forged else []),
+                stdout=asyncio.subprocess.PIPE)
             cpu = psutil.Process().cpu_times()
+            lags: list[float] = []
+
+            async def watch_loop() -> None:  # how late the bot's event loop wakes up
+                while True:
+                    started = time.perf_counter()
+                    await asyncio.sleep(0.005)
+                    lags.append(time.perf_counter() - started - 0.005)
+            watcher = asyncio.create_task(watch_loop())
             out, _ = await process.communicate()
+            watcher.cancel()
             after = psutil.Process().cpu_times()
             server_cpu = after.user + after.system - cpu.user - cpu.system
             Path(file.name).unlink()
@@ -127,6 +144,9 @@ async def main() -> None:
     print(f"the bot's process: {server_cpu / total * 1000:.2f} ms CPU a click"
           f" ({server_cpu / (args.warmup + args.seconds) * 100:.0f} % of a core);"
           f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    lags.sort()
+    print(f"its event loop woke late by: p50 {percentile(lags, 0.5) * 1000:.1f}"
+          f"  p95 {percentile(lags, 0.95) * 1000:.1f}  max {lags[-1] * 1000:.1f} ms")
 
 
 if __name__ == "__main__":
