@@ -64,7 +64,7 @@ async def generate(conn: asyncpg.Connection, recipients: int, others: int, event
                 f"""INSERT INTO message_history (message_text, content_html, status, buttons,
                         audience, started_at, sent_at, finished_at, created_at,
                         holdout_percent, links_base, total_recipients)
-                    VALUES ('Bench broadcast', 'Bench broadcast', 'done', $1::jsonb,
+                    VALUES ('Bench broadcast', 'Bench broadcast', 'done', $1::text::jsonb,
                             '{{"kind": "all"}}'::jsonb, {started}, {started},
                             {started} + interval '8 hours', {started}, $2,
                             'https://bot.example.org', $3)
