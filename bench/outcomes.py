@@ -22,7 +22,7 @@ import time
 import asyncpg
 
 from bench.common import database, figures
-from bot.db import outcomes
+from bot.db import outcome_summaries, outcomes
 from bot.db.demo import _drop_secondary_indexes
 from bot.db.pool import create_pool
 from bot.handlers.history import OUTCOME_DAYS
@@ -227,7 +227,7 @@ async def main() -> None:
 
             # after: the summaries, read whole once (the job does this when sending ends)
             started = time.perf_counter()
-            await outcomes.catch_up(pool, bookings_max_age=0, max_summaries=0)
+            await outcome_summaries.catch_up(pool, bookings_max_age=0, max_summaries=0)
             first_read = time.perf_counter() - started
             card = await timed(args.rounds, lambda: outcomes.outcomes(pool, newest, days))
             compare = await timed(args.rounds, lambda: outcomes.compare_recent(pool, 20, days))
@@ -249,7 +249,7 @@ async def main() -> None:
             for _ in range(min(args.rounds, 3)):
                 await new_platform_rows(pool, users)
                 started = time.perf_counter()
-                await outcomes.catch_up(pool, bookings_max_age=0)
+                await outcome_summaries.catch_up(pool, bookings_max_age=0)
                 job.append(time.perf_counter() - started)
 
             same = (await outcomes.outcomes(pool, newest, days)

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from bot.loop import run_main
 from bot.config import ConfigError, Settings
 from bot.db import preferences, secrets
+from bot.db.clicks import ClickLog
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
@@ -41,7 +42,7 @@ from bot.session import BotSession
 from bot.views.broadcast import progress_view, recall_report
 from bot.views.menu import command_menu
 from bot.web import (
-    ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, WebhookHandler, follow_link, healthz,
+    CLICKS_KEY, ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, WebhookHandler, follow_link, healthz,
 )
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     dp["engine"] = engine
     engine.links = LinkSigner(await secrets.key(app[POOL_KEY], "links"))
     app[LINKS_KEY] = engine.links
+    app[CLICKS_KEY] = ClickLog(app[POOL_KEY])
     service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
                                                   settings.unreachable_expiry_days,
                                                   settings.links_base)

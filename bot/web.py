@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from typing import Any
 
 import asyncpg
@@ -15,7 +14,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.db import health, outcomes
+from bot.db import health
+from bot.db.clicks import ClickLog
 from bot.i18n import _
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.links import LinkSigner
@@ -26,6 +26,7 @@ POOL_KEY = web.AppKey("pool", asyncpg.Pool)
 ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
 MODE_KEY = web.AppKey("mode", str)
 LINKS_KEY = web.AppKey("links", LinkSigner)
+CLICKS_KEY = web.AppKey("clicks", ClickLog)
 
 
 
@@ -98,18 +99,6 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-# one click log per running app, made by its first click (the app's state is frozen by then)
-_CLICK_LOGS: weakref.WeakKeyDictionary[web.Application, outcomes.ClickLog] = \
-    weakref.WeakKeyDictionary()
-
-
-def _click_log(app: web.Application) -> outcomes.ClickLog:
-    log = _CLICK_LOGS.get(app)
-    if log is None:
-        log = _CLICK_LOGS[app] = outcomes.ClickLog(app[POOL_KEY])
-    return log
-
-
 async def follow_link(request: web.Request) -> web.Response:
     """A tracked link button: count the click, then send the reader where the button leads.
     A token the bot did not sign costs no database work; any miss is a small 404 page."""
@@ -118,7 +107,7 @@ async def follow_link(request: web.Request) -> web.Response:
     url = None
     if found is not None:
         try:
-            url = await _click_log(request.app).follow(*found)
+            url = await request.app[CLICKS_KEY].follow(*found)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("link click not recorded", exc_info=True)
     if url is None:

@@ -51,9 +51,10 @@ async def test_after_kill_9_unknown_is_only_what_was_on_the_wire_and_the_rest_is
     recorded = await _ids(pool, broadcast_id, "sent")
     # whoever got the message without it being written down was marked in flight first...
     assert received - recorded <= in_flight
-    # ...and in flight means a request was handed to the network (one may be between its
-    # mark and the socket at the kill), not claimed ahead of the pace
-    assert len(in_flight - received) <= 1, (in_flight - received, await db.status_counts(
+    # ...and in flight means a request was handed to the network, not claimed ahead of the
+    # pace: at most the requests of one group commit may be between their mark and the
+    # socket at the kill (one at 30/s; two or three when the machine stalls the loop)
+    assert len(in_flight - received) <= 3, (in_flight - received, await db.status_counts(
         pool, broadcast_id))
 
     process = BotProcess(_env(emulator, database_url))

@@ -221,7 +221,8 @@ async def _broadcast(pool: asyncpg.Pool, started_days_ago: float, people: list[t
 
 async def test_kept_outcomes_follow_new_rows_paid_bookings_and_resends(
         pool: asyncpg.Pool) -> None:
-    from bot.db.outcomes import Group, catch_up, compare_recent, outcomes
+    from bot.db.outcome_summaries import catch_up
+    from bot.db.outcomes import Group, compare_recent, outcomes
     ann, bob, cat, dan, eve = 51, 52, 53, 54, 55
     old, _ = await _broadcast(pool, 30, [(ann, "sent"), (bob, "sent")])
     card, rows = await _broadcast(pool, 10, [(ann, "sent"), (bob, "sent"), (cat, "holdout"),
@@ -297,7 +298,7 @@ async def test_clicks_arriving_together_are_written_in_one_go(pool: asyncpg.Pool
     import asyncio
     import json
 
-    from bot.db.outcomes import ClickLog
+    from bot.db.clicks import ClickLog
     broadcast, rows = await _broadcast(pool, 1, [(61, "sent"), (62, "sent")])
     await pool.execute("UPDATE message_history SET buttons = $2::text::jsonb WHERE id = $1",
                        broadcast, json.dumps([[{"text": "A", "url": "https://a.example"},

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from bot.db import outcomes
+from bot.db import outcome_summaries
 
 _LOCK = 0x4853_4C5F_53554D  # "HSL_SUM"
 BATCH = 200_000
@@ -130,7 +130,7 @@ async def refresh(pool: asyncpg.Pool, timezone: str, max_batches: int = 50,
             total += read
             if read < BATCH:
                 break
-    await outcomes.catch_up(pool, bookings_max_age)
+    await outcome_summaries.catch_up(pool, bookings_max_age)
     return total
 
 
