@@ -192,6 +192,54 @@ async def test_the_card_shows_clicks_conversions_and_the_lift(
     assert "Забронировали: 12,5\u00a0% получивших · 0,0\u00a0% в контрольной группе\n" \
            "   → измеримого эффекта пока нет (-16,1…+26,1 п.п.)" in card
 
+    # the recipients' CSV says who clicked, and how often
+    await admin.click("📄 CSV")
+    lines = admin.last().file.content.decode("utf-8-sig").splitlines()  # type: ignore[union-attr]
+    assert lines[0].endswith(",telegram_message_id,clicks")
+    clicks = {int(line.split(",")[0]): int(line.rsplit(",", 1)[1]) for line in lines[1:]}
+    assert clicks == {m: (1 if m in got[:10] else 0) for m in members}
+
+    # another window and an event of the platform, picked on the outcomes screen
+    await pool.executemany("INSERT INTO events (user_id, event_type) VALUES ($1, 'promo_opened')",
+                           [(m,) for m in got[:8]])
+    from bot.db import summaries
+    await summaries.refresh(pool, "Europe/Moscow")  # the events offered: the statistics' counts
+    await admin.send("/history")
+    await admin.click(data=HistoryCallback(action=Hist.OPEN, id=done.id).pack())
+    await admin.click("📈 Итоги")
+    screen = admin.last()
+    assert screen.text.startswith(f"📈 Итоги рассылки #{done.id}")
+    assert [b["text"] for b in screen.buttons()][:4] == ["1 дн.", "3 дн.", "• 7 дн.", "14 дн."]
+    await admin.click("14 дн.")
+    assert "(за 14 дн. после доставки)" in admin.last().text
+    await admin.click("promo_opened")
+    shown = admin.last()
+    expected = await pool.fetchval(  # the same count by plain SQL: recipients with the event
+        """SELECT count(DISTINCT r.user_id) FROM message_recipients r JOIN events e
+           ON e.user_id = r.user_id AND e.event_type = 'promo_opened'
+              AND e.created_at >= r.sent_at AND e.created_at < r.sent_at + interval '14 days'
+           WHERE r.message_id = $1 AND r.delivery_status = 'sent'""", done.id)
+    assert expected == 8
+    assert "promo_opened: 20,0\u00a0% получивших · 0,0\u00a0% в контрольной группе" in shown.text
+    assert "✓ promo_opened" in [b["text"] for b in shown.buttons()]
+    await admin.click("⬅️ К рассылке")
+    assert admin.last().text.startswith(card.split("\n", 1)[0])
+
+    # the last broadcasts side by side, as text, CSV and a chart
+    await admin.send("/history")
+    await admin.click("📊 Сравнить")
+    compared = admin.last().text
+    assert compared.startswith("📊 Последние рассылки рядом (за 7 дн. после доставки)")
+    assert f"#{done.id} " in compared
+    assert "CTR 25,0\u00a0% · брони 12,5\u00a0% · эффект -16,1…+26,1 п.п. (не измерим)" in compared
+    await admin.click("📄 CSV")
+    rows = admin.last().file.content.decode("utf-8-sig").splitlines()  # type: ignore[union-attr]
+    assert rows[0].startswith("broadcast_id,audience,sent,recipients_counted,holdout,clickers,ctr")
+    mine = next(r.split(",") for r in rows[1:] if r.startswith(f"{done.id},"))
+    assert mine[2:8] == ["40", "40", "10", "10", "0.25", "5"]
+    await admin.click("📈 График")
+    assert admin.last().kind == "photo"
+
 
 async def _broadcast(pool: asyncpg.Pool, started_days_ago: float, people: list[tuple[int, str]],
                      status: str = "done") -> tuple[int, dict[int, int]]:

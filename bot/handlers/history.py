@@ -20,7 +20,7 @@ from bot.paging import read_page
 from bot.text.format import csv_document
 from bot.views import history as views
 from bot.views.broadcast import audience_title, broadcast_gone
-from bot.views.outcomes import outcome_block
+from bot.views.outcomes import outcome_block, tracked_labels
 from bot.views.screen import Screen, answer_screen, show_screen
 
 PAGE = 6
@@ -125,12 +125,11 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
         and broadcast.recall_status not in (RecallStatus.REQUESTED, RecallStatus.RUNNING)
     text = views.history_card(broadcast, title, counts, reasons, settings.tz)
     if broadcast.started_at is not None:  # what it caused, within OUTCOME_DAYS of delivery
-        tracked = [label for row in broadcast.content.buttons for label, url in row] \
-            if broadcast.links_base else []
         text += "\n\n" + outcome_block(await outcomes(pool, broadcast.id, OUTCOME_DAYS),
-                                       tracked, OUTCOME_DAYS, None)
+                                       tracked_labels(broadcast), OUTCOME_DAYS, None)
     return Screen(text, kb.history_card(broadcast.id, unreached, resend, can_recall, data.kind,
-                                        data.stream, data.page))
+                                        data.stream, data.page,
+                                        outcomes=broadcast.started_at is not None))
 
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
@@ -139,10 +138,10 @@ async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
         rows = [[row["user_id"], row["username"] or "", row["first_name"] or "",
                  row["delivery_status"], row["error"] or "",
                  row["sent_at"].isoformat() if row["sent_at"] else "",
-                 row["telegram_message_id"] or ""]
+                 row["telegram_message_id"] or "", row["clicks"]]
                 async for row in db.export_rows(conn, broadcast_id)]
     return csv_document(["user_id", "username", "first_name", "status", "error", "sent_at",
-                         "telegram_message_id"], rows)
+                         "telegram_message_id", "clicks"], rows)
 
 
 def create_router() -> Router:

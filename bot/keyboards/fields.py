@@ -23,3 +23,7 @@ PageNo = Annotated[int, Field(ge=0, le=INT32_MAX)]
 # a course stream code as stored in bookings.course_stream (short text without control
 # characters; "" = none)
 StreamCode = Annotated[str, Field(max_length=48, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+# an event type of the platform's `events` (the ones offered are the most frequent; a longer
+# code is not offered as a button)
+EventCode = Annotated[str, Field(max_length=40, pattern=r"^[^\x00-\x1f\x7f:]*$")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.keyboards.broadcast import Action, BroadcastCallback, resend_buttons
 from bot.i18n import _
-from bot.keyboards.fields import PageNo, RowId, StreamCode
+from bot.keyboards.fields import EventCode, PageNo, RowId, StreamCode
 from bot.keyboards.menu import menu_button, button
 
 
@@ -42,6 +42,30 @@ class HistoryCallback(CallbackData, prefix="h"):
     stream: StreamCode = ""
 
 
+# what a broadcast caused (keyboards/outcomes.py draws its screens)
+class Out(StrEnum):
+    SHOW = "show"        # one broadcast's outcomes
+    COMPARE = "cmp"      # the last broadcasts side by side
+    CSV = "csv"          # the comparison as a CSV file
+    CHART = "chart"      # the comparison as a chart
+
+
+class Window(IntEnum):
+    """Days after each delivery in which what recipients did is counted."""
+
+    DAY = 1
+    THREE = 3
+    WEEK = 7
+    TWO_WEEKS = 14
+
+
+class OutcomeCallback(CallbackData, prefix="oc"):
+    action: Out
+    id: RowId = 0
+    days: Window = Window.WEEK
+    event: EventCode = ""
+
+
 def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: HistoryKind,
                  stream: str) -> InlineKeyboardMarkup:
     def at(action: Hist, broadcast_id: int = 0, page: int = 0) -> HistoryCallback:
@@ -55,7 +79,8 @@ def history_list(items: list[tuple[int, str]], page: int, pages: int, kind: Hist
         nav.append(button(_("Старее ›"), at(Hist.LIST, page=page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([button(_("🔎 Фильтр"), at(Hist.FILTER)), menu_button()])
+    rows.append([button(_("🔎 Фильтр"), at(Hist.FILTER)),
+                 button(_("📊 Сравнить"), OutcomeCallback(action=Out.COMPARE)), menu_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -67,7 +92,8 @@ def history_filters(options: list[tuple[str, HistoryKind, str]]) -> InlineKeyboa
 
 
 def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can_recall: bool,
-                 kind: HistoryKind, stream: str, page: int) -> InlineKeyboardMarkup:
+                 kind: HistoryKind, stream: str, page: int, *, outcomes: bool = False
+                 ) -> InlineKeyboardMarkup:
     """resend: how many failed and how many unknown may be sent again (0, 0: no buttons)."""
     def at(action: Hist) -> HistoryCallback:
         return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream)
@@ -75,6 +101,8 @@ def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can
     first = [button("📄 CSV", at(Hist.CSV))]
     if unreached:
         first.insert(0, button(_("👥 Кто не получил") + f" ({unreached})", at(Hist.WHO)))
+    if outcomes:  # sending started: what it caused, in another window or for an event
+        first.append(button(_("📈 Итоги"), OutcomeCallback(action=Out.SHOW, id=broadcast_id)))
     rows.append(first)
     builder = InlineKeyboardBuilder()
     resend_buttons(builder, broadcast_id, *resend)

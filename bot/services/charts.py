@@ -136,6 +136,32 @@ def events_png(days: list[date], counts: list[int]) -> bytes:
     return _png(figure)
 
 
+def comparison_png(labels: list[str], treated: list[float], control: list[float | None]
+                   ) -> bytes:
+    """Bookings among recipients and in the holdout, per broadcast (shares in %)."""
+    figure = Figure(figsize=SIZE, dpi=130)
+    axes = figure.add_subplot()
+    axes.grid(axis="y", alpha=0.3)
+    axes.tick_params(labelsize=11)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    places = list(range(len(labels)))
+    axes.bar([p - 0.2 for p in places], treated, width=0.4, color=COLORS["line"],
+             label=_("получившие"))
+    held = [(p + 0.2, v) for p, v in zip(places, control) if v is not None]
+    if held:
+        axes.bar([p for p, _v in held], [v for _p, v in held], width=0.4,
+                 color=COLORS["bars"], label=_("контрольная группа"))
+    axes.set_xticks(places, labels, rotation=60, fontsize=10)
+    axes.set_ylabel(_("забронировали, %"), fontsize=12)
+    axes.set_title(_("Брони после рассылок"), fontsize=16)
+    axes.legend(fontsize=12)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
 async def render(draw: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
     """Draw in a worker thread; the event loop keeps serving updates meanwhile."""
     return await asyncio.to_thread(draw, *args, **kwargs)
