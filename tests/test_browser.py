@@ -372,3 +372,31 @@ async def test_a_name_on_recent_opens_the_card_inside_the_page(
     await page.locator("#chat-title", has_text=user_id).wait_for()
     assert await page.locator("#composer").is_hidden()
     assert page.url == url and not popups
+
+
+async def test_a_students_link_button_counts_the_click(
+        sandbox: Sandbox, page, pool: asyncpg.Pool) -> None:  # type: ignore[no-untyped-def]
+    from bot.db.audiences import Audience
+    from bot.db.broadcasts import Content
+    from support import service, wait_status
+    student = await pool.fetchval("SELECT min(user_id) FROM bookings WHERE first_name IS NOT NULL")
+    launched = await service(sandbox.harness).launch(
+        Content("text", "Запись открыта", None, ((("Записаться", "https://example.org/book"),),)),
+        Audience("users", user_ids=(student,)), 100)
+    await wait_status(pool, launched.broadcast.id, "done")
+    await page.fill("#people-search", str(student))
+    await page.locator("#people .chat-link").first.click()
+    link = page.locator("#messages .message.bot a.url", has_text="Записаться")
+    await link.wait_for()
+    assert (await link.get_attribute("href") or "").startswith(sandbox.harness.url + "/r/")
+    async with page.context.expect_page() as opened:  # the button opens a tab, as Telegram would
+        await link.click()
+    await (await opened.value).close()
+    clicks = 0
+    for _ in range(50):
+        clicks = await pool.fetchval("SELECT count(*) FROM broadcast_clicks WHERE broadcast_id = $1"
+                                     " AND user_id = $2", launched.broadcast.id, student)
+        if clicks:
+            break
+        await page.wait_for_timeout(100)
+    assert clicks == 1
