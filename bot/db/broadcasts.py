@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from datetime import datetime
@@ -447,16 +448,19 @@ async def recipients_with(pool: asyncpg.Pool, broadcast_id: int, statuses: tuple
     return rows, total
 
 
-def export_rows(conn: asyncpg.Connection, broadcast_id: int) -> Any:  # asyncpg's CursorFactory
-    """All recipients with their clicks on the link buttons, in pages through a cursor
-    (iterate inside a transaction)."""
-    return conn.cursor(
-        """SELECT r.user_id, r.username, r.first_name, r.delivery_status, r.error, r.sent_at,
-                  r.telegram_message_id, coalesce(c.clicks, 0) AS clicks
-           FROM message_recipients r
-           LEFT JOIN (SELECT recipient_id, count(*) AS clicks FROM broadcast_clicks
-                      WHERE broadcast_id = $1 GROUP BY recipient_id) c ON c.recipient_id = r.id
-           WHERE r.message_id = $1 ORDER BY r.id""", broadcast_id, prefetch=1000)
+async def export_rows(pool: asyncpg.Pool, broadcast_id: int) -> AsyncIterator[asyncpg.Record]:
+    """All recipients with their clicks on the link buttons, read through a cursor page by
+    page."""
+    async with pool.acquire() as conn, conn.transaction():
+        async for row in conn.cursor(
+                """SELECT r.user_id, r.username, r.first_name, r.delivery_status, r.error,
+                          r.sent_at, r.telegram_message_id, coalesce(c.clicks, 0) AS clicks
+                   FROM message_recipients r
+                   LEFT JOIN (SELECT recipient_id, count(*) AS clicks FROM broadcast_clicks
+                              WHERE broadcast_id = $1 GROUP BY recipient_id) c
+                          ON c.recipient_id = r.id
+                   WHERE r.message_id = $1 ORDER BY r.id""", broadcast_id, prefetch=1000):
+            yield row
 
 
 async def set_question(pool: asyncpg.Pool, broadcast_id: int, seconds: float | None) -> None:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from bot.db import audit
+from bot.db.pool import transaction
+
 
 @dataclass(frozen=True)
 class StreamSummary:
@@ -87,3 +90,29 @@ async def archive(conn: asyncpg.Connection, code: str) -> bool:
         "UPDATE course_streams SET archived_at = now() WHERE code = $1 AND archived_at IS NULL"
         " RETURNING code", code)
     return archived is not None
+
+
+@dataclass(frozen=True)
+class Saved:
+    done: bool                   # added, or renamed
+    taken_by: str | None = None  # refused: the stream that has this title already
+
+
+async def save_title(pool: asyncpg.Pool, admin_id: int, code: str, title: str, *,
+                     new: bool) -> Saved:
+    """Add a stream or rename one, and write its audit entry, in one transaction; a title
+    another stream has is refused."""
+    async with transaction(pool) as conn:
+        taken_by = await title_owner(conn, title, except_code=code)
+        if taken_by is not None:
+            return Saved(False, taken_by)
+        details: dict[str, str | None]
+        if new:
+            done = await add(conn, code, title)
+            action, details = "stream.add", {"title": title}
+        else:
+            old = await rename(conn, code, title)
+            done, action, details = old is not None, "stream.rename", {"from": old, "to": title}
+        if done:
+            await audit.record_action(conn, admin_id, action, code, details)
+    return Saved(done)

@@ -133,13 +133,12 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
 
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
-    """All recipients with their status, read through a cursor page by page."""
-    async with pool.acquire() as conn, conn.transaction():
-        rows = [[row["user_id"], row["username"] or "", row["first_name"] or "",
-                 row["delivery_status"], row["error"] or "",
-                 row["sent_at"].isoformat() if row["sent_at"] else "",
-                 row["telegram_message_id"] or "", row["clicks"]]
-                async for row in db.export_rows(conn, broadcast_id)]
+    """All recipients with their status and clicks."""
+    rows = [[row["user_id"], row["username"] or "", row["first_name"] or "",
+             row["delivery_status"], row["error"] or "",
+             row["sent_at"].isoformat() if row["sent_at"] else "",
+             row["telegram_message_id"] or "", row["clicks"]]
+            async for row in db.export_rows(pool, broadcast_id)]
     return csv_document(["user_id", "username", "first_name", "status", "error", "sent_at",
                          "telegram_message_id", "clicks"], rows)
 

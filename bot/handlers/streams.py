@@ -136,23 +136,14 @@ async def typed_title(message: Message, state: FSMContext, pool: asyncpg.Pool) -
         return
     data = await state.get_data()
     code = data.get("code", "")
-    async with pool.acquire() as conn, conn.transaction():
-        taken_by = await streams.title_owner(conn, title, except_code=code)
-        if taken_by is not None:
-            await message.answer(views.title_taken(title, taken_by),
-                                 reply_markup=kb.back_to_streams())
-            return
-        details: dict[str, str | None]
-        if data.get("new"):
-            done = await streams.add(conn, code, title)
-            action, details = "stream.add", {"title": title}
-        else:
-            old = await streams.rename(conn, code, title)
-            done, action, details = old is not None, "stream.rename", {"from": old, "to": title}
-        if done:
-            await audit.record_action(conn, message.from_user.id, action, code, details)
+    saved = await streams.save_title(pool, message.from_user.id, code, title,
+                                     new=bool(data.get("new")))
+    if saved.taken_by is not None:
+        await message.answer(views.title_taken(title, saved.taken_by),
+                             reply_markup=kb.back_to_streams())
+        return
     await state.clear()
-    await message.answer(views.saved(done))
+    await message.answer(views.saved(saved.done))
     await answer_screen(message, await list_screen(pool))
 
 
