@@ -19,9 +19,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db import preferences, summaries
-from bot.i18n import _, use_locale
+from bot.i18n import use_locale
 from bot.services.broadcasts import BroadcastService
 from bot.handlers.digest import send_due_digests
+from bot.views.scheduled import late_note
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +43,12 @@ async def start_due_broadcasts(service: BroadcastService, admin_bot: Bot, tz: Zo
         log.info("scheduled broadcast started", extra={"broadcast_id": broadcast.id,
                                                        "late_seconds": round(late, 1)})
         if late > LATE_NOTE_AFTER and broadcast.created_by:
-            due_at = broadcast.scheduled_at.astimezone(tz).strftime("%d.%m %H:%M")
             with use_locale(await preferences.locale(service.pool, broadcast.created_by)):
-                note = _("⏰ Рассылка #{id} должна была уйти {due}, но бот в это время не работал. "
-                         "Отправляю сейчас, с опозданием {late}.").format(
-                    id=broadcast.id, due=due_at, late=_minutes(late))
+                note = late_note(broadcast.id, broadcast.scheduled_at.astimezone(tz), late)
             try:
                 await admin_bot.send_message(broadcast.created_by, note)
             except TelegramAPIError as exc:
                 log.warning("late note not sent: %s", exc.message)
-
-
-def _minutes(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return _("{minutes} мин").format(minutes=minutes)
-    return _("{hours} ч {minutes} мин").format(hours=minutes // 60, minutes=minutes % 60)
 
 
 async def refresh_summaries(pool: asyncpg.Pool, timezone: str) -> None:

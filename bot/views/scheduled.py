@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -71,3 +72,13 @@ def rescheduled() -> str:
 
 def content_replaced() -> str:
     return _("Текст обновлён.")
+
+
+def late_note(broadcast_id: int, due: datetime, late_seconds: float) -> str:
+    """To a scheduled broadcast's author, when it starts late (the bot was not running)."""
+    minutes = round(late_seconds / 60)
+    late = _("{minutes} мин").format(minutes=minutes) if minutes < 120 else \
+        _("{hours} ч {minutes} мин").format(hours=minutes // 60, minutes=minutes % 60)
+    return _("⏰ Рассылка #{id} должна была уйти {due}, но бот в это время не работал. "
+             "Отправляю сейчас, с опозданием {late}.").format(
+        id=broadcast_id, due=due.strftime("%d.%m %H:%M"), late=late)
