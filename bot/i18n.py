@@ -2,7 +2,7 @@
 for admins whose Telegram language is English.
 
 aiogram's gettext I18n, with catalogs compiled from their .po files when the bot starts (no
-binary .mo files to keep in step). `_` translates now, in the current update's language;
+binary .mo files to keep in step): English, and Russian for the forms of counted nouns. `_` translates now, in the current update's language;
 `__` later, where it is read (texts defined at import time, such as button labels). Outside an update
 (the digest, a broadcast's progress) `use_locale(admin_locale)` picks the admin's language.
 """
@@ -76,8 +76,9 @@ use_locale = i18n.use_locale
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """The form for `n` in the current language. The Russian texts are written so as to need
-    none («{count} чел.»: both the same), English has "person" and "people"."""
+    """The form for `n` in the current language: Russian has three (1 запись, 2 записи,
+    5 записей: the Russian catalog holds them), English two. `singular` and `plural` are the
+    Russian texts for 1 and for 5."""
     return i18n.gettext(singular, plural, n)
 
 

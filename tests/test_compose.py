@@ -373,7 +373,7 @@ async def test_the_preview_tells_blocked_from_never_started(
         *members[:3])
     admin = await compose_to_stream(harness, emulator, "4-й поток · 6")
     summary = admin.last().text
-    assert ("Из них 2 заблокировали бота и 1 не запускали бот курса — их пропустим."
+    assert ("Из них 2 заблокировали бота и 1 не запускал бот курса — их пропустим."
             in summary), summary
     assert "Получат: 3" in summary
 
@@ -385,7 +385,7 @@ async def test_the_holdout_switch_keeps_a_share_back(
     await admin.click("🎯 Контрольная группа: нет")
     await admin.click("🎯 Контрольная группа: 5 %")
     summary = admin.last().text
-    assert "🎯 Контрольная группа: 10 % (≈2 чел.) не получат рассылку" in summary
+    assert "🎯 Контрольная группа: 10 % (≈2 человека) не получат рассылку" in summary
     assert "🎯 Контрольная группа: 10 %" in admin.buttons()
     await admin.click("🚀 Отправить сейчас")
     broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")

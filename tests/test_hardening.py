@@ -59,10 +59,10 @@ async def test_a_pasted_list_is_judged_entry_by_entry(
         "abc! (не id и не @username), @x (не похоже на @username).",
         "@anna_k — у нескольких человек: Анна К. · @anna_k · 20002; Анна · @anna_k · 20001.",
         "Пришлите id нужного человека — добавлю к списку."]
-    assert admin.buttons() == ["➡️ Дальше: 2 чел.", "⬅️ Другая аудитория", "✖️ Отмена"]
+    assert admin.buttons() == ["➡️ Дальше: 2 человека", "⬅️ Другая аудитория", "✖️ Отмена"]
     await admin.send("20002")
     assert admin.last().text.startswith("Нашёл 1. Всего в списке: 3.")
-    assert "Аудитория: список — 3 чел." in admin.last().text
+    assert "Аудитория: список — 3 человека." in admin.last().text
     await admin.send("Привет")
     await admin.click("🚀 Отправить сейчас")
     broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")

@@ -151,8 +151,8 @@ def test_the_outcome_block_says_what_changed_and_what_cannot_be_told() -> None:
     shown = outcome_block(Outcomes(Group(900, 90, 40, 20, 300), Group(100, 2, 1, 2, 30),
                                    {0: (130, 110), 1: (5, 5)}, 112),
                           ["Записаться", "Урок"], 7, None)
-    assert "за 7 дн. после доставки" in shown
-    assert "Клики: «Записаться» 130 (110 чел.), «Урок» 5 (5 чел.)" in shown
+    assert "за 7 дней после доставки" in shown
+    assert "Клики: «Записаться» 130 (110 человек), «Урок» 5 (5 человек)" in shown
     assert "Нажали хотя бы раз: 112 из 900 (CTR 12,4\u00a0%)" in shown
     # 10 % of 900 against 2 % of 100: Newcombe's interval 2,7…10,6 points (statsmodels agrees)
     assert "Забронировали: 10,0\u00a0% получивших · 2,0\u00a0% в контрольной группе" in shown
@@ -185,8 +185,8 @@ async def test_the_card_shows_clicks_conversions_and_the_lift(
     await admin.send("/history")
     await admin.click(data=HistoryCallback(action=Hist.OPEN, id=done.id).pack())
     card = admin.last().text
-    assert "Что дала рассылка (за 7 дн. после доставки)" in card
-    assert "Клики: «Записаться» 10 (10 чел.), «Урок» 0 (0 чел.)\n" in card
+    assert "Что дала рассылка (за 7 дней после доставки)" in card
+    assert "Клики: «Записаться» 10 (10 человек), «Урок» 0 (0 человек)\n" in card
     assert "Нажали хотя бы раз: 10 из 40 (CTR 25,0\u00a0%)" in card
     # 5 of 40 against 0 of 10: Newcombe's interval crosses zero (statsmodels: -16,1…+26,1)
     assert "Забронировали: 12,5\u00a0% получивших · 0,0\u00a0% в контрольной группе\n" \

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from babel import Locale
 
 from bot.db import demo, summaries
 from bot.sandbox.harness import ADMIN_ID, BotHarness
@@ -24,6 +25,11 @@ ANCHOR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 async def fill(pool: asyncpg.Pool, users: int = 400, events: int = 6000) -> None:
     async with pool.acquire() as conn:
         await demo.fill(conn, demo.DemoPlan(users, events, seed=3), anchor=ANCHOR)
+
+
+def form(n: int, one: str, few: str, many: str) -> str:
+    """The Russian word for n of it, by Unicode's CLDR rules: 1 запись, 2 записи, 5 записей."""
+    return {"one": one, "few": few, "many": many}[Locale("ru").plural_form(n)]
 
 
 def has_row(text: str, name: str, *numbers: object) -> bool:
@@ -138,7 +144,8 @@ async def test_overview_numbers_equal_plain_sql(harness: BotHarness, pool: async
     digits = re.sub(r"(?<=\d)\u202f(?=\d)", "", text)
     assert f"Пользователи: {users}, новых {new}" in digits
     assert f"оплачено {paid}" in digits
-    assert f"Бесплатный урок: {registrations} записей → {clicks} переходов" in digits
+    assert (f"Бесплатный урок: {registrations} {form(registrations, 'запись', 'записи', 'записей')}"
+            f" → {clicks} {form(clicks, 'переход', 'перехода', 'переходов')} на урок") in digits
     assert f"конверсия {round(clicks / registrations * 100)}%" in digits
     assert "⚠️" not in text  # the data is fresh
 

@@ -168,16 +168,16 @@ async def test_lists_with_csv(harness: BotHarness, pool: asyncpg.Pool) -> None:
     await admin.send("/start")
     await admin.click("👥 Пользователи")
     await admin.click("⏳ Ждут оплаты")
-    assert admin.last().text.startswith("⏳ Ждут оплаты: 1 чел.")
+    assert admin.last().text.startswith("⏳ Ждут оплаты: 1 человек.")
     assert admin.buttons()[0] == "Alexey · @alex_dev · 1002"
     await admin.click("📄 CSV")
     document = admin.last()
-    assert document.kind == "document" and "pending.csv: 1 чел." in document.text
+    assert document.kind == "document" and "pending.csv: 1 человек." in document.text
     assert document.file.content.decode("utf-8-sig").splitlines() == [  # type: ignore[union-attr]
         "user_id,username,first_name,email", "1002,alex_dev,Alexey,"]
     await admin.send("/find")
     await admin.click("🧲 Лиды")
-    assert admin.last().text.startswith("🧲 Лиды — без оплаченной брони: 4 чел.")
+    assert admin.last().text.startswith("🧲 Лиды — без оплаченной брони: 4 человека.")
 
 
 async def test_streams_add_rename_archive(harness: BotHarness, pool: asyncpg.Pool) -> None:
@@ -213,7 +213,7 @@ async def test_a_personal_message_goes_through_the_engine_and_shows_on_the_card(
     admin = harness.chat(ADMIN_ID)
     await find(harness, "@alex_dev")
     await admin.click("✉️ Написать")
-    assert "Аудитория: Alexey · @alex_dev · 1002 — 1 чел." in admin.last().text
+    assert "Аудитория: Alexey · @alex_dev · 1002 — 1 человек." in admin.last().text
     await emulator.send_text(harness.token, ADMIN_ID, "Привет, {first_name}! Оплата прошла?",
                              entities=[{"type": "bold", "offset": 0, "length": 6}])
     await harness.settle()

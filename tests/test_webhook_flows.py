@@ -69,8 +69,8 @@ async def test_menu_sections_open_in_place_and_lead_back(harness: BotHarness, po
     await admin.click("📚 Потоки")
     screen = admin.last()
     assert screen.message_id == menu_id  # edited in place, no new message
-    assert "4-й поток · 2 оплатили, 1 ждут оплаты" in screen.text
-    assert "3-й поток · 0 оплатили" in screen.text
+    assert "4-й поток · 2 человека оплатили, 1 ждёт оплаты" in screen.text
+    assert "3-й поток · 0 человек оплатили" in screen.text
     assert admin.callback_answer()["answered"]
 
     await admin.click("🔄 Обновить")  # nothing changed: "not modified" must not surface

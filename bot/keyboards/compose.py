@@ -10,7 +10,7 @@ from pydantic import Field
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.text.format import number
 
 
@@ -106,7 +106,8 @@ def list_next(taken: int) -> InlineKeyboardMarkup:
     """Under a pasted list's report: on with those taken so far, another audience, cancel."""
     builder = InlineKeyboardBuilder()
     if taken:
-        builder.button(text=_("➡️ Дальше: {count} чел.").format(count=number(taken)),
+        builder.button(text=ngettext("➡️ Дальше: {count} человек", "➡️ Дальше: {count} человек",
+                                     taken).format(count=number(taken)),
                        callback_data=ComposeCallback(step=Step.LIST_DONE))
     builder.button(text=_("⬅️ Другая аудитория"), callback_data=ComposeCallback(step=Step.PICKER))
     builder.button(text=_("✖️ Отмена"), callback_data=ComposeCallback(step=Step.CANCEL))

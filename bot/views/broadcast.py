@@ -8,7 +8,7 @@ from typing import Protocol
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast
 from bot.enums import BroadcastStatus, RecallStatus
-from bot.i18n import _, __
+from bot.i18n import _, __, ngettext
 from bot.keyboards.broadcast import controls
 from bot.text.tg_html import EntityParseError, parse_html
 from bot.text.format import number
@@ -197,9 +197,13 @@ def yes_recall() -> str:
 
 
 def ask_resend_unknown(unknown: int) -> str:
-    return _("У {count} получателей неизвестно, дошло ли сообщение: запрос ушёл, а ответа "
-             "Telegram не было (например, бот перезапустился). Часть из них сообщение уже "
-             "получила и получит его второй раз. Отправить им ещё раз?").format(count=unknown)
+    return ngettext("У {count} получателя неизвестно, дошло ли сообщение: запрос ушёл, а ответа "
+                    "Telegram не было (например, бот перезапустился). Кому оно уже дошло, "
+                    "получит его второй раз. Отправить ещё раз?",
+                    "У {count} получателей неизвестно, дошло ли сообщение: запрос ушёл, а ответа "
+                    "Telegram не было (например, бот перезапустился). Часть из них сообщение уже "
+                    "получила и получит его второй раз. Отправить им ещё раз?", unknown).format(
+        count=number(unknown))
 
 
 def yes_resend() -> str:

@@ -77,19 +77,24 @@ def unknown_draft() -> str:
 
 
 def audience_line(title: str, size: AudienceSize) -> str:
-    line = ngettext("Аудитория: <b>{audience}</b> — {count} чел.",
-                    "Аудитория: <b>{audience}</b> — {count} чел.", size.total).format(
+    line = ngettext("Аудитория: <b>{audience}</b> — {count} человек.",
+                    "Аудитория: <b>{audience}</b> — {count} человек.", size.total).format(
         audience=escape(title), count=number(size.total))
     blocked = size.unreachable - size.never_started  # blocked the bot or left Telegram
     if blocked and size.never_started:
-        line += _(" Из них {blocked} заблокировали бота и {never} не запускали бот курса — "
-                  "их пропустим.").format(blocked=number(blocked), never=number(size.never_started))
+        line += _(" Из них {blocked} и {never} — их пропустим.").format(
+            blocked=ngettext("{count} заблокировал бота", "{count} заблокировали бота",
+                             blocked).format(count=number(blocked)),
+            never=ngettext("{count} не запускал бот курса", "{count} не запускали бот курса",
+                           size.never_started).format(count=number(size.never_started)))
     elif blocked:
-        line += _(" Из них {count} заблокировали бота — их пропустим.").format(
+        line += ngettext(" Из них {count} заблокировал бота — пропустим.",
+                         " Из них {count} заблокировали бота — их пропустим.", blocked).format(
             count=number(blocked))
     elif size.never_started:
-        line += _(" Из них {count} не запускали бот курса — их пропустим.").format(
-            count=number(size.never_started))
+        line += ngettext(" Из них {count} не запускал бот курса — пропустим.",
+                         " Из них {count} не запускали бот курса — их пропустим.",
+                         size.never_started).format(count=number(size.never_started))
     return line
 
 
@@ -116,9 +121,12 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
             lines.append(_("<i>Клики по кнопкам не посчитать: у бота нет публичного адреса "
                            "(PUBLIC_BASE_URL или WEBHOOK_BASE_URL).</i>"))
     if holdout:
-        lines.append(_("🎯 Контрольная группа: {share} % (≈{count} чел.) не получат рассылку — "
-                       "по ним будет видно, что она изменила").format(
-            share=holdout, count=number(int(size.reachable * holdout / 100 + 0.5))))
+        held = int(size.reachable * holdout / 100 + 0.5)
+        lines.append(ngettext("🎯 Контрольная группа: {share} % (≈{count} человек) не получит "
+                              "рассылку — по ней будет видно, что она изменила",
+                              "🎯 Контрольная группа: {share} % (≈{count} человек) не получат "
+                              "рассылку — по ним будет видно, что она изменила", held).format(
+            share=holdout, count=number(held)))
     elif size.reachable > 1000:
         lines.append(_("<i>Совет: оставьте 5–10 % без рассылки (🎯 ниже) — карточка покажет, "
                        "что она изменила.</i>"))
@@ -130,15 +138,17 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
 
 
 def confirm_send(size: int) -> str:
-    return _("<b>Отправить {count} людям?</b>\nОтменить отправку потом можно, вернуть — нет."
-             ).format(count=number(size))
+    return ngettext("<b>Отправить {count} человеку?</b>\nОтменить отправку потом можно, "
+                    "вернуть — нет.",
+                    "<b>Отправить {count} людям?</b>\nОтменить отправку потом можно, "
+                    "вернуть — нет.", size).format(count=number(size))
 
 
 def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -> str:
     return ngettext("🕒 Рассылка #{id} запланирована на <b>{moment}</b> ({tz}), сейчас в "
-                    "аудитории {count} чел.\nСписок запланированных: /scheduled",
+                    "аудитории {count} человек.\nСписок запланированных: /scheduled",
                     "🕒 Рассылка #{id} запланирована на <b>{moment}</b> ({tz}), сейчас в "
-                    "аудитории {count} чел.\nСписок запланированных: /scheduled", size).format(
+                    "аудитории {count} человек.\nСписок запланированных: /scheduled", size).format(
         id=broadcast_id, moment=when(moment, tz, with_year=True), tz=escape(str(tz)),
         count=number(size))
 

@@ -8,7 +8,7 @@ from html import escape
 
 from bot.db.broadcasts import Broadcast
 from bot.db.outcomes import Group, Outcomes
-from bot.i18n import _, __
+from bot.i18n import _, __, ngettext
 from bot.text.lift import lift
 from bot.text.format import decimal, number
 
@@ -34,13 +34,15 @@ def points(value: float) -> str:
 
 def outcome_block(o: Outcomes, labels: list[str], days: int, event_type: str | None) -> str:
     """`labels`: the link buttons' texts in their order."""
-    lines = [_("<b>📈 Что дала рассылка</b> (за {days} дн. после доставки)").format(days=days)]
+    lines = [ngettext("<b>📈 Что дала рассылка</b> (за {days} день после доставки)",
+                      "<b>📈 Что дала рассылка</b> (за {days} дней после доставки)", days).format(
+        days=days)]
     if labels:
         reached = o.recipients.people
-        parts = [_("«{label}» {clicks} ({people} чел.)").format(
-                     label=escape(label), clicks=number(o.clicks.get(i, (0, 0))[0]),
-                     people=number(o.clicks.get(i, (0, 0))[1]))
-                 for i, label in enumerate(labels)]
+        parts = [ngettext("«{label}» {clicks} ({people} человек)",
+                          "«{label}» {clicks} ({people} человек)", people).format(
+                     label=escape(label), clicks=number(clicks), people=number(people))
+                 for i, label in enumerate(labels) for clicks, people in [o.clicks.get(i, (0, 0))]]
         lines.append(_("Клики: {buttons}").format(buttons=", ".join(parts)))
         if reached:
             lines.append(_("Нажали хотя бы раз: {people} из {reached} (CTR {ctr})").format(

@@ -23,8 +23,8 @@ def no_stream(code: str) -> str:
 
 def list_head(title: str, total: int, page: int, pages: int) -> str:
     """The list's title, how many are on it, which page (`page` counts from 0)."""
-    text = ngettext("<b>{title}</b>: {count} чел.", "<b>{title}</b>: {count} чел.", total).format(
-        title=title, count=number(total))
+    text = ngettext("<b>{title}</b>: {count} человек.", "<b>{title}</b>: {count} человек.",
+                    total).format(title=title, count=number(total))
     if pages > 1:
         text += _(" Страница {page} из {pages}.").format(page=page + 1, pages=pages)
     if not total:
@@ -37,5 +37,5 @@ def preparing_file() -> str:
 
 
 def csv_caption(name: str, count: int) -> str:
-    return ngettext("{name}: {count} чел.", "{name}: {count} чел.", count).format(
+    return ngettext("{name}: {count} человек.", "{name}: {count} человек.", count).format(
         name=name, count=number(count))

@@ -29,8 +29,8 @@ def scheduled_card(b: Broadcast, audience: str, size: int, tz: ZoneInfo) -> str:
         _("<b>🕒 Рассылка #{id}</b>").format(id=b.id),
         _("Когда: <b>{moment}</b> ({tz})").format(moment=when(b.scheduled_at, tz, with_year=True),
                                                   tz=escape(str(tz))),
-        ngettext("Аудитория: {audience} · сейчас {count} чел.",
-                 "Аудитория: {audience} · сейчас {count} чел.", size).format(
+        ngettext("Аудитория: {audience} · сейчас {count} человек",
+                 "Аудитория: {audience} · сейчас {count} человек", size).format(
             audience=escape(audience), count=number(size)),
         "", quoted(escape(first_line(b, 300)))])
 

@@ -10,7 +10,7 @@ import asyncpg
 
 from bot.db.stats import LessonFunnel, Overview, Progress, Referral, StreamBookings, Window
 from bot.db.streams import StreamSummary
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.enums import BookingStatus
 from bot.text.format import clip, number, when
 from bot.views.labels import BOOKING_STATUS, booking_status
@@ -78,9 +78,12 @@ def overview(o: Overview, label: str, window: Window, streams: list[StreamSummar
                            prev.bookings.get(BookingStatus.CONFIRMED, 0) if prev else None))
     paid = " · ".join(f"{escape(s.title)} {number(s.members)}" for s in streams) or "—"
     lines.append(_("💳 Оплатили (всего): {paid}").format(paid=paid))
-    lines.append(_("🎓 Бесплатный урок: {registrations} записей → {attendances} переходов на "
-                   "урок, конверсия <b>{conversion}</b>").format(
-        registrations=number(cur.registrations), attendances=number(cur.attendances),
+    lines.append(_("🎓 Бесплатный урок: {registrations} → {attendances}, конверсия "
+                   "<b>{conversion}</b>").format(
+        registrations=ngettext("{count} запись", "{count} записей", cur.registrations).format(
+            count=number(cur.registrations)),
+        attendances=ngettext("{count} переход на урок", "{count} переходов на урок",
+                             cur.attendances).format(count=number(cur.attendances)),
         conversion=_percent(cur.conversion))
                  + (_(" (было {conversion})").format(conversion=_percent(prev.conversion))
                     if prev else ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.db.streams import StreamSummary
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.text.format import number
 
 
@@ -15,10 +15,11 @@ def streams_text(streams: list[StreamSummary]) -> str:
     lines = [_("<b>📚 Потоки курса</b>"), ""]
     for stream in streams:
         lines.append(
-            _("<b>{title}</b> · {count} оплатили").format(title=escape(stream.title),
-                                                          count=number(stream.members))
-            + (_(", {count} ждут оплаты").format(count=number(stream.pending))
-               if stream.pending else "")
+            ngettext("<b>{title}</b> · {count} человек оплатил",
+                     "<b>{title}</b> · {count} человек оплатили", stream.members).format(
+                title=escape(stream.title), count=number(stream.members))
+            + (ngettext(", {count} ждёт оплаты", ", {count} ждут оплаты", stream.pending).format(
+                count=number(stream.pending)) if stream.pending else "")
         )
     lines += ["", _("<i>Оплатили: пользователи с подтверждённой бронью в потоке.</i>")]
     return "\n".join(lines)

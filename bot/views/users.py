@@ -9,7 +9,7 @@ import asyncpg
 
 from bot.db.users import CANDIDATES, COUNTED, Booking, Found, UserCard
 from bot.enums import DeliveryStatus
-from bot.i18n import _, __
+from bot.i18n import _, __, ngettext
 from bot.views.broadcast import plain, reason
 from bot.text.format import clip, number, quoted, when
 from bot.views.labels import booking_status, delivery_status
@@ -31,9 +31,11 @@ def check_query(text: str) -> str:
     if not query:
         raise ValueError(_("Пустой запрос. Напишите имя, @username, id или e-mail."))
     if len(query) > MAX_QUERY:
-        raise ValueError(_("Слишком длинный запрос ({length} символов). Для поиска хватит "
-                           "{limit}: имя, @username, id или e-mail.").format(
-            length=number(len(query)), limit=MAX_QUERY))
+        raise ValueError(ngettext("Слишком длинный запрос ({length} символ). Для поиска "
+                                  "хватит {limit}: имя, @username, id или e-mail.",
+                                  "Слишком длинный запрос ({length} символов). Для поиска "
+                                  "хватит {limit}: имя, @username, id или e-mail.",
+                                  len(query)).format(length=number(len(query)), limit=MAX_QUERY))
     return query
 
 
