@@ -343,3 +343,21 @@ def test_tables_fit_a_phone_and_stay_aligned() -> None:
     assert all(len(line) == PHONE_COLUMNS for line in lines)
     assert lines[1] == "vibe_coding_i… 1234567 61374   22%"
     assert lines[2].endswith("      5     0    0%")
+
+
+async def test_paid_people_and_paid_bookings_are_told_apart(harness: BotHarness,
+                                                          pool: asyncpg.Pool) -> None:
+    """One person with two paid bookings in a stream: one person on the overview, two bookings
+    on the streams screen, and each screen says which it counts."""
+    await pool.execute(
+        "INSERT INTO bookings (user_id, course_stream, confirmed, created_at) VALUES"
+        " (1, '4th_stream', 2, now()), (1, '4th_stream', 2, now()), (2, '4th_stream', 1, now())")
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/stats")
+    assert "💳 Оплатили (людей, за всё время): 3-й поток 0 · 4-й поток 1 · 5-й поток 0" in \
+        admin.last().text
+    await admin.click("Потоки")
+    text = admin.last().text
+    assert has_row(text, "4-й поток", 3, 2, 1, 0)
+    assert "«Опл.» — оплаченные брони" in text and "«Оплатили (людей)» в обзоре" in text

@@ -77,7 +77,7 @@ def overview(o: Overview, label: str, window: Window, streams: list[StreamSummar
                  + _change(cur.bookings.get(BookingStatus.CONFIRMED, 0),
                            prev.bookings.get(BookingStatus.CONFIRMED, 0) if prev else None))
     paid = " · ".join(f"{escape(s.title)} {number(s.members)}" for s in streams) or "—"
-    lines.append(_("💳 Оплатили (всего): {paid}").format(paid=paid))
+    lines.append(_("💳 Оплатили (людей, за всё время): {paid}").format(paid=paid))
     lines.append(_("🎓 Бесплатный урок: {registrations} → {attendances}, конверсия "
                    "<b>{conversion}</b>").format(
         registrations=ngettext("{count} запись", "{count} записей", cur.registrations).format(
@@ -138,7 +138,9 @@ def streams(rows: list[StreamBookings]) -> str:
         return _("<b>📚 Потоки: брони</b>\n\nАктивных потоков нет.")
     table = _table((_("Поток"), _("Всего"), _("Опл."), _("Ждут"), _("Отм.")),
                    [(s.title, s.total, s.confirmed, s.pending, s.cancelled) for s in rows])
-    lines = [_("<b>📚 Потоки: брони за всё время</b>"), table]
+    lines = [_("<b>📚 Потоки: брони за всё время</b>"), table,
+             _("<i>Здесь считаются брони: «Опл.» — оплаченные брони. У человека их может быть "
+               "несколько, поэтому «Оплатили (людей)» в обзоре бывает меньше.</i>")]
     for s in rows:
         if s.with_discount:
             lines.append(_("{title}: со скидкой оплатили {count}, средняя скидка {discount:.0f}%")
