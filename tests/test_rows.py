@@ -53,11 +53,11 @@ async def test_any_json_in_details_is_shown_on_the_events_page(
     text = admin.last().text
     assert APOLOGY not in admin.transcript()
     assert "События · Оля · 10" in text
-    assert "lesson_link_clicked (42)" in text
-    assert 'lesson_link_clicked (["ai", 2])' in text
-    assert 'lesson_link_clicked ({"name": "<b>x</b>"})' in text  # escaped, shown as written
-    assert "lesson_link_clicked (ai_agents)" in text
-    assert text.count("menu_opened") == 5
+    assert "Переход к уроку (42)" in text  # the event's name, its details as written
+    assert 'Переход к уроку (["ai", 2])' in text
+    assert 'Переход к уроку ({"name": "<b>x</b>"})' in text  # escaped, shown as written
+    assert "Переход к уроку (ai_agents)" in text
+    assert text.count("Открытие меню") == 5
     # the funnel reads details.lesson_type too
     await admin.send("/stats")
     await admin.click("Урок")

@@ -6,8 +6,9 @@ from aiogram import Router
 
 from bot.filters import AdminFilter
 from bot.handlers import (
-    audit, broadcast, compose, compose_send, digest, errors, fallback, guest, history, outcomes,
-    menu, people_lists, reachability, scheduled, stats, streams, user_actions, users,
+    audit, broadcast, compose, compose_send, digest, errors, event_labels, fallback, guest,
+    history, menu, outcomes, people_lists, reachability, scheduled, stats, streams, user_actions,
+    users,
 )
 
 
@@ -19,6 +20,7 @@ def create_routers(one_bot: bool) -> list[Router]:
     admin.callback_query.filter(AdminFilter())
     admin.include_routers(users.create_router(),  # before menu: /start u<id> opens a card
                           menu.create_router(), stats.create_router(), digest.create_router(),
+                          event_labels.create_router(),
                           user_actions.create_router(),
                           people_lists.create_router(), streams.create_router(),
                           audit.create_router(),

@@ -10,11 +10,12 @@ import asyncpg
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.utils.deep_linking import create_start_link
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 
 from bot.config import Settings
-from bot.db import preferences, stats, streams
+from bot.db import event_labels, preferences, stats, streams
 from bot.keyboards import stats as kb
+from bot.keyboards.event_labels import names_button
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.stats import ChartCallback, ScreenKey, StatsCallback
 from bot.services import charts
@@ -30,13 +31,16 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: ScreenKey
     label = period_label(period)
     now = datetime.now(UTC)
     window, previous = windows(period, settings.tz, now)
+    extra: tuple[InlineKeyboardButton, ...] = ()
     if screen == "streams":
         text = views.streams(await stats.stream_bookings(pool))
     elif screen == "funnel":
         text = views.funnel(await stats.funnel(pool, window), label, window)
     elif screen == "events":
         text = views.events(await stats.top_events(pool, window),
-                            await stats.daily_activity(pool, window), label, window)
+                            await stats.daily_activity(pool, window), label, window,
+                            await event_labels.all_labels(pool))
+        extra = (names_button(),)
     elif screen == "referrals":
         text = views.referrals(await stats.referrals(pool, window), label, window)
     elif screen == "recent":
@@ -44,13 +48,15 @@ async def stats_screen(pool: asyncpg.Pool, settings: Settings, screen: ScreenKey
         people = {r["user_id"] for r in [*bookings, *events] if r["user_id"] is not None}
         links = {user_id: await create_start_link(bot, f"u{user_id}")
                  for user_id in people} if bot else {}
-        text = views.recent(bookings, events, await streams.titles(pool), settings.tz, links)
+        text = views.recent(bookings, events, await streams.titles(pool), settings.tz, links,
+                            await event_labels.all_labels(pool))
     else:
         screen = "overview"
         text = views.overview(await stats.overview(pool, window, previous), label, window,
                               await stats.stream_members(pool),
                               settings.stats_feed_silence_hours, settings.tz, now)
-    return Screen(text, kb.navigation(screen, period, await preferences.digest(pool, admin_id)))
+    return Screen(text, kb.navigation(screen, period, await preferences.digest(pool, admin_id),
+                                      extra))
 
 
 async def show_stats(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:

@@ -12,7 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import streams, users
+from bot.db import event_labels, streams, users
 from bot.enums import BookingStatus
 from bot.filters import TypedInput
 from bot.keyboards import users as kb
@@ -119,7 +119,8 @@ async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: 
         page, pages = at.number, at.count
         rows = await users.events_page(pool, user_id, EVENTS_PAGE, at.offset)
         await show_screen(callback, Screen(
-            views.events(card, rows, page, pages, settings.tz),
+            views.events(card, rows, page, pages, settings.tz,
+                         await event_labels.all_labels(pool)),
             kb.back_to_card(user_id, pager(page, pages, CardCallback, user_id=user_id,
                                               view=CardView.EVENTS))))
 

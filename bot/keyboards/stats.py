@@ -6,7 +6,7 @@ from datetime import time
 from typing import Literal, get_args
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import _, __
@@ -40,8 +40,10 @@ WITH_PERIOD: set[ScreenKey] = {"overview", "funnel", "events", "referrals"}
 
 
 def navigation(screen: ScreenKey, period: PeriodKey,
-               digest: tuple[bool, time] = (False, time(9))) -> InlineKeyboardMarkup:
-    """Screens (two rows), periods where the screen has them (two rows), refresh, menu."""
+               digest: tuple[bool, time] = (False, time(9)),
+               extra: tuple[InlineKeyboardButton, ...] = ()) -> InlineKeyboardMarkup:
+    """Screens (two rows), periods where the screen has them (two rows), the screen's own
+    buttons (`extra`, a row each), refresh, menu."""
     builder = InlineKeyboardBuilder()
     for key, label in SCREENS:
         mark = "• " if key == screen else ""
@@ -63,6 +65,9 @@ def navigation(screen: ScreenKey, period: PeriodKey,
         builder.button(text=_("🕘 в {time}").format(time=f"{at:%H:%M}"),
                        callback_data=DigestCallback(action=DigestAction.ASK_TIME, period=period))
         sizes += [3, 2]
+    for extra_button in extra:
+        builder.add(extra_button)
+        sizes.append(1)
     builder.button(text=_("🔄 Обновить"), callback_data=StatsCallback(screen=screen, period=period))
     builder.button(text=_("⬅️ Меню"), callback_data=MenuCallback(section=Section.MAIN))
     builder.adjust(*sizes, 2)

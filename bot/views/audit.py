@@ -20,7 +20,7 @@ ACTIONS = {
     "broadcast.resend": __("рассылка повторена"),
     "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
     "stream.add": __("новый поток"), "stream.rename": __("поток переименован"),
-    "stream.archive": __("поток в архиве"),
+    "stream.archive": __("поток в архиве"), "event_label.set": __("название события"),
 }
 
 
@@ -37,8 +37,10 @@ def _details(action: str, details: dict[str, Any]) -> str:
         return _("бронь #{id}: {before} → {after}").format(
             id=details.get("booking_id"), before=_booking_status(details.get("from")),
             after=_booking_status(details.get("to")))
-    if action == "stream.rename":
-        return f"{quoted(str(details.get('from')))} → {quoted(str(details.get('to')))}"
+    if action in ("stream.rename", "event_label.set"):
+        before = details.get("from")
+        after = quoted(str(details.get("to")))
+        return f"{quoted(str(before))} → {after}" if before else after
     if "recipients" in details:
         return _("получателей: {count}").format(count=details["recipients"])
     return ", ".join(f"{k}: {v}" for k, v in details.items() if not isinstance(v, (dict, list)))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from bot.db.event_labels import EventLabel
 from bot.db.stats import LessonFunnel, Overview, Progress, Referral, StreamBookings, Window
 from bot.db.streams import StreamSummary
 from bot.i18n import _, ngettext
 from bot.enums import BookingStatus
 from bot.text.format import clip, number, when
+from bot.views.event_labels import event_name
 from bot.views.labels import BOOKING_STATUS, booking_status
 
 
@@ -171,12 +174,13 @@ def sparkline(values: list[int]) -> str:
 
 
 def events(top: list[tuple[str, int]], days: list[tuple[date, int]], label: str,
-           window: Window) -> str:
+           window: Window, names: Mapping[str, EventLabel]) -> str:
     head = _head(_("🖱 События"), label, window)
     if not top:
         return f"{head}\n\n" + _("Событий за этот период нет.")
-    width = max(len(row[0]) for row in top)
-    table = "\n".join(f"{name[:24]:<{min(width, 24)}} {n:>8}" for name, n in top)
+    named = [(event_name(code, names), n) for code, n in top]
+    width = max(len(row[0]) for row in named)
+    table = "\n".join(f"{name[:24]:<{min(width, 24)}} {n:>8}" for name, n in named)
     lines = [head, f"<pre>{escape(table)}</pre>"]
     if len(days) > 1:
         recent = days[-60:]  # a phone line holds about this many
@@ -211,14 +215,14 @@ def _who(row: asyncpg.Record, links: dict[int, str]) -> str:
 
 
 def recent(bookings: list[asyncpg.Record], events: list[asyncpg.Record], titles: dict[str, str],
-           tz: ZoneInfo, links: dict[int, str]) -> str:
+           tz: ZoneInfo, links: dict[int, str], names: Mapping[str, EventLabel]) -> str:
     lines = [_("<b>🕘 Последние брони</b>")]
     lines += [f"{when(b['created_at'], tz)} {_mark(b['confirmed'])} {_who(b, links)} · "
               f"{escape(clip(titles.get(b['course_stream'] or '', b['course_stream'] or '—'), 32))}"
               for b in bookings] or [_("Броней пока нет.")]
     lines += ["", _("<b>🕘 Последние события</b>")]
     lines += [f"{when(e['created_at'], tz)} {_who(e, links)} · "
-              f"{escape(clip(e['event_type'] or '—', 32))}"
+              f"{escape(clip(event_name(e['event_type'], names), 32))}"
               for e in events] or [_("Событий пока нет.")]
     lines += ["", _("<i>✅ оплачено · ⏳ ждёт оплаты · ✖️ отменено</i>")]
     return "\n".join(lines)

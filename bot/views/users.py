@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from bot.db.event_labels import EventLabel
 from bot.db.users import CANDIDATES, COUNTED, Booking, Found, UserCard
 from bot.enums import DeliveryStatus
 from bot.i18n import _, __, ngettext
 from bot.views.broadcast import plain, reason
 from bot.text.format import clip, number, quoted, when
+from bot.views.event_labels import event_name
 from bot.views.labels import booking_status, delivery_status
 
 
@@ -153,7 +156,8 @@ def bookings(c: UserCard, titles: dict[str, str], tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def events(c: UserCard, rows: list[asyncpg.Record], page: int, pages: int, tz: ZoneInfo) -> str:
+def events(c: UserCard, rows: list[asyncpg.Record], page: int, pages: int, tz: ZoneInfo,
+           names: Mapping[str, EventLabel]) -> str:
     head = _("🖱 <b>События</b> · {person} · {count}").format(
         person=mention(c.user_id, c.first_name), count=number(c.events))
     if pages > 1:
@@ -161,7 +165,8 @@ def events(c: UserCard, rows: list[asyncpg.Record], page: int, pages: int, tz: Z
     lines = [head, ""]
     for r in rows:
         lesson = clip(" ".join((r["lesson_type"] or "").split()))  # any JSON, as text
-        lines.append(f"{when(r['created_at'], tz)} {escape(clip(r['event_type'] or '—'))}"
+        name = event_name(r["event_type"], names)
+        lines.append(f"{when(r['created_at'], tz)} {escape(clip(name))}"
                      + (f" ({escape(lesson)})" if lesson else ""))
     return "\n".join(lines if rows else lines + [_("Событий нет.")])
 
