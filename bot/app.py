@@ -85,7 +85,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     dp.update.outer_middleware(PriorityMiddleware(dp["admin_ids"]))  # the admin's answers first
     dp.message.middleware(StrangerGate(dp["admin_ids"]))  # strangers get few answers
     AdminI18nMiddleware().setup(dp)  # every event in the sender's language
-    AdminLocaleRecorder(preferences.set_locale).setup(dp)  # and an admin's kept for later
+    AdminLocaleRecorder(preferences.remember_admin).setup(dp)  # and an admin's kept for later
     dp.message.outer_middleware(StorableTextMiddleware())  # after i18n: refusals translated
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(HandlerNameMiddleware())

@@ -99,19 +99,21 @@ class AdminI18nMiddleware(I18nMiddleware):
         return locale_for(user.language_code if user else None)
 
 
-# store(pool, admin_id, locale): writes an admin's language where the bot reads it back
-LocaleStore = Callable[[Any, int, str], Awaitable[None]]
+# store(pool, admin_id, locale, name, username): writes an admin's language (and their name
+# and @username as Telegram gives them) where the bot reads them back
+LocaleStore = Callable[[Any, int, str, str, str | None], Awaitable[None]]
 
 
 class AdminLocaleRecorder(BaseMiddleware):
     """Keeps each admin's language in the database, for what the bot writes to them outside an
-    update (digest, progress). Registered after AdminI18nMiddleware, on the same events."""
+    update (digest, progress), and their name, which the audit log shows. Registered after
+    AdminI18nMiddleware, on the same events."""
 
     def __init__(self, store: LocaleStore) -> None:
         self.store = store
-        # admin id -> (locale, when) this instance last stored; stored again after a while,
-        # since another instance behind the webhook may have stored a newer one meanwhile
-        self._stored: dict[int, tuple[str, float]] = {}
+        # admin id -> ((locale, name, username), when) this instance last stored; stored again
+        # after a while, since another instance may have stored a newer one meanwhile
+        self._stored: dict[int, tuple[tuple[str, str, str | None], float]] = {}
 
     def setup(self, router: Router) -> None:
         for name, observer in router.observers.items():
@@ -122,10 +124,10 @@ class AdminLocaleRecorder(BaseMiddleware):
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
         if user is not None and user.id in data.get("admin_ids", ()) and "pool" in data:
-            locale = locale_for(user.language_code)
+            seen = (locale_for(user.language_code), user.full_name, user.username)
             now = time.monotonic()
-            stored, at = self._stored.get(user.id, ("", 0.0))
-            if stored != locale or now - at > STORE_EVERY:
-                await self.store(data["pool"], user.id, locale)
-                self._stored[user.id] = (locale, now)
+            stored, at = self._stored.get(user.id, (None, 0.0))
+            if stored != seen or now - at > STORE_EVERY:
+                await self.store(data["pool"], user.id, *seen)
+                self._stored[user.id] = (seen, now)
         return await handler(event, data)

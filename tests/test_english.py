@@ -112,7 +112,8 @@ async def test_every_screen_reads_in_english(harness: BotHarness, pool: asyncpg.
     assert "Archive “Stream 4”?" in me.look()
     await me.click("Cancel")
     await me.send("/audit")
-    assert "stream changed" in me.look() and "booking #1: 4th_stream → 3rd_stream" in me.look()
+    assert "stream changed · Kate · @kate_k · 1001" in me.look()
+    assert "booking #1: Stream 4 → Stream 3" in me.look()
     await me.send("/menu")
     assert "Migrations: all applied" in await me.click("🩺 Health")
 

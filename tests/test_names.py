@@ -8,8 +8,9 @@ import re
 import asyncpg
 import pytest
 
-from bot.db import summaries
+from bot.db import audit, summaries
 from bot.sandbox.harness import ADMIN_ID, SECOND_ADMIN_ID, BotHarness
+from support import add_members, launch_text
 
 # the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
 pytestmark = pytest.mark.unpaced_chats
@@ -71,8 +72,8 @@ async def test_an_admin_names_and_renames_events_from_the_bot(
                                " WHERE code = 'quiz_passed'") == ("Тест пройден", None)
     await admin.send("/audit")
     text = admin.last().text
-    assert " · название события · quiz_passed\n    «Тест пройден»" in text
-    assert " · название события · menu_opened\n    «Открытие меню» → «Меню»" in text
+    assert "Анна · название события · quiz_passed\n    «Тест пройден»" in text
+    assert "Анна · название события · menu_opened\n    «Открытие меню» → «Меню»" in text
 
     # Cancel leaves the typing: what comes after is no name
     await admin.send("/stats")
@@ -105,3 +106,33 @@ async def test_an_english_admin_names_events_in_english(
     await admin.click("События")
     assert re.search(r"\nquiz_passed +1\n", admin.last().text)
 
+
+async def test_the_journal_names_admins_people_broadcasts_and_streams(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await add_members(pool, 2)
+    # the second admin never wrote to the bot, but the platform knows him
+    await pool.execute("INSERT INTO events (user_id, first_name, event_type) VALUES"
+                       " ($1, 'Борис', 'bot_start')", SECOND_ADMIN_ID)
+    await summaries.refresh(pool, TZ)
+    broadcast = await launch_text(harness, "<b>Урок</b> переносится на 19:00, не пропустите занятие")
+    await audit.record_action(pool, 0, "broadcast.send", f"broadcast:{broadcast.id}",
+                              {"recipients": 2, "by": "schedule"})
+    await audit.record_action(pool, SECOND_ADMIN_ID, "stream.rename", "4th_stream",
+                              {"from": "4-й поток", "to": "Четвёртый"})
+    await pool.execute("UPDATE course_streams SET title = 'Четвёртый' WHERE code = '4th_stream'")
+    await audit.record_action(pool, ADMIN_ID, "broadcast.cancel", "broadcast:999", {})
+
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/audit")
+    lines = admin.last().text.splitlines()
+    assert lines[2].endswith(" · Анна · рассылка отменена · рассылка #999")
+    assert lines[3].endswith(" · Борис · поток переименован · Четвёртый")
+    assert lines[4] == "    «4-й поток» → «Четвёртый»"
+    assert lines[5].endswith(f" · ⏰ по расписанию · рассылка отправлена · рассылка #{broadcast.id}"
+                             " «Урок переносится на 19:00, не пропустит…»")
+    assert lines[7].endswith(f" · Анна · рассылка отправлена · рассылка #{broadcast.id}"
+                             " «Урок переносится на 19:00, не пропустит…»")
+    assert not any(re.search(r" · (0|501|502) · |broadcast:|4th_stream", line) for line in lines)
+    assert admin.buttons()[:3] == ["• Все", "Анна", "Борис"]
+    await admin.click("Борис")
+    assert admin.last().text.startswith("📜 Журнал действий · Борис\n")

@@ -102,9 +102,10 @@ async def test_change_stream_asks_first_and_is_audited(harness: BotHarness,
     assert (entry["admin_id"], entry["action"], entry["target"]) == (
         ADMIN_ID, "user.change_stream", "1001")
     assert entry["details"] == {"booking_id": 1, "from": "4th_stream", "to": "5th_stream"}
-    await admin.send("/audit")
-    assert "смена потока · 1001" in admin.last().text
-    assert "бронь #1: 4th_stream → 5th_stream" in admin.last().text
+    await admin.send("/audit")  # the admin, the person and the streams by name
+    assert " · Анна · смена потока · Екатерина · @katya_k · 1001\n" \
+           "    бронь #1: 4-й поток → 5-й поток" in admin.last().text
+    assert admin.buttons()[:3] == ["• Все", "Анна", "502"]  # the other admin never wrote
 
 
 async def test_a_forged_move_or_a_cancelled_booking_changes_nothing(

@@ -47,3 +47,16 @@ async def latest(pool: asyncpg.Pool, admin_id: int | None, limit: int, offset: i
     total = await pool.fetchval("SELECT count(*) FROM admin_audit_log"
                                 " WHERE $1::bigint IS NULL OR admin_id = $1", admin_id)
     return rows, total
+
+
+async def names_of(db: Executor, user_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Name and @username of each id the bot knows: an admin as their last update showed them,
+    anyone else (or an admin not seen since) as the platform's tables last named them."""
+    rows = await db.fetch(
+        """SELECT i.id, coalesce(nullif(p.name, ''), d.first_name) AS name,
+                  coalesce(p.username, d.username) AS username
+           FROM unnest($1::bigint[]) AS i(id)
+           LEFT JOIN admin_preferences p ON p.admin_id = i.id
+           LEFT JOIN user_directory d ON d.user_id = i.id""", sorted(set(user_ids)))
+    return {r["id"]: (r["name"], r["username"]) for r in rows
+            if r["name"] is not None or r["username"] is not None}

@@ -42,11 +42,15 @@ async def claim_due_digests(pool: asyncpg.Pool, today: date, now: time) -> list[
     return [r["admin_id"] for r in rows]
 
 
-async def set_locale(pool: asyncpg.Pool, admin_id: int, locale: str) -> None:
+async def remember_admin(pool: asyncpg.Pool, admin_id: int, locale: str, name: str,
+                         username: str | None) -> None:
+    """The admin's language, name and @username as their last update showed them."""
     await pool.execute(
-        """INSERT INTO admin_preferences (admin_id, locale) VALUES ($1, $2)
-           ON CONFLICT (admin_id) DO UPDATE SET locale = $2
-           WHERE admin_preferences.locale IS DISTINCT FROM $2""", admin_id, locale)
+        """INSERT INTO admin_preferences (admin_id, locale, name, username) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (admin_id) DO UPDATE SET locale = $2, name = $3, username = $4
+           WHERE (admin_preferences.locale, admin_preferences.name, admin_preferences.username)
+                 IS DISTINCT FROM ($2, $3, $4)""",
+        admin_id, locale, name.replace("\x00", ""), username)
 
 
 async def locale(pool: asyncpg.Pool, admin_id: int | None) -> str:

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import audit
+from bot.db import audit, broadcasts, streams
 from bot.keyboards import audit as kb
 from bot.keyboards.audit import AuditCallback
 from bot.keyboards.menu import MenuCallback, Section
@@ -23,8 +23,13 @@ async def audit_screen(pool: asyncpg.Pool, settings: Settings, admin_id: int, pa
                        ) -> Screen:
     rows, _total, at = await read_page(
         lambda offset, limit: audit.latest(pool, admin_id or None, limit, offset), page, PAGE)
-    admins = [(a, str(a)) for a in sorted(settings.admin_ids)]
-    return Screen(views.journal(list(rows), admin_id, at.number, at.count, settings.tz),
+    entries = list(rows)
+    people = await audit.names_of(pool, [*views.user_ids(entries), *settings.admin_ids])
+    found = [await broadcasts.get(pool, b) for b in views.broadcast_ids(entries)]
+    names = views.JournalNames(people, {b.id: b for b in found if b is not None},
+                               await streams.titles(pool))
+    admins = [(a, views.admin_name(a, names)) for a in sorted(settings.admin_ids)]
+    return Screen(views.journal(entries, admin_id, at.number, at.count, settings.tz, names),
                   kb.audit(admins, admin_id, at.number, at.count))
 
 

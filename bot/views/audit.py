@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from bot.db.broadcasts import Broadcast
 from bot.i18n import _, __
-from bot.text.format import quoted, when
+from bot.text.format import clip, quoted, when
+from bot.views.broadcast import first_line
 from bot.views.labels import booking_status
+from bot.views.users import label as person_label
 
 ACTIONS = {
     "broadcast.send": __("рассылка отправлена"), "broadcast.schedule": __("рассылка запланирована"),
@@ -22,6 +27,62 @@ ACTIONS = {
     "stream.add": __("новый поток"), "stream.rename": __("поток переименован"),
     "stream.archive": __("поток в архиве"), "event_label.set": __("название события"),
 }
+# actions whose target is a user id; a stream's code
+PERSON_ACTIONS = {"user.change_stream", "booking.status"}
+STREAM_ACTIONS = {"stream.add", "stream.rename", "stream.archive"}
+
+
+@dataclass(frozen=True)
+class JournalNames:
+    """What the journal's ids and codes stand for: people (admins and users) by id as
+    (name, @username), broadcasts by id, stream titles by code."""
+
+    people: Mapping[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    broadcasts: Mapping[int, Broadcast] = field(default_factory=dict)
+    streams: Mapping[str, str] = field(default_factory=dict)
+
+
+def broadcast_ids(rows: list[asyncpg.Record]) -> list[int]:
+    """The broadcasts the entries are about (their target is "broadcast:<id>")."""
+    return sorted({int(r["target"].split(":", 1)[1]) for r in rows
+                   if (r["target"] or "").startswith("broadcast:")
+                   and r["target"].split(":", 1)[1].isdigit()})
+
+
+def user_ids(rows: list[asyncpg.Record]) -> list[int]:
+    """The admins who made the entries and the users they are about."""
+    ids = {r["admin_id"] for r in rows}
+    ids |= {int(r["target"]) for r in rows
+            if r["action"] in PERSON_ACTIONS and (r["target"] or "").lstrip("-").isdigit()}
+    return sorted(ids)
+
+
+def admin_name(admin_id: int, names: JournalNames) -> str:
+    """An admin by name (their @username, their id when the bot knows neither); 0 is the
+    scheduler, which starts scheduled broadcasts."""
+    if admin_id == 0:
+        return _("⏰ по расписанию")
+    name, username = names.people.get(admin_id, (None, None))
+    return clip(name or (f"@{username}" if username else str(admin_id)), 32)
+
+
+def _target(action: str, target: str, names: JournalNames) -> str:
+    if target.startswith("broadcast:") and target[10:].isdigit():
+        broadcast = names.broadcasts.get(int(target[10:]))
+        if broadcast is None:
+            return _("рассылка #{id}").format(id=target[10:])
+        return _("рассылка #{id} {text}").format(id=broadcast.id,
+                                                 text=quoted(first_line(broadcast, 40)))
+    if action in PERSON_ACTIONS and target.lstrip("-").isdigit():
+        name, username = names.people.get(int(target), (None, None))
+        return person_label(int(target), name, username)
+    if action in STREAM_ACTIONS:
+        return names.streams.get(target, target)
+    return target  # an event's code (its names are in the details), or anything else as written
+
+
+def _stream(code: object, names: JournalNames) -> str:
+    return names.streams.get(str(code), str(code)) if code else "—"
 
 
 def _booking_status(value: object) -> str:
@@ -29,10 +90,11 @@ def _booking_status(value: object) -> str:
     return str(label.one) if label else "?"
 
 
-def _details(action: str, details: dict[str, Any]) -> str:
+def _details(action: str, details: dict[str, Any], names: JournalNames) -> str:
     if action == "user.change_stream":
         return _("бронь #{id}: {before} → {after}").format(
-            id=details.get("booking_id"), before=details.get("from"), after=details.get("to"))
+            id=details.get("booking_id"), before=_stream(details.get("from"), names),
+            after=_stream(details.get("to"), names))
     if action == "booking.status":
         return _("бронь #{id}: {before} → {after}").format(
             id=details.get("booking_id"), before=_booking_status(details.get("from")),
@@ -47,19 +109,20 @@ def _details(action: str, details: dict[str, Any]) -> str:
 
 
 def journal(rows: list[asyncpg.Record], admin_id: int, page: int, pages: int,
-            tz: ZoneInfo) -> str:
+            tz: ZoneInfo, names: JournalNames) -> str:
     head = _("📜 <b>Журнал действий</b>")
     if admin_id:
-        head += _(" · админ {id}").format(id=admin_id)
+        head += f" · {escape(admin_name(admin_id, names))}"
     if pages > 1:
         head += _(" · стр. {page}/{pages}").format(page=page + 1, pages=pages)
     lines = [head, ""]
     for r in rows:
         what = ACTIONS.get(r["action"], r["action"])
-        target = f" · {r['target']}" if r["target"] else ""
-        detail = _details(r["action"], r["details"] or {})
-        lines.append(f"{when(r['created_at'], tz)} · {r['admin_id']} · <b>{escape(what)}"
-                     f"</b>{escape(target)}" + (f"\n    {escape(detail)}" if detail else ""))
+        target = f" · {_target(r['action'], r['target'], names)}" if r["target"] else ""
+        detail = _details(r["action"], r["details"] or {}, names)
+        lines.append(f"{when(r['created_at'], tz)} · {escape(admin_name(r['admin_id'], names))}"
+                     f" · <b>{escape(str(what))}</b>{escape(target)}"
+                     + (f"\n    {escape(detail)}" if detail else ""))
     if not rows:
         lines.append(_("Записей нет."))
     return "\n".join(lines)
