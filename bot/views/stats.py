@@ -141,14 +141,14 @@ def streams(rows: list[StreamBookings]) -> str:
         return _("<b>📚 Потоки: брони</b>\n\nАктивных потоков нет.")
     table = _table((_("Поток"), _("Всего"), _("Опл."), _("Ждут"), _("Отм.")),
                    [(s.title, s.total, s.confirmed, s.pending, s.cancelled) for s in rows])
-    lines = [_("<b>📚 Потоки: брони за всё время</b>"), table,
-             _("<i>Здесь считаются брони: «Опл.» — оплаченные брони. У человека их может быть "
-               "несколько, поэтому «Оплатили (людей)» в обзоре бывает меньше.</i>")]
+    lines = [_("<b>📚 Потоки: брони за всё время</b>"), table]
     for s in rows:
         if s.with_discount:
             lines.append(_("{title}: со скидкой оплатили {count}, средняя скидка {discount:.0f}%")
                          .format(title=escape(s.title), count=number(s.with_discount),
                                  discount=s.average_discount))
+    lines += ["", _("<i>Здесь считаются брони: «Опл.» — оплаченные брони. У человека их может "
+                    "быть несколько, поэтому «Оплатили (людей)» в обзоре бывает меньше.</i>")]
     return "\n".join(lines)
 
 
