@@ -209,9 +209,9 @@ async def test_the_card_shows_clicks_conversions_and_the_lift(
     await admin.click("📈 Итоги")
     screen = admin.last()
     assert screen.text.startswith(f"📈 Итоги рассылки #{done.id}")
-    assert [b["text"] for b in screen.buttons()][:4] == ["1 дн.", "3 дн.", "• 7 дн.", "14 дн."]
-    await admin.click("14 дн.")
-    assert "(за 14 дн. после доставки)" in admin.last().text
+    assert [b["text"] for b in screen.buttons()][:4] == ["1 день", "3 дня", "• 7 дней", "14 дней"]
+    await admin.click("14 дней")
+    assert "(за 14 дней после доставки)" in admin.last().text
     await admin.click("promo_opened")
     shown = admin.last()
     expected = await pool.fetchval(  # the same count by plain SQL: recipients with the event
@@ -229,7 +229,7 @@ async def test_the_card_shows_clicks_conversions_and_the_lift(
     await admin.send("/history")
     await admin.click("📊 Сравнить")
     compared = admin.last().text
-    assert compared.startswith("📊 Последние рассылки рядом (за 7 дн. после доставки)")
+    assert compared.startswith("📊 Последние рассылки рядом (за 7 дней после доставки)")
     assert f"#{done.id} " in compared
     assert "CTR 25,0\u00a0% · брони 12,5\u00a0% · эффект -16,1…+26,1 п.п. (не измерим)" in compared
     await admin.click("📄 CSV")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.keyboards.history import Hist, HistoryCallback, OutcomeCallback, Out, Window
 from bot.keyboards.menu import button
 
@@ -15,7 +15,8 @@ EVENTS_OFFERED = 6  # event types offered as buttons (the most frequent of the l
 
 def _windows(action: Out, broadcast_id: int, days: Window, event: str
              ) -> list[InlineKeyboardButton]:
-    return [button(("• " if w == days else "") + _("{days} дн.").format(days=int(w)),
+    return [button(("• " if w == days else "") + ngettext("{days} день", "{days} дней",
+                                                           int(w)).format(days=int(w)),
                    OutcomeCallback(action=action, id=broadcast_id, days=w, event=event))
             for w in Window]
 

@@ -119,7 +119,9 @@ def _effect(c: Compared) -> str:
 
 
 def comparison(rows: list[Compared], days: int) -> str:
-    head = _("<b>📊 Последние рассылки рядом</b> (за {days} дн. после доставки)").format(days=days)
+    head = ngettext("<b>📊 Последние рассылки рядом</b> (за {days} день после доставки)",
+                    "<b>📊 Последние рассылки рядом</b> (за {days} дней после доставки)",
+                    days).format(days=days)
     if not rows:
         return head + "\n\n" + _("Разосланных рассылок пока нет.")
     lines = [head, _("<i>CTR — доля получивших, кто нажал кнопку; брони — доля получивших, "
@@ -154,4 +156,5 @@ def comparison_rows(rows: list[Compared]) -> list[list[object]]:
 
 
 def comparison_caption(days: int) -> str:
-    return _("Последние рассылки рядом, окно {days} дн.").format(days=days)
+    return ngettext("Последние рассылки рядом, окно {days} день",
+                    "Последние рассылки рядом, окно {days} дней", days).format(days=days)
