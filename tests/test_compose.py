@@ -244,15 +244,32 @@ async def test_history_card_matches_the_recipients_table_and_recalls(
     await admin.click("👥 Кто не получил (1)")
     assert f"{members[0]}) — пропущен: ранее был недоступен" in admin.last().text
     await admin.click("⬅️ К рассылке")
+    card_id = admin.last().message_id
     await admin.click("📄 CSV")
     document = admin.last()
     assert document.kind == "document"
     rows = document.file.content.decode("utf-8-sig").splitlines()
     assert rows[0].startswith("user_id,username") and len(rows) == 9
-    await admin.click("🗑 Отозвать у всех")
-    await admin.click("Да, удалить у всех")
+    await admin.click("🗑 Отозвать у всех")  # on the card, above the document
+    asked = next(m for m in admin.messages() if m.message_id == card_id)
+    assert asked.message_id == card_id and asked.text.startswith("Рассылка #1")
+    assert "Отменить удаление будет нельзя." in asked.text
+    assert asked.text.endswith("Telegram удалить не даст.")
+    assert [b["text"] for b in asked.buttons()] == ["🗑 Удалить у всех — отменить нельзя",
+                                                    "↩️ Нет, назад"]
+    await admin.click("🗑 Удалить у всех — отменить нельзя")
     await wait_recalled(pool, 1, timeout=10)
     assert all(emulator.bot_messages(harness.token, m) == [] for m in members)
+    # the card stays the card, with its buttons (no summary of the progress message)
+    card = next(m for m in admin.messages() if m.message_id == card_id)
+    assert card.text.startswith(("Рассылка #1 · 4-й поток · 🗑 отзывается",  # or done already
+                                 "Рассылка #1 · 4-й поток · 🗑 отозвана"))
+    assert [b["text"] for b in card.buttons()] == ["👥 Кто не получил (1)", "📄 CSV",
+                                                   "⬅️ К истории"]
+    await admin.send("/history")
+    await admin.click(admin.buttons()[0])
+    assert admin.last().text.startswith("Рассылка #1 · 4-й поток · 🗑 отозвана")
+    assert "🗑 Отозвать у всех" not in admin.buttons()
 
 
 async def test_stranger_forging_composer_callbacks_gets_nothing(
@@ -314,7 +331,7 @@ async def test_cancel_and_recall_are_audited_with_audience_and_size(
     await wait_status(pool, 1, "done")
     await wait_until(lambda: "🗑 Отозвать у всех" in admin.buttons())  # the final summary
     await admin.click("🗑 Отозвать у всех")
-    await admin.click("Да, удалить у всех")
+    await admin.click("🗑 Удалить у всех — отменить нельзя")
     rows = await pool.fetch("SELECT action, details FROM admin_audit_log ORDER BY id")
     assert [r["action"] for r in rows] == ["broadcast.send", "broadcast.recall"]
     assert rows[1]["details"] == {"audience": {"kind": "stream", "stream": "4th_stream"},

@@ -220,7 +220,7 @@ async def test_recall_deletes_from_every_chat_and_reports(
     await wait_until(lambda: "🗑 Отозвать у всех" in admin.buttons())  # the final summary
     await admin.click("🗑 Отозвать у всех")
     assert "Удалить рассылку у всех получателей (12)?" in admin.last().text
-    await admin.click("Да, удалить у всех")
+    await admin.click("🗑 Удалить у всех — отменить нельзя")
     await wait_recalled(pool, broadcast.id)
     for member in members[2:3] + members[4:]:
         assert emulator.bot_messages(harness.token, member) == []

@@ -19,6 +19,8 @@ from bot.keyboards.menu import MenuCallback, Section
 from bot.paging import read_page
 from bot.text.format import csv_document
 from bot.views import history as views
+from bot.services.broadcasts import BroadcastService
+from bot.views import broadcast as broadcast_views
 from bot.views.broadcast import audience_title, broadcast_gone
 from bot.views.outcomes import outcome_block, tracked_labels
 from bot.views.screen import Screen, answer_screen, show_screen
@@ -109,6 +111,79 @@ async def send_csv(callback: CallbackQuery, callback_data: HistoryCallback,
         caption=views.csv_caption(broadcast.id))
 
 
+# ---- the card's controls: recall and resend, each answered on the card itself --------
+
+async def ask_recall(callback: CallbackQuery, callback_data: HistoryCallback,
+                     pool: asyncpg.Pool, settings: Settings) -> None:
+    broadcast = await _broadcast(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    refusal = broadcast_views.recall_refusal(broadcast)
+    if refusal is not None:
+        await callback.answer(refusal, show_alert=True)
+        await _redraw(callback, pool, settings, callback_data)
+        return
+    await callback.answer()
+    await _ask(callback, pool, settings, broadcast, callback_data,
+               broadcast_views.ask_recall(broadcast.sent), Hist.RECALL_OK,
+               broadcast_views.yes_recall())
+
+
+async def ask_resend_unknown(callback: CallbackQuery, callback_data: HistoryCallback,
+                             pool: asyncpg.Pool, settings: Settings) -> None:
+    broadcast = await _broadcast(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    await callback.answer()
+    await _ask(callback, pool, settings, broadcast, callback_data,
+               broadcast_views.ask_resend_unknown(broadcast.unknown), Hist.UNKNOWN_OK,
+               broadcast_views.yes_resend())
+
+
+async def recall(callback: CallbackQuery, callback_data: HistoryCallback, pool: asyncpg.Pool,
+                 settings: Settings, broadcasts: BroadcastService) -> None:
+    broadcast = await _broadcast(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    if await broadcasts.recall(broadcast.id, callback.from_user.id):
+        note = broadcast_views.recalling()
+    else:
+        note = broadcast_views.recall_refusal(await db.get(pool, broadcast.id) or broadcast) \
+            or broadcast_views.recall_not_started()
+    await callback.answer(note, show_alert=True)
+    await _redraw(callback, pool, settings, callback_data)
+
+
+async def resend(callback: CallbackQuery, callback_data: HistoryCallback, pool: asyncpg.Pool,
+                 settings: Settings, broadcasts: BroadcastService) -> None:
+    """Failed recipients again, or (once confirmed) those whose delivery is unknown."""
+    broadcast = await _broadcast(callback, pool, callback_data.id)
+    if broadcast is None:
+        return
+    whom = DeliveryStatus.FAILED if callback_data.action is Hist.RESEND \
+        else DeliveryStatus.UNKNOWN
+    count = await broadcasts.resend(broadcast.id, callback.from_user.id, whom.value)
+    await callback.answer(broadcast_views.resend_note(count))
+    await _redraw(callback, pool, settings, callback_data)
+
+
+async def _ask(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
+               broadcast: db.Broadcast, data: HistoryCallback, question: str, yes: Hist,
+               yes_text: str) -> None:
+    """The card with a question under it; its buttons: yes, or back to the card."""
+    card = await card_screen(pool, broadcast, settings, data)
+    await show_screen(callback, Screen(card.text, kb.card_question(data, yes, yes_text)).above(
+        views.question(question)))
+
+
+async def _redraw(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
+                  data: HistoryCallback) -> None:
+    """The card again, with the buttons that fit the broadcast now."""
+    broadcast = await db.get(pool, data.id)
+    if broadcast is not None:
+        await show_screen(callback, await card_screen(pool, broadcast, settings, data))
+
+
 OUTCOME_DAYS = 7  # the window after each delivery in which what people did is counted
 
 
@@ -153,4 +228,8 @@ def create_router() -> Router:
     router.callback_query.register(open_card, on(F.action == Hist.OPEN))
     router.callback_query.register(who_missed, on(F.action == Hist.WHO))
     router.callback_query.register(send_csv, on(F.action == Hist.CSV))
+    router.callback_query.register(ask_recall, on(F.action == Hist.RECALL))
+    router.callback_query.register(recall, on(F.action == Hist.RECALL_OK))
+    router.callback_query.register(ask_resend_unknown, on(F.action == Hist.UNKNOWN))
+    router.callback_query.register(resend, on(F.action.in_({Hist.RESEND, Hist.UNKNOWN_OK})))
     return router

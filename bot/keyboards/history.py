@@ -6,9 +6,7 @@ from enum import IntEnum, StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.keyboards.broadcast import Action, BroadcastCallback, resend_buttons
 from bot.i18n import _
 from bot.keyboards.fields import EventCode, PageNo, RowId, StreamCode
 from bot.keyboards.menu import menu_button, button
@@ -20,6 +18,13 @@ class Hist(StrEnum):
     OPEN = "open"
     WHO = "who"
     CSV = "csv"
+    # the card's own controls: the card stays a card after them (the progress message has
+    # the same ones as BroadcastCallback)
+    RECALL = "recall"          # asks first
+    RECALL_OK = "recall_ok"
+    RESEND = "resend"          # failed recipients again
+    UNKNOWN = "unknown"        # recipients whose delivery is unknown: asks first
+    UNKNOWN_OK = "unknown_ok"
 
 
 class HistoryKind(StrEnum):
@@ -95,26 +100,39 @@ def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can
                  kind: HistoryKind, stream: str, page: int, *, outcomes: bool = False
                  ) -> InlineKeyboardMarkup:
     """resend: how many failed and how many unknown may be sent again (0, 0: no buttons)."""
-    def at(action: Hist) -> HistoryCallback:
-        return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream)
+    def at(action: Hist, at_page: int = page) -> HistoryCallback:
+        """The card's buttons keep the list's filter and page (Back after an action)."""
+        return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream,
+                               page=at_page)
     rows = []
     first = [button("📄 CSV", at(Hist.CSV))]
     if unreached:
-        first.insert(0, button(_("👥 Кто не получил") + f" ({unreached})", at(Hist.WHO)))
+        first.insert(0, button(_("👥 Кто не получил") + f" ({unreached})", at(Hist.WHO, 0)))
     if outcomes:  # sending started: what it caused, in another window or for an event
         first.append(button(_("📈 Итоги"), OutcomeCallback(action=Out.SHOW, id=broadcast_id)))
     rows.append(first)
-    builder = InlineKeyboardBuilder()
-    resend_buttons(builder, broadcast_id, *resend)
-    actions = [button for row in builder.export() for button in row]
+    failed, unknown = resend
+    actions = []
+    if failed:
+        actions.append(button(_("🔁 Повторить неудачные ({count})").format(count=failed),
+                              at(Hist.RESEND)))
+    if unknown:
+        actions.append(button(_("❔ Неизвестные ({count})").format(count=unknown),
+                              at(Hist.UNKNOWN)))
     if can_recall:
-        actions.append(button(_("🗑 Отозвать у всех"),
-                              BroadcastCallback(action=Action.RECALL, id=broadcast_id)))
+        actions.append(button(_("🗑 Отозвать у всех"), at(Hist.RECALL)))
     if actions:
         rows.append(actions)
     rows.append([button(_("⬅️ К истории"), HistoryCallback(action=Hist.LIST, kind=kind,
                                                            stream=stream, page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def card_question(data: HistoryCallback, yes: Hist, yes_text: str) -> InlineKeyboardMarkup:
+    """Under a question asked on the card: do it, or back to the card as it was."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [button(yes_text, data.model_copy(update={"action": yes}))],
+        [button(_("↩️ Нет, назад"), data.model_copy(update={"action": Hist.OPEN}))]])
 
 
 def who_pages(broadcast_id: int, page: int, pages: int) -> InlineKeyboardMarkup:

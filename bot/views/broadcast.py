@@ -188,12 +188,13 @@ def yes_cancel() -> str:
 
 
 def ask_recall(sent: int) -> str:
-    return _("Удалить рассылку у всех получателей ({count})? Сообщения старше 48 часов "
-             "Telegram удалить не даст.").format(count=sent)
+    return _("Удалить рассылку у всех получателей ({count})? Отменить удаление "
+             "будет нельзя. Сообщения старше 48 часов Telegram удалить не даст."
+             ).format(count=sent)
 
 
 def yes_recall() -> str:
-    return _("Да, удалить у всех")
+    return _("🗑 Удалить у всех — отменить нельзя")
 
 
 def ask_resend_unknown(unknown: int) -> str:

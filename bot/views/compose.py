@@ -138,10 +138,14 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
 
 
 def confirm_send(size: int) -> str:
-    return ngettext("<b>Отправить {count} человеку?</b>\nОтменить отправку потом можно, "
-                    "вернуть — нет.",
-                    "<b>Отправить {count} людям?</b>\nОтменить отправку потом можно, "
-                    "вернуть — нет.", size).format(count=number(size))
+    return ngettext("<b>Отправить {count} человеку?</b>
+Пока рассылка идёт, её можно "
+                    "остановить; дошедшие сообщения можно удалить у всех (🗑 Отозвать) в течение "
+                    "48 часов.",
+                    "<b>Отправить {count} людям?</b>
+Пока рассылка идёт, её можно "
+                    "остановить; дошедшие сообщения можно удалить у всех (🗑 Отозвать) в течение "
+                    "48 часов.", size).format(count=number(size))
 
 
 def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -> str:

@@ -27,14 +27,27 @@ def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: s
     for b, audience in items:
         if b.recall_status == RecallStatus.DONE:  # its copies were deleted: say so
             figures = _("{count} отозвано").format(count=number(b.deleted))
-            status = _("🗑 отозвана")
         else:
             figures = f"{number(b.sent)}/{number(b.total)}"
-            status = broadcast_status(b.status, b.status)
+        status = _status(b)
         lines.append(f"<b>#{b.id}</b> {when(b.started_at, tz)} · {escape(audience)} · "
                      f"{figures} · {status}")
         lines.append("   " + quoted(escape(first_line(b, 50))))
     return "\n".join(lines)
+
+
+def _status(b: Broadcast) -> str:
+    """A broadcast's status in words; a recall, asked for or done, says so instead."""
+    if b.recall_status == RecallStatus.DONE:
+        return _("🗑 отозвана")
+    if b.recall_status in (RecallStatus.REQUESTED, RecallStatus.RUNNING):
+        return _("🗑 отзывается")
+    return broadcast_status(b.status, b.status)
+
+
+def question(text: str) -> str:
+    """A question asked on the card, under its text."""
+    return f"<b>{escape(text)}</b>"
 
 
 def history_card(b: Broadcast, audience: str, counts: dict[str, int],
@@ -54,7 +67,7 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     if seconds is not None:
         started += _(", заняла {duration}").format(duration=duration(float(seconds)))
     lines = [_("<b>Рассылка #{id}</b> · {audience} · {status}").format(
-                 id=b.id, audience=escape(audience), status=broadcast_status(b.status, b.status)),
+                 id=b.id, audience=escape(audience), status=_status(b)),
              started,
              quoted(escape(first_line(b, 200))),
              f"<pre>{escape(table)}</pre>"]
