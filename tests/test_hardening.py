@@ -280,9 +280,9 @@ async def test_a_search_page_past_the_end(harness: BotHarness, pool: asyncpg.Poo
     await summaries.refresh(pool, "Europe/Moscow")  # names are searched in the directory
     admin = harness.chat(ADMIN_ID)
     await admin.send("/find Маша")
-    assert admin.buttons()[-3:-1] == ["1/2", "▶️"]
+    assert admin.buttons()[-2:-1] == ["▶️"] and "страница 1 из 2" in admin.last().text
     await admin.press_forged("us:100000")
-    assert admin.buttons()[-3:-1] == ["◀️", "2/2"]
+    assert admin.buttons()[-2:-1] == ["◀️"] and "страница 2 из 2" in admin.last().text
     no_apology(emulator, harness)
 
 

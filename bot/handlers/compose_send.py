@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncpg
 from aiogram import F, Router
 from aiogram.filters import StateFilter
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -16,7 +17,7 @@ from bot.db import broadcasts as db
 from bot.enums import DeliveryStatus
 from bot.filters import TypedInput
 from bot.handlers.common import read_text
-from bot.handlers.compose import Compose, load, summary_screen
+from bot.handlers.compose import Compose, load, send_preview, summary_screen
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
@@ -89,13 +90,16 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
                          reply_markup=main_menu())
 
 
-async def test_to_me(callback: CallbackQuery, state: FSMContext,
-                     broadcasts: BroadcastService) -> None:
+async def test_to_me(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                     settings: Settings, broadcasts: BroadcastService) -> None:
     draft = await load(state)
     user = callback.from_user
     result = await broadcasts.send_test(draft.content_obj(), user.id, user.first_name, user.username)
     if result.status == DeliveryStatus.SENT:
         await callback.answer(texts.test_sent(), show_alert=True)
+        if settings.broadcast_token == settings.bot_token and isinstance(callback.message,
+                                                                         Message):
+            await _below_the_test(callback.message, state, pool, settings)
     elif result.status == DeliveryStatus.BLOCKED:
         await callback.answer(
             texts.test_blocked(),
@@ -103,6 +107,18 @@ async def test_to_me(callback: CallbackQuery, state: FSMContext,
     else:
         await callback.answer(texts.test_failed(reason(result.error)),
                               show_alert=True)
+
+
+async def _below_the_test(summary: Message, state: FSMContext, pool: asyncpg.Pool,
+                          settings: Settings) -> None:
+    """One bot for both: the test copy came into this chat below the summary. The preview
+    and the summary come again below it; the old summary loses its buttons, so only one
+    set is live."""
+    try:
+        await summary.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest:
+        pass  # gone or too old: its buttons then do nothing anyway (the draft is one)
+    await send_preview(summary, await load(state), pool, settings, state)
 
 
 async def drop(callback: CallbackQuery, state: FSMContext) -> None:

@@ -12,8 +12,9 @@ from bot.db import audiences, streams
 from bot.db.audiences import Audience
 from bot.i18n import _
 from bot.keyboards import people_lists as kb
-from bot.keyboards.menu import pager
+from bot.keyboards.menu import pager, users_button
 from bot.keyboards.people_lists import ListCallback
+from bot.keyboards.streams import streams_button
 from bot.keyboards.users import people
 from bot.paging import clamp
 from bot.text.format import csv_document
@@ -56,10 +57,12 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
     rows = await audiences.page(pool, audience, PAGE, at.offset)
     found = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
               for r in rows]
+    # a stream's members were opened from the stream: back goes to the streams
+    back = streams_button() if callback_data.kind == "stream" else users_button()
     await show_screen(callback, Screen(texts.list_head(title, total, page, pages), people(
         found, pager(page, pages, ListCallback, kind=callback_data.kind,
                          stream=callback_data.stream),
-        kb.list_footer(callback_data.kind, callback_data.stream) if total else None)))
+        kb.list_footer(callback_data.kind, callback_data.stream, back) if total else [[back]])))
 
 
 async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audience,

@@ -72,7 +72,7 @@ async def results_screen(pool: asyncpg.Pool, settings: Settings, query: str, pag
     if total == 1 or (at.number == 0 and single_exact):
         return await card_screen(pool, settings, found[0].user_id)
     people = [(f.user_id, views.label(f.user_id, f.first_name, f.username)) for f in found]
-    return Screen(views.results(query, found, total, at.number),
+    return Screen(views.results(query, found, total, at.number, at.count),
                   kb.people(people, pager(at.number, at.count, SearchCallback)))
 
 

@@ -73,13 +73,13 @@ def users_button() -> InlineKeyboardButton:
 
 def pager(page: int, pages: int, make: Callable[..., CallbackData] | None = None,
           **fixed: object) -> list[InlineKeyboardButton]:
-    """◀️ n/m ▶️ for `make(page=…, **fixed)`; empty when everything fits on one page."""
+    """◀️ ▶️ for `make(page=…, **fixed)`; empty when everything fits on one page. The page
+    number is in the screen's text, not on a button that would do nothing when pressed."""
     if pages <= 1 or make is None:
         return []
     row = []
     if page > 0:
         row.append(button("◀️", make(page=page - 1, **fixed)))
-    row.append(button(f"{page + 1}/{pages}", make(page=page, **fixed)))
     if page < pages - 1:
         row.append(button("▶️", make(page=page + 1, **fixed)))
     return row

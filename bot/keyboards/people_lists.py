@@ -26,5 +26,9 @@ class ListCallback(CallbackData, prefix="ul"):
     csv: bool = False
 
 
-def list_footer(kind: ListKind, stream: str) -> list[list[InlineKeyboardButton]]:
-    return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)), users_button()]]
+def list_footer(kind: ListKind, stream: str, back: InlineKeyboardButton | None = None
+                ) -> list[list[InlineKeyboardButton]]:
+    """CSV of the whole list, and back where the list was opened from (`back`; the users
+    section if None)."""
+    return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)),
+             back or users_button()]]

@@ -55,7 +55,7 @@ def mention(user_id: int, first_name: str | None) -> str:
     return f'<a href="tg://user?id={user_id}">{escape(clip(first_name or str(user_id)))}</a>'
 
 
-def results(query: str, found: list[Found], total: int, page: int) -> str:
+def results(query: str, found: list[Found], total: int, page: int, pages: int = 1) -> str:
     if not found:
         return _("🔎 По запросу «{query}» никого не нашёл.\n\n"
                  "Попробуйте часть имени, @username, id или e-mail.").format(query=escape(query))
@@ -66,7 +66,7 @@ def results(query: str, found: list[Found], total: int, page: int) -> str:
             else _("🔎 «{query}»: найдено {count}")).format(
         query=escape(query), count=count, best=number(CANDIDATES))
     if total > len(found):
-        head += _(", страница {page}").format(page=page + 1)
+        head += _(", страница {page} из {pages}").format(page=page + 1, pages=pages)
     return head + _(". Откройте карточку:")
 
 

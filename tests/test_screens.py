@@ -1,0 +1,85 @@
+"""Screens an admin walks through on a phone: pagers without dead buttons, Back where the
+screen came from, the composer's buttons below a test copy, a Cancel button on every step
+that waits for typed text, the people lists and their filters, text outside any flow."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from bot.db import summaries
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import ADMIN_ID, BotHarness
+from support import add_members, compose_to_stream
+
+# the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
+pytestmark = pytest.mark.unpaced_chats
+
+TZ = "Europe/Moscow"
+
+
+async def seed(pool: asyncpg.Pool) -> None:
+    await pool.execute("""
+        INSERT INTO bookings (id, user_id, username, first_name, course_id, course_stream,
+                              confirmed, created_at) VALUES
+            (1, 1001, 'katya_k', 'Екатерина', 1, '4th_stream', 2, now() - interval '3 days'),
+            (2, 1002, 'alex_dev', 'Alexey', 1, '5th_stream', 1, now() - interval '2 days'),
+            (3, 1003, NULL, 'Мария', 1, '4th_stream', -1, now() - interval '9 days'),
+            (4, 1004, 'maria_s', 'Maria', 1, '4th_stream', 1, now() - interval '1 day');
+        SELECT setval(pg_get_serial_sequence('bookings', 'id'), 10);""")
+    await summaries.refresh(pool, TZ)
+
+
+async def test_pages_have_arrows_and_say_the_page_in_the_text(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await add_members(pool, 25, first_name="Анна")
+    await summaries.refresh(pool, TZ)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/streams")
+    await admin.click("4-й поток · 25")
+    await admin.click("👥 Участники")
+    assert admin.last().text == "👥 4-й поток: 25 чел. Страница 1 из 3."
+    assert admin.buttons()[10:] == ["▶️", "📄 CSV", "⬅️ Потоки"]
+    await admin.click("▶️")
+    assert admin.last().text == "👥 4-й поток: 25 чел. Страница 2 из 3."
+    assert admin.buttons()[10:] == ["◀️", "▶️", "📄 CSV", "⬅️ Потоки"]
+    assert not any("/" in b for b in admin.buttons()[10:])  # no «2/3» that does nothing
+
+
+async def test_back_from_a_streams_members_goes_to_the_streams(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/streams")
+    await admin.click("4-й поток · 1")
+    await admin.click("👥 Участники")
+    assert admin.last().text == "👥 4-й поток: 1 чел."
+    assert admin.buttons() == ["Екатерина · @katya_k · 1001", "📄 CSV", "⬅️ Потоки"]
+    await admin.click("⬅️ Потоки")
+    assert admin.last().text.startswith("📚")
+    assert "➕ Добавить поток" in admin.buttons()
+    # a stream nobody paid for: Back without CSV, still to the streams
+    await admin.click("5-й поток · 0")
+    await admin.click("👥 Участники")
+    assert admin.buttons() == ["⬅️ Потоки"]
+
+
+async def test_after_a_test_copy_the_preview_and_its_buttons_come_again_below_it(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await add_members(pool, 2)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 2", text="Привет, {first_name}",
+                                    entities=[])
+    summary = admin.last()
+    assert "🧪 Тест мне" in admin.buttons()
+    await admin.click("🧪 Тест мне")  # one bot for both: the copy comes into this chat
+    assert "Тест отправлен" in admin.callback_answer()["text"]
+    *_, old_summary, copy, preview, new_summary = admin.messages()
+    assert old_summary.message_id == summary.message_id and old_summary.buttons() == []
+    assert copy.text == preview.text == "Привет, Анна"
+    assert new_summary.text == summary.text
+    assert "🚀 Отправить сейчас" in [b["text"] for b in new_summary.buttons()]
+    live = [m for m in admin.messages()
+            if any(b.get("text") == "🚀 Отправить сейчас" for b in m.buttons())]
+    assert live == [new_summary]  # one live set of actions, below the copy
+    await admin.click("🚀 Отправить сейчас")
+    assert await pool.fetchval("SELECT count(*) FROM message_history") == 1
