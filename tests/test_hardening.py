@@ -204,7 +204,7 @@ async def test_two_streams_cannot_share_a_title(harness: BotHarness, pool: async
     await admin.send("4-Й ПОТОК")
     assert admin.last().text == ("Название «4-Й ПОТОК» уже у потока 4th_stream. "
                                  "Пришлите другое.")
-    assert admin.buttons() == ["⬅️ Потоки"]
+    assert admin.buttons() == ["⬅️ Потоки", "✖️ Отмена"]
     await admin.send("7-й поток")
     assert "7-й поток · 0" in admin.buttons()
     assert await pool.fetchval("SELECT count(*) FROM course_streams WHERE code = '7th_stream'") == 1

@@ -83,3 +83,58 @@ async def test_after_a_test_copy_the_preview_and_its_buttons_come_again_below_it
     assert live == [new_summary]  # one live set of actions, below the copy
     await admin.click("🚀 Отправить сейчас")
     assert await pool.fetchval("SELECT count(*) FROM message_history") == 1
+
+
+CANCELLED = "Действие отменено.\n\nГлавное меню\nВыберите раздел:"
+
+
+async def test_every_step_that_waits_for_text_has_a_cancel_button(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+
+    async def cancel_leaves_the_step(prompt_starts: str) -> None:
+        prompt = admin.last()
+        assert prompt.text.startswith(prompt_starts) and "✖️ Отмена" in admin.buttons()
+        await admin.click("✖️ Отмена")
+        assert admin.last().message_id == prompt.message_id and admin.last().text == CANCELLED
+        assert admin.buttons()[0] == "📊 Статистика"  # the menu
+
+    await admin.send("/find")  # the search
+    await cancel_leaves_the_step("👥 Пользователи")
+
+    await admin.send("/streams")  # a new stream's code, then its title; a new title
+    await admin.click("➕ Добавить поток")
+    await cancel_leaves_the_step("➕ Новый поток")
+    await admin.send("/streams")
+    await admin.click("➕ Добавить поток")
+    await admin.send("8th_stream")
+    await cancel_leaves_the_step("Как назвать поток")
+    await admin.send("Восьмой поток")  # no longer asked for: nothing is added
+    assert await pool.fetchval("SELECT count(*) FROM course_streams WHERE code = '8th_stream'"
+                               ) == 0
+    await admin.send("/streams")
+    await admin.click("4-й поток · 1")
+    await admin.click("✏️ Переименовать")
+    await cancel_leaves_the_step("✏️ Новое название")
+
+    await admin.send("/stats")  # the digest's time
+    await admin.click("🕘 в 09:00")
+    await cancel_leaves_the_step("🕘 Во сколько")
+    await admin.send("7:45")  # no longer asked for: nothing is set
+    assert await pool.fetchval("SELECT count(*) FROM admin_preferences WHERE digest_time"
+                               " = '07:45'") == 0
+
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 1", text="Позже",
+                                    entities=[])
+    await admin.click("🕒 Запланировать")
+    await admin.send("завтра 10:00")
+    await admin.send("/scheduled")  # a scheduled broadcast's new time and new text
+    await admin.click(admin.buttons()[0])
+    await admin.click("🕒 Перенести")
+    await cancel_leaves_the_step("Когда отправить")
+    await admin.send("/scheduled")
+    await admin.click(admin.buttons()[0])
+    await admin.click("✏️ Изменить текст")
+    await cancel_leaves_the_step("Пришлите новый вариант")
+    assert await pool.fetchval("SELECT message_text FROM message_history") == "Позже"

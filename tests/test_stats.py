@@ -317,7 +317,7 @@ async def test_digest_time_is_picked_or_typed(harness: BotHarness, pool: asyncpg
     await admin.click("🕘 в 09:00")
     assert "Во сколько присылать дайджест? Сейчас: 09:00" in admin.last().text
     assert admin.buttons() == ["07:00", "08:00", "• 09:00", "10:00", "12:00", "18:00", "20:00",
-                               "22:00", "⬅️ Назад"]
+                               "22:00", "⬅️ Назад", "✖️ Отмена"]
     await admin.click("08:00")
     assert admin.callback_answer()["text"] == "Дайджест включён: каждый день в 08:00 (Europe/Moscow)."
     assert {"🔔 Дайджест: вкл", "🕘 в 08:00"} <= set(admin.buttons())

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import health
 from bot.db.migrate import migration_status
-from bot.keyboards.menu import MenuCallback, Section, main_menu, section_footer
+from bot.keyboards.menu import CancelCallback, MenuCallback, Section, main_menu, section_footer
 from bot.views import menu as views
 from bot.views.screen import Screen, show_screen
 
@@ -33,6 +33,14 @@ async def cancel(message: Message, state: FSMContext) -> None:
     had_flow = await state.get_state() is not None
     await state.clear()
     await message.answer(views.cancelled(had_flow), reply_markup=main_menu())
+
+
+async def cancel_pressed(callback: CallbackQuery, state: FSMContext) -> None:
+    """«✖️ Отмена» under a step that waits for typed text: what /cancel does."""
+    had_flow = await state.get_state() is not None
+    await state.clear()
+    await callback.answer()
+    await show_screen(callback, Screen(views.cancelled(had_flow), main_menu()))
 
 
 async def open_main(callback: CallbackQuery, state: FSMContext) -> None:
@@ -57,6 +65,7 @@ def create_router() -> Router:
     router.message.register(start, CommandStart())
     router.message.register(menu, Command("menu"))
     router.message.register(cancel, Command("cancel"))
+    router.callback_query.register(cancel_pressed, CancelCallback.filter())
     router.callback_query.register(open_main, MenuCallback.filter(F.section == Section.MAIN))
     router.callback_query.register(open_status, MenuCallback.filter(F.section == Section.STATUS))
     return router

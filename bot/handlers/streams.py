@@ -122,7 +122,7 @@ async def typed_code(message: Message, state: FSMContext, pool: asyncpg.Pool) ->
     if code is None:
         return
     if await streams.get(pool, code) is not None:
-        await message.answer(views.code_taken(code))
+        await message.answer(views.code_taken(code), reply_markup=kb.back_to_streams())
         return
     await state.update_data(code=code, new=True)
     await state.set_state(StreamEdit.title)

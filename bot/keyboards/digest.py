@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.i18n import _
+from bot.keyboards.menu import cancel_button
 from bot.text.periods import PeriodKey
 
 
@@ -40,5 +41,6 @@ def digest_times(period: PeriodKey, current: time) -> InlineKeyboardMarkup:
         builder.button(text=f"{mark}{label}",
                        callback_data=DigestCallback(action=DigestAction.SET_TIME, period=period, at=at))
     builder.button(text=_("⬅️ Назад"), callback_data=DigestCallback(action=DigestAction.BACK, period=period))
-    builder.adjust(4, 4, 1)
+    builder.add(cancel_button())  # the step also waits for a typed time
+    builder.adjust(4, 4, 2)
     return builder.as_markup()

@@ -28,6 +28,10 @@ class MenuCallback(CallbackData, prefix="menu"):
     section: Section
 
 
+class CancelCallback(CallbackData, prefix="x"):
+    """«✖️ Отмена» under a step that waits for typed text: what /cancel does."""
+
+
 # the sections the menu offers, in order; a section is listed only once it exists
 MENU_SECTIONS: tuple[tuple[Section, object], ...] = (
     (Section.STATS, __("📊 Статистика")),
@@ -65,6 +69,11 @@ def button(text: object, data: CallbackData) -> InlineKeyboardButton:
 
 def menu_button() -> InlineKeyboardButton:
     return button(_("⬅️ Меню"), MenuCallback(section=Section.MAIN))
+
+
+def cancel_button() -> InlineKeyboardButton:
+    """Leaves the step that waits for typed text, as /cancel does."""
+    return button(_("✖️ Отмена"), CancelCallback())
 
 
 def users_button() -> InlineKeyboardButton:

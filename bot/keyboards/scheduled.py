@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.i18n import _
 from bot.keyboards.fields import RowId
-from bot.keyboards.menu import menu_button, MenuCallback, Section, button
+from bot.keyboards.menu import menu_button, MenuCallback, Section, button, cancel_button
 
 
 class Sched(StrEnum):
@@ -49,7 +49,8 @@ def scheduled_card(broadcast_id: int) -> InlineKeyboardMarkup:
 def back_to_scheduled(broadcast_id: int) -> InlineKeyboardMarkup:
     """For a step that waits for typed input: back to the broadcast's card."""
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("↩️ Назад"), ScheduledCallback(action=Sched.OPEN, id=broadcast_id))]])
+        [button(_("↩️ Назад"), ScheduledCallback(action=Sched.OPEN, id=broadcast_id)),
+         cancel_button()]])
 
 
 def scheduled_cancel(broadcast_id: int) -> InlineKeyboardMarkup:

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _
 from bot.keyboards.fields import StreamCode
-from bot.keyboards.menu import menu_button, button
+from bot.keyboards.menu import menu_button, button, cancel_button
 from bot.keyboards.people_lists import ListCallback, ListKind
 
 
@@ -53,4 +53,5 @@ def confirm_archive(code: str) -> InlineKeyboardMarkup:
 
 
 def back_to_streams() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[streams_button()]])
+    """Under a step that waits for a code or a title: back to the streams, or leave it."""
+    return InlineKeyboardMarkup(inline_keyboard=[[streams_button(), cancel_button()]])

@@ -10,7 +10,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.enums import BookingStatus
 from bot.i18n import _
 from bot.keyboards.fields import PageNo, RowId, StreamCode, UserId
-from bot.keyboards.menu import menu_button, MenuCallback, Section, button, users_button
+from bot.keyboards.menu import (
+    menu_button, MenuCallback, Section, button, cancel_button, users_button,
+)
 from bot.keyboards.people_lists import ListCallback, ListKind
 
 
@@ -56,7 +58,7 @@ def section() -> InlineKeyboardMarkup:
          button(_("⏳ Ждут оплаты"), ListCallback(kind=ListKind.PENDING))],
         [button(_("🎓 Бесплатный урок"), ListCallback(kind=ListKind.FREE_LESSON)),
          button(_("📚 Потоки"), MenuCallback(section=Section.STREAMS))],
-        [menu_button()]])
+        [cancel_button(), menu_button()]])
 
 
 def people(found: list[tuple[int, str]], page_row: list[InlineKeyboardButton],
