@@ -138,3 +138,19 @@ async def test_every_step_that_waits_for_text_has_a_cancel_button(
     await admin.click("✏️ Изменить текст")
     await cancel_leaves_the_step("Пришлите новый вариант")
     assert await pool.fetchval("SELECT message_text FROM message_history") == "Позже"
+
+
+async def test_a_name_typed_outside_any_flow_is_searched_for_admins_only(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    from bot.sandbox.harness import STRANGER_ID
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/start")
+    await admin.send("Екатерина")  # one match: the card at once
+    assert admin.last().text.startswith("👤 Екатерина · @katya_k · 1001")
+    await admin.send("мария")  # two: the results, as the «Пользователи» search gives them
+    assert admin.last().text == "🔎 «мария»: найдено 2. Откройте карточку:"
+    assert set(admin.buttons()[:2]) == {"Мария · 1003", "Maria · @maria_s · 1004"}
+    stranger = harness.chat(STRANGER_ID)
+    await stranger.send("Екатерина")
+    assert not any("1001" in m.text or "Екатерина" in m.text for m in stranger.messages())

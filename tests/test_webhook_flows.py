@@ -168,9 +168,11 @@ async def test_admin_pressing_a_stale_button_is_told_so(harness: BotHarness) -> 
     assert bot.chats[ADMIN_ID].messages[admin.last().message_id].text.startswith("Здравствуйте")
 
 
-async def test_admin_text_outside_a_flow_gets_the_menu(harness: BotHarness) -> None:
+async def test_admin_text_outside_a_flow_is_a_search(harness: BotHarness) -> None:
     admin = harness.chat(ADMIN_ID)
     await admin.send("привет, как дела?")
+    assert admin.last().text.startswith("🔎 По запросу «привет, как дела?» никого не нашёл.")
+    await admin.send("/nosuchcommand")  # not a name: the menu
     assert admin.last().text.startswith("Не понял сообщение")
     assert admin.buttons() == MENU
 

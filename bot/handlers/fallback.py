@@ -1,4 +1,5 @@
-"""Admin input no other handler took: a stale button or text outside any flow."""
+"""Admin input no other handler took: a stale button, or a message outside any flow that is
+no text (text there is a search: handlers/users.py) or an unknown command."""
 
 from __future__ import annotations
 

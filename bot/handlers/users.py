@@ -6,7 +6,7 @@ from html import escape
 
 import asyncpg
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -142,4 +142,7 @@ def create_router() -> Router:
     router.callback_query.register(search_page, SearchCallback.filter())
     router.callback_query.register(open_card, CardCallback.filter())
     router.message.register(typed, UserSearch.query, F.text, TypedInput())
+    # text outside any flow is a search too (the admin filter sits on the parent router:
+    # strangers never get here); a command the bot does not know is not a name
+    router.message.register(typed, StateFilter(None), F.text, ~F.text.startswith("/"))
     return router
