@@ -250,6 +250,9 @@ async def test_history_card_matches_the_recipients_table_and_recalls(
     assert document.kind == "document"
     rows = document.file.content.decode("utf-8-sig").splitlines()
     assert rows[0].startswith("user_id,username") and len(rows) == 9
+    # the reason in the admin's words, as on the card (not Telegram's English)
+    assert f"{members[0]},user{members[0]},Маша,blocked,пропущен: ранее был недоступен,," \
+        in rows[1:]
     await admin.click("🗑 Отозвать у всех")  # on the card, above the document
     asked = next(m for m in admin.messages() if m.message_id == card_id)
     assert asked.message_id == card_id and asked.text.startswith("Рассылка #1")

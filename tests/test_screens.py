@@ -154,3 +154,33 @@ async def test_a_name_typed_outside_any_flow_is_searched_for_admins_only(
     stranger = harness.chat(STRANGER_ID)
     await stranger.send("Екатерина")
     assert not any("1001" in m.text or "Екатерина" in m.text for m in stranger.messages())
+
+
+async def test_a_booking_goes_back_to_pending_after_a_question_and_is_audited(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/find @katya_k")
+    await admin.click("🎫 Брони")
+    assert admin.buttons() == ["⏳ Ждёт оплаты · #1", "✖️ Отменить · #1", "⬅️ К карточке"]
+    await admin.click("⏳ Ждёт оплаты · #1")
+    assert admin.last().text == "Вернуть бронь #1 (4-й поток) в «ждёт оплаты»?\n👤 Екатерина"
+    assert admin.buttons() == ["Да", "Отмена"]
+    await admin.click("Отмена")  # nothing changes
+    assert await pool.fetchval("SELECT confirmed FROM bookings WHERE id = 1") == 2
+    await admin.click("🎫 Брони")
+    await admin.click("⏳ Ждёт оплаты · #1")
+    await admin.click("Да")
+    assert admin.callback_answer()["text"] == "Бронь #1 снова ждёт оплаты."
+    assert await pool.fetchval("SELECT confirmed FROM bookings WHERE id = 1") == 1
+    entry = await pool.fetchrow("SELECT action, target, details FROM admin_audit_log")
+    assert (entry["action"], entry["target"], entry["details"]) == (
+        "booking.status", "1001", {"booking_id": 1, "from": 2, "to": 1})
+    # a cancelled booking (Мария's only one) can come back too
+    await admin.send("/find Мария")
+    await admin.click("Мария · 1003")
+    await admin.click("🎫 Брони")
+    assert admin.buttons() == ["⏳ Ждёт оплаты · #3", "⬅️ К карточке"]
+    await admin.click("⏳ Ждёт оплаты · #3")
+    await admin.click("Да")
+    assert await pool.fetchval("SELECT confirmed FROM bookings WHERE id = 3") == 1

@@ -208,9 +208,10 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
 
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
-    """All recipients with their status and clicks."""
+    """All recipients with their status and clicks; the error in the admin's words where it
+    is a known one (as on the card), else as Telegram put it."""
     rows = [[row["user_id"], row["username"] or "", row["first_name"] or "",
-             row["delivery_status"], row["error"] or "",
+             row["delivery_status"], broadcast_views.reason(row["error"]) if row["error"] else "",
              row["sent_at"].isoformat() if row["sent_at"] else "",
              row["telegram_message_id"] or "", row["clicks"]]
             async for row in db.export_rows(pool, broadcast_id)]

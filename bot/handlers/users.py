@@ -91,10 +91,10 @@ async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int) -> S
     if card is None:
         return Screen(views.no_such_user(user_id), kb.section())
     titles = await streams.titles(pool)
-    open_bookings = any((status := BookingStatus.of(b.confirmed)) is not None and status.is_open
-                        for b in card.bookings)
+    # a booking in a status the bot knows can be changed (a cancelled one back to pending)
+    changeable = any(BookingStatus.of(b.confirmed) is not None for b in card.bookings)
     return Screen(views.card(card, titles, settings.tz),
-                  kb.card(user_id, card.current_booking is not None, open_bookings,
+                  kb.card(user_id, card.current_booking is not None, changeable,
                           card.events > 0))
 
 

@@ -115,13 +115,17 @@ def confirm(yes: str, sure: CallbackData, user_id: int) -> InlineKeyboardMarkup:
 
 def booking_actions(user_id: int, bookings: list[tuple[int, BookingStatus | None, str]]
                     ) -> InlineKeyboardMarkup:
-    """For each booking still open: confirm payment (if pending) and cancel."""
+    """For each booking: confirm payment (if pending), back to pending (if paid or
+    cancelled), cancel (if open)."""
     rows = []
     for booking_id, status, label in bookings:
         row = []
         if status is BookingStatus.PENDING:
             row.append(button(_("✅ Оплачено") + f" · {label}", StatusCallback(
                 user_id=user_id, booking_id=booking_id, was=status, to=BookingStatus.CONFIRMED)))
+        elif status is not None:
+            row.append(button(_("⏳ Ждёт оплаты") + f" · {label}", StatusCallback(
+                user_id=user_id, booking_id=booking_id, was=status, to=BookingStatus.PENDING)))
         if status is not None and status.is_open:
             row.append(button(_("✖️ Отменить") + f" · {label}", StatusCallback(
                 user_id=user_id, booking_id=booking_id, was=status, to=BookingStatus.CANCELLED)))
