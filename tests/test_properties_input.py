@@ -32,7 +32,8 @@ FACTORIES: list[type[CallbackData]] = [
     history.HistoryCallback, menu.MenuCallback, stats.StatsCallback, digest.DigestCallback,
     stats.ChartCallback, streams.StreamCallback, audit.AuditCallback, users.SearchCallback,
     users.CardCallback, users.MoveCallback, users.StatusCallback, users.WriteCallback,
-    people_lists.ListCallback,
+    people_lists.ListCallback, people_lists.RegistrantsCallback, people_lists.BookingsCallback,
+    menu.CancelCallback,
 ]
 BOUNDARY_INTS = [0, 1, -1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 10**30]
 ODD_TEXTS = ["", " ", "\u200b", "\u202eRTL текст", "<b>жирный</b>", "</a>", "&amp;",
@@ -170,10 +171,21 @@ async def _reschedule(admin: ChatClient) -> None:
     await admin.click("🕒 Перенести")
 
 
+async def _lesson_dates(admin: ChatClient) -> None:
+    await admin.send("/find")
+    await admin.click("🎓 Бесплатный урок")
+    await admin.click("📅 Даты урока: любые")
+
+
+async def _outside_any_flow(admin: ChatClient) -> None:
+    await admin.send("/menu")  # text here is a search
+
+
 STEPS: dict[str, Step] = {
     "search": _search, "pasted list": _paste, "content": _compose, "button label": _label,
     "button url": _url, "send time": _when, "stream code": _stream_code,
     "stream title": _stream_title, "digest time": _digest_time, "new time": _reschedule,
+    "lesson dates": _lesson_dates, "outside any flow": _outside_any_flow,
 }
 typed_text = st.one_of(st.sampled_from(ODD_TEXTS), st.text(max_size=300),
                        st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=50))

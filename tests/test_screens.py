@@ -4,10 +4,15 @@ that waits for typed text, the people lists and their filters, text outside any 
 
 from __future__ import annotations
 
+from datetime import date
+
 import asyncpg
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bot.db import summaries
+from bot.text.dates import date_key, from_key, parse_date_range
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
 from support import add_members, compose_to_stream
@@ -184,3 +189,121 @@ async def test_a_booking_goes_back_to_pending_after_a_question_and_is_audited(
     await admin.click("⏳ Ждёт оплаты · #3")
     await admin.click("Да")
     assert await pool.fetchval("SELECT confirmed FROM bookings WHERE id = 3") == 1
+
+
+async def seed_registrants(pool: asyncpg.Pool) -> None:
+    await pool.execute("""
+        INSERT INTO free_lesson_registrations (user_id, username, first_name, email,
+                                               lesson_type, lesson_date, registered_at) VALUES
+            (1001, 'katya_k', 'Катя', 'katya@example.com', 'ai_agents', '2025-12-05',
+             now() - interval '5 days'),
+            (1004, 'maria_s', 'Maria', NULL, 'vibe_coding_intro', NULL, now() - interval '1 day'),
+            (1006, NULL, NULL, 'ivan@example.com', NULL, '2025-12-20', now());""")
+    await summaries.refresh(pool, TZ)
+
+
+async def test_registrants_show_lesson_date_and_email_and_filter_by_lesson_and_dates(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await seed(pool)
+    await seed_registrants(pool)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/find")
+    await admin.click("🎓 Бесплатный урок")
+    assert admin.last().text.splitlines() == [
+        "🎓 Записались на бесплатный урок: 3 чел.", "все уроки · любые даты", "",
+        "1. без имени · 1006 — —, 20.12.2025, ivan@example.com",  # NULLs are «—»
+        "2. Maria · @maria_s · 1004 — vibe_coding_intro, —, —",
+        "3. Екатерина · @katya_k · 1001 — ai_agents, 05.12.2025, katya@example.com"]
+    assert admin.buttons()[3:] == ["• Все уроки", "ai_agents", "vibe_coding_intro",
+                                   "📅 Даты урока: любые", "📄 CSV", "⬅️ Пользователи"]
+    await admin.click("ai_agents")
+    assert admin.last().text.splitlines()[:2] == [
+        "🎓 Записались на бесплатный урок: 1 чел.", "урок: ai_agents · любые даты"]
+    assert "• ai_agents" in admin.buttons()
+
+    await admin.click("📅 Даты урока: любые")
+    assert admin.last().text.startswith("📅 Какие даты урока показать?")
+    assert admin.buttons() == ["↩️ Назад", "✖️ Отмена"]
+    await admin.send("на днях")
+    assert admin.last().text.startswith("Не понял даты.")
+    assert admin.buttons() == ["↩️ Назад", "✖️ Отмена"]
+    await admin.send("1.12.2025 - 10.12.2025")  # lesson and dates together
+    assert admin.last().text.splitlines()[:4] == [
+        "🎓 Записались на бесплатный урок: 1 чел.",
+        "урок: ai_agents · даты урока: 01.12.2025–10.12.2025", "",
+        "1. Екатерина · @katya_k · 1001 — ai_agents, 05.12.2025, katya@example.com"]
+    await admin.click("Все уроки")  # the dates stay
+    assert admin.last().text.startswith("🎓 Записались на бесплатный урок: 1 чел.\n"
+                                        "все уроки · даты урока: 01.12.2025–10.12.2025")
+    await admin.click("📄 CSV")
+    header, *rows = admin.last().file.content.decode("utf-8-sig").splitlines()  # type: ignore[union-attr]
+    assert header == "user_id,username,first_name,email,lesson_type,lesson_date,registered_at"
+    assert len(rows) == 1
+    assert rows[0].startswith("1001,katya_k,Екатерина,katya@example.com,ai_agents,2025-12-05,")
+    await admin.click("✖️ Любые даты")  # on the list, above the document
+    assert admin.messages()[-2].text.startswith("🎓 Записались на бесплатный урок: 3 чел.")
+    await admin.send("/find")
+    await admin.click("🎓 Бесплатный урок")
+    # a question about dates left with Back: no longer waiting for dates
+    await admin.click("📅 Даты урока: любые")
+    await admin.click("↩️ Назад")
+    assert admin.last().text.startswith("🎓 Записались на бесплатный урок: 3 чел.")
+    await admin.send("05.12")  # now a search, not dates
+    assert admin.last().text.startswith("🔎")
+
+
+async def test_bookings_by_stream_and_status_together(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/find")
+    await admin.click("🎫 Брони")
+    text = admin.last().text
+    assert text.startswith("🎫 Брони: 4\nвсе потоки · все статусы\n\n1. #4 Maria · @maria_s · 1004"
+                           " — 4-й поток, ⏳ ждёт оплаты, ")
+    await admin.click("4-й поток")
+    assert admin.last().text.startswith("🎫 Брони: 3\n4-й поток · все статусы")
+    await admin.click("⏳ ждут оплаты")  # the stream stays chosen
+    lines = admin.last().text.splitlines()
+    assert lines[:2] == ["🎫 Брони: 1", "4-й поток · ⏳ ждут оплаты"]
+    assert lines[3].startswith("1. #4 Maria · @maria_s · 1004 — 4-й поток, ⏳ ждёт оплаты")
+    assert {"• 4-й поток", "• ⏳ ждут оплаты"} <= set(admin.buttons())
+    await admin.click("#4 · Maria · @maria_s · 1004")
+    assert admin.last().text.startswith("👤 Maria")
+    await admin.click("⬅️ Пользователи")
+    await admin.click("🎫 Брони")
+    await admin.click("✖️ отменены")
+    assert admin.last().text.splitlines()[3].startswith("1. #3 Мария · 1003 — 4-й поток, ✖️ отменена")
+
+
+async def test_a_list_of_all_users(harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(pool)
+    await seed_registrants(pool)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/find")
+    await admin.click("👥 Все пользователи")
+    assert admin.last().text == "👥 Все пользователи: 5 чел."
+    assert admin.buttons() == ["Екатерина · @katya_k · 1001", "Alexey · @alex_dev · 1002",
+                               "Мария · 1003", "Maria · @maria_s · 1004", "без имени · 1006",
+                               "📄 CSV", "⬅️ Пользователи"]
+    assert await pool.fetchval("SELECT count(DISTINCT user_id) FROM (SELECT user_id FROM bookings"
+                               " UNION SELECT user_id FROM free_lesson_registrations) u") == 5
+
+
+@settings(max_examples=300)  # pure and fast: more than the profile's few end-to-end examples
+@example(text="31.02", today=date(2025, 1, 1))
+@example(text="0.0", today=date(2025, 1, 1))
+@example(text="28.02-29.02", today=date(2027, 1, 1))
+@given(text=st.one_of(st.text(max_size=40), st.from_regex(
+    r"\A[0-9]{1,4}[.\-/][0-9]{1,2}([.\-/][0-9]{1,4})?( ?[-–—]? ?[0-9]{1,4}[.\-/][0-9]{1,2}"
+    r"([.\-/][0-9]{1,4})?)?\Z")), today=st.dates(date(2000, 1, 1), date(2099, 12, 31)))
+def test_a_typed_date_range_is_a_range_or_a_reason(text: str, today: date) -> None:
+    """Whatever is typed: the first and last day in order, or a ValueError to show (never
+    another exception, which would reach the admin as the generic apology)."""
+    try:
+        first, last = parse_date_range(text, today)
+    except ValueError as exc:
+        assert str(exc)
+    else:
+        assert first <= last
+        assert from_key(date_key(first)) == first and from_key(date_key(last)) == last

@@ -4,6 +4,7 @@ bookings, events or free_lesson_registrations; a stream member has a confirmed b
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -259,3 +260,49 @@ async def page(pool: asyncpg.Pool, audience: Audience, limit: int | None, offset
         f"""SELECT a.user_id, d.username, d.first_name, d.email
             FROM ({ids}) a LEFT JOIN user_directory d USING (user_id)
             ORDER BY a.user_id LIMIT $1 OFFSET $2""", limit, offset, *args)
+
+
+# ---- the people lists' own rows: free-lesson registrants and bookings, with filters ----
+
+_REGISTRANTS = """
+    SELECT DISTINCT ON (r.user_id) r.user_id, r.username, r.first_name, r.email,
+           r.lesson_type, r.lesson_date, r.registered_at
+    FROM free_lesson_registrations r
+    WHERE r.user_id IS NOT NULL AND ($1::text IS NULL OR r.lesson_type = $1)
+      AND ($2::date IS NULL OR r.lesson_date >= $2) AND ($3::date IS NULL OR r.lesson_date <= $3)
+    ORDER BY r.user_id, r.registered_at DESC NULLS LAST, r.id DESC"""
+
+
+async def registrants(pool: asyncpg.Pool, lesson: str | None, since: date | None,
+                      until: date | None, offset: int, limit: int | None
+                      ) -> tuple[list[asyncpg.Record], int]:
+    """People registered for a free lesson (of this type, with a lesson date in this range;
+    None: any), newest registration first, each once with their latest matching registration
+    (lesson type, lesson date, e-mail as it was given) and their name as the user directory
+    has it; and how many there are (limit None: all of them)."""
+    rows = await pool.fetch(
+        f"""SELECT m.user_id, coalesce(d.username, m.username) AS username,
+                   coalesce(d.first_name, m.first_name) AS first_name, m.email,
+                   m.lesson_type, m.lesson_date, m.registered_at
+            FROM ({_REGISTRANTS}) m LEFT JOIN user_directory d USING (user_id)
+            ORDER BY m.registered_at DESC NULLS LAST, m.user_id LIMIT $4 OFFSET $5""",
+        lesson, since, until, limit, offset)
+    total = await pool.fetchval(f"SELECT count(*) FROM ({_REGISTRANTS}) m", lesson, since, until)
+    return rows, total
+
+
+async def bookings(pool: asyncpg.Pool, stream: str | None, status: int | None, offset: int,
+                   limit: int) -> tuple[list[asyncpg.Record], int]:
+    """Bookings (in this stream, in this status; None: any), newest first, with the person's
+    name as the user directory has it; and how many there are."""
+    where = ("($1::text IS NULL OR b.course_stream = $1)"
+             " AND ($2::int IS NULL OR b.confirmed = $2)")
+    rows = await pool.fetch(
+        f"""SELECT b.id, b.user_id, coalesce(d.username, b.username) AS username,
+                   coalesce(d.first_name, b.first_name) AS first_name, b.course_stream,
+                   b.confirmed, b.created_at
+            FROM bookings b LEFT JOIN user_directory d USING (user_id)
+            WHERE {where} ORDER BY b.created_at DESC NULLS LAST, b.id DESC
+            LIMIT $3 OFFSET $4""", stream, status, limit, offset)
+    total = await pool.fetchval(f"SELECT count(*) FROM bookings b WHERE {where}", stream, status)
+    return rows, total

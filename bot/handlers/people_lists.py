@@ -1,29 +1,44 @@
-"""Lists of people (leads, pending bookings, free-lesson registrants, a stream's members):
-paged, counted, each name opening the card, and the whole list as a CSV document."""
+"""Lists of people (everyone, leads, pending bookings, a stream's members; free-lesson
+registrants by lesson type and lesson dates; bookings by stream and status): paged, counted,
+each name opening the card, and the whole list as a CSV document."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+
 import asyncpg
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
+from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db.audiences import Audience
-from bot.i18n import _
+from bot.filters import TypedInput
+from bot.handlers.common import read_text
 from bot.keyboards import people_lists as kb
+from bot.keyboards.people_lists import (
+    BOOKING_FILTERS, BookingsCallback, RegistrantsCallback,
+)
 from bot.keyboards.menu import pager, users_button
 from bot.keyboards.people_lists import ListCallback
 from bot.keyboards.streams import streams_button
 from bot.keyboards.users import people
-from bot.paging import clamp
+from bot.paging import clamp, read_page
+from bot.text.dates import date_key, from_key, parse_date_range
 from bot.text.format import csv_document
 from bot.views import people_lists as texts
 from bot.views import users as views
 from bot.views.menu import stale_button_text
-from bot.views.screen import Screen, show_screen
+from bot.views.screen import Screen, answer_screen, show_screen
 
 PAGE = 10
+
+
+class RegistrantDates(StatesGroup):
+    range = State()  # a typed range of lesson dates for the registrants' list
 
 
 def _audience(data: ListCallback) -> Audience | None:
@@ -80,7 +95,114 @@ async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audien
             caption=texts.csv_caption(name, len(rows)))
 
 
+# ---- free-lesson registrants: by lesson type and a range of lesson dates ---------------
+
+async def registrants_screen(pool: asyncpg.Pool, data: RegistrantsCallback) -> Screen | None:
+    """The list as the button asks for it (None: dates no button of the bot carries)."""
+    since, until = from_key(data.since), from_key(data.until)
+    if (data.since and since is None) or (data.until and until is None):
+        return None
+    rows, total, at = await read_page(
+        lambda offset, limit: audiences.registrants(pool, data.lesson or None, since, until,
+                                                    offset, limit), data.page, PAGE)
+    shown = data.model_copy(update={"page": at.number, "csv": False, "ask_dates": False})
+    dates = texts.dates_text(since, until)
+    found = [(r["user_id"], views.label(r["user_id"], r["first_name"], r["username"]))
+             for r in rows]
+    lessons = [lesson for lesson, _count in await audiences.lesson_types(pool)]
+    extra = kb.registrant_filters(shown, lessons, dates) + (
+        kb.registrants_footer(shown) if total else [[users_button()]])
+    return Screen(texts.registrants(list(rows), total, at.number, at.count, data.lesson, dates,
+                                    at.offset),
+                  people(found, pager(at.number, at.count, RegistrantsCallback, **shown.model_dump(
+                      exclude={"page"})), extra))
+
+
+async def show_registrants(callback: CallbackQuery, callback_data: RegistrantsCallback,
+                           state: FSMContext, pool: asyncpg.Pool) -> None:
+    data = callback_data
+    if data.ask_dates:
+        await callback.answer()
+        await state.set_state(RegistrantDates.range)
+        await state.set_data({"list": data.model_dump(mode="json")})
+        await show_screen(callback, Screen(texts.ask_dates(), kb.dates_prompt(data)))
+        return
+    if await state.get_state() == RegistrantDates.range:
+        await state.clear()  # back from the question about dates
+    if data.csv:
+        return await send_registrants_csv(callback, pool, data)
+    screen = await registrants_screen(pool, data)
+    if screen is None:
+        await callback.answer(stale_button_text(), show_alert=True)
+        return
+    await callback.answer()
+    await show_screen(callback, screen)
+
+
+async def typed_dates(message: Message, state: FSMContext, pool: asyncpg.Pool,
+                      settings: Settings) -> None:
+    data = RegistrantsCallback.model_validate((await state.get_data()).get("list") or {})
+    today = datetime.now(settings.tz).date()
+    dates = await read_text(message, lambda text: parse_date_range(text, today),
+                            kb.dates_prompt(data))
+    if dates is None:
+        return  # told why; still waiting for dates
+    await state.clear()
+    chosen = data.model_copy(update={"since": date_key(dates[0]), "until": date_key(dates[1]),
+                                     "page": 0})
+    screen = await registrants_screen(pool, chosen)
+    assert screen is not None  # the dates were just read
+    await answer_screen(message, screen)
+
+
+async def send_registrants_csv(callback: CallbackQuery, pool: asyncpg.Pool,
+                               data: RegistrantsCallback) -> None:
+    since, until = from_key(data.since), from_key(data.until)
+    await callback.answer(texts.preparing_file())
+    rows, _total = await audiences.registrants(pool, data.lesson or None, since, until, 0, None)
+    document = csv_document(
+        ["user_id", "username", "first_name", "email", "lesson_type", "lesson_date",
+         "registered_at"],
+        ((r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "",
+          r["lesson_type"] or "", r["lesson_date"].isoformat() if r["lesson_date"] else "",
+          r["registered_at"].isoformat() if r["registered_at"] else "") for r in rows))
+    if isinstance(callback.message, Message):
+        await callback.message.answer_document(
+            BufferedInputFile(document, "free_lesson.csv"),
+            caption=texts.csv_caption("free_lesson.csv", len(rows)))
+
+
+# ---- bookings: by stream and status ----------------------------------------------------
+
+async def show_bookings(callback: CallbackQuery, callback_data: BookingsCallback,
+                        pool: asyncpg.Pool, settings: Settings) -> None:
+    data = callback_data
+    status = BOOKING_FILTERS[data.status]
+    await callback.answer()
+    rows, total, at = await read_page(
+        lambda offset, limit: audiences.bookings(pool, data.stream or None,
+                                                 int(status) if status is not None else None,
+                                                 offset, limit), data.page, PAGE)
+    titles = await streams.titles(pool)
+    active = [(s.code, s.title) for s in await streams.list_active_streams(pool)]
+    if data.stream and data.stream not in dict(active):  # an archived stream's bookings
+        active.append((data.stream, titles.get(data.stream, data.stream)))
+    found = [(r["user_id"], f"#{r['id']} · " + views.label(r["user_id"], r["first_name"],
+                                                           r["username"]))
+             for r in rows if r["user_id"] is not None]
+    shown = data.model_copy(update={"page": at.number})
+    await show_screen(callback, Screen(
+        texts.bookings(list(rows), total, at.number, at.count, data.stream or None,
+                       status, titles, settings.tz, at.offset),
+        people(found, pager(at.number, at.count, BookingsCallback, stream=shown.stream,
+                            status=shown.status),
+               kb.booking_filters(shown, active) + [[users_button()]])))
+
+
 def create_router() -> Router:
     router = Router(name="people_lists")
     router.callback_query.register(show_list, ListCallback.filter())
+    router.callback_query.register(show_registrants, RegistrantsCallback.filter())
+    router.callback_query.register(show_bookings, BookingsCallback.filter())
+    router.message.register(typed_dates, RegistrantDates.range, F.text, TypedInput())
     return router

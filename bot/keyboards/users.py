@@ -13,7 +13,9 @@ from bot.keyboards.fields import PageNo, RowId, StreamCode, UserId
 from bot.keyboards.menu import (
     menu_button, MenuCallback, Section, button, cancel_button, users_button,
 )
-from bot.keyboards.people_lists import ListCallback, ListKind
+from bot.keyboards.people_lists import (
+    BookingsCallback, ListCallback, ListKind, RegistrantsCallback,
+)
 
 
 class SearchCallback(CallbackData, prefix="us"):
@@ -56,8 +58,10 @@ def section() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
         [button(_("🧲 Лиды"), ListCallback(kind=ListKind.LEADS)),
          button(_("⏳ Ждут оплаты"), ListCallback(kind=ListKind.PENDING))],
-        [button(_("🎓 Бесплатный урок"), ListCallback(kind=ListKind.FREE_LESSON)),
+        [button(_("🎓 Бесплатный урок"), RegistrantsCallback()),
          button(_("📚 Потоки"), MenuCallback(section=Section.STREAMS))],
+        [button(_("👥 Все пользователи"), ListCallback(kind=ListKind.ALL)),
+         button(_("🎫 Брони"), BookingsCallback())],
         [cancel_button(), menu_button()]])
 
 
