@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from bot.db import summaries
+
 DAYS = 180
 CHUNK = 50_000
 
@@ -160,6 +162,7 @@ async def fill(conn: asyncpg.Connection, plan: DemoPlan, *, replace: bool = Fals
     rng = random.Random(plan.seed + 1)
     counts: dict[str, int] = {}
     async with conn.transaction():
+        await summaries.lock_out_readers(conn)
         if replace:
             await conn.execute(f"TRUNCATE {', '.join(PLATFORM_TABLES)} RESTART IDENTITY")
         # building the secondary indexes once at the end is several times faster than

@@ -13,7 +13,7 @@ SINCE = "CASE WHEN r.delivery_status = 'holdout' THEN h.started_at ELSE r.sent_a
 
 KEPT_DAYS = 14  # the longest window the summaries answer (they keep 15 days: see 0041)
 _KEPT = "interval '15 days'"
-_LOCK = 0x4853_4C5F_4F5554  # "HSL_OUT"
+LOCK = 0x4853_4C5F_4F5554  # "HSL_OUT"
 _DELTA_IDS = 500_000  # ids of a source read in one statement
 
 # the platform's rows each kept metric is counted from: table, time column, condition
@@ -187,7 +187,7 @@ async def up_to_date(pool: asyncpg.Pool, broadcast_ids: list[int],
     holds the lock, summaries that exist and are current are read as they are (at most the
     job's own work behind) instead of waiting for it."""
     async with pool.acquire() as conn, conn.transaction():
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _LOCK):
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK):
             kept = await conn.fetch(
                 f"""SELECT h.id FROM message_history h
                     JOIN outcome_summaries s ON s.broadcast_id = h.id
@@ -198,7 +198,7 @@ async def up_to_date(pool: asyncpg.Pool, broadcast_ids: list[int],
                                        broadcast_ids)
             if bookings_max_age is None and len(kept) == len(waiting):
                 return [r["id"] for r in kept]
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK)
         await _read_new_rows(conn)
         return await _current(conn, broadcast_ids, bookings_max_age)
 
@@ -212,7 +212,7 @@ async def catch_up(pool: asyncpg.Pool, bookings_max_age: float = 60,
     at most. Returns how many broadcasts have a current summary among those looked at."""
     async with pool.acquire() as conn:
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK)
             await _read_new_rows(conn)
         ids = [r["id"] for r in await conn.fetch(
             """(SELECT id FROM message_history WHERE started_at IS NOT NULL
@@ -224,6 +224,6 @@ async def catch_up(pool: asyncpg.Pool, bookings_max_age: float = 60,
         current = 0
         for broadcast_id in ids:
             async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK)
                 current += len(await _current(conn, [broadcast_id], bookings_max_age))
         return current

@@ -118,6 +118,14 @@ def _batch_sql(source: Source) -> str:
         SELECT max(id) AS last_id, count(*) AS n FROM src"""
 
 
+async def lock_out_readers(conn: asyncpg.Connection) -> None:
+    """For a transaction that rewrites the platform's tables (demo data): the summaries'
+    readers wait until it commits, instead of holding those tables half read (a deadlock
+    with its DROP INDEX and TRUNCATE, which lock them whole)."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)",
+                       _LOCK, outcome_summaries.LOCK)
+
+
 async def refresh(pool: asyncpg.Pool, timezone: str, max_batches: int = 50,
                   bookings_max_age: float = 60) -> int:
     """Read what is new in the platform's tables and count bookings again if they changed;

@@ -3,7 +3,6 @@ What the admin chose lives in the FSM data (in the database), so a restart loses
 
 from __future__ import annotations
 
-from html import escape
 
 import asyncpg
 from aiogram import F, Router
