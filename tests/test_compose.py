@@ -251,8 +251,8 @@ async def test_history_card_matches_the_recipients_table_and_recalls(
     rows = document.file.content.decode("utf-8-sig").splitlines()
     assert rows[0].startswith("user_id,username") and len(rows) == 9
     # the reason in the admin's words, as on the card (not Telegram's English)
-    assert f"{members[0]},user{members[0]},Маша,blocked,пропущен: ранее был недоступен,," \
-        in rows[1:]
+    assert f"{members[0]},user{members[0]},Маша,blocked,пропущен: ранее был недоступен,,,0" \
+        in rows[1:]  # (no clicks: the last column)
     await admin.click("🗑 Отозвать у всех")  # on the card, above the document
     asked = next(m for m in admin.messages() if m.message_id == card_id)
     assert asked.message_id == card_id and asked.text.startswith("Рассылка #1")
@@ -267,7 +267,7 @@ async def test_history_card_matches_the_recipients_table_and_recalls(
     card = next(m for m in admin.messages() if m.message_id == card_id)
     assert card.text.startswith(("Рассылка #1 · 4-й поток · 🗑 отзывается",  # or done already
                                  "Рассылка #1 · 4-й поток · 🗑 отозвана"))
-    assert [b["text"] for b in card.buttons()] == ["👥 Кто не получил (1)", "📄 CSV",
+    assert [b["text"] for b in card.buttons()] == ["👥 Кто не получил (1)", "📄 CSV", "📈 Итоги",
                                                    "⬅️ К истории"]
     await admin.send("/history")
     await admin.click(admin.buttons()[0])

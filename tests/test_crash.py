@@ -66,4 +66,6 @@ async def test_after_kill_9_unknown_is_only_what_was_on_the_wire_and_the_rest_is
     assert max(received_now.values()) == 1  # nobody twice
     assert await _ids(pool, broadcast_id, "unknown") == in_flight
     assert set(received_now) | in_flight == set(members)  # nobody lost
-    assert (done.sent + done.unknown, done.restarts) == (90, 1)
+    assert done.sent + done.unknown == 90
+    # the kill, and on a stalled machine a lost lock's re-lead too: each is told
+    assert done.restarts >= 1

@@ -43,10 +43,10 @@ async def test_pages_have_arrows_and_say_the_page_in_the_text(
     await admin.send("/streams")
     await admin.click("4-й поток · 25")
     await admin.click("👥 Участники")
-    assert admin.last().text == "👥 4-й поток: 25 чел. Страница 1 из 3."
+    assert admin.last().text == "👥 4-й поток: 25 человек. Страница 1 из 3."
     assert admin.buttons()[10:] == ["▶️", "📄 CSV", "⬅️ Потоки"]
     await admin.click("▶️")
-    assert admin.last().text == "👥 4-й поток: 25 чел. Страница 2 из 3."
+    assert admin.last().text == "👥 4-й поток: 25 человек. Страница 2 из 3."
     assert admin.buttons()[10:] == ["◀️", "▶️", "📄 CSV", "⬅️ Потоки"]
     assert not any("/" in b for b in admin.buttons()[10:])  # no «2/3» that does nothing
 
@@ -58,7 +58,7 @@ async def test_back_from_a_streams_members_goes_to_the_streams(
     await admin.send("/streams")
     await admin.click("4-й поток · 1")
     await admin.click("👥 Участники")
-    assert admin.last().text == "👥 4-й поток: 1 чел."
+    assert admin.last().text == "👥 4-й поток: 1 человек."
     assert admin.buttons() == ["Екатерина · @katya_k · 1001", "📄 CSV", "⬅️ Потоки"]
     await admin.click("⬅️ Потоки")
     assert admin.last().text.startswith("📚")
@@ -210,7 +210,7 @@ async def test_registrants_show_lesson_date_and_email_and_filter_by_lesson_and_d
     await admin.send("/find")
     await admin.click("🎓 Бесплатный урок")
     assert admin.last().text.splitlines() == [
-        "🎓 Записались на бесплатный урок: 3 чел.", "все уроки · любые даты", "",
+        "🎓 Записались на бесплатный урок: 3 человека.", "все уроки · любые даты", "",
         "1. без имени · 1006 — —, 20.12.2025, ivan@example.com",  # NULLs are «—»
         "2. Maria · @maria_s · 1004 — vibe_coding_intro, —, —",
         "3. Екатерина · @katya_k · 1001 — ai_agents, 05.12.2025, katya@example.com"]
@@ -218,7 +218,7 @@ async def test_registrants_show_lesson_date_and_email_and_filter_by_lesson_and_d
                                    "📅 Даты урока: любые", "📄 CSV", "⬅️ Пользователи"]
     await admin.click("ai_agents")
     assert admin.last().text.splitlines()[:2] == [
-        "🎓 Записались на бесплатный урок: 1 чел.", "урок: ai_agents · любые даты"]
+        "🎓 Записались на бесплатный урок: 1 человек.", "урок: ai_agents · любые даты"]
     assert "• ai_agents" in admin.buttons()
 
     await admin.click("📅 Даты урока: любые")
@@ -229,11 +229,11 @@ async def test_registrants_show_lesson_date_and_email_and_filter_by_lesson_and_d
     assert admin.buttons() == ["↩️ Назад", "✖️ Отмена"]
     await admin.send("1.12.2025 - 10.12.2025")  # lesson and dates together
     assert admin.last().text.splitlines()[:4] == [
-        "🎓 Записались на бесплатный урок: 1 чел.",
+        "🎓 Записались на бесплатный урок: 1 человек.",
         "урок: ai_agents · даты урока: 01.12.2025–10.12.2025", "",
         "1. Екатерина · @katya_k · 1001 — ai_agents, 05.12.2025, katya@example.com"]
     await admin.click("Все уроки")  # the dates stay
-    assert admin.last().text.startswith("🎓 Записались на бесплатный урок: 1 чел.\n"
+    assert admin.last().text.startswith("🎓 Записались на бесплатный урок: 1 человек.\n"
                                         "все уроки · даты урока: 01.12.2025–10.12.2025")
     await admin.click("📄 CSV")
     header, *rows = admin.last().file.content.decode("utf-8-sig").splitlines()  # type: ignore[union-attr]
@@ -241,13 +241,13 @@ async def test_registrants_show_lesson_date_and_email_and_filter_by_lesson_and_d
     assert len(rows) == 1
     assert rows[0].startswith("1001,katya_k,Екатерина,katya@example.com,ai_agents,2025-12-05,")
     await admin.click("✖️ Любые даты")  # on the list, above the document
-    assert admin.messages()[-2].text.startswith("🎓 Записались на бесплатный урок: 3 чел.")
+    assert admin.messages()[-2].text.startswith("🎓 Записались на бесплатный урок: 3 человека.")
     await admin.send("/find")
     await admin.click("🎓 Бесплатный урок")
     # a question about dates left with Back: no longer waiting for dates
     await admin.click("📅 Даты урока: любые")
     await admin.click("↩️ Назад")
-    assert admin.last().text.startswith("🎓 Записались на бесплатный урок: 3 чел.")
+    assert admin.last().text.startswith("🎓 Записались на бесплатный урок: 3 человека.")
     await admin.send("05.12")  # now a search, not dates
     assert admin.last().text.startswith("🔎")
 
@@ -282,7 +282,7 @@ async def test_a_list_of_all_users(harness: BotHarness, pool: asyncpg.Pool) -> N
     admin = harness.chat(ADMIN_ID)
     await admin.send("/find")
     await admin.click("👥 Все пользователи")
-    assert admin.last().text == "👥 Все пользователи: 5 чел."
+    assert admin.last().text == "👥 Все пользователи: 5 человек."
     assert admin.buttons() == ["Екатерина · @katya_k · 1001", "Alexey · @alex_dev · 1002",
                                "Мария · 1003", "Maria · @maria_s · 1004", "без имени · 1006",
                                "📄 CSV", "⬅️ Пользователи"]
