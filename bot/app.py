@@ -202,7 +202,7 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     app[CLICKS_KEY] = ClickLog(app[POOL_KEY])
     service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
                                                   settings.unreachable_expiry_days,
-                                                  settings.links_base)
+                                                  settings.links_base, settings.frequency_cap)
     app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings)
     try:
         yield  # both start in _start_delivery, once the bot itself has started

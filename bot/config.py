@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +20,89 @@ _HTTP_URL = TypeAdapter(HttpUrl)
 
 class ConfigError(Exception):
     """A setting is missing or invalid; the message names the variable and says what to do."""
+
+
+_CAP_RE = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,4})\s*([hd])\s*$", re.IGNORECASE)
+_QUIET_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})\s*$")
+_OFF = ("off", "0", "none", "no", "false")
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most `count` broadcasts to one student within `hours` (FREQUENCY_CAP=2/24h)."""
+
+    count: int
+    hours: int
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.hours}h"
+
+
+def parse_frequency_cap(value: object) -> FrequencyCap | None:
+    """`2/24h` or `3/2d`; `off` or 0: no cap. ValueError says what is expected."""
+    if value is None or isinstance(value, FrequencyCap):
+        return value
+    text = str(value).strip().lower()
+    if text in _OFF or text == "":
+        return None
+    match = _CAP_RE.match(text)
+    if not match:
+        raise ValueError("expected broadcasts per hours like 2/24h (or 3/2d), or off")
+    count, span, unit = int(match.group(1)), int(match.group(2)), match.group(3)
+    hours = span * 24 if unit == "d" else span
+    if count < 1 or not 1 <= hours <= 24 * 90:
+        raise ValueError("expected at least 1 broadcast per 1 to 2160 hours, like 2/24h, or off")
+    return FrequencyCap(count, hours)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """No broadcast goes out from `start` to `end` (local time; may span midnight)."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    def end_after(self, moment: datetime, tz: ZoneInfo) -> datetime | None:
+        """When the quiet hours `moment` falls in end (aware, in `tz`); None outside them."""
+        local = moment.astimezone(tz)
+        now = local.time().replace(tzinfo=None)
+        if self.start < self.end:
+            inside, day = self.start <= now < self.end, local.date()
+        else:  # across midnight: 22:00-09:00
+            inside = now >= self.start or now < self.end
+            day = local.date() + timedelta(days=1) if now >= self.start else local.date()
+        return _at(day, self.end, tz) if inside else None
+
+    def start_after(self, moment: datetime, tz: ZoneInfo) -> datetime:
+        """The next time quiet hours begin after `moment` (aware, in `tz`)."""
+        local = moment.astimezone(tz)
+        begins = _at(local.date(), self.start, tz)
+        return begins if begins > local else _at(local.date() + timedelta(days=1), self.start, tz)
+
+
+def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=tz)
+
+
+def parse_quiet_hours(value: object) -> QuietHours | None:
+    """`22:00-09:00` (local time, may span midnight); `off`: none."""
+    if value is None or isinstance(value, QuietHours):
+        return value
+    text = str(value).strip().lower()
+    if text in _OFF or text == "":
+        return None
+    match = _QUIET_RE.match(text)
+    if not match:
+        raise ValueError("expected a span of local time like 22:00-09:00, or off")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError("hours are 0-23 and minutes 0-59, like 22:00-09:00")
+    if (h1, m1) == (h2, m2):
+        raise ValueError("start and end must differ, like 22:00-09:00 (or off)")
+    return QuietHours(time(h1, m1), time(h2, m2))
 
 
 class Settings(BaseSettings):
@@ -57,6 +142,9 @@ class Settings(BaseSettings):
     # a user marked unreachable (blocked, never started the course bot) is tried again after
     # this many days, or as soon as the platform sees them again
     unreachable_expiry_days: int = Field(default=30, ge=1)
+    # safe sending: at most K broadcasts per student in H hours; no broadcasts at night
+    frequency_cap: Annotated[FrequencyCap | None, NoDecode] = FrequencyCap(2, 24)
+    quiet_hours: Annotated[QuietHours | None, NoDecode] = QuietHours(time(22), time(9))
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -144,6 +232,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("unknown time zone (use a name like Europe/Moscow)") from None
         return value
+
+    @field_validator("frequency_cap", mode="before")
+    @classmethod
+    def _check_cap(cls, value: object) -> object:
+        return parse_frequency_cap(value)
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _check_quiet(cls, value: object) -> object:
+        return parse_quiet_hours(value)
 
     @field_validator("log_level")
     @classmethod

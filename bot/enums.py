@@ -59,3 +59,5 @@ class DeliveryStatus(StrEnum):
     BLOCKED = "blocked"
     UNKNOWN = "unknown"
     DELETED = "deleted"
+    HOLDOUT = "holdout"    # kept back to measure what the broadcast caused
+    CAPPED = "capped"      # skipped: got enough broadcasts lately (the frequency cap)

@@ -41,6 +41,11 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with postgresql://"),
     ("WEBHOOK_SECRET", "has spaces!", "WEBHOOK_SECRET: 1-256 characters"),
     ("WEBHOOK_BASE_URL", "bot.example.org", "WEBHOOK_BASE_URL: must be an http(s):// URL"),
+    ("FREQUENCY_CAP", "2 per day", "FREQUENCY_CAP: expected broadcasts per hours like 2/24h"),
+    ("FREQUENCY_CAP", "0/24h", "FREQUENCY_CAP: expected at least 1 broadcast"),
+    ("QUIET_HOURS", "22-9", "QUIET_HOURS: expected a span of local time like 22:00-09:00"),
+    ("QUIET_HOURS", "25:00-09:00", "QUIET_HOURS: hours are 0-23"),
+    ("QUIET_HOURS", "09:00-09:00", "QUIET_HOURS: start and end must differ"),
 ])
 def test_invalid_setting_is_one_line_naming_the_variable(
         monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:
@@ -83,3 +88,29 @@ def test_the_sandbox_keeps_its_demo_data_apart(monkeypatch: pytest.MonkeyPatch) 
     chosen = sandbox_settings(load_settings(_env_file=None))
     assert (chosen.embedded_pg_dir, chosen.admin_ids) == (Path("/srv/pg"), (42,))
     assert chosen.database_url is None  # never the platform's real database
+
+
+def test_safe_sending_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, time
+
+    from bot.config import FrequencyCap, QuietHours
+    defaults = load_settings(_env_file=None)
+    assert defaults.frequency_cap == FrequencyCap(2, 24)
+    assert defaults.quiet_hours == QuietHours(time(22), time(9))
+    monkeypatch.setenv("FREQUENCY_CAP", "3/2d")
+    monkeypatch.setenv("QUIET_HOURS", "off")
+    settings = load_settings(_env_file=None)
+    assert settings.frequency_cap == FrequencyCap(3, 48) and settings.quiet_hours is None
+    monkeypatch.setenv("FREQUENCY_CAP", "0")
+    assert load_settings(_env_file=None).frequency_cap is None
+    quiet, tz = defaults.quiet_hours, defaults.tz
+    assert quiet is not None
+    # 22:00-09:00 in Moscow (UTC+3): 18:59 UTC is outside, 19:00 UTC inside until 06:00 UTC
+    assert quiet.end_after(datetime(2025, 3, 1, 18, 59, tzinfo=UTC), tz) is None
+    assert quiet.end_after(datetime(2025, 3, 1, 19, 0, tzinfo=UTC), tz) == \
+        datetime(2025, 3, 2, 6, 0, tzinfo=UTC)
+    assert quiet.end_after(datetime(2025, 3, 2, 5, 59, tzinfo=UTC), tz) == \
+        datetime(2025, 3, 2, 6, 0, tzinfo=UTC)
+    assert quiet.end_after(datetime(2025, 3, 2, 6, 0, tzinfo=UTC), tz) is None
+    assert quiet.start_after(datetime(2025, 3, 2, 6, 0, tzinfo=UTC), tz) == \
+        datetime(2025, 3, 2, 19, 0, tzinfo=UTC)

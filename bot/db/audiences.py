@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from bot.config import FrequencyCap
 from bot.db import streams
 from bot.db.reachability import NEVER_STARTED
 from bot.db.streams import StreamSummary
@@ -100,6 +101,12 @@ class Audience:
     def recipient_type(self) -> str:
         """The platform's message_history.recipient_type."""
         return "individual" if self.kind == "users" and len(self.user_ids) == 1 else "group"
+
+    @property
+    def personal(self) -> bool:
+        """A message to one person (the user card's «write»): not a broadcast for the
+        frequency cap, quiet hours or unsubscribes."""
+        return self.recipient_type == "individual"
 
     @property
     def recipient_group(self) -> str:
@@ -306,3 +313,56 @@ async def bookings(pool: asyncpg.Pool, stream: str | None, status: int | None, o
             LIMIT $3 OFFSET $4""", stream, status, limit, offset)
     total = await pool.fetchval(f"SELECT count(*) FROM bookings b WHERE {where}", stream, status)
     return rows, total
+
+
+# ---- the frequency cap ---------------------------------------------------------------------
+
+def capped_sql(first: int) -> str:
+    """SQL selecting (user_id, got) for everyone who got at least ${first} broadcasts within
+    the last ${first + 1} hours. Messages to one person (recipient_type 'individual', the user
+    card's «write») are not broadcasts and don't count; test sends leave no rows at all."""
+    k, hours = f"${first}", f"${first + 1}"
+    return f"""
+        SELECT r.user_id, count(DISTINCT r.message_id) AS got
+        FROM message_recipients r JOIN message_history h ON h.id = r.message_id
+        WHERE r.delivery_status = 'sent'
+          AND coalesce(r.sent_at, r.created_at) > now() - make_interval(hours => {hours}::int)
+          AND h.recipient_type IS DISTINCT FROM 'individual'
+        GROUP BY r.user_id HAVING count(DISTINCT r.message_id) >= {k}::int"""
+
+
+def _capped_members(audience: Audience, marks: dict[str, int] | None) -> tuple[str, list[Any]]:
+    """SQL of the audience's members the cap would skip: (user_id, got), with its arguments
+    from $1 (the cap's count and hours come first). The unreachable are skipped anyway."""
+    ids, args = audience.ids_sql(3, marks)
+    return (f"""SELECT c.user_id, c.got FROM ({capped_sql(1)}) c
+                WHERE c.user_id IN ({ids})
+                  AND NOT EXISTS (SELECT 1 FROM unreachable_users u WHERE u.user_id = c.user_id)""",
+            args)
+
+
+async def capped_count(pool: asyncpg.Pool | asyncpg.Connection, audience: Audience,
+                       cap: FrequencyCap | None) -> int:
+    """How many of the audience the frequency cap skips now (0 without a cap, or for a
+    message to one person)."""
+    if cap is None or audience.personal:
+        return 0
+    marks = await read_marks(pool) if audience.kind in ("all", "leads") else None
+    sql, args = _capped_members(audience, marks)
+    return await pool.fetchval(f"SELECT count(*) FROM ({sql}) capped",
+                               cap.count, cap.hours, *args)
+
+
+async def capped_page(pool: asyncpg.Pool, audience: Audience, cap: FrequencyCap | None,
+                      limit: int | None, offset: int = 0) -> list[asyncpg.Record]:
+    """Those the frequency cap skips, in user id order, named as the user directory knows
+    them, with how many broadcasts each got within the cap's hours (limit None: all)."""
+    if cap is None or audience.personal:
+        return []
+    marks = await read_marks(pool) if audience.kind in ("all", "leads") else None
+    sql, args = _capped_members(audience, marks)
+    return await pool.fetch(
+        f"""SELECT c.user_id, d.username, d.first_name, d.email, c.got
+            FROM ({sql}) c LEFT JOIN user_directory d USING (user_id)
+            ORDER BY c.user_id LIMIT ${3 + len(args)} OFFSET ${4 + len(args)}""",
+        cap.count, cap.hours, *args, limit, offset)

@@ -9,7 +9,8 @@ from typing import Any
 from datetime import datetime
 import asyncpg
 
-from bot.db.audiences import Audience, members_sql, read_marks
+from bot.config import FrequencyCap
+from bot.db.audiences import Audience, capped_sql, members_sql, read_marks
 from bot.db.pool import Executor, transaction
 from bot.db.reachability import NEVER_STARTED
 
@@ -57,6 +58,8 @@ class Broadcast:
     holdout_percent: int = 0   # share of the audience kept back, to measure what it caused
     holdout: int = 0           # how many were kept back (not in `total`)
     links_base: str | None = None  # link buttons went through {links_base}/r/<token>
+    frequency_cap_off: bool = False  # the author let it reach those the cap would skip
+    capped: int = 0            # how many the frequency cap skipped (not in `total`)
 
     @property
     def pending(self) -> int:
@@ -87,7 +90,7 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
     progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
-    resends, holdout_percent, holdout_count, links_base"""
+    resends, holdout_percent, holdout_count, links_base, frequency_cap_off, capped_count"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -101,14 +104,15 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["finished_at"], row["progress_chat_id"], row["progress_message_id"],
                      row["recall_status"], row["scheduled_at"], row["restarts"],
                      row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()),
-                     row["holdout_percent"], row["holdout_count"], row["links_base"])
+                     row["holdout_percent"], row["holdout_count"], row["links_base"],
+                     row["frequency_cap_off"], row["capped_count"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
                  created_by: int, *, allow_paid_broadcast: bool = False,
                  scheduled_at: datetime | None = None, draft_key: str | None = None,
-                 holdout_percent: int = 0, links_base: str | None = None
-                 ) -> tuple[int, bool]:
+                 holdout_percent: int = 0, links_base: str | None = None,
+                 frequency_cap_off: bool = False) -> tuple[int, bool]:
     """A new broadcast, not started yet ('scheduled' when given a time, else 'draft').
     Returns (id, created): with a draft_key already used, the existing broadcast's id and
     False, so that one draft never makes two broadcasts."""
@@ -116,15 +120,15 @@ async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audi
         """INSERT INTO message_history (message_text, total_recipients, recipient_type,
                recipient_group, scheduled_at, status, content_type, content_html, source_file_id,
                file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at, draft_key,
-               holdout_percent, links_base)
+               holdout_percent, links_base, frequency_cap_off)
            VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL, $12, $13,
-                   $14)
+                   $14, $15)
            ON CONFLICT (draft_key) WHERE draft_key IS NOT NULL DO NOTHING
            RETURNING id""",
         content.html, audience.recipient_type, audience.recipient_group, scheduled_at,
         "scheduled" if scheduled_at else "draft", content.kind, content.source_file_id,
         content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast, draft_key,
-        holdout_percent, links_base if content.buttons else None)
+        holdout_percent, links_base if content.buttons else None, frequency_cap_off)
     if new_id is not None:
         return new_id, True
     existing = await pool.fetchval("SELECT id FROM message_history WHERE draft_key = $1", draft_key)
@@ -136,16 +140,18 @@ async def get(pool: asyncpg.Pool | asyncpg.Connection, broadcast_id: int) -> Bro
     return from_row(row) if row else None
 
 
-async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None = None
-                ) -> Broadcast | None:
+async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None = None,
+                cap: FrequencyCap | None = None) -> Broadcast | None:
     """Move a draft or scheduled broadcast to 'sending' and snapshot its recipients (users
-    known to be unreachable are recorded as blocked, not sent to). Returns None when it was
-    not startable any more, so a repeated start never snapshots twice."""
+    known to be unreachable are recorded as blocked, those over the frequency `cap` as capped:
+    neither is sent to). Returns None when it was not startable any more, so a repeated start
+    never snapshots twice."""
     async with transaction(pool) as conn:
         row = await conn.fetchrow(
             """UPDATE message_history SET status = 'sending', started_at = now(), sent_at = now(),
                    updated_at = now(), progress_chat_id = coalesce($2, progress_chat_id)
-               WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING audience""",
+               WHERE id = $1 AND status IN ('draft', 'scheduled')
+               RETURNING audience, frequency_cap_off, recipient_type""",
             broadcast_id, progress_chat_id)
         if row is None:
             return None
@@ -161,6 +167,16 @@ async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None 
                 FROM ({members}) m LEFT JOIN unreachable_users u USING (user_id)
                 ORDER BY m.user_id""",
             broadcast_id, *args)
+        if cap is not None and not row["frequency_cap_off"] \
+                and row["recipient_type"] != "individual":
+            # decided from what was delivered up to this moment; a message to one person is
+            # not a broadcast and goes out whatever they got
+            await conn.execute(
+                f"""UPDATE message_recipients SET delivery_status = 'capped',
+                        error = 'skipped: frequency cap (' || $4 || ')'
+                    WHERE message_id = $1 AND delivery_status = 'pending'
+                      AND user_id IN (SELECT user_id FROM ({capped_sql(2)}) c)""",
+                broadcast_id, cap.count, cap.hours, str(cap))
         # the holdout: a random share of those who would get it, kept back and recorded
         await conn.execute(
             """UPDATE message_recipients SET delivery_status = 'holdout'
@@ -175,10 +191,12 @@ async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None 
             broadcast_id)
         await conn.execute(
             """UPDATE message_history h SET total_recipients = c.total, blocked_count = c.blocked,
-                   holdout_count = c.holdout
-               FROM (SELECT count(*) FILTER (WHERE delivery_status <> 'holdout') AS total,
+                   holdout_count = c.holdout, capped_count = c.capped
+               FROM (SELECT count(*) FILTER (WHERE delivery_status NOT IN ('holdout', 'capped'))
+                                AS total,
                             count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked,
-                            count(*) FILTER (WHERE delivery_status = 'holdout') AS holdout
+                            count(*) FILTER (WHERE delivery_status = 'holdout') AS holdout,
+                            count(*) FILTER (WHERE delivery_status = 'capped') AS capped
                      FROM message_recipients WHERE message_id = $1) c
                WHERE h.id = $1""", broadcast_id)
         return from_row(await conn.fetchrow(

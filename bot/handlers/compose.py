@@ -10,7 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences, reachability, streams
@@ -23,7 +23,9 @@ from bot.keyboards import users as users_kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.users import WriteCallback
-from bot.services.composer import Draft, parse_user_list
+from bot.paging import clamp
+from bot.services.composer import Draft, parse_user_list, reach
+from bot.text.format import csv_document
 from bot.services.delivery.render import personalise
 from bot.text.composer import check_label, check_url, estimate
 from bot.views import compose as texts
@@ -227,13 +229,57 @@ async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
 
 async def summary_screen(draft: Draft, pool: asyncpg.Pool, settings: Settings) -> Screen:
     audience = draft.audience_obj()
-    size = await audiences.count(pool, audience)
+    now = await reach(pool, draft, settings.frequency_cap)
     title = audience_title(audience, await streams.titles(pool))
-    numbers = estimate(size.reachable, settings.broadcast_rate, settings.broadcast_paid_rate)
-    text = texts.summary(title, size, numbers, settings.broadcast_rate,
+    numbers = estimate(now.recipients, settings.broadcast_rate, settings.broadcast_paid_rate)
+    cap = None if audience.personal else settings.frequency_cap
+    text = texts.summary(title, now.size, numbers, settings.broadcast_rate,
                          settings.broadcast_paid_allowed, sum(len(r) for r in draft.buttons),
-                         draft.holdout, tracked=settings.links_base is not None)
-    return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed, draft.holdout))
+                         draft.holdout, tracked=settings.links_base is not None,
+                         capped=now.capped, cap=cap, cap_off=draft.cap_off)
+    return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed, draft.holdout,
+                                           cap=cap is not None, cap_off=draft.cap_off,
+                                           capped=now.capped))
+
+
+async def switch_cap(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                     settings: Settings) -> None:
+    """The frequency cap on or off for this broadcast."""
+    await callback.answer()
+    draft = await load(state)
+    draft.cap_off = not draft.cap_off
+    await save(state, draft)
+    await show_screen(callback, await summary_screen(draft, pool, settings))
+
+
+CAPPED_PAGE = 20
+
+
+async def show_capped(callback: CallbackQuery, callback_data: ComposeCallback,
+                      state: FSMContext, pool: asyncpg.Pool, settings: Settings) -> None:
+    """Who the frequency cap skips, a page at a time, each with how many broadcasts they got."""
+    await callback.answer()
+    draft = await load(state)
+    audience, cap = draft.audience_obj(), settings.frequency_cap
+    total = await audiences.capped_count(pool, audience, cap)
+    at = clamp(int(callback_data.arg) if callback_data.arg.isdigit() else 0, total, CAPPED_PAGE)
+    rows = await audiences.capped_page(pool, audience, cap, CAPPED_PAGE, at.offset)
+    shown = [(views.label(r["user_id"], r["first_name"], r["username"]), r["got"]) for r in rows]
+    await show_screen(callback, Screen(texts.capped_list(shown, total, cap, at.number, at.count),
+                                       kb.capped_list(at.number, at.count, total)))
+
+
+async def capped_csv(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                     settings: Settings) -> None:
+    draft = await load(state)
+    rows = await audiences.capped_page(pool, draft.audience_obj(), settings.frequency_cap, None)
+    await callback.answer()
+    document = csv_document(["user_id", "username", "first_name", "email", "broadcasts"], (
+        (r["user_id"], r["username"] or "", r["first_name"] or "", r["email"] or "", r["got"])
+        for r in rows))
+    if isinstance(callback.message, Message):
+        await callback.message.answer_document(BufferedInputFile(document, "capped.csv"),
+                                               caption=texts.capped_csv_caption(len(rows)))
 
 
 async def switch_holdout(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -330,6 +376,9 @@ def create_router() -> Router:
     router.callback_query.register(ask_label, on(F.step == Step.BUTTON_ADD), has_draft)
     router.callback_query.register(clear_buttons, on(F.step == Step.BUTTONS_CLEAR), has_draft)
     router.callback_query.register(switch_holdout, on(F.step == Step.HOLDOUT), has_draft)
+    router.callback_query.register(switch_cap, on(F.step == Step.CAP), has_draft)
+    router.callback_query.register(show_capped, on(F.step == Step.CAPPED), has_draft)
+    router.callback_query.register(capped_csv, on(F.step == Step.CAPPED_CSV), has_draft)
     router.message.register(take_list, Compose.user_list, F.text, TypedInput())
     router.message.register(take_content, Compose.content, TypedInput())
     router.message.register(take_label, Compose.button_label, F.text, TypedInput())

@@ -22,6 +22,7 @@ from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
+from bot.services.composer import reach
 from bot.services.delivery import progress
 from bot.text.when import parse_when
 from bot.views import compose as texts
@@ -47,7 +48,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
         return
     paid = callback_data.step in (Step.PAID, Step.PAID_OK)
     confirmed = callback_data.step in (Step.SEND_OK, Step.PAID_OK)
-    reachable = (await audiences.count(pool, draft.audience_obj())).reachable
+    reachable = (await reach(pool, draft, settings.frequency_cap)).recipients
     if not confirmed and reachable > settings.broadcast_confirm_threshold:
         await callback.answer()
         await show_screen(callback, Screen(texts.confirm_send(reachable),
@@ -58,7 +59,8 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     summary = (callback.message.chat.id, callback.message.message_id)
     launch = await broadcasts.launch(draft.content_obj(), draft.audience_obj(),
                                      callback.from_user.id, paid=paid, draft_key=draft.key,
-                                     holdout=draft.holdout, progress_message=summary)
+                                     holdout=draft.holdout, progress_message=summary,
+                                     cap_off=draft.cap_off)
     await state.clear()
     if not launch.created:
         await _already_going(callback, launch.broadcast.id)
@@ -83,7 +85,7 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
     assert message.from_user is not None
     launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
                                        message.from_user.id, moment, draft_key=draft.key,
-                                       holdout=draft.holdout)
+                                       holdout=draft.holdout, cap_off=draft.cap_off)
     await state.clear()
     size = (await audiences.count(pool, draft.audience_obj())).total
     await message.answer(texts.scheduled_ok(launch.broadcast.id, moment, settings.tz, size),

@@ -55,6 +55,7 @@ async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Set
     text = views.status_text(
         await health.server_version(pool), len(status.applied), len(status.pending),
         await health.platform_tables(pool), settings.tz, datetime.now(UTC),
+        views.sending_rules(settings.frequency_cap, settings.quiet_hours, settings.tz),
     )
     await callback.answer()
     await show_screen(callback, Screen(text, section_footer(Section.STATUS)))

@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import _, ngettext
+from bot.keyboards.menu import pager
 from bot.text.format import number
 
 
@@ -33,6 +34,9 @@ class Step(StrEnum):
     TEST = "test"
     CANCEL = "cancel"
     HOLDOUT = "holdout"     # the next share to keep back: off, 5 %, 10 %
+    CAP = "cap"             # the frequency cap on or off for this broadcast
+    CAPPED = "capped"       # arg: page: who the frequency cap skips
+    CAPPED_CSV = "capped_csv"
 
 
 AudienceKind = Literal["", "stream", "all", "leads", "free_lesson", "pending"]
@@ -118,7 +122,10 @@ def list_next(taken: int) -> InlineKeyboardMarkup:
 HOLDOUTS = (0, 5, 10)  # the shares the switch goes through
 
 
-def preview_actions(paid_allowed: bool, holdout: int = 0) -> InlineKeyboardMarkup:
+def preview_actions(paid_allowed: bool, holdout: int = 0, *, cap: bool = False,
+                    cap_off: bool = False, capped: int = 0) -> InlineKeyboardMarkup:
+    """`cap`: a frequency cap applies to this audience (the switch is offered), `capped`:
+    how many it skips (their list is offered)."""
     switch = (_("🎯 Контрольная группа: {share} %").format(share=holdout) if holdout
               else _("🎯 Контрольная группа: нет"))
     rows = [
@@ -127,13 +134,30 @@ def preview_actions(paid_allowed: bool, holdout: int = 0) -> InlineKeyboardMarku
         [InlineKeyboardButton(text=_("✏️ Изменить текст"), callback_data=_cb(Step.EDIT)),
          InlineKeyboardButton(text=_("🔗 Кнопки"), callback_data=_cb(Step.BUTTONS))],
         [InlineKeyboardButton(text=switch, callback_data=_cb(Step.HOLDOUT))],
-        [InlineKeyboardButton(text=_("🧪 Тест мне"), callback_data=_cb(Step.TEST)),
-         InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))],
     ]
+    if cap:
+        row = [InlineKeyboardButton(text=_("⏱ Лимит частоты: снят") if cap_off
+                                    else _("⏱ Лимит частоты: соблюдать"),
+                                    callback_data=_cb(Step.CAP))]
+        if capped:
+            row.append(InlineKeyboardButton(text=_("👀 Кого пропустим · {count}").format(
+                count=number(capped)), callback_data=_cb(Step.CAPPED, arg="0")))
+        rows.append(row)
+    rows.append([InlineKeyboardButton(text=_("🧪 Тест мне"), callback_data=_cb(Step.TEST)),
+                 InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))])
     if paid_allowed:
         rows.insert(1, [InlineKeyboardButton(text=_("⚡ Быстро, платно"),
                                              callback_data=_cb(Step.PAID))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def capped_list(page: int, pages: int, total: int) -> InlineKeyboardMarkup:
+    """Under the list of those the frequency cap skips: pages, the CSV, back to the summary."""
+    rows = [pager(page, pages, lambda page: ComposeCallback(step=Step.CAPPED, arg=str(page)))]
+    rows.append(([InlineKeyboardButton(text="📄 CSV", callback_data=_cb(Step.CAPPED_CSV))]
+                 if total else [])
+                + [InlineKeyboardButton(text=_("↩️ Назад"), callback_data=_cb(Step.PREVIEW))])
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
 def confirm_send(recipients: int, paid: bool) -> InlineKeyboardMarkup:

@@ -11,6 +11,7 @@ from datetime import datetime
 import asyncpg
 from aiogram.types import Message
 
+from bot.config import FrequencyCap
 from bot.db import audiences, audit, reachability
 from bot.db import broadcasts as db
 from bot.db import recall as recall_db
@@ -66,10 +67,12 @@ class Launch:
 
 class BroadcastService:
     def __init__(self, pool: asyncpg.Pool, engine: DeliveryEngine,
-                 unreachable_expiry_days: int = 30, links_base: str | None = None) -> None:
+                 unreachable_expiry_days: int = 30, links_base: str | None = None,
+                 frequency_cap: FrequencyCap | None = None) -> None:
         self.pool, self.engine = pool, engine
         self.unreachable_expiry_days = unreachable_expiry_days
         self.links_base = links_base  # None: link buttons go out as they are, not counted
+        self.frequency_cap = frequency_cap  # None: no cap (FREQUENCY_CAP=off)
 
     async def heal_reachability(self) -> int:
         """Unreachable marks that expired or were contradicted by platform activity go, so
@@ -81,24 +84,29 @@ class BroadcastService:
 
     async def launch(self, content: Content, audience: Audience, admin_id: int, *,
                      paid: bool = False, draft_key: str | None = None, holdout: int = 0,
-                     progress_message: tuple[int, int] | None = None) -> Launch:
+                     progress_message: tuple[int, int] | None = None,
+                     cap_off: bool = False) -> Launch:
         """Create a broadcast and start it now. Its progress is shown in `progress_message`
         (chat id, message id), or in a new message to the admin. The same draft_key twice
-        (a double tap, a repeated callback) starts it once."""
+        (a double tap, a repeated callback) starts it once. `cap_off`: the author lets it
+        reach those the frequency cap would skip."""
         await self.heal_reachability()  # the snapshot skips only those still unreachable
         broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
                                                 allow_paid_broadcast=paid, draft_key=draft_key,
                                                 holdout_percent=holdout,
-                                                links_base=self.links_base)
+                                                links_base=self.links_base,
+                                                frequency_cap_off=cap_off)
         if created and progress_message is not None:  # one tap registers where progress goes
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
         async with transaction(self.pool) as conn:
-            started = await db.start(conn, broadcast_id, progress_chat_id=admin_id)
+            started = await db.start(conn, broadcast_id, progress_chat_id=admin_id,
+                                     cap=self.frequency_cap)
             if started is not None:
                 await audit.record_action(conn, admin_id, "broadcast.send",
                                           f"broadcast:{broadcast_id}",
                                           {"audience": audience.to_json(),
                                            "recipients": started.total})
+                await self._audit_cap(conn, started, admin_id)
         broadcast = started or await db.get(self.pool, broadcast_id)
         assert broadcast is not None
         if started is not None:
@@ -107,12 +115,13 @@ class BroadcastService:
 
     async def schedule(self, content: Content, audience: Audience, admin_id: int,
                        when: datetime, *, paid: bool = False, draft_key: str | None = None,
-                       holdout: int = 0) -> Launch:
+                       holdout: int = 0, cap_off: bool = False) -> Launch:
         async with transaction(self.pool) as conn:
             broadcast_id, created = await db.create(conn, content, audience, admin_id,
                                                     allow_paid_broadcast=paid, scheduled_at=when,
                                                     draft_key=draft_key, holdout_percent=holdout,
-                                                    links_base=self.links_base)
+                                                    links_base=self.links_base,
+                                                    frequency_cap_off=cap_off)
             if created:
                 size = (await audiences.count(conn, audience)).total
                 await audit.record_action(conn, admin_id, "broadcast.schedule",
@@ -136,7 +145,8 @@ class BroadcastService:
         chat_id = admin_id or current.created_by
         await self.heal_reachability()
         async with transaction(self.pool) as conn:
-            started = await db.start(conn, broadcast_id, progress_chat_id=chat_id)
+            started = await db.start(conn, broadcast_id, progress_chat_id=chat_id,
+                                     cap=self.frequency_cap)
             if started is not None:
                 await audit.record_action(conn, admin_id or 0, "broadcast.send",
                                           f"broadcast:{broadcast_id}",
@@ -144,9 +154,24 @@ class BroadcastService:
                                            if started.audience else None,
                                            "recipients": started.total,
                                            "by": "admin" if admin_id else "schedule"})
+                await self._audit_cap(conn, started, admin_id or 0)
         if started is not None:
             self.engine.nudge()
         return started
+
+    async def _audit_cap(self, conn: asyncpg.Connection, started: Broadcast,
+                         admin_id: int) -> None:
+        """The frequency cap's decision at the start: whom it skipped, or that the author
+        turned it off for this broadcast."""
+        if self.frequency_cap is None or (started.audience and started.audience.personal):
+            return
+        target = f"broadcast:{started.id}"
+        if started.frequency_cap_off:
+            await audit.record_action(conn, admin_id, "broadcast.cap_override", target,
+                                      {"cap": str(self.frequency_cap)})
+        elif started.capped:
+            await audit.record_action(conn, admin_id, "broadcast.capped", target,
+                                      {"cap": str(self.frequency_cap), "skipped": started.capped})
 
     async def reschedule(self, broadcast_id: int, when: datetime, admin_id: int) -> bool:
         return await self._change(broadcast_id, admin_id, "reschedule",

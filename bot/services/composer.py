@@ -10,8 +10,9 @@ from typing import Any
 
 import asyncpg
 
+from bot.config import FrequencyCap
 from bot.db import audiences
-from bot.db.audiences import Audience
+from bot.db.audiences import Audience, AudienceSize
 from bot.db.broadcasts import Content
 from bot.i18n import _
 from bot.text.composer import MAX_LIST_ENTRIES, ParsedList, parse_list_entry
@@ -25,6 +26,7 @@ class Draft:
     buttons: list[list[dict[str, str]]] = field(default_factory=list)
     pending_label: str | None = None
     holdout: int = 0  # % of the audience kept back to measure what the broadcast caused
+    cap_off: bool = False  # the author lets it reach those the frequency cap would skip
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Draft:
@@ -47,6 +49,27 @@ class Draft:
     def set_content(self, content: Content) -> None:
         self.content = {"kind": content.kind, "html": content.html,
                         "source_file_id": content.source_file_id}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Who a draft would reach if sent now: the audience's size, and of the reachable those
+    the frequency cap skips (0 when the author turned it off for this broadcast)."""
+
+    size: AudienceSize
+    capped: int        # the cap would skip these (whether or not the author overrides it)
+    cap_off: bool
+
+    @property
+    def recipients(self) -> int:
+        return self.size.reachable - (0 if self.cap_off else self.capped)
+
+
+async def reach(pool: asyncpg.Pool, draft: Draft, cap: FrequencyCap | None) -> Reach:
+    """The audience's size and how many of it the frequency cap skips, as of now."""
+    audience = draft.audience_obj()
+    size = await audiences.count(pool, audience)
+    return Reach(size, await audiences.capped_count(pool, audience, cap), draft.cap_off)
 
 
 async def parse_user_list(pool: asyncpg.Pool, text: str) -> ParsedList:

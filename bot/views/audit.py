@@ -23,6 +23,8 @@ ACTIONS = {
     "broadcast.cancel": __("рассылка отменена"), "broadcast.recall": __("рассылка отозвана"),
     "broadcast.reschedule": __("рассылка перенесена"), "broadcast.edit": __("рассылка изменена"),
     "broadcast.resend": __("рассылка повторена"),
+    "broadcast.capped": __("лимит частоты: пропущены"),
+    "broadcast.cap_override": __("лимит частоты снят автором"),
     "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
     "stream.add": __("новый поток"), "stream.rename": __("поток переименован"),
     "stream.archive": __("поток в архиве"), "event_label.set": __("название события"),
@@ -103,6 +105,9 @@ def _details(action: str, details: dict[str, Any], names: JournalNames) -> str:
         before = details.get("from")
         after = quoted(str(details.get("to")))
         return f"{quoted(str(before))} → {after}" if before else after
+    if action == "broadcast.capped":
+        return _("пропущено {count} (не больше {cap})").format(
+            count=details.get("skipped"), cap=details.get("cap"))
     if "recipients" in details:
         return _("получателей: {count}").format(count=details["recipients"])
     return ", ".join(f"{k}: {v}" for k, v in details.items() if not isinstance(v, (dict, list)))

@@ -6,6 +6,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.config import FrequencyCap
 from bot.db.audiences import AudienceSize
 from bot.i18n import _, ngettext
 from bot.text.composer import Estimate, ParsedList
@@ -107,11 +108,36 @@ def ask_content(title: str, size: AudienceSize, *, editing: bool = False) -> str
                 "ник — вместо <code>{username}</code>."))
 
 
+def cap_words(cap: FrequencyCap) -> str:
+    """The frequency cap in words: «2 за 24 ч»."""
+    return _("{count} за {hours} ч").format(count=cap.count, hours=cap.hours)
+
+
+def cap_line(capped: int, cap: FrequencyCap, cap_off: bool) -> str | None:
+    """What the frequency cap does to this broadcast (None: nothing to say)."""
+    if cap_off:
+        return _("⏱ Лимит частоты снят: получат и те {count}, кому уже пришло {cap}").format(
+            count=number(capped), cap=cap_words(cap)) if capped else \
+            _("⏱ Лимит частоты снят для этой рассылки")
+    if capped:
+        return ngettext("⏱ Лимит частоты ({cap}): {count} человек уже получил столько "
+                        "рассылок — его пропустим",
+                        "⏱ Лимит частоты ({cap}): {count} человек уже получили столько "
+                        "рассылок — их пропустим", capped).format(cap=cap_words(cap),
+                                                                  count=number(capped))
+    return None
+
+
 def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
-            paid_allowed: bool, buttons: int, holdout: int = 0, tracked: bool = True) -> str:
+            paid_allowed: bool, buttons: int, holdout: int = 0, tracked: bool = True, *,
+            capped: int = 0, cap: FrequencyCap | None = None, cap_off: bool = False) -> str:
+    recipients = size.reachable - (capped if cap is not None and not cap_off else 0)
     lines = [_("<b>Проверьте рассылку</b> (сообщение выше — ровно то, что получат люди)"),
-             audience_line(title, size),
-             _("Получат: <b>{count}</b>").format(count=number(size.reachable)),
+             audience_line(title, size)]
+    said = cap_line(capped, cap, cap_off) if cap is not None else None
+    if said:
+        lines.append(said)
+    lines += [_("Получат: <b>{count}</b>").format(count=number(recipients)),
              _("Когда: сразу после подтверждения"),
              _("Займёт примерно {duration} (≈{rate:.0f} сообщ./с)").format(
                  duration=duration(estimate.seconds), rate=rate)]
@@ -121,20 +147,43 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
             lines.append(_("<i>Клики по кнопкам не посчитать: у бота нет публичного адреса "
                            "(PUBLIC_BASE_URL или WEBHOOK_BASE_URL).</i>"))
     if holdout:
-        held = int(size.reachable * holdout / 100 + 0.5)
+        held = int(recipients * holdout / 100 + 0.5)
         lines.append(ngettext("🎯 Контрольная группа: {share} % (≈{count} человек) не получит "
                               "рассылку — по ней будет видно, что она изменила",
                               "🎯 Контрольная группа: {share} % (≈{count} человек) не получат "
                               "рассылку — по ним будет видно, что она изменила", held).format(
             share=holdout, count=number(held)))
-    elif size.reachable > 1000:
+    elif recipients > 1000:
         lines.append(_("<i>Совет: оставьте 5–10 % без рассылки (🎯 ниже) — карточка покажет, "
                        "что она изменила.</i>"))
-    if paid_allowed and size.reachable > 0:
+    if paid_allowed and recipients > 0:
         lines.append(_("⚡ Платно: ≈{duration}, ≈{stars} ⭐ (0,1 звезды за сообщение сверх "
                        "бесплатного лимита)").format(duration=duration(estimate.paid_seconds),
                                                      stars=number(estimate.paid_stars)))
     return "\n".join(lines)
+
+
+def capped_list(rows: list[tuple[str, int]], total: int, cap: FrequencyCap | None, page: int,
+                pages: int) -> str:
+    """Those the frequency cap skips: (label, broadcasts got within its hours) each."""
+    head = ngettext("<b>⏱ Пропустим по лимиту частоты</b>: {count} человек",
+                    "<b>⏱ Пропустим по лимиту частоты</b>: {count} человек", total).format(
+        count=number(total))
+    if cap is not None:
+        head += " " + _("(уже получили {cap})").format(cap=cap_words(cap))
+    if pages > 1:
+        head += _(" Страница {page} из {pages}.").format(page=page + 1, pages=pages)
+    if not rows:
+        return head + "\n\n" + _("Никого.")
+    lines = ["• " + _("{name} — рассылок: {count}").format(name=escape(name), count=got)
+             for name, got in rows]
+    return head + "\n\n" + "\n".join(lines)
+
+
+def capped_csv_caption(count: int) -> str:
+    return ngettext("Пропустим по лимиту частоты: {count} человек",
+                    "Пропустим по лимиту частоты: {count} человек", count).format(
+        count=number(count))
 
 
 def confirm_send(size: int) -> str:

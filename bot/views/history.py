@@ -71,6 +71,11 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
              started,
              quoted(escape(first_line(b, 200))),
              f"<pre>{escape(table)}</pre>"]
+    if b.capped:
+        lines.append(_("⏱ Пропущены по лимиту частоты: {count} (им не отправлялась и не "
+                       "отправится)").format(count=number(b.capped)))
+    elif b.frequency_cap_off:
+        lines.append(_("⏱ Лимит частоты был снят автором"))
     lines += _resend_lines(b, counts, tz)
     if reasons:
         lines.append(_("<b>Частые причины</b>"))

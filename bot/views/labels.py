@@ -35,6 +35,8 @@ DELIVERY_STATUS: dict[DeliveryStatus, LazyProxy] = {
     DeliveryStatus.SENDING: __("отправляется"), DeliveryStatus.FAILED: __("не доставлено"),
     DeliveryStatus.BLOCKED: __("заблокировал"), DeliveryStatus.UNKNOWN: __("неизвестно"),
     DeliveryStatus.DELETED: __("отозвано"),
+    DeliveryStatus.HOLDOUT: __("контрольная группа"),
+    DeliveryStatus.CAPPED: __("пропущено: лимит частоты"),
 }
 
 

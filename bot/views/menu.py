@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import BotCommand
 from babel.support import LazyProxy
 
+from bot.config import FrequencyCap, QuietHours
 from bot.db.health import TableInfo
 from bot.i18n import _, __
 from bot.text.format import number, when
@@ -51,8 +52,21 @@ def menu_text() -> str:
     return _("<b>Главное меню</b>\nВыберите раздел:")
 
 
+def sending_rules(cap: FrequencyCap | None, quiet: QuietHours | None, tz: ZoneInfo) -> list[str]:
+    """The safe-sending settings as the status screen shows them."""
+    return [
+        _("<b>Безопасная отправка</b>"),
+        _("Лимит частоты: не больше {count} рассылок за {hours} ч (FREQUENCY_CAP)").format(
+            count=cap.count, hours=cap.hours) if cap else
+        _("Лимит частоты: выключен (FREQUENCY_CAP=off)"),
+        _("Тихие часы: {start}–{end} ({tz}), рассылки ждут их конца (QUIET_HOURS)").format(
+            start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}", tz=escape(str(tz)))
+        if quiet else _("Тихие часы: выключены (QUIET_HOURS=off)"),
+    ]
+
+
 def status_text(version: str, applied: int, pending: int, tables: list[TableInfo],
-                tz: ZoneInfo, now: datetime) -> str:
+                tz: ZoneInfo, now: datetime, rules: list[str] | None = None) -> str:
     migrations = (_("все применены ({count})").format(count=applied) if not pending
                   else _("⚠️ ожидают применения: {count}").format(count=pending))
     rows = []
@@ -73,6 +87,7 @@ def status_text(version: str, applied: int, pending: int, tables: list[TableInfo
         "<pre>" + escape("\n".join(rows)) + "</pre>",
         _("<b>Последние записи</b>"),
         *[escape(line) for line in last_rows],
+        *([""] + rules if rules else []),
         "",
         _("<i>Обновлено {moment}</i>").format(moment=when(now, tz)),
     ])
