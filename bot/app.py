@@ -35,7 +35,7 @@ from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.middlewares.priority import PriorityMiddleware, StrangerGate
 from bot.scheduler import Scheduler, create_scheduler
 from bot.services.broadcasts import BroadcastService
-from bot.services.delivery.engine import DeliveryEngine, EngineConfig
+from bot.services.delivery.engine import Clock, DeliveryEngine, EngineConfig, utc_now
 from bot.services.limits import Budgets
 from bot.services.links import LinkSigner
 from bot.session import BotSession
@@ -55,6 +55,7 @@ POLLING_KEY = web.AppKey("polling_task", asyncio.Task)
 SCHEDULER_KEY = web.AppKey("scheduler", Scheduler)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 BUDGETS_KEY = web.AppKey("budgets", Budgets)
+CLOCK_KEY: web.AppKey[Clock] = web.AppKey("clock")
 
 def create_bot(token: SecretStr, settings: Settings, budgets: Budgets | None = None) -> Bot:
     """A Bot talking to TELEGRAM_API_URL, HTML by default, every request of it through its
@@ -132,8 +133,9 @@ async def _set_admin_commands(bot: Bot, admin_ids: tuple[int, ...]) -> None:
                                                                 "reason": exc.message})
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The aiohttp app: /healthz, the webhook (or long polling), database and bot lifecycle."""
+def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
+    """The aiohttp app: /healthz, the webhook (or long polling), database and bot lifecycle.
+    `clock`: what time it is for quiet hours (tests give one they move)."""
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set")
     i18n.load()  # the catalogs, compiled once here rather than by the first update
@@ -144,7 +146,7 @@ def create_app(settings: Settings) -> web.Application:
     dp = create_dispatcher(settings)
     app = web.Application()
     app[SETTINGS_KEY], app[BOT_KEY], app[DISPATCHER_KEY] = settings, bot, dp
-    app[METRICS_KEY], app[BUDGETS_KEY] = metrics, budgets
+    app[METRICS_KEY], app[BUDGETS_KEY], app[CLOCK_KEY] = metrics, budgets, clock
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", app[METRICS_KEY].handler)
     app.router.add_get("/r/{token}", follow_link)
@@ -191,10 +193,12 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     broadcast_bot = create_bot(token, settings, app[BUDGETS_KEY])
     config = EngineConfig(rate=settings.broadcast_rate, paid_rate=settings.broadcast_paid_rate,
                           in_flight=settings.broadcast_in_flight,
-                          progress_every=settings.broadcast_progress_seconds)
+                          progress_every=settings.broadcast_progress_seconds,
+                          quiet_hours=settings.quiet_hours, timezone=settings.timezone)
     engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY],
                             app[BUDGETS_KEY].for_token(token.get_secret_value()),
-                            render_progress=progress_view, render_recall_report=recall_report)
+                            render_progress=progress_view, render_recall_report=recall_report,
+                            clock=app[CLOCK_KEY])
     app[ENGINE_KEY] = engine
     dp["engine"] = engine
     engine.links = LinkSigner(await secrets.key(app[POOL_KEY], "links"))
@@ -202,7 +206,8 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     app[CLICKS_KEY] = ClickLog(app[POOL_KEY])
     service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
                                                   settings.unreachable_expiry_days,
-                                                  settings.links_base, settings.frequency_cap)
+                                                  settings.links_base, settings.frequency_cap,
+                                                  settings.quiet_hours, settings.tz)
     app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings)
     try:
         yield  # both start in _start_delivery, once the bot itself has started

@@ -36,7 +36,8 @@ TEMPLATE = "hsl_test_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 # settings the tests build themselves; values from the machine's environment must not leak in
 _ENV_NAMES = ("BOT_TOKEN", "BROADCAST_BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "TELEGRAM_API_URL",
               "WEBHOOK_BASE_URL", "WEBHOOK_PATH", "WEBHOOK_SECRET", "WEB_HOST", "WEB_PORT",
-              "REDIS_URL", "TIMEZONE", "EMBEDDED_PG_DIR", "LOG_LEVEL", "LOG_FORMAT")
+              "REDIS_URL", "TIMEZONE", "EMBEDDED_PG_DIR", "LOG_LEVEL", "LOG_FORMAT",
+              "FREQUENCY_CAP", "QUIET_HOURS")
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -153,7 +154,12 @@ async def make_harness(emulator: Emulator, database_url: str,  # type: ignore[no
 
     async def start(**overrides: object) -> BotHarness:
         overrides.setdefault("broadcast_progress_seconds", 0.3)
-        bot = BotHarness(emulator, make_settings(database_url, emulator.base_url, **overrides))
+        # whether a broadcast may go must not depend on when the tests run: quiet hours only
+        # where a test asks for them (with a clock of its own)
+        overrides.setdefault("quiet_hours", "off")
+        clock = overrides.pop("clock", None)  # a test's own clock (quiet hours)
+        bot = BotHarness(emulator, make_settings(database_url, emulator.base_url, **overrides),
+                         clock=clock)  # type: ignore[arg-type]
         started.append(await bot.start())
         if unpaced:
             unpace_chats(bot)

@@ -29,7 +29,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 async def sandbox(database_url: str) -> AsyncIterator[Sandbox]:
-    settings = make_settings(database_url, "http://127.0.0.1:9", admin_ids="100")
+    settings = make_settings(database_url, "http://127.0.0.1:9", admin_ids="100",
+                             quiet_hours="off")  # broadcasts go whenever the test runs
     box = await start_sandbox(settings, port=0, demo_users=300, keep_database=True)
     yield box
     await box.stop()

@@ -4,15 +4,21 @@ checked."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import asyncpg
 import pytest
 
+from bot.app import ENGINE_KEY
+from bot.db import broadcasts as db
 from bot.db import summaries
 from bot.db.audiences import Audience
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
 from support import (STREAM, add_members, compose_to_stream, launch_text, sends_to, service,
-                     wait_status)
+                     wait_status, wait_until)
 
 
 async def _statuses(pool: asyncpg.Pool, broadcast_id: int) -> dict[int, str]:
@@ -106,3 +112,146 @@ async def test_without_a_cap_nobody_is_skipped(
         assert (done.sent, done.capped) == (3, 0)
     assert all(sends_to(emulator, harness.token)[u] == 3 for u in members)
     assert await _audit(pool, "broadcast.capped") == []
+
+
+# ---- quiet hours ------------------------------------------------------------------------------
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+class Clock:
+    """The time the bot is told it is; a test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def tonight(hour: int, minute: int = 0, second: int = 0, days: int = 0) -> datetime:
+    """A moment of this evening (or `days` later) in Moscow, as the bot's clock gives it."""
+    today = datetime.now(MOSCOW).date() + timedelta(days=days)
+    return datetime(today.year, today.month, today.day, hour, minute, second, tzinfo=MOSCOW)
+
+
+async def _quiet_until(pool: asyncpg.Pool, broadcast_id: int) -> datetime | None:
+    return await pool.fetchval("SELECT quiet_until FROM message_history WHERE id = $1",
+                               broadcast_id)
+
+
+async def _held_still(emulator: Emulator, token: str, members: list[int],
+                      seconds: float = 2.0) -> int:
+    """What the members got so far, checked to stay the same for `seconds` (requests already
+    on the wire when the hours began may land first)."""
+    await asyncio.sleep(0.6)
+    before = sum(sends_to(emulator, token)[u] for u in members)
+    await asyncio.sleep(seconds)
+    assert sum(sends_to(emulator, token)[u] for u in members) == before
+    return before
+
+
+async def test_quiet_hours_pause_a_broadcast_and_it_resumes_when_they_end(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(tonight(21, 59, 50))
+    harness = await make_harness(quiet_hours="22:00-09:00", broadcast_rate=5, clock=clock)
+    members = await add_members(pool, 30)
+    broadcast = await launch_text(harness, "Вечерний урок")
+    await wait_until(lambda: sum(sends_to(emulator, harness.token)[u] for u in members) >= 4)
+    clock.at = tonight(22, 0, 0)
+    morning = tonight(9, days=1)
+    await wait_until(lambda: _quiet_until(pool, broadcast.id), 5, "no pause at 22:00")
+    assert await _quiet_until(pool, broadcast.id) == morning
+    got = await _held_still(emulator, harness.token, members)
+    assert 4 <= got < 30
+    held = await db.get(pool, broadcast.id)
+    assert held is not None and held.status == "sending" and held.pending == 30 - got
+    progress = emulator.chat(harness.token, ADMIN_ID).messages[held.progress_message_id]  # type: ignore[index]
+    assert f"🌙 Тихие часы: рассылка ждёт и продолжится {morning:%d.%m} 09:00" in progress.text
+    (pause,) = await _audit(pool, "broadcast.quiet_pause")
+    assert (pause["admin_id"], pause["target"]) == (0, f"broadcast:{broadcast.id}")
+    assert datetime.fromisoformat(pause["details"]["until"]) == morning
+    assert await _audit(pool, "broadcast.quiet_resume") == []
+
+    clock.at = tonight(8, 59, 59, days=1)  # still quiet: nothing moves
+    await _held_still(emulator, harness.token, members, 1.0)
+    clock.at = morning
+    done = await wait_status(pool, broadcast.id, "done", timeout=30)
+    assert done.sent == 30 and done.quiet_until is None
+    assert all(sends_to(emulator, harness.token)[u] == 1 for u in members)
+    assert len(await _audit(pool, "broadcast.quiet_pause")) == 1
+    assert len(await _audit(pool, "broadcast.quiet_resume")) == 1
+
+
+async def test_a_restart_during_quiet_hours_waits_and_resumes_once(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    evening = Clock(tonight(21, 59, 55))
+    first = await make_harness(quiet_hours="22:00-09:00", broadcast_rate=5, clock=evening)
+    members = await add_members(pool, 25)
+    broadcast = await launch_text(first, "Напоминание")
+    await wait_until(lambda: sum(sends_to(emulator, first.token)[u] for u in members) >= 3)
+    evening.at = tonight(22, 30)
+    await wait_until(lambda: _quiet_until(pool, broadcast.id), 5, "no pause at 22:00")
+    await first.stop()  # the bot stops in the night ...
+    night = Clock(tonight(23, 45))
+    second = await make_harness(quiet_hours="22:00-09:00", broadcast_rate=5, clock=night)
+    await wait_until(lambda: second.app[ENGINE_KEY].is_leader, 10, "the new start did not lead")
+    got = await _held_still(emulator, second.token, members, 3.0)  # ... and starts again in it
+    assert got < 25 and (await db.get(pool, broadcast.id)).status == "sending"  # type: ignore[union-attr]
+    assert len(await _audit(pool, "broadcast.quiet_pause")) == 1  # one pause, not one per start
+    night.at = tonight(9, 0, 1, days=1)
+    done = await wait_status(pool, broadcast.id, "done", timeout=30)
+    assert done.sent == 25 and done.unknown == 0
+    assert all(sends_to(emulator, second.token)[u] == 1 for u in members)  # nobody twice
+    assert len(await _audit(pool, "broadcast.quiet_resume")) == 1
+
+
+@pytest.mark.unpaced_chats
+async def test_send_now_and_a_time_inside_quiet_hours_ask_first(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(tonight(23, 10))
+    harness = await make_harness(quiet_hours="22:00-09:00", clock=clock)
+    members = await add_members(pool, 3)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 3")
+    await admin.click("🚀 Отправить сейчас")
+    morning = tonight(9, days=1)
+    assert "🌙 Сейчас тихие часы (22:00–09:00, Europe/Moscow): рассылки в это время не " \
+           f"уходят.\nОтправить всё равно сейчас или когда они закончатся, " \
+           f"{morning:%d.%m} 09:00?" in admin.last().text
+    assert admin.buttons() == ["🌙 Всё равно сейчас",
+                               f"🕘 Когда закончатся · {morning:%d.%m} 09:00", "↩️ Назад"]
+    assert await pool.fetchval("SELECT count(*) FROM message_history") == 0
+    await admin.click(f"🕘 Когда закончатся · {morning:%d.%m} 09:00")
+    scheduled = await pool.fetchrow("SELECT id, status, scheduled_at, quiet_hours_off"
+                                    " FROM message_history")
+    assert (scheduled["status"], scheduled["scheduled_at"], scheduled["quiet_hours_off"]) == (
+        "scheduled", morning, False)
+    assert f"запланирована на {morning:%d.%m.%Y} 09:00" in admin.last().text
+
+    # all the same, now: it goes at once, through the quiet hours
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 3")
+    await admin.click("🚀 Отправить сейчас")
+    await admin.click("🌙 Всё равно сейчас")
+    sent_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    done = await wait_status(pool, sent_id, "done")
+    assert done.sent == 3 and done.quiet_hours_off and done.quiet_until is None
+    assert all(sends_to(emulator, harness.token)[u] == 1 for u in members)
+    (override,) = await _audit(pool, "broadcast.quiet_override")
+    assert (override["admin_id"], override["target"]) == (ADMIN_ID, f"broadcast:{sent_id}")
+
+    # a time picked inside them asks the same
+    year = datetime.now(MOSCOW).year + 1
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 3")
+    await admin.click("🕒 Запланировать")
+    await admin.send(f"{year}-01-15 23:30")
+    assert f"🌙 15.01.{year} 23:30 — тихие часы (22:00–09:00, Europe/Moscow)" in admin.last().text
+    await admin.click(f"🕘 Когда закончатся · 16.01.{year} 09:00")
+    at = await pool.fetchval("SELECT scheduled_at FROM message_history WHERE id > $1", sent_id)
+    assert at == datetime(year, 1, 16, 9, tzinfo=MOSCOW)
+
+    # the settings are on the status screen
+    await admin.send("/menu")
+    await admin.click("🩺 Состояние")
+    status = admin.last().text
+    assert "Лимит частоты: не больше 2 рассылок за 24 ч (FREQUENCY_CAP)" in status
+    assert "Тихие часы: 22:00–09:00 (Europe/Moscow), рассылки ждут их конца" in status

@@ -60,6 +60,8 @@ class Broadcast:
     links_base: str | None = None  # link buttons went through {links_base}/r/<token>
     frequency_cap_off: bool = False  # the author let it reach those the cap would skip
     capped: int = 0            # how many the frequency cap skipped (not in `total`)
+    quiet_hours_off: bool = False  # the author sends it through quiet hours
+    quiet_until: datetime | None = None  # waiting for quiet hours to end, till then
 
     @property
     def pending(self) -> int:
@@ -90,7 +92,8 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
     created_by, allow_paid_broadcast, total_recipients, sent_count, failed_count, blocked_count,
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
     progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
-    resends, holdout_percent, holdout_count, links_base, frequency_cap_off, capped_count"""
+    resends, holdout_percent, holdout_count, links_base, frequency_cap_off, capped_count,
+    quiet_hours_off, quiet_until"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -105,14 +108,16 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["recall_status"], row["scheduled_at"], row["restarts"],
                      row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()),
                      row["holdout_percent"], row["holdout_count"], row["links_base"],
-                     row["frequency_cap_off"], row["capped_count"])
+                     row["frequency_cap_off"], row["capped_count"], row["quiet_hours_off"],
+                     row["quiet_until"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
                  created_by: int, *, allow_paid_broadcast: bool = False,
                  scheduled_at: datetime | None = None, draft_key: str | None = None,
                  holdout_percent: int = 0, links_base: str | None = None,
-                 frequency_cap_off: bool = False) -> tuple[int, bool]:
+                 frequency_cap_off: bool = False, quiet_hours_off: bool = False
+                 ) -> tuple[int, bool]:
     """A new broadcast, not started yet ('scheduled' when given a time, else 'draft').
     Returns (id, created): with a draft_key already used, the existing broadcast's id and
     False, so that one draft never makes two broadcasts."""
@@ -120,15 +125,16 @@ async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audi
         """INSERT INTO message_history (message_text, total_recipients, recipient_type,
                recipient_group, scheduled_at, status, content_type, content_html, source_file_id,
                file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at, draft_key,
-               holdout_percent, links_base, frequency_cap_off)
+               holdout_percent, links_base, frequency_cap_off, quiet_hours_off)
            VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL, $12, $13,
-                   $14, $15)
+                   $14, $15, $16)
            ON CONFLICT (draft_key) WHERE draft_key IS NOT NULL DO NOTHING
            RETURNING id""",
         content.html, audience.recipient_type, audience.recipient_group, scheduled_at,
         "scheduled" if scheduled_at else "draft", content.kind, content.source_file_id,
         content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast, draft_key,
-        holdout_percent, links_base if content.buttons else None, frequency_cap_off)
+        holdout_percent, links_base if content.buttons else None, frequency_cap_off,
+        quiet_hours_off)
     if new_id is not None:
         return new_id, True
     existing = await pool.fetchval("SELECT id FROM message_history WHERE draft_key = $1", draft_key)
@@ -239,6 +245,27 @@ async def sending(pool: asyncpg.Pool) -> list[Broadcast]:
     return [from_row(r) for r in rows]
 
 
+async def wait_for_quiet_end(pool: Executor, broadcast_ids: list[int], until: datetime
+                             ) -> list[int]:
+    """These broadcasts wait for quiet hours to end at `until`; returns those that were not
+    waiting yet (each pause is recorded once, whichever instance sees it first)."""
+    rows = await pool.fetch(
+        """UPDATE message_history h SET quiet_until = $2, updated_at = now()
+           FROM (SELECT id, quiet_until AS was FROM message_history
+                 WHERE id = ANY($1::int[]) FOR UPDATE) old
+           WHERE h.id = old.id AND h.quiet_until IS DISTINCT FROM $2
+           RETURNING h.id, old.was""", broadcast_ids, until)
+    return [r["id"] for r in rows if r["was"] is None]
+
+
+async def quiet_over(pool: Executor, broadcast_ids: list[int]) -> list[int]:
+    """These broadcasts no longer wait for quiet hours; returns those that were waiting."""
+    rows = await pool.fetch("UPDATE message_history SET quiet_until = NULL, updated_at = now()"
+                            " WHERE id = ANY($1::int[]) AND quiet_until IS NOT NULL RETURNING id",
+                            broadcast_ids)
+    return [r["id"] for r in rows]
+
+
 async def statuses(pool: asyncpg.Pool, ids: list[int]) -> dict[int, str]:
     rows = await pool.fetch("SELECT id, status FROM message_history WHERE id = ANY($1::int[])", ids)
     return {r["id"]: r["status"] for r in rows}
@@ -336,7 +363,8 @@ async def mark_interrupted(pool: asyncpg.Pool) -> int:
 async def finish_if_complete(pool: asyncpg.Pool, broadcast_id: int) -> bool:
     """'sending' -> 'done' once no recipient is pending or in flight."""
     result = await pool.execute(
-        """UPDATE message_history SET status = 'done', finished_at = now(), updated_at = now()
+        """UPDATE message_history SET status = 'done', finished_at = now(), updated_at = now(),
+               quiet_until = NULL
            WHERE id = $1 AND status = 'sending' AND NOT EXISTS (
                SELECT 1 FROM message_recipients WHERE message_id = $1
                AND delivery_status = ANY($2::text[]))""", broadcast_id, list(UNDELIVERED))

@@ -3,6 +3,7 @@ send a test to oneself, or drop the draft."""
 
 from __future__ import annotations
 
+from datetime import datetime
 
 import asyncpg
 from aiogram import F, Router
@@ -17,12 +18,12 @@ from bot.db import broadcasts as db
 from bot.enums import DeliveryStatus
 from bot.filters import TypedInput
 from bot.handlers.common import read_text
-from bot.handlers.compose import Compose, load, send_preview, summary_screen
+from bot.handlers.compose import Compose, load, save, send_preview, summary_screen
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
-from bot.services.composer import reach
+from bot.services.composer import Draft, reach
 from bot.services.delivery import progress
 from bot.text.when import parse_when
 from bot.views import compose as texts
@@ -46,7 +47,25 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     if draft.content is None or draft.audience is None:
         await callback.answer(texts.unknown_draft(), show_alert=True)
         return
-    paid = callback_data.step in (Step.PAID, Step.PAID_OK)
+    paid = callback_data.step in (Step.PAID, Step.PAID_OK) or callback_data.arg == "paid"
+    if callback_data.step == Step.QUIET_NOW:  # through quiet hours: the author said so
+        draft.quiet_off = True
+        await state.set_data(draft.dump())
+        if draft.pending_when is not None:  # at the time asked for, all the same
+            await _schedule(callback, state, pool, settings, broadcasts, draft,
+                            datetime.fromisoformat(draft.pending_when))
+            return
+    elif draft.pending_when is not None:
+        draft.pending_when = None  # back on the summary: «now» is asked about afresh
+        await state.set_data(draft.dump())
+    ends = None if draft.quiet_off or draft.audience_obj().personal else broadcasts.quiet_end()
+    if ends is not None and settings.quiet_hours is not None:
+        await callback.answer()
+        await show_screen(callback, Screen(
+            texts.ask_quiet_now(settings.quiet_hours, ends, settings.tz),
+            kb.quiet_choice(texts.quiet_anyway(None, settings.tz),
+                            texts.quiet_end_short(ends, settings.tz), paid)))
+        return
     confirmed = callback_data.step in (Step.SEND_OK, Step.PAID_OK)
     reachable = (await reach(pool, draft, settings.frequency_cap)).recipients
     if not confirmed and reachable > settings.broadcast_confirm_threshold:
@@ -60,13 +79,14 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     launch = await broadcasts.launch(draft.content_obj(), draft.audience_obj(),
                                      callback.from_user.id, paid=paid, draft_key=draft.key,
                                      holdout=draft.holdout, progress_message=summary,
-                                     cap_off=draft.cap_off)
+                                     cap_off=draft.cap_off, quiet_off=draft.quiet_off)
     await state.clear()
     if not launch.created:
         await _already_going(callback, launch.broadcast.id)
         return
     await callback.answer(texts.sending())
-    await show_screen(callback, progress_view(await progress.gather(pool, launch.broadcast, None)))
+    await show_screen(callback, progress_view(await progress.gather(pool, launch.broadcast, None,
+                                                                   settings.tz)))
 
 
 async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
@@ -83,13 +103,52 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
         return
     draft = await load(state)
     assert message.from_user is not None
+    ends = None if draft.audience_obj().personal else broadcasts.quiet_end(moment)
+    if ends is not None and settings.quiet_hours is not None:  # ask: then anyway, or at the end
+        draft.pending_when = moment.isoformat()
+        await save(state, draft, Compose.preview)
+        await message.answer(texts.ask_quiet_at(moment, settings.quiet_hours, ends, settings.tz),
+                             reply_markup=kb.quiet_choice(
+                                 texts.quiet_anyway(moment, settings.tz),
+                                 texts.quiet_end_short(ends, settings.tz)))
+        return
     launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
                                        message.from_user.id, moment, draft_key=draft.key,
-                                       holdout=draft.holdout, cap_off=draft.cap_off)
+                                       holdout=draft.holdout, cap_off=draft.cap_off,
+                                       quiet_off=draft.quiet_off)
     await state.clear()
     size = (await audiences.count(pool, draft.audience_obj())).total
     await message.answer(texts.scheduled_ok(launch.broadcast.id, moment, settings.tz, size),
                          reply_markup=main_menu())
+
+
+async def when_quiet_ends(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                          settings: Settings, broadcasts: BroadcastService) -> None:
+    """Scheduled for the end of the quiet hours «now» (or the time asked for) falls in."""
+    draft = await load(state)
+    if draft.content is None or draft.audience is None:
+        await callback.answer(texts.unknown_draft(), show_alert=True)
+        return
+    asked = datetime.fromisoformat(draft.pending_when) if draft.pending_when else None
+    moment = broadcasts.quiet_end(asked) or asked or broadcasts.engine.clock()
+    await _schedule(callback, state, pool, settings, broadcasts, draft, moment)
+
+
+async def _schedule(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                    settings: Settings, broadcasts: BroadcastService, draft: Draft,
+                    moment: datetime) -> None:
+    launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
+                                       callback.from_user.id, moment, draft_key=draft.key,
+                                       holdout=draft.holdout, cap_off=draft.cap_off,
+                                       quiet_off=draft.quiet_off)
+    await state.clear()
+    if not launch.created:
+        await _already_going(callback, launch.broadcast.id)
+        return
+    await callback.answer()
+    size = (await audiences.count(pool, draft.audience_obj())).total
+    await show_screen(callback, Screen(texts.scheduled_ok(launch.broadcast.id, moment,
+                                                          settings.tz, size), main_menu()))
 
 
 async def test_to_me(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -153,7 +212,9 @@ def create_router() -> Router:
     on = ComposeCallback.filter
     router.callback_query.register(back_to_summary, on(F.step == Step.PREVIEW), has_draft)
     router.callback_query.register(send, on(F.step.in_({Step.SEND, Step.SEND_OK, Step.PAID,
-                                                        Step.PAID_OK})), has_draft)
+                                                        Step.PAID_OK, Step.QUIET_NOW})),
+                                   has_draft)
+    router.callback_query.register(when_quiet_ends, on(F.step == Step.QUIET_LATER), has_draft)
     router.callback_query.register(ask_when, on(F.step == Step.SCHEDULE), has_draft)
     router.callback_query.register(test_to_me, on(F.step == Step.TEST), has_draft)
     router.callback_query.register(drop, on(F.step == Step.CANCEL), has_draft)

@@ -37,6 +37,8 @@ class Step(StrEnum):
     CAP = "cap"             # the frequency cap on or off for this broadcast
     CAPPED = "capped"       # arg: page: who the frequency cap skips
     CAPPED_CSV = "capped_csv"
+    QUIET_NOW = "quiet_now"     # inside quiet hours all the same (arg "paid": at the paid pace)
+    QUIET_LATER = "quiet_end"   # when quiet hours end
 
 
 AudienceKind = Literal["", "stream", "all", "leads", "free_lesson", "pending"]
@@ -158,6 +160,16 @@ def capped_list(page: int, pages: int, total: int) -> InlineKeyboardMarkup:
                  if total else [])
                 + [InlineKeyboardButton(text=_("↩️ Назад"), callback_data=_cb(Step.PREVIEW))])
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+def quiet_choice(anyway: str, ends: str, paid: bool = False) -> InlineKeyboardMarkup:
+    """Inside quiet hours: `anyway` (now, or at the time asked for), or when they `ends`."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=_("🌙 Всё равно {moment}").format(moment=anyway),
+                              callback_data=_cb(Step.QUIET_NOW, arg="paid" if paid else ""))],
+        [InlineKeyboardButton(text=_("🕘 Когда закончатся · {moment}").format(moment=ends),
+                              callback_data=_cb(Step.QUIET_LATER))],
+        [InlineKeyboardButton(text=_("↩️ Назад"), callback_data=_cb(Step.PREVIEW))]])
 
 
 def confirm_send(recipients: int, paid: bool) -> InlineKeyboardMarkup:

@@ -4,7 +4,9 @@ clients that write and press buttons like a person: for the tests, the benchmark
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,12 +62,13 @@ class BotHarness:
     runner: web.AppRunner | None = None
     url: str = ""
     chats: dict[int, ChatClient] = field(default_factory=dict)
+    clock: Callable[[], datetime] | None = None  # what time the bot thinks it is (quiet hours)
 
     async def start(self) -> BotHarness:
         sock = free_socket()
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         self.settings = self.settings.model_copy(update={"webhook_base_url": self.url})
-        self.app = create_app(self.settings)
+        self.app = create_app(self.settings, self.clock) if self.clock else create_app(self.settings)
         self.runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
         await self.runner.setup()  # startup: database, migrations, setWebhook
         await web.SockSite(self.runner, sock).start()

@@ -7,11 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiogram.types import Message
 
-from bot.config import FrequencyCap
+from bot.config import FrequencyCap, QuietHours
 from bot.db import audiences, audit, reachability
 from bot.db import broadcasts as db
 from bot.db import recall as recall_db
@@ -68,11 +69,20 @@ class Launch:
 class BroadcastService:
     def __init__(self, pool: asyncpg.Pool, engine: DeliveryEngine,
                  unreachable_expiry_days: int = 30, links_base: str | None = None,
-                 frequency_cap: FrequencyCap | None = None) -> None:
+                 frequency_cap: FrequencyCap | None = None,
+                 quiet_hours: QuietHours | None = None, tz: ZoneInfo | None = None) -> None:
         self.pool, self.engine = pool, engine
         self.unreachable_expiry_days = unreachable_expiry_days
         self.links_base = links_base  # None: link buttons go out as they are, not counted
         self.frequency_cap = frequency_cap  # None: no cap (FREQUENCY_CAP=off)
+        self.quiet_hours, self.tz = quiet_hours, tz or ZoneInfo("Europe/Moscow")
+
+    def quiet_end(self, moment: datetime | None = None) -> datetime | None:
+        """When the quiet hours `moment` (default: now, by the engine's clock) falls in end;
+        None outside them or without quiet hours."""
+        if self.quiet_hours is None:
+            return None
+        return self.quiet_hours.end_after(moment or self.engine.clock(), self.tz)
 
     async def heal_reachability(self) -> int:
         """Unreachable marks that expired or were contradicted by platform activity go, so
@@ -85,17 +95,18 @@ class BroadcastService:
     async def launch(self, content: Content, audience: Audience, admin_id: int, *,
                      paid: bool = False, draft_key: str | None = None, holdout: int = 0,
                      progress_message: tuple[int, int] | None = None,
-                     cap_off: bool = False) -> Launch:
+                     cap_off: bool = False, quiet_off: bool = False) -> Launch:
         """Create a broadcast and start it now. Its progress is shown in `progress_message`
         (chat id, message id), or in a new message to the admin. The same draft_key twice
         (a double tap, a repeated callback) starts it once. `cap_off`: the author lets it
-        reach those the frequency cap would skip."""
+        reach those the frequency cap would skip; `quiet_off`: sent through quiet hours."""
         await self.heal_reachability()  # the snapshot skips only those still unreachable
         broadcast_id, created = await db.create(self.pool, content, audience, admin_id,
                                                 allow_paid_broadcast=paid, draft_key=draft_key,
                                                 holdout_percent=holdout,
                                                 links_base=self.links_base,
-                                                frequency_cap_off=cap_off)
+                                                frequency_cap_off=cap_off,
+                                                quiet_hours_off=quiet_off)
         if created and progress_message is not None:  # one tap registers where progress goes
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
         async with transaction(self.pool) as conn:
@@ -107,6 +118,8 @@ class BroadcastService:
                                           {"audience": audience.to_json(),
                                            "recipients": started.total})
                 await self._audit_cap(conn, started, admin_id)
+                if quiet_off:
+                    await self._audit_quiet_override(conn, broadcast_id, admin_id)
         broadcast = started or await db.get(self.pool, broadcast_id)
         assert broadcast is not None
         if started is not None:
@@ -115,19 +128,23 @@ class BroadcastService:
 
     async def schedule(self, content: Content, audience: Audience, admin_id: int,
                        when: datetime, *, paid: bool = False, draft_key: str | None = None,
-                       holdout: int = 0, cap_off: bool = False) -> Launch:
+                       holdout: int = 0, cap_off: bool = False,
+                       quiet_off: bool = False) -> Launch:
         async with transaction(self.pool) as conn:
             broadcast_id, created = await db.create(conn, content, audience, admin_id,
                                                     allow_paid_broadcast=paid, scheduled_at=when,
                                                     draft_key=draft_key, holdout_percent=holdout,
                                                     links_base=self.links_base,
-                                                    frequency_cap_off=cap_off)
+                                                    frequency_cap_off=cap_off,
+                                                    quiet_hours_off=quiet_off)
             if created:
                 size = (await audiences.count(conn, audience)).total
                 await audit.record_action(conn, admin_id, "broadcast.schedule",
                                           f"broadcast:{broadcast_id}",
                                           {"audience": audience.to_json(), "recipients": size,
                                            "at": when.isoformat()})
+                if quiet_off:
+                    await self._audit_quiet_override(conn, broadcast_id, admin_id)
         broadcast = await db.get(self.pool, broadcast_id)
         assert broadcast is not None
         return Launch(broadcast, created)
@@ -172,6 +189,13 @@ class BroadcastService:
         elif started.capped:
             await audit.record_action(conn, admin_id, "broadcast.capped", target,
                                       {"cap": str(self.frequency_cap), "skipped": started.capped})
+
+    async def _audit_quiet_override(self, conn: asyncpg.Connection, broadcast_id: int,
+                                    admin_id: int) -> None:
+        """The author chose to send through quiet hours."""
+        await audit.record_action(conn, admin_id, "broadcast.quiet_override",
+                                  f"broadcast:{broadcast_id}",
+                                  {"quiet_hours": str(self.quiet_hours)})
 
     async def reschedule(self, broadcast_id: int, when: datetime, admin_id: int) -> bool:
         return await self._change(broadcast_id, admin_id, "reschedule",

@@ -27,6 +27,8 @@ class Draft:
     pending_label: str | None = None
     holdout: int = 0  # % of the audience kept back to measure what the broadcast caused
     cap_off: bool = False  # the author lets it reach those the frequency cap would skip
+    quiet_off: bool = False  # the author sends it through quiet hours
+    pending_when: str | None = None  # a time asked for inside quiet hours (ISO), being decided
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Draft:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast
@@ -11,7 +13,7 @@ from bot.enums import BroadcastStatus, RecallStatus
 from bot.i18n import _, __, ngettext
 from bot.keyboards.broadcast import controls
 from bot.text.tg_html import EntityParseError, parse_html
-from bot.text.format import number
+from bot.text.format import number, when
 from bot.views.screen import Screen
 
 BAR_WIDTH = 12
@@ -79,7 +81,16 @@ def _counts(b: Broadcast, never_started: int = 0) -> str:
     return " · ".join(parts)
 
 
-def progress(b: Broadcast, audience: str, rate: float | None, never_started: int = 0) -> str:
+def quiet_wait(until: datetime, tz: ZoneInfo | None) -> str:
+    """A broadcast waits for quiet hours to end (`tz` unknown: without the time)."""
+    if tz is None:
+        return _("🌙 Тихие часы: рассылка ждёт их конца")
+    return _("🌙 Тихие часы: рассылка ждёт и продолжится {moment}").format(
+        moment=when(until, tz))
+
+
+def progress(b: Broadcast, audience: str, rate: float | None, never_started: int = 0,
+             tz: ZoneInfo | None = None) -> str:
     """never_started: how many of the unreachable never started the course bot (the rest
     blocked it or deleted their account)."""
     done = b.total - b.pending
@@ -94,7 +105,9 @@ def progress(b: Broadcast, audience: str, rate: float | None, never_started: int
              f"<code>{_bar(done, b.total)}</code> {percent}%",
              _counts(b, never_started).capitalize() + " · " + _("в очереди {pending} из {total}").format(
                  pending=number(b.pending), total=number(b.total))]
-    if b.status == BroadcastStatus.SENDING and rate:
+    if b.status == BroadcastStatus.SENDING and b.quiet_until is not None:
+        lines.append(quiet_wait(b.quiet_until, tz))
+    elif b.status == BroadcastStatus.SENDING and rate:
         lines.append(_("Скорость {rate:.0f} в секунду · осталось ~{left}").format(
             rate=rate, left=duration(b.pending / rate)))
     if b.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED) and b.started_at \
@@ -157,6 +170,8 @@ class ProgressFacts(Protocol):
     def rate(self) -> float | None: ...
     @property
     def never_started(self) -> int: ...
+    @property
+    def tz(self) -> ZoneInfo | None: ...
 
 
 def progress_view(facts: ProgressFacts) -> Screen:
@@ -164,7 +179,7 @@ def progress_view(facts: ProgressFacts) -> Screen:
     delivery engine draws its progress messages with this too (given to it in app.py)."""
     b = facts.broadcast
     text = progress(b, audience_title(b.audience, facts.stream_titles), facts.rate,
-                    facts.never_started)
+                    facts.never_started, facts.tz)
     return Screen(text, controls(b.id, b.status, can_recall=b.sent > 0 and b.recall_status is None,
                                  failed=b.failed, unknown=b.unknown))
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.config import FrequencyCap
+from bot.config import FrequencyCap, QuietHours
 from bot.db.audiences import AudienceSize
 from bot.i18n import _, ngettext
 from bot.text.composer import Estimate, ParsedList
@@ -184,6 +184,33 @@ def capped_csv_caption(count: int) -> str:
     return ngettext("Пропустим по лимиту частоты: {count} человек",
                     "Пропустим по лимиту частоты: {count} человек", count).format(
         count=number(count))
+
+
+def _quiet_span(quiet: QuietHours, tz: ZoneInfo) -> str:
+    return f"{quiet.start:%H:%M}–{quiet.end:%H:%M}, {escape(str(tz))}"
+
+
+def ask_quiet_now(quiet: QuietHours, ends: datetime, tz: ZoneInfo) -> str:
+    """«Send now» inside quiet hours: now all the same, or when they end?"""
+    return _("🌙 <b>Сейчас тихие часы</b> ({span}): рассылки в это время не уходят.\n"
+             "Отправить всё равно сейчас или когда они закончатся, {moment}?").format(
+        span=_quiet_span(quiet, tz), moment=when(ends, tz))
+
+
+def ask_quiet_at(moment: datetime, quiet: QuietHours, ends: datetime, tz: ZoneInfo) -> str:
+    """A time picked inside quiet hours: then all the same, or when they end?"""
+    return _("🌙 <b>{moment} — тихие часы</b> ({span}): рассылки в это время не уходят.\n"
+             "Отправить в это время всё равно или когда они закончатся, {end}?").format(
+        moment=when(moment, tz), span=_quiet_span(quiet, tz), end=when(ends, tz))
+
+
+def quiet_anyway(moment: datetime | None, tz: ZoneInfo) -> str:
+    """The «all the same» choice: now, or at the time asked for."""
+    return _("сейчас") if moment is None else _("в {moment}").format(moment=when(moment, tz))
+
+
+def quiet_end_short(ends: datetime, tz: ZoneInfo) -> str:
+    return when(ends, tz)
 
 
 def confirm_send(size: int) -> str:

@@ -11,7 +11,7 @@ from babel.support import LazyProxy
 
 from bot.config import FrequencyCap, QuietHours
 from bot.db.health import TableInfo
-from bot.i18n import _, __
+from bot.i18n import _, __, ngettext
 from bot.text.format import number, when
 
 TABLE_TITLES = {
@@ -56,8 +56,9 @@ def sending_rules(cap: FrequencyCap | None, quiet: QuietHours | None, tz: ZoneIn
     """The safe-sending settings as the status screen shows them."""
     return [
         _("<b>Безопасная отправка</b>"),
-        _("Лимит частоты: не больше {count} рассылок за {hours} ч (FREQUENCY_CAP)").format(
-            count=cap.count, hours=cap.hours) if cap else
+        ngettext("Лимит частоты: не больше {count} рассылки за {hours} ч (FREQUENCY_CAP)",
+                 "Лимит частоты: не больше {count} рассылок за {hours} ч (FREQUENCY_CAP)",
+                 cap.count).format(count=cap.count, hours=cap.hours) if cap else
         _("Лимит частоты: выключен (FREQUENCY_CAP=off)"),
         _("Тихие часы: {start}–{end} ({tz}), рассылки ждут их конца (QUIET_HOURS)").format(
             start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}", tz=escape(str(tz)))

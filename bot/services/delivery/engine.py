@@ -10,13 +10,19 @@ import contextlib
 import logging
 import math
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiogram import Bot
 
+from bot.config import QuietHours
+from bot.db import audit, leadership
 from bot.db import broadcasts as db
-from bot.db import leadership
+from bot.db.pool import transaction
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
 from bot.services.delivery.lanes import Lane
@@ -42,6 +48,15 @@ class EngineConfig:
     leader_poll: float = 2.0      # how often a standby instance tries to take over
     refresh: float = 0.5          # how often statuses are re-read (pause/cancel latency)
     progress_every: float = 3.0
+    quiet_hours: QuietHours | None = None  # no broadcast goes out in these (local) hours
+    timezone: str = "Europe/Moscow"        # ... of this time zone
+
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 CLAIM_AHEAD = 0.1  # seconds of sending claimed ahead of the pacer
@@ -54,9 +69,11 @@ class LeadershipLost(Exception):
 class DeliveryEngine:
     def __init__(self, pool: asyncpg.Pool, bot: Bot, admin_bot: Bot, config: EngineConfig,
                  metrics: Metrics, budget: Budget, *, render_progress: RenderProgress,
-                 render_recall_report: RenderRecallReport) -> None:
+                 render_recall_report: RenderRecallReport, clock: Clock = utc_now) -> None:
         self.pool, self.bot, self.admin_bot, self.config = pool, bot, admin_bot, config
         self.metrics = metrics
+        self.clock = clock  # what time it is, for quiet hours (tests set their own)
+        self.tz = ZoneInfo(config.timezone)
         # the broadcast bot's budget: shared with the admin's screens when it is one bot
         self.pacer = budget
         self._wake = asyncio.Event()
@@ -67,7 +84,7 @@ class DeliveryEngine:
                                     written=self._wake.set)
         self.progress = ProgressReporter(pool, admin_bot, metrics, every=config.progress_every,
                                          lanes=lambda: self.lanes, rate=self.results.current_rate,
-                                         render=render_progress)
+                                         render=render_progress, tz=self.tz)
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
                                  show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
                                  report=render_recall_report)
@@ -234,14 +251,53 @@ class DeliveryEngine:
 
     async def _refresh_lanes(self) -> None:
         sending = {b.id: b for b in await db.sending(self.pool)}
-        for lane_id in [i for i in self.lanes if i not in sending]:
-            await self._close_lane(self.lanes[lane_id])
+        quiet = await self._quiet(sending)
+        for lane_id in [i for i in self.lanes if i not in sending or i in quiet]:
+            lane = self.lanes[lane_id]
+            await (self._finish(lane) if lane.idle else self._close_lane(lane))
         for broadcast_id, broadcast in sending.items():
+            if broadcast_id in quiet:
+                continue
             if broadcast_id not in self.lanes:
                 self.lanes[broadcast_id] = await self._open_lane(broadcast)
             if self.lanes[broadcast_id].idle:
                 await self._finish(self.lanes[broadcast_id])
         self.metrics.pace.set(self.current_pace(any(lane.paid for lane in self.lanes.values())))
+
+    def quiet_end(self, broadcast: db.Broadcast) -> datetime | None:
+        """When the quiet hours that hold this broadcast now end (None: it may send). A
+        message to one person and a broadcast its author sends through them are not held."""
+        quiet = self.config.quiet_hours
+        if quiet is None or broadcast.quiet_hours_off or (
+                broadcast.audience is not None and broadcast.audience.personal):
+            return None
+        return quiet.end_after(self.clock(), self.tz)
+
+    async def _quiet(self, sending: dict[int, db.Broadcast]) -> set[int]:
+        """The broadcasts quiet hours hold now. Decided from the clock each time (so a restart
+        in quiet hours holds them too); the database notes which wait and till when, for the
+        progress message and for one audit entry per pause and per resume."""
+        ends = {i: end for i, b in sending.items() if (end := self.quiet_end(b)) is not None}
+        hold: dict[datetime, list[int]] = defaultdict(list)
+        for broadcast_id, end in ends.items():
+            if sending[broadcast_id].quiet_until != end:
+                hold[end].append(broadcast_id)
+        over = [i for i, b in sending.items() if b.quiet_until is not None and i not in ends]
+        if hold or over:
+            async with transaction(self.pool) as conn:
+                for end, ids in hold.items():
+                    for broadcast_id in await db.wait_for_quiet_end(conn, ids, end):
+                        log.info("quiet hours: broadcast waits", extra={
+                            "broadcast_id": broadcast_id, "until": end.isoformat()})
+                        await audit.record_action(conn, 0, "broadcast.quiet_pause",
+                                                  f"broadcast:{broadcast_id}",
+                                                  {"until": end.isoformat()})
+                for broadcast_id in await db.quiet_over(conn, over):
+                    log.info("quiet hours over: broadcast goes on",
+                             extra={"broadcast_id": broadcast_id})
+                    await audit.record_action(conn, 0, "broadcast.quiet_resume",
+                                              f"broadcast:{broadcast_id}", {})
+        return set(ends)
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
         content = await prepare(self.bot, self.admin_bot, broadcast.content, broadcast.id,

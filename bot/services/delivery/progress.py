@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiogram import Bot
@@ -34,13 +35,15 @@ class Progress:
     stream_titles: dict[str, str]
     rate: float | None
     never_started: int
+    tz: ZoneInfo | None = None  # the admins' time zone, for the times it names
 
 
-async def gather(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None) -> Progress:
+async def gather(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None,
+                 tz: ZoneInfo | None = None) -> Progress:
     """The facts a progress message shows, read from the database."""
     titles = await streams.titles(pool)
     never_started = await db.never_started(pool, broadcast.id) if broadcast.blocked else 0
-    return Progress(broadcast, titles, rate, never_started)
+    return Progress(broadcast, titles, rate, never_started, tz)
 
 
 class Shown(Protocol):
@@ -61,8 +64,9 @@ class ProgressReporter:
 
     def __init__(self, pool: asyncpg.Pool, admin_bot: Bot, metrics: Metrics, *, every: float,
                  lanes: Callable[[], Iterable[int]], rate: Callable[[], float | None],
-                 render: RenderProgress) -> None:
+                 render: RenderProgress, tz: ZoneInfo | None = None) -> None:
         self.pool, self.admin_bot, self.metrics = pool, admin_bot, metrics
+        self.tz = tz
         self.render = render
         self.every, self.lanes, self.rate = every, lanes, rate
         self._shown: dict[int, str] = {}  # broadcast id -> text last shown
@@ -102,7 +106,7 @@ class ProgressReporter:
             return broadcast
         rate = self.rate() if broadcast.status == "sending" else None
         with use_locale(await preferences.locale(self.pool, broadcast.progress_chat_id)):
-            shown = self.render(await gather(self.pool, broadcast, rate))
+            shown = self.render(await gather(self.pool, broadcast, rate, self.tz))
         text, markup = shown.text, shown.reply_markup
         self._finals.discard(broadcast_id)
         if self._shown.get(broadcast_id) == text:
