@@ -42,7 +42,8 @@ from bot.session import BotSession
 from bot.views.broadcast import progress_view, recall_report
 from bot.views.menu import command_menu
 from bot.web import (
-    CLICKS_KEY, ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, WebhookHandler, follow_link, healthz,
+    CLICKS_KEY, ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, UNSUBSCRIBE_KEY, WebhookHandler,
+    follow_link, healthz, undo_unsubscribe, unsubscribe,
 )
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", app[METRICS_KEY].handler)
     app.router.add_get("/r/{token}", follow_link)
+    app.router.add_get("/u/{token}", unsubscribe)
+    app.router.add_get("/u/{token}/undo", undo_unsubscribe)
     # cleanup contexts also run when start-up fails half-way (plain on_cleanup does not);
     # they end in reverse order: the engine stops before the pool closes
     app.cleanup_ctx.append(_bot_session)
@@ -204,6 +207,9 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     engine.links = LinkSigner(await secrets.key(app[POOL_KEY], "links"))
     app[LINKS_KEY] = engine.links
     app[CLICKS_KEY] = ClickLog(app[POOL_KEY])
+    engine.unsubscribe_links = LinkSigner(await secrets.key(app[POOL_KEY], "unsubscribe"))
+    engine.unsubscribe_base = settings.links_base
+    app[UNSUBSCRIBE_KEY] = engine.unsubscribe_links
     service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
                                                   settings.unreachable_expiry_days,
                                                   settings.links_base, settings.frequency_cap,

@@ -61,3 +61,4 @@ class DeliveryStatus(StrEnum):
     DELETED = "deleted"
     HOLDOUT = "holdout"    # kept back to measure what the broadcast caused
     CAPPED = "capped"      # skipped: got enough broadcasts lately (the frequency cap)
+    UNSUBSCRIBED = "unsubscribed"  # skipped: unsubscribed from broadcasts

@@ -14,11 +14,12 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.db import health
+from bot.db import health, unsubscribes
 from bot.db.clicks import ClickLog
-from bot.i18n import _
+from bot.i18n import use_locale
 from bot.services.delivery.engine import DeliveryEngine
-from bot.services.links import LinkSigner
+from bot.services.links import UNSUBSCRIBE_PREVIEW, LinkSigner
+from bot.views import unsubscribe as unsubscribe_views
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ ENGINE_KEY = web.AppKey("delivery_engine", DeliveryEngine)
 MODE_KEY = web.AppKey("mode", str)
 LINKS_KEY = web.AppKey("links", LinkSigner)
 CLICKS_KEY = web.AppKey("clicks", ClickLog)
+UNSUBSCRIBE_KEY = web.AppKey("unsubscribe_links", LinkSigner)
 
 
 
@@ -111,7 +113,49 @@ async def follow_link(request: web.Request) -> web.Response:
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("link click not recorded", exc_info=True)
     if url is None:
-        text = _("Ссылка не найдена или устарела.")
-        return web.Response(status=404, content_type="text/html", text=(
-            f"<!doctype html><meta charset=utf-8><title>{text}</title><p>{text}</p>"))
+        return web.Response(status=404, content_type="text/html",
+                            text=unsubscribe_views.not_found())
     raise web.HTTPFound(url)
+
+
+async def unsubscribe(request: web.Request) -> web.Response:
+    """A broadcast's unsubscribe button: the recipient is skipped by every broadcast from now
+    on; the page says so in their language, with a one-tap undo."""
+    return await _unsubscribe_page(request, undo=False)
+
+
+async def undo_unsubscribe(request: web.Request) -> web.Response:
+    return await _unsubscribe_page(request, undo=True)
+
+
+async def _unsubscribe_page(request: web.Request, undo: bool) -> web.Response:
+    token = request.match_info["token"]
+    if token == UNSUBSCRIBE_PREVIEW:  # the button on the preview and the test: change nothing
+        with use_locale("ru"):
+            return web.Response(content_type="text/html",
+                                text=unsubscribe_views.page(True, None))
+    signer = request.app.get(UNSUBSCRIBE_KEY)
+    found = signer.read(token) if signer is not None else None
+    pool = request.app[POOL_KEY]
+    done = None
+    if found is not None:
+        try:
+            done = await (unsubscribes.undo_by_recipient if undo
+                          else unsubscribes.unsubscribe)(pool, found[0])
+            if done is not None:  # Russian, unless the platform saw their Telegram in English
+                language = await unsubscribes.language(pool, done.user_id) or ""
+                locale = "en" if language.lower().startswith("en") else "ru"
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            log.warning("unsubscribe not recorded", exc_info=True)
+            return web.Response(status=503, content_type="text/html",
+                                text=unsubscribe_views.not_found())
+    if done is None:
+        with use_locale("ru"):
+            return web.Response(status=404, content_type="text/html",
+                                text=unsubscribe_views.not_found())
+    log.info("unsubscribe link", extra={"user_id": done.user_id, "undo": undo,
+                                        "changed": done.changed})
+    other_way = f"/u/{token}" if undo else f"/u/{token}/undo"
+    with use_locale(locale):
+        return web.Response(content_type="text/html",
+                            text=unsubscribe_views.page(not undo, other_way))

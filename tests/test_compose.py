@@ -32,7 +32,8 @@ async def test_stream_broadcast_with_formatting_and_a_button(
     assert "Получат: 12" in summary.text and "4-й поток" in summary.text
     assert [b["text"] for b in summary.buttons()] == [
         "🚀 Отправить сейчас", "🕒 Запланировать", "✏️ Изменить текст", "🔗 Кнопки",
-        "🎯 Контрольная группа: нет", "⏱ Лимит частоты: соблюдать", "🧪 Тест мне", "✖️ Отмена"]
+        "🎯 Контрольная группа: нет", "⏱ Лимит частоты: соблюдать", "🔕 Кнопка отписки: нет",
+        "🧪 Тест мне", "✖️ Отмена"]
 
     await admin.click("🔗 Кнопки")
     await admin.click("➕ Добавить кнопку")

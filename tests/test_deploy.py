@@ -204,7 +204,7 @@ async def test_caddy_passes_on_only_the_webhook_and_tracked_links(tmp_path: Path
                     await asyncio.sleep(0.1)
             statuses = {}
             for method, path in (("POST", "/hook/s3cret"), ("GET", "/r/AbC123"),
-                                 ("GET", "/metrics"), ("GET", "/healthz"),
+                                 ("GET", "/u/AbC123"), ("GET", "/metrics"), ("GET", "/healthz"),
                                  ("POST", "/telegram/webhook")):
                 async with http.request(method, path) as response:
                     statuses[path] = response.status
@@ -212,6 +212,6 @@ async def test_caddy_passes_on_only_the_webhook_and_tracked_links(tmp_path: Path
         caddy.terminate()
         await caddy.wait()
         await runner.cleanup()
-    assert statuses == {"/hook/s3cret": 200, "/r/AbC123": 200, "/metrics": 404,
-                        "/healthz": 404, "/telegram/webhook": 404}
-    assert seen == ["/hook/s3cret", "/r/AbC123"]
+    assert statuses == {"/hook/s3cret": 200, "/r/AbC123": 200, "/u/AbC123": 200,
+                        "/metrics": 404, "/healthz": 404, "/telegram/webhook": 404}
+    assert seen == ["/hook/s3cret", "/r/AbC123", "/u/AbC123"]

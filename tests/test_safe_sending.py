@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from aiohttp import ClientSession
 
 from bot.app import ENGINE_KEY
 from bot.db import broadcasts as db
@@ -255,3 +256,124 @@ async def test_send_now_and_a_time_inside_quiet_hours_ask_first(
     status = admin.last().text
     assert "Лимит частоты: не больше 2 рассылок за 24 ч (FREQUENCY_CAP)" in status
     assert "Тихие часы: 22:00–09:00 (Europe/Moscow), рассылки ждут их конца" in status
+
+
+# ---- unsubscribing -----------------------------------------------------------------------------
+
+async def _get(url: str) -> tuple[int, str]:
+    async with ClientSession() as http, http.get(url, allow_redirects=False) as response:
+        return response.status, await response.text()
+
+
+def _unsubscribe_url(emulator: Emulator, token: str, user_id: int) -> str:
+    buttons = emulator.bot_messages(token, user_id)[-1].buttons()
+    assert buttons[-1]["text"] == "Отписаться от рассылок", buttons
+    return buttons[-1]["url"]
+
+
+@pytest.mark.unpaced_chats
+async def test_an_unsubscribe_holds_for_every_broadcast_until_the_person_undoes_it(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    members = await add_members(pool, 3)
+    leaving, english, staying = members
+    await pool.execute("INSERT INTO events (user_id, event_type, details) VALUES"
+                       " ($1, 'menu_opened', '{\"language_code\": \"en-GB\"}')", english)
+    # everyone: the button is there by default
+    admin = await compose_to_stream(harness, emulator, "Все пользователи · 3")
+    assert "🔕 Под сообщением кнопка «Отписаться от рассылок»" in admin.last().text
+    assert "🔕 Кнопка отписки: есть" in admin.buttons()
+    preview = admin.messages()[-2]
+    assert preview.buttons()[-1] == {"text": "Отписаться от рассылок",
+                                     "url": f"{harness.url}/u/preview"}
+    await admin.click("🚀 Отправить сейчас")
+    first = await wait_status(pool, await pool.fetchval("SELECT max(id) FROM message_history"),
+                              "done")
+    assert first.sent == 3 and first.content.unsubscribe
+    url = _unsubscribe_url(emulator, harness.token, leaving)
+    assert url.startswith(harness.url + "/u/")
+    assert url != _unsubscribe_url(emulator, harness.token, staying)  # one per recipient
+
+    status, page = await _get(url)  # the student presses it: the real aiohttp app answers
+    assert status == 200 and "Вы отписались от рассылок" in page
+    token = url.rsplit("/", 1)[1]
+    assert f'href="/u/{token}/undo"' in page
+    assert (await _get(url))[0] == 200  # pressed twice: still one unsubscribe
+    assert await pool.fetchval("SELECT user_id FROM unsubscribed_users") == leaving
+    (entry,) = await _audit(pool, "user.unsubscribe")
+    assert (entry["admin_id"], entry["target"]) == (0, str(leaving))
+    assert entry["details"] == {"by": "recipient", "broadcast_id": first.id}
+    status, page = await _get(_unsubscribe_url(emulator, harness.token, english))
+    assert status == 200 and "You have unsubscribed from broadcasts" in page  # the platform knows: English
+    for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "x" * 50):
+        assert (await _get(f"{harness.url}/u/{bad}"))[0] == 404
+    assert await pool.fetchval("SELECT count(*) FROM unsubscribed_users") == 2
+
+    # the next broadcast, to a stream this time, skips both and says so before
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 3")
+    summary = admin.last().text
+    assert "Аудитория: 4-й поток — 3 чел. 2 отписались — их пропустим." in summary
+    assert "Получат: 1\n" in summary
+    assert "🔕 Кнопка отписки: нет" in admin.buttons()  # not by default for a stream
+    await admin.click("🚀 Отправить сейчас")
+    second = await wait_status(pool, await pool.fetchval("SELECT max(id) FROM message_history"),
+                               "done")
+    assert (second.total, second.sent, second.unsubscribed) == (1, 1, 2)
+    statuses = await _statuses(pool, second.id)
+    assert statuses == {leaving: "unsubscribed", english: "unsubscribed", staying: "sent"}
+    assert [sends_to(emulator, harness.token)[u] for u in members] == [1, 1, 2]
+    # a personal message from the user card still goes out
+    personal = await launch_text(harness, "Лично вам", Audience("users", user_ids=(leaving,)))
+    assert (await wait_status(pool, personal.id, "done")).sent == 1
+    assert sends_to(emulator, harness.token)[leaving] == 2
+
+    # the undo link: broadcasts reach them again
+    status, page = await _get(f"{harness.url}/u/{token}/undo")
+    assert status == 200 and "Рассылки снова включены" in page and f'href="/u/{token}"' in page
+    assert await pool.fetchval("SELECT count(*) FROM unsubscribed_users WHERE user_id = $1",
+                               leaving) == 0
+    (undo,) = await _audit(pool, "user.resubscribe")
+    assert (undo["admin_id"], undo["target"], undo["details"]["by"]) == (0, str(leaving),
+                                                                         "recipient")
+    third = await launch_text(harness, "Снова с нами", cap_off=True)  # the third one today
+    done = await wait_status(pool, third.id, "done")
+    assert (done.sent, done.unsubscribed) == (2, 1)
+    assert [sends_to(emulator, harness.token)[u] for u in members] == [3, 1, 3]
+
+
+@pytest.mark.unpaced_chats
+async def test_an_admin_gives_broadcasts_back_only_with_a_reason(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    (member,) = await add_members(pool, 1)
+    from bot.db.broadcasts import Content
+    launched = await service(harness).launch(Content("text", "Новости", unsubscribe=True),
+                                             Audience("stream", stream=STREAM), ADMIN_ID)
+    await wait_status(pool, launched.broadcast.id, "done")
+    assert (await _get(_unsubscribe_url(emulator, harness.token, member)))[0] == 200
+    await summaries.refresh(pool, "Europe/Moscow")
+    admin = harness.chat(ADMIN_ID)
+    await admin.send(f"/find {member}")
+    assert "🔕 Отписан(а) от рассылок с" in admin.last().text
+    await admin.click("🔔 Вернуть рассылки")
+    assert "Вернуть можно только с причиной" in admin.last().text
+    assert admin.buttons() == ["⬅️ К карточке", "✖️ Отмена"]
+    await admin.send("попросила в поддержке вернуть рассылки")
+    card = admin.messages()[-1].text
+    assert card.startswith("Рассылки возвращены, причина записана в журнал.")
+    assert "Отписан(а)" not in card and "🔔 Вернуть рассылки" not in admin.buttons()
+    assert await pool.fetchval("SELECT count(*) FROM unsubscribed_users") == 0
+    (entry,) = await _audit(pool, "user.resubscribe")
+    assert (entry["admin_id"], entry["target"]) == (ADMIN_ID, str(member))
+    assert entry["details"] == {"by": "admin", "reason": "попросила в поддержке вернуть рассылки"}
+
+
+@pytest.mark.unpaced_chats
+async def test_without_a_public_address_the_composer_says_the_button_cannot_be_offered(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    await add_members(pool, 2)
+    harness.dispatcher["settings"] = harness.settings.model_copy(
+        update={"webhook_base_url": None, "public_base_url": None})
+    admin = await compose_to_stream(harness, emulator, "Все пользователи · 2")
+    assert "Кнопку «Отписаться от рассылок» не добавить: у бота нет публичного адреса " \
+           "(PUBLIC_BASE_URL или WEBHOOK_BASE_URL)." in admin.last().text
+    assert not any(b.startswith("🔕") for b in admin.buttons())
+    assert admin.messages()[-2].buttons() == []

@@ -266,10 +266,10 @@ async def test_everyone_and_leads_are_counted_exactly_before_the_directory_catch
                                    " bookings UNION SELECT user_id FROM events UNION SELECT"
                                    " user_id FROM free_lesson_registrations) u")
     paid = {r[0] for r in await pool.fetch("SELECT user_id FROM bookings WHERE confirmed = 2")}
-    assert await audiences.count(pool, Audience("all")) == (everyone, 3, 1)
+    assert await audiences.count(pool, Audience("all")) == (everyone, 3, 1, 0)  # 0 unsubscribed
     assert 2001 not in paid  # the one who never started the bot is a lead
     assert await audiences.count(pool, Audience("leads")) == (
-        everyone - len(paid), len({1001, 2001, 1002} - paid), 1)
+        everyone - len(paid), len({1001, 2001, 1002} - paid), 1, 0)
     listed = {r["user_id"] for r in await audiences.page(pool, Audience("leads"), None)}
     assert len(listed) == everyone - len(paid) and 2001 in listed and 1001 not in listed
     pages = [[r["user_id"] for r in await audiences.page(pool, Audience("leads"), 2, offset)]

@@ -168,27 +168,42 @@ class AudienceSize(NamedTuple):
     total: int
     unreachable: int     # known not to be reachable by the broadcast bot: skipped
     never_started: int   # of those, never started it (the rest blocked it or left Telegram)
+    unsubscribed: int = 0  # reachable, but unsubscribed from broadcasts: skipped
 
     @property
     def reachable(self) -> int:
-        return self.total - self.unreachable
+        return self.total - self.unreachable - self.unsubscribed
 
 
 async def count(pool: asyncpg.Pool | asyncpg.Connection, audience: Audience) -> AudienceSize:
-    """Members, of whom known to be unreachable (and of those, who never started the bot)."""
+    """Members, of whom known to be unreachable (and of those, who never started the bot),
+    and of the rest those who unsubscribed (a message to one person goes out all the same)."""
+    gone = 0 if audience.personal else await _unsubscribed(pool, audience)
     if audience.kind in ("all", "leads"):  # leads: everyone but those with a paid booking
         row = await pool.fetchrow(_COUNT_EVERYONE)
         if audience.kind == "all":
-            return AudienceSize(row["everyone"], row["unreachable"], row["never_started"])
+            return AudienceSize(row["everyone"], row["unreachable"], row["never_started"], gone)
         return AudienceSize(row["everyone"] - row["paid"],
                             row["unreachable"] - row["unreachable_paid"],
-                            row["never_started"] - row["never_started_paid"])
+                            row["never_started"] - row["never_started_paid"], gone)
     ids, args = audience.ids_sql(1)
     row = await pool.fetchrow(
         f"SELECT count(*) AS total, count(u.user_id) AS unreachable,"
         f" count(*) FILTER (WHERE u.reason ILIKE '{NEVER_STARTED}') AS never_started"
         f" FROM ({ids}) a LEFT JOIN unreachable_users u USING (user_id)", *args)
-    return AudienceSize(row["total"], row["unreachable"], row["never_started"])
+    return AudienceSize(row["total"], row["unreachable"], row["never_started"], gone)
+
+
+async def _unsubscribed(pool: asyncpg.Pool | asyncpg.Connection, audience: Audience) -> int:
+    """Members who unsubscribed from broadcasts and are not known to be unreachable (those
+    are counted as unreachable). Starts from the few who unsubscribed."""
+    marks = await read_marks(pool) if audience.kind in ("all", "leads") else None
+    ids, args = audience.ids_sql(1, marks)
+    return await pool.fetchval(
+        f"""SELECT count(*) FROM unsubscribed_users s
+            WHERE s.user_id IN ({ids})
+              AND NOT EXISTS (SELECT 1 FROM unreachable_users u WHERE u.user_id = s.user_id)""",
+        *args)
 
 
 # The composer's audience picker: every size it shows, exact, in three statements run at once
@@ -333,11 +348,14 @@ def capped_sql(first: int) -> str:
 
 def _capped_members(audience: Audience, marks: dict[str, int] | None) -> tuple[str, list[Any]]:
     """SQL of the audience's members the cap would skip: (user_id, got), with its arguments
-    from $1 (the cap's count and hours come first). The unreachable are skipped anyway."""
+    from $1 (the cap's count and hours come first). The unreachable and the unsubscribed are
+    skipped anyway."""
     ids, args = audience.ids_sql(3, marks)
     return (f"""SELECT c.user_id, c.got FROM ({capped_sql(1)}) c
                 WHERE c.user_id IN ({ids})
-                  AND NOT EXISTS (SELECT 1 FROM unreachable_users u WHERE u.user_id = c.user_id)""",
+                  AND NOT EXISTS (SELECT 1 FROM unreachable_users u WHERE u.user_id = c.user_id)
+                  AND NOT EXISTS (SELECT 1 FROM unsubscribed_users s
+                                  WHERE s.user_id = c.user_id)""",
             args)
 
 

@@ -24,6 +24,7 @@ class Content:
     html: str  # text, or caption for media; may hold {first_name} / {username}
     source_file_id: str | None = None  # media: file_id in the admin bot
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, url)
+    unsubscribe: bool = False  # an «unsubscribe» link button under it, one per recipient
 
     def buttons_json(self) -> list[list[dict[str, str]]]:
         return [[{"text": label, "url": url} for label, url in row] for row in self.buttons]
@@ -62,6 +63,7 @@ class Broadcast:
     capped: int = 0            # how many the frequency cap skipped (not in `total`)
     quiet_hours_off: bool = False  # the author sends it through quiet hours
     quiet_until: datetime | None = None  # waiting for quiet hours to end, till then
+    unsubscribed: int = 0      # skipped as unsubscribed from broadcasts (not in `total`)
 
     @property
     def pending(self) -> int:
@@ -93,12 +95,13 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
     progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
     resends, holdout_percent, holdout_count, links_base, frequency_cap_off, capped_count,
-    quiet_hours_off, quiet_until"""
+    quiet_hours_off, quiet_until, unsubscribe_button, unsubscribed_count"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
     buttons = tuple(tuple((b["text"], b["url"]) for b in row_) for row_ in row["buttons"] or [])
-    content = Content(row["content_type"], row["content_html"] or "", row["source_file_id"], buttons)
+    content = Content(row["content_type"], row["content_html"] or "", row["source_file_id"], buttons,
+                      row["unsubscribe_button"])
     audience = Audience.from_json(row["audience"]) if row["audience"] else None
     return Broadcast(row["id"], row["status"], content, row["file_id"], audience, row["created_by"],
                      row["allow_paid_broadcast"], row["total_recipients"], row["sent_count"],
@@ -109,7 +112,7 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()),
                      row["holdout_percent"], row["holdout_count"], row["links_base"],
                      row["frequency_cap_off"], row["capped_count"], row["quiet_hours_off"],
-                     row["quiet_until"])
+                     row["quiet_until"], row["unsubscribed_count"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
@@ -125,16 +128,17 @@ async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audi
         """INSERT INTO message_history (message_text, total_recipients, recipient_type,
                recipient_group, scheduled_at, status, content_type, content_html, source_file_id,
                file_id, buttons, audience, created_by, allow_paid_broadcast, sent_at, draft_key,
-               holdout_percent, links_base, frequency_cap_off, quiet_hours_off)
+               holdout_percent, links_base, frequency_cap_off, quiet_hours_off,
+               unsubscribe_button)
            VALUES ($1, 0, $2, $3, $4, $5, $6, $1, $7, NULL, $8, $9, $10, $11, NULL, $12, $13,
-                   $14, $15, $16)
+                   $14, $15, $16, $17)
            ON CONFLICT (draft_key) WHERE draft_key IS NOT NULL DO NOTHING
            RETURNING id""",
         content.html, audience.recipient_type, audience.recipient_group, scheduled_at,
         "scheduled" if scheduled_at else "draft", content.kind, content.source_file_id,
         content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast, draft_key,
-        holdout_percent, links_base if content.buttons else None, frequency_cap_off,
-        quiet_hours_off)
+        holdout_percent, links_base if content.buttons or content.unsubscribe else None,
+        frequency_cap_off, quiet_hours_off, content.unsubscribe and links_base is not None)
     if new_id is not None:
         return new_id, True
     existing = await pool.fetchval("SELECT id FROM message_history WHERE draft_key = $1", draft_key)
@@ -163,14 +167,23 @@ async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None 
             return None
         members, args = members_sql(Audience.from_json(row["audience"]), 2,
                                     await read_marks(conn))
+        # a message to one person (the user card's «write») goes out even to the unsubscribed
+        personal = f"${len(args) + 2}"
+        args = [*args, row["recipient_type"] or "group"]
         await conn.execute(
             f"""INSERT INTO message_recipients
                     (message_id, user_id, username, first_name, delivery_status, error)
                 SELECT $1, m.user_id, m.username, m.first_name,
-                       CASE WHEN u.user_id IS NULL THEN 'pending' ELSE 'blocked' END,
-                       CASE WHEN u.user_id IS NULL THEN NULL
-                            ELSE 'skipped: known to be unreachable (' || u.reason || ')' END
+                       CASE WHEN u.user_id IS NOT NULL THEN 'blocked'
+                            WHEN s.user_id IS NOT NULL THEN 'unsubscribed'
+                            ELSE 'pending' END,
+                       CASE WHEN u.user_id IS NOT NULL
+                            THEN 'skipped: known to be unreachable (' || u.reason || ')'
+                            WHEN s.user_id IS NOT NULL
+                            THEN 'skipped: unsubscribed from broadcasts' END
                 FROM ({members}) m LEFT JOIN unreachable_users u USING (user_id)
+                LEFT JOIN unsubscribed_users s
+                       ON s.user_id = m.user_id AND {personal}::text <> 'individual'
                 ORDER BY m.user_id""",
             broadcast_id, *args)
         if cap is not None and not row["frequency_cap_off"] \
@@ -197,9 +210,12 @@ async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None 
             broadcast_id)
         await conn.execute(
             """UPDATE message_history h SET total_recipients = c.total, blocked_count = c.blocked,
-                   holdout_count = c.holdout, capped_count = c.capped
-               FROM (SELECT count(*) FILTER (WHERE delivery_status NOT IN ('holdout', 'capped'))
-                                AS total,
+                   holdout_count = c.holdout, capped_count = c.capped,
+                   unsubscribed_count = c.unsubscribed
+               FROM (SELECT count(*) FILTER (WHERE delivery_status NOT IN
+                                                 ('holdout', 'capped', 'unsubscribed')) AS total,
+                            count(*) FILTER (WHERE delivery_status = 'unsubscribed')
+                                AS unsubscribed,
                             count(*) FILTER (WHERE delivery_status = 'blocked') AS blocked,
                             count(*) FILTER (WHERE delivery_status = 'holdout') AS holdout,
                             count(*) FILTER (WHERE delivery_status = 'capped') AS capped

@@ -27,6 +27,7 @@ from bot.paging import clamp
 from bot.services.composer import Draft, parse_user_list, reach
 from bot.text.format import csv_document
 from bot.services.delivery.render import personalise
+from bot.services.links import unsubscribe_preview_url
 from bot.text.composer import check_label, check_url, estimate
 from bot.views import compose as texts
 from bot.views import users as views
@@ -205,7 +206,8 @@ async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
     chat = message.chat
     content = draft.content_obj()
     html = personalise(content.html, chat.first_name, chat.username)
-    markup = kb.url_buttons(draft.buttons)
+    markup = kb.url_buttons(draft.buttons, unsubscribe_preview_url(settings.links_base)
+                            if settings.links_base and draft.unsubscribe_button(True) else None)
     try:
         file_id, caption = content.source_file_id or "", html or None
         if content.kind == "text":
@@ -233,13 +235,27 @@ async def summary_screen(draft: Draft, pool: asyncpg.Pool, settings: Settings) -
     title = audience_title(audience, await streams.titles(pool))
     numbers = estimate(now.recipients, settings.broadcast_rate, settings.broadcast_paid_rate)
     cap = None if audience.personal else settings.frequency_cap
+    can_unsubscribe = settings.links_base is not None
+    unsubscribe = None if audience.personal else (
+        draft.unsubscribe_button(True) if can_unsubscribe else None)
     text = texts.summary(title, now.size, numbers, settings.broadcast_rate,
                          settings.broadcast_paid_allowed, sum(len(r) for r in draft.buttons),
-                         draft.holdout, tracked=settings.links_base is not None,
-                         capped=now.capped, cap=cap, cap_off=draft.cap_off)
+                         draft.holdout, tracked=can_unsubscribe,
+                         capped=now.capped, cap=cap, cap_off=draft.cap_off,
+                         unsubscribe=False if audience.personal else unsubscribe)
     return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed, draft.holdout,
                                            cap=cap is not None, cap_off=draft.cap_off,
-                                           capped=now.capped))
+                                           capped=now.capped, unsubscribe=unsubscribe))
+
+
+async def switch_unsubscribe(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                             settings: Settings) -> None:
+    """The «Отписаться от рассылок» button on or off for this broadcast."""
+    await callback.answer()
+    draft = await load(state)
+    draft.unsubscribe = not draft.unsubscribe_button(True)
+    await save(state, draft)
+    await show_screen(callback, await summary_screen(draft, pool, settings))
 
 
 async def switch_cap(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -377,6 +393,7 @@ def create_router() -> Router:
     router.callback_query.register(clear_buttons, on(F.step == Step.BUTTONS_CLEAR), has_draft)
     router.callback_query.register(switch_holdout, on(F.step == Step.HOLDOUT), has_draft)
     router.callback_query.register(switch_cap, on(F.step == Step.CAP), has_draft)
+    router.callback_query.register(switch_unsubscribe, on(F.step == Step.UNSUBSCRIBE), has_draft)
     router.callback_query.register(show_capped, on(F.step == Step.CAPPED), has_draft)
     router.callback_query.register(capped_csv, on(F.step == Step.CAPPED_CSV), has_draft)
     router.message.register(take_list, Compose.user_list, F.text, TypedInput())

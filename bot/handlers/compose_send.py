@@ -76,10 +76,11 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     # the summary becomes the progress message, registered before the engine can look
     assert isinstance(callback.message, Message)
     summary = (callback.message.chat.id, callback.message.message_id)
-    launch = await broadcasts.launch(draft.content_obj(), draft.audience_obj(),
-                                     callback.from_user.id, paid=paid, draft_key=draft.key,
-                                     holdout=draft.holdout, progress_message=summary,
-                                     cap_off=draft.cap_off, quiet_off=draft.quiet_off)
+    content = draft.content_obj(settings.links_base is not None)
+    launch = await broadcasts.launch(content, draft.audience_obj(), callback.from_user.id,
+                                     paid=paid, draft_key=draft.key, holdout=draft.holdout,
+                                     progress_message=summary, cap_off=draft.cap_off,
+                                     quiet_off=draft.quiet_off)
     await state.clear()
     if not launch.created:
         await _already_going(callback, launch.broadcast.id)
@@ -112,9 +113,9 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
                                  texts.quiet_anyway(moment, settings.tz),
                                  texts.quiet_end_short(ends, settings.tz)))
         return
-    launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
-                                       message.from_user.id, moment, draft_key=draft.key,
-                                       holdout=draft.holdout, cap_off=draft.cap_off,
+    content = draft.content_obj(settings.links_base is not None)
+    launch = await broadcasts.schedule(content, draft.audience_obj(), message.from_user.id,
+                                       moment, draft_key=draft.key, holdout=draft.holdout, cap_off=draft.cap_off,
                                        quiet_off=draft.quiet_off)
     await state.clear()
     size = (await audiences.count(pool, draft.audience_obj())).total
@@ -137,9 +138,9 @@ async def when_quiet_ends(callback: CallbackQuery, state: FSMContext, pool: asyn
 async def _schedule(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                     settings: Settings, broadcasts: BroadcastService, draft: Draft,
                     moment: datetime) -> None:
-    launch = await broadcasts.schedule(draft.content_obj(), draft.audience_obj(),
-                                       callback.from_user.id, moment, draft_key=draft.key,
-                                       holdout=draft.holdout, cap_off=draft.cap_off,
+    content = draft.content_obj(settings.links_base is not None)
+    launch = await broadcasts.schedule(content, draft.audience_obj(), callback.from_user.id,
+                                       moment, draft_key=draft.key, holdout=draft.holdout, cap_off=draft.cap_off,
                                        quiet_off=draft.quiet_off)
     await state.clear()
     if not launch.created:
@@ -155,7 +156,8 @@ async def test_to_me(callback: CallbackQuery, state: FSMContext, pool: asyncpg.P
                      settings: Settings, broadcasts: BroadcastService) -> None:
     draft = await load(state)
     user = callback.from_user
-    result = await broadcasts.send_test(draft.content_obj(), user.id, user.first_name, user.username)
+    content = draft.content_obj(settings.links_base is not None)
+    result = await broadcasts.send_test(content, user.id, user.first_name, user.username)
     if result.status == DeliveryStatus.SENT:
         await callback.answer(texts.test_sent(), show_alert=True)
         if settings.broadcast_token == settings.bot_token and isinstance(callback.message,

@@ -5,17 +5,27 @@ is the composer's: handlers/compose.py.)"""
 from __future__ import annotations
 
 import asyncpg
-from aiogram import Router
-from aiogram.types import CallbackQuery
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import audit, streams, users
+from bot.db import audit, streams, unsubscribes, users
+from bot.filters import TypedInput
 from bot.handlers.users import card_screen
 from bot.keyboards import users as kb
-from bot.keyboards.users import MoveCallback, StatusCallback
+from bot.keyboards.users import MoveCallback, ResubscribeCallback, StatusCallback
+from bot.views import unsubscribe as unsubscribe_views
 from bot.views import users as views
 from bot.views.menu import stale_button_text
-from bot.views.screen import Screen, show_screen
+from bot.views.screen import Screen, answer_screen, show_screen
+
+MAX_REASON = 300
+
+
+class Resubscribe(StatesGroup):
+    reason = State()  # why someone who unsubscribed gets broadcasts again
 
 
 async def move(callback: CallbackQuery, callback_data: MoveCallback, pool: asyncpg.Pool,
@@ -90,8 +100,39 @@ async def set_status(callback: CallbackQuery, callback_data: StatusCallback, poo
     await show_screen(callback, await card_screen(pool, settings, data.user_id))
 
 
+async def ask_resubscribe(callback: CallbackQuery, callback_data: ResubscribeCallback,
+                          state: FSMContext, pool: asyncpg.Pool) -> None:
+    """Only the person undoes their unsubscribe, or an admin who says why (the audit log)."""
+    user_id = callback_data.user_id
+    card = await users.card(pool, user_id)
+    if card is None or await unsubscribes.since(pool, user_id) is None:
+        await callback.answer(unsubscribe_views.not_unsubscribed(), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(Resubscribe.reason)
+    await state.set_data({"user_id": user_id})
+    await show_screen(callback, Screen(unsubscribe_views.ask_reason(
+        views.label(user_id, card.first_name, card.username)), kb.reason_step(user_id)))
+
+
+async def take_reason(message: Message, state: FSMContext, pool: asyncpg.Pool,
+                      settings: Settings) -> None:
+    reason = " ".join((message.text or "").split())
+    if not reason or len(reason) > MAX_REASON:
+        await message.answer(unsubscribe_views.reason_needed())
+        return
+    user_id = int((await state.get_data())["user_id"])
+    await state.clear()
+    assert message.from_user is not None
+    changed = await unsubscribes.undo_by_admin(pool, user_id, message.from_user.id, reason)
+    note = unsubscribe_views.resubscribed() if changed else unsubscribe_views.not_unsubscribed()
+    await answer_screen(message, (await card_screen(pool, settings, user_id)).under(note))
+
+
 def create_router() -> Router:
     router = Router(name="user_actions")
     router.callback_query.register(move, MoveCallback.filter())
     router.callback_query.register(set_status, StatusCallback.filter())
+    router.callback_query.register(ask_resubscribe, ResubscribeCallback.filter())
+    router.message.register(take_reason, Resubscribe.reason, F.text, TypedInput())
     return router

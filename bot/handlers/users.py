@@ -12,13 +12,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import event_labels, streams, users
+from bot.db import event_labels, streams, unsubscribes, users
 from bot.enums import BookingStatus
 from bot.filters import TypedInput
 from bot.keyboards import users as kb
 from bot.keyboards.menu import MenuCallback, Section, pager
 from bot.keyboards.users import CardCallback, CardView, SearchCallback
 from bot.paging import clamp
+from bot.views import unsubscribe as unsubscribe_views
 from bot.views import users as views
 from bot.views.screen import Screen, answer_screen, show_screen
 
@@ -93,9 +94,12 @@ async def card_screen(pool: asyncpg.Pool, settings: Settings, user_id: int) -> S
     titles = await streams.titles(pool)
     # a booking in a status the bot knows can be changed (a cancelled one back to pending)
     changeable = any(BookingStatus.of(b.confirmed) is not None for b in card.bookings)
-    return Screen(views.card(card, titles, settings.tz),
-                  kb.card(user_id, card.current_booking is not None, changeable,
-                          card.events > 0))
+    text = views.card(card, titles, settings.tz)
+    unsubscribed = await unsubscribes.since(pool, user_id)
+    if unsubscribed is not None:
+        text += "\n" + unsubscribe_views.card_line(unsubscribed, settings.tz)
+    return Screen(text, kb.card(user_id, card.current_booking is not None, changeable,
+                                card.events > 0, unsubscribed=unsubscribed is not None))
 
 
 async def open_card(callback: CallbackQuery, callback_data: CardCallback, pool: asyncpg.Pool,

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import _, ngettext
 from bot.keyboards.menu import pager
+from bot.text.composer import unsubscribe_label
 from bot.text.format import number
 
 
@@ -37,6 +38,7 @@ class Step(StrEnum):
     CAP = "cap"             # the frequency cap on or off for this broadcast
     CAPPED = "capped"       # arg: page: who the frequency cap skips
     CAPPED_CSV = "capped_csv"
+    UNSUBSCRIBE = "unsub"       # the unsubscribe button on or off
     QUIET_NOW = "quiet_now"     # inside quiet hours all the same (arg "paid": at the paid pace)
     QUIET_LATER = "quiet_end"   # when quiet hours end
 
@@ -125,9 +127,11 @@ HOLDOUTS = (0, 5, 10)  # the shares the switch goes through
 
 
 def preview_actions(paid_allowed: bool, holdout: int = 0, *, cap: bool = False,
-                    cap_off: bool = False, capped: int = 0) -> InlineKeyboardMarkup:
+                    cap_off: bool = False, capped: int = 0,
+                    unsubscribe: bool | None = None) -> InlineKeyboardMarkup:
     """`cap`: a frequency cap applies to this audience (the switch is offered), `capped`:
-    how many it skips (their list is offered)."""
+    how many it skips (their list is offered); `unsubscribe`: the unsubscribe button's switch
+    (None: not offered)."""
     switch = (_("🎯 Контрольная группа: {share} %").format(share=holdout) if holdout
               else _("🎯 Контрольная группа: нет"))
     rows = [
@@ -145,6 +149,10 @@ def preview_actions(paid_allowed: bool, holdout: int = 0, *, cap: bool = False,
             row.append(InlineKeyboardButton(text=_("👀 Кого пропустим · {count}").format(
                 count=number(capped)), callback_data=_cb(Step.CAPPED, arg="0")))
         rows.append(row)
+    if unsubscribe is not None:
+        rows.append([InlineKeyboardButton(
+            text=_("🔕 Кнопка отписки: есть") if unsubscribe else _("🔕 Кнопка отписки: нет"),
+            callback_data=_cb(Step.UNSUBSCRIBE))])
     rows.append([InlineKeyboardButton(text=_("🧪 Тест мне"), callback_data=_cb(Step.TEST)),
                  InlineKeyboardButton(text=_("✖️ Отмена"), callback_data=_cb(Step.CANCEL))])
     if paid_allowed:
@@ -189,8 +197,10 @@ def button_editor(has_buttons: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def url_buttons(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=b["text"], url=b["url"]) for b in row] for row in rows])
+def url_buttons(rows: list[list[dict[str, str]]], unsubscribe_url: str | None = None
+                ) -> InlineKeyboardMarkup | None:
+    """The URL buttons under the message, and the unsubscribe button (to `unsubscribe_url`)."""
+    keyboard = [[InlineKeyboardButton(text=b["text"], url=b["url"]) for b in row] for row in rows]
+    if unsubscribe_url:
+        keyboard.append([InlineKeyboardButton(text=unsubscribe_label(), url=unsubscribe_url)])
+    return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None

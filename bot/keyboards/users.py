@@ -49,6 +49,12 @@ class StatusCallback(CallbackData, prefix="ub"):
     sure: bool = False
 
 
+class ResubscribeCallback(CallbackData, prefix="ur"):
+    """Subscribe again someone who unsubscribed (asks for a reason first)."""
+
+    user_id: UserId
+
+
 class WriteCallback(CallbackData, prefix="uw"):
     user_id: UserId
     anyway: bool = False  # the bot's mark says it can't reach them: try once more all the same
@@ -74,7 +80,8 @@ def people(found: list[tuple[int, str]], page_row: list[InlineKeyboardButton],
     return InlineKeyboardMarkup(inline_keyboard=rows + (extra or [[users_button()]]))
 
 
-def card(user_id: int, can_move: bool, bookings: bool, events: bool) -> InlineKeyboardMarkup:
+def card(user_id: int, can_move: bool, bookings: bool, events: bool, *,
+         unsubscribed: bool = False) -> InlineKeyboardMarkup:
     rows = []
     first = []
     if can_move:
@@ -87,6 +94,8 @@ def card(user_id: int, can_move: bool, bookings: bool, events: bool) -> InlineKe
     if events:
         second.append(button(_("🖱 События"), CardCallback(user_id=user_id, view=CardView.EVENTS)))
     rows.append(second)
+    if unsubscribed:
+        rows.append([button(_("🔔 Вернуть рассылки"), ResubscribeCallback(user_id=user_id))])
     rows.append([button(_("🔄 Обновить"), CardCallback(user_id=user_id)), users_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -102,6 +111,13 @@ def back_to_card(user_id: int, page_row: list[InlineKeyboardButton] | None = Non
     rows = [page_row] if page_row else []
     return InlineKeyboardMarkup(inline_keyboard=rows + [[button(_("⬅️ К карточке"),
                                                           CardCallback(user_id=user_id))]])
+
+
+def reason_step(user_id: int) -> InlineKeyboardMarkup:
+    """Under the step that waits for a typed reason: back to the card, or leave the step."""
+    return InlineKeyboardMarkup(inline_keyboard=[[button(_("⬅️ К карточке"),
+                                                         CardCallback(user_id=user_id)),
+                                                  cancel_button()]])
 
 
 def streams_to_move(user_id: int, booking_id: int, streams: list[tuple[str, str]]

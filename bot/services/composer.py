@@ -29,6 +29,7 @@ class Draft:
     cap_off: bool = False  # the author lets it reach those the frequency cap would skip
     quiet_off: bool = False  # the author sends it through quiet hours
     pending_when: str | None = None  # a time asked for inside quiet hours (ISO), being decided
+    unsubscribe: bool | None = None  # the unsubscribe button (None: as the audience suggests)
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Draft:
@@ -42,11 +43,24 @@ class Draft:
         assert self.audience is not None
         return Audience.from_json(self.audience)
 
-    def content_obj(self) -> Content:
+    def content_obj(self, can_unsubscribe: bool = False) -> Content:
+        """The content as it goes out; `can_unsubscribe`: the bot has a public address for
+        the unsubscribe button."""
         assert self.content is not None
         rows = tuple(tuple((b["text"], b["url"]) for b in row) for row in self.buttons)
         return Content(self.content["kind"], self.content["html"],
-                       self.content.get("source_file_id"), rows)
+                       self.content.get("source_file_id"), rows,
+                       self.unsubscribe_button(can_unsubscribe))
+
+    def unsubscribe_button(self, can: bool) -> bool:
+        """Whether it carries the «Отписаться от рассылок» button: only with a public address
+        (`can`) and not to one person; unless the author says otherwise, for leads and
+        everyone."""
+        if not can or self.audience is None or self.audience_obj().personal:
+            return False
+        if self.unsubscribe is not None:
+            return self.unsubscribe
+        return self.audience_obj().kind in ("leads", "all")
 
     def set_content(self, content: Content) -> None:
         self.content = {"kind": content.kind, "html": content.html,

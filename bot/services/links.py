@@ -42,5 +42,15 @@ class LinkSigner:
         recipient_id, button = _PAYLOAD.unpack(payload)
         return recipient_id, button
 
-    def url(self, base: str, recipient_id: int, button: int) -> str:
-        return f"{base.rstrip('/')}/r/{self.token(recipient_id, button)}"
+    def url(self, base: str, recipient_id: int, button: int, path: str = "r") -> str:
+        """`path`: r for a tracked link, u for an unsubscribe link (signed with a key of its
+        own, so that one can't be turned into the other)."""
+        return f"{base.rstrip('/')}/{path}/{self.token(recipient_id, button)}"
+
+
+UNSUBSCRIBE_PREVIEW = "preview"  # /u/preview: the page as it looks, changing nothing
+
+
+def unsubscribe_preview_url(base: str) -> str:
+    """Where the preview's and the test message's unsubscribe button leads."""
+    return f"{base.rstrip('/')}/u/{UNSUBSCRIBE_PREVIEW}"

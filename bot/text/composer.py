@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.i18n import _
+from bot.i18n import _, use_locale
 
 MAX_BUTTON_LABEL = 64
 MAX_LIST_ENTRIES = 5000
@@ -85,3 +85,10 @@ def estimate(recipients: int, rate: float, paid_rate: float, free_limit: float =
     paid_seconds = recipients / paid_rate if paid_rate else 0.0
     above_free = max(0.0, recipients - free_limit * max(paid_seconds, 1.0))
     return Estimate(seconds, paid_seconds, math.ceil(above_free * 0.1))
+
+
+def unsubscribe_label() -> str:
+    """The unsubscribe button's text: in Russian, like the broadcasts the course sends, whoever
+    looks at the preview."""
+    with use_locale("ru"):
+        return _("Отписаться от рассылок")

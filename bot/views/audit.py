@@ -28,6 +28,8 @@ ACTIONS = {
     "broadcast.quiet_pause": __("тихие часы: рассылка ждёт"),
     "broadcast.quiet_resume": __("тихие часы кончились: рассылка продолжена"),
     "broadcast.quiet_override": __("отправка в тихие часы"),
+    "user.unsubscribe": __("отписка от рассылок"),
+    "user.resubscribe": __("рассылки возвращены"),
     "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
     "stream.add": __("новый поток"), "stream.rename": __("поток переименован"),
     "stream.archive": __("поток в архиве"), "event_label.set": __("название события"),
@@ -108,6 +110,8 @@ def _details(action: str, details: dict[str, Any], names: JournalNames) -> str:
         before = details.get("from")
         after = quoted(str(details.get("to")))
         return f"{quoted(str(before))} → {after}" if before else after
+    if action == "user.resubscribe" and details.get("reason"):
+        return _("причина: {reason}").format(reason=details["reason"])
     if action == "broadcast.capped":
         return _("пропущено {count} (не больше {cap})").format(
             count=details.get("skipped"), cap=details.get("cap"))

@@ -96,6 +96,10 @@ def audience_line(title: str, size: AudienceSize) -> str:
         line += ngettext(" Из них {count} не запускал бот курса — пропустим.",
                          " Из них {count} не запускали бот курса — их пропустим.",
                          size.never_started).format(count=number(size.never_started))
+    if size.unsubscribed:
+        line += ngettext(" {count} отписался — его пропустим.",
+                         " {count} отписались — их пропустим.", size.unsubscribed).format(
+            count=number(size.unsubscribed))
     return line
 
 
@@ -130,7 +134,10 @@ def cap_line(capped: int, cap: FrequencyCap, cap_off: bool) -> str | None:
 
 def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
             paid_allowed: bool, buttons: int, holdout: int = 0, tracked: bool = True, *,
-            capped: int = 0, cap: FrequencyCap | None = None, cap_off: bool = False) -> str:
+            capped: int = 0, cap: FrequencyCap | None = None, cap_off: bool = False,
+            unsubscribe: bool | None = False) -> str:
+    """`unsubscribe`: the unsubscribe button goes with it (None: it can't, without a public
+    address)."""
     recipients = size.reachable - (capped if cap is not None and not cap_off else 0)
     lines = [_("<b>Проверьте рассылку</b> (сообщение выше — ровно то, что получат люди)"),
              audience_line(title, size)]
@@ -146,6 +153,12 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
         if not tracked:
             lines.append(_("<i>Клики по кнопкам не посчитать: у бота нет публичного адреса "
                            "(PUBLIC_BASE_URL или WEBHOOK_BASE_URL).</i>"))
+    if unsubscribe:
+        lines.append(_("🔕 Под сообщением кнопка «Отписаться от рассылок»: кто нажмёт, больше "
+                       "рассылок не получит"))
+    elif unsubscribe is None:
+        lines.append(_("<i>Кнопку «Отписаться от рассылок» не добавить: у бота нет публичного "
+                       "адреса (PUBLIC_BASE_URL или WEBHOOK_BASE_URL).</i>"))
     if holdout:
         held = int(recipients * holdout / 100 + 0.5)
         lines.append(ngettext("🎯 Контрольная группа: {share} % (≈{count} человек) не получит "

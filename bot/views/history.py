@@ -76,6 +76,9 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
                        "отправится)").format(count=number(b.capped)))
     elif b.frequency_cap_off:
         lines.append(_("⏱ Лимит частоты был снят автором"))
+    if b.unsubscribed:
+        lines.append(_("🔕 Пропущены, отписались от рассылок: {count}").format(
+            count=number(b.unsubscribed)))
     lines += _resend_lines(b, counts, tz)
     if reasons:
         lines.append(_("<b>Частые причины</b>"))

@@ -37,6 +37,7 @@ DELIVERY_STATUS: dict[DeliveryStatus, LazyProxy] = {
     DeliveryStatus.DELETED: __("отозвано"),
     DeliveryStatus.HOLDOUT: __("контрольная группа"),
     DeliveryStatus.CAPPED: __("пропущено: лимит частоты"),
+    DeliveryStatus.UNSUBSCRIBED: __("пропущено: отписан(а)"),
 }
 
 

@@ -90,6 +90,8 @@ class DeliveryEngine:
                                  report=render_recall_report)
         self.wire = WireLog(pool)
         self.links: LinkSigner | None = None  # set once the key is read: tracked links
+        self.unsubscribe_links: LinkSigner | None = None  # ... and unsubscribe links
+        self.unsubscribe_base: str | None = None  # where the test message's button leads
         self.is_leader = False
         self._slots = asyncio.Semaphore(config.in_flight)
         self._sending: set[asyncio.Task[None]] = set()
@@ -304,6 +306,9 @@ class DeliveryEngine:
                                 broadcast.allow_paid_broadcast, broadcast.file_id)
         if broadcast.links_base and self.links is not None:
             content.links, content.links_base = self.links, broadcast.links_base
+        if broadcast.links_base and broadcast.content.unsubscribe:
+            content.unsubscribe = self.unsubscribe_links
+            content.unsubscribe_base = broadcast.links_base
         return Lane(content)
 
 
@@ -311,6 +316,7 @@ class DeliveryEngine:
                         username: str | None) -> db.Result:
         """The message exactly as recipients get it, through the broadcast bot, to one admin."""
         prepared = await prepare(self.bot, self.admin_bot, content)
+        prepared.unsubscribe_base = self.unsubscribe_base  # the button leads to the preview
         outcome, _ = await send_one(self.bot, prepared, Recipient(0, 0, user_id, username,
                                                                   first_name, 1), MAX_ATTEMPTS)
         if outcome.retry_after is not None:

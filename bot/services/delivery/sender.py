@@ -17,7 +17,8 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from pydantic import BaseModel, ConfigDict
 
 from bot.db.broadcasts import Content, Recipient, Result
-from bot.services.links import LinkSigner
+from bot.services.links import LinkSigner, unsubscribe_preview_url
+from bot.text.composer import unsubscribe_label
 from bot.services.delivery.render import ContentError, check_length, personalise
 
 log = logging.getLogger(__name__)
@@ -87,9 +88,24 @@ class PreparedContent:
     # tracked links: each recipient's URL buttons lead through {links_base}/r/<token>
     links: LinkSigner | None = None
     links_base: str | None = None
+    # the unsubscribe button: each recipient's own {unsubscribe_base}/u/<token>
+    unsubscribe: LinkSigner | None = None
+    unsubscribe_base: str | None = None
 
     def markup_for(self, recipient_id: int) -> InlineKeyboardMarkup | None:
-        """The buttons as this recipient gets them (their own tracked links, if any)."""
+        """The buttons as this recipient gets them (their own tracked links, if any, and their
+        own unsubscribe link when the broadcast has one)."""
+        markup = self._buttons_for(recipient_id)
+        if not self.content.unsubscribe or self.unsubscribe_base is None:
+            return markup
+        base = self.unsubscribe_base
+        url = (self.unsubscribe.url(base, recipient_id, 0, path="u")
+               if self.unsubscribe is not None and recipient_id else unsubscribe_preview_url(base))
+        rows = list(markup.inline_keyboard) if markup else []
+        return InlineKeyboardMarkup(inline_keyboard=[
+            *rows, [InlineKeyboardButton(text=unsubscribe_label(), url=url)]])
+
+    def _buttons_for(self, recipient_id: int) -> InlineKeyboardMarkup | None:
         if self.links is None or self.links_base is None or not recipient_id \
                 or not self.content.buttons:
             return self.markup
