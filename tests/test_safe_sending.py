@@ -377,3 +377,26 @@ async def test_without_a_public_address_the_composer_says_the_button_cannot_be_o
            "(PUBLIC_BASE_URL или WEBHOOK_BASE_URL)." in admin.last().text
     assert not any(b.startswith("🔕") for b in admin.buttons())
     assert admin.messages()[-2].buttons() == []
+
+
+async def test_a_broadcast_started_inside_quiet_hours_says_it_waits_and_sends_nothing(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(tonight(23, 30))
+    harness = await make_harness(quiet_hours="22:00-09:00", clock=clock)
+    members = await add_members(pool, 3)
+    broadcast = await launch_text(harness, "Ночная")  # from code: nobody asked the author
+
+    async def progress_text() -> str:
+        shown = await db.get(pool, broadcast.id)
+        if shown is None or shown.progress_message_id is None:
+            return ""
+        return emulator.chat(harness.token, ADMIN_ID).messages[shown.progress_message_id].text
+
+    morning = tonight(9, days=1)
+    await wait_until(lambda: progress_text(), 10, "no progress message")
+    assert f"🌙 Тихие часы: рассылка ждёт и продолжится {morning:%d.%m} 09:00" \
+        in await progress_text()
+    assert await _held_still(emulator, harness.token, members, 1.0) == 0
+    clock.at = morning
+    done = await wait_status(pool, broadcast.id, "done")
+    assert done.sent == 3 and all(sends_to(emulator, harness.token)[u] == 1 for u in members)

@@ -285,6 +285,7 @@ class DeliveryEngine:
             if sending[broadcast_id].quiet_until != end:
                 hold[end].append(broadcast_id)
         over = [i for i, b in sending.items() if b.quiet_until is not None and i not in ends]
+        paused: list[int] = []
         if hold or over:
             async with transaction(self.pool) as conn:
                 for end, ids in hold.items():
@@ -294,11 +295,15 @@ class DeliveryEngine:
                         await audit.record_action(conn, 0, "broadcast.quiet_pause",
                                                   f"broadcast:{broadcast_id}",
                                                   {"until": end.isoformat()})
+                        paused.append(broadcast_id)
                 for broadcast_id in await db.quiet_over(conn, over):
                     log.info("quiet hours over: broadcast goes on",
                              extra={"broadcast_id": broadcast_id})
                     await audit.record_action(conn, 0, "broadcast.quiet_resume",
                                               f"broadcast:{broadcast_id}", {})
+        for broadcast_id in paused:  # held before it ever sent: its author hears of it here
+            if broadcast_id not in self.lanes:  # (a lane says so when it closes)
+                await self.progress.report(broadcast_id, final=True)
         return set(ends)
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
