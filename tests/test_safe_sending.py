@@ -311,7 +311,7 @@ async def test_an_unsubscribe_holds_for_every_broadcast_until_the_person_undoes_
     # the next broadcast, to a stream this time, skips both and says so before
     admin = await compose_to_stream(harness, emulator, "4-й поток · 3")
     summary = admin.last().text
-    assert "Аудитория: 4-й поток — 3 чел. 2 отписались — их пропустим." in summary
+    assert "Аудитория: 4-й поток — 3 человека. 2 отписались — их пропустим." in summary
     assert "Получат: 1\n" in summary
     assert "🔕 Кнопка отписки: нет" in admin.buttons()  # not by default for a stream
     await admin.click("🚀 Отправить сейчас")

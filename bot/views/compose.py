@@ -97,7 +97,7 @@ def audience_line(title: str, size: AudienceSize) -> str:
                          " Из них {count} не запускали бот курса — их пропустим.",
                          size.never_started).format(count=number(size.never_started))
     if size.unsubscribed:
-        line += ngettext(" {count} отписался — его пропустим.",
+        line += ngettext(" {count} отписался — пропустим.",
                          " {count} отписались — их пропустим.", size.unsubscribed).format(
             count=number(size.unsubscribed))
     return line
@@ -125,7 +125,7 @@ def cap_line(capped: int, cap: FrequencyCap, cap_off: bool) -> str | None:
             _("⏱ Лимит частоты снят для этой рассылки")
     if capped:
         return ngettext("⏱ Лимит частоты ({cap}): {count} человек уже получил столько "
-                        "рассылок — его пропустим",
+                        "рассылок — пропустим",
                         "⏱ Лимит частоты ({cap}): {count} человек уже получили столько "
                         "рассылок — их пропустим", capped).format(cap=cap_words(cap),
                                                                   count=number(capped))
