@@ -5,6 +5,7 @@ checked."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,6 +183,12 @@ async def test_quiet_hours_pause_a_broadcast_and_it_resumes_when_they_end(
     assert all(sends_to(emulator, harness.token)[u] == 1 for u in members)
     assert len(await _audit(pool, "broadcast.quiet_pause")) == 1
     assert len(await _audit(pool, "broadcast.quiet_resume")) == 1
+    admin = harness.chat(ADMIN_ID)  # the journal says the quiet hours did it, not a schedule
+    await admin.send("/audit")
+    journal = admin.last().text
+    assert f" · 🌙 тихие часы · тихие часы: рассылка ждёт · рассылка #{broadcast.id}" in journal
+    assert " · 🌙 тихие часы · тихие часы кончились: рассылка продолжена" in journal
+    assert "по расписанию" not in journal
 
 
 async def test_a_restart_during_quiet_hours_waits_and_resumes_once(
@@ -334,6 +341,12 @@ async def test_an_unsubscribe_holds_for_every_broadcast_until_the_person_undoes_
     (undo,) = await _audit(pool, "user.resubscribe")
     assert (undo["admin_id"], undo["target"], undo["details"]["by"]) == (0, str(leaving),
                                                                          "recipient")
+    admin = harness.chat(ADMIN_ID)  # the journal: the student did it, named as a person
+    await admin.send("/audit")
+    journal = admin.last().text
+    assert re.search(rf" · 🙋 сам получатель · отписка от рассылок · .*{leaving}", journal)
+    assert re.search(rf" · 🙋 сам получатель · рассылки возвращены · .*{leaving}", journal)
+    assert "по расписанию" not in journal
     third = await launch_text(harness, "Снова с нами", cap_off=True)  # the third one today
     done = await wait_status(pool, third.id, "done")
     assert (done.sent, done.unsubscribed) == (2, 1)

@@ -35,7 +35,11 @@ ACTIONS = {
     "stream.archive": __("поток в архиве"), "event_label.set": __("название события"),
 }
 # actions whose target is a user id; a stream's code
-PERSON_ACTIONS = {"user.change_stream", "booking.status"}
+PERSON_ACTIONS = {"user.change_stream", "booking.status", "user.unsubscribe",
+                  "user.resubscribe"}
+# entries with admin id 0 that no schedule made: the student's own button, the quiet hours
+BY_RECIPIENT = {"user.unsubscribe", "user.resubscribe"}
+BY_QUIET_HOURS = {"broadcast.quiet_pause", "broadcast.quiet_resume"}
 STREAM_ACTIONS = {"stream.add", "stream.rename", "stream.archive"}
 
 
@@ -71,6 +75,16 @@ def admin_name(admin_id: int, names: JournalNames) -> str:
         return _("⏰ по расписанию")
     name, username = names.people.get(admin_id, (None, None))
     return clip(name or (f"@{username}" if username else str(admin_id)), 32)
+
+
+def _who(action: str, admin_id: int, names: JournalNames) -> str:
+    """Who made the entry: an admin, the scheduler, or (id 0 as well) the student themselves
+    or the quiet hours."""
+    if admin_id == 0 and action in BY_RECIPIENT:
+        return _("🙋 сам получатель")
+    if admin_id == 0 and action in BY_QUIET_HOURS:
+        return _("🌙 тихие часы")
+    return admin_name(admin_id, names)
 
 
 def _target(action: str, target: str, names: JournalNames) -> str:
@@ -132,7 +146,7 @@ def journal(rows: list[asyncpg.Record], admin_id: int, page: int, pages: int,
         what = ACTIONS.get(r["action"], r["action"])
         target = f" · {_target(r['action'], r['target'], names)}" if r["target"] else ""
         detail = _details(r["action"], r["details"] or {}, names)
-        lines.append(f"{when(r['created_at'], tz)} · {escape(admin_name(r['admin_id'], names))}"
+        lines.append(f"{when(r['created_at'], tz)} · {escape(_who(r['action'], r['admin_id'], names))}"
                      f" · <b>{escape(str(what))}</b>{escape(target)}"
                      + (f"\n    {escape(detail)}" if detail else ""))
     if not rows:
