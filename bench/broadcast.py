@@ -70,7 +70,8 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
           f"whole broadcast {took:.1f} s; 429s {stats['too_many_requests']}, "
           f"breaches {stats['breaches']}, duplicates {stats['chats_with_duplicates']}, "
           f"lost {lost}, statuses {counts}; CPU per message: bot {cpu:.3f} ms, "
-          f"emulator {emulator_cpu:.3f} ms")
+          f"emulator {emulator_cpu:.3f} ms; answers held up on the way (counted again): "
+          f"{budgets.for_token(ADMIN_TOKEN).late}")
     return stats["rate_per_second"]
 
 

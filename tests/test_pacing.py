@@ -41,6 +41,29 @@ def test_a_429_at_our_own_pace_widens_the_margin_once_and_it_narrows_again() -> 
     assert budget.block_left(GLOBAL) > 0
 
 
+
+def test_an_answer_held_up_on_the_way_is_counted_again_and_the_next_second_makes_room() -> None:
+    clock = Clock()
+    budget = Budget("bot", clock=clock, rate=10, paid_rate=10)
+    sent = []
+    for _ in range(10):  # a full second's sends, 0.1 s apart, answered in 50 ms each
+        sent.append(budget.handed_off(granted=False))
+        clock.now += 0.05
+        budget.answered(sent[-1])
+        clock.now += 0.05
+    assert budget.late == 0 and len(budget.window) == 10
+    clock.now += 0.95  # the window's first second is over: a slot is free again
+    assert budget._global_wait(False, None) == 0
+    held = budget.handed_off(granted=False)
+    clock.now += 0.35  # a stall: this answer took 350 ms, 300 more than the quickest
+    budget.answered(held)
+    assert budget.late == 1
+    # Telegram saw that request up to 300 ms late, bunched with the next ones: the window
+    # counts it twice (as sent, and as of its answer), so the next second has a slot less
+    assert list(budget.window)[-2:] == [held, clock.now]
+    budget.answered(budget.handed_off(granted=False) - 0.06, paid=True)  # within the margin
+    assert budget.late == 1
+
 async def test_a_flood_wait_storm_holds_every_send_and_loses_nobody(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
     harness = await make_harness(broadcast_rate=30)

@@ -11,7 +11,9 @@ import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError,
+)
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
@@ -83,11 +85,18 @@ class LimiterMiddleware(BaseRequestMiddleware):
         while True:
             granted = await self._wait_turn(name, chat_id, priority, ticket, method)
             try:
-                if granted:
-                    self.budget.handed_off()
-                # the protocol says Response; the session's make_request returns the result
-                # (aiogram's BaseSession.__call__ casts it the same way)
-                return cast(TelegramType, await make_request(bot, method))
+                sent_at = self.budget.handed_off() if granted else None
+                try:
+                    # the protocol says Response; the session's make_request returns the
+                    # result (aiogram's BaseSession.__call__ casts it the same way)
+                    answer = cast(TelegramType, await make_request(bot, method))
+                except TelegramAPIError as exc:  # (a network error may not have reached it)
+                    if sent_at is not None and not isinstance(exc, TelegramNetworkError):
+                        self.budget.answered(sent_at, _paid(method))
+                    raise
+                if sent_at is not None:
+                    self.budget.answered(sent_at, _paid(method))
+                return answer
             except TelegramRetryAfter as exc:
                 self.budget.retry_after(exc.retry_after, chat_id, name)
                 refused += 1
@@ -115,8 +124,7 @@ class LimiterMiddleware(BaseRequestMiddleware):
         if name in IMMEDIATE:
             return False
         if ticket is None and name in SENDS:
-            paid = bool(getattr(method, "allow_paid_broadcast", False))
-            await self.budget.acquire(chat_id, priority, paid=paid)
+            await self.budget.acquire(chat_id, priority, paid=_paid(method))
             return True
         # the engine's own slot, or a method without a slot: only a known 429 holds it
         await self.budget.wait_unblocked(chat_id)
@@ -127,6 +135,10 @@ class LimiterMiddleware(BaseRequestMiddleware):
 
     def __repr__(self) -> str:
         return f"LimiterMiddleware(bot={self.budget.bot_id})"
+
+
+def _paid(method: TelegramMethod[Any]) -> bool:
+    return bool(getattr(method, "allow_paid_broadcast", False))
 
 
 def _chat_of(method: TelegramMethod[Any]) -> int | None:

@@ -71,6 +71,7 @@ class Budget:
     # a short 429 at our own pace means requests met at Telegram closer than the margin
     # allowed (jitter on a busy machine or network): the margin widens, then narrows again
     MARGIN_STEP, MARGIN_MAX, MARGIN_DECAY = 0.03, 0.12, 0.002  # seconds; per second
+    QUICKEST_OVER = 10.0  # seconds of answers whose quickest is the unhindered time
 
     def __init__(self, bot_id: str, metrics: Metrics | None = None, *, rate: float = 30.0,
                  paid_rate: float = 1000.0, chat_rate: float = 1.0, chat_burst: int = 2,
@@ -85,6 +86,8 @@ class Budget:
         self._jitter, self._jitter_at = 0.0, clock()  # margin learnt from 429s
         self._waiting: list[_Waiter] = []
         self._granted = 0  # slots given out whose request is not on the wire yet
+        self._answers: deque[tuple[float, float]] = deque()  # (when, took): rising `took`
+        self.late = 0  # answers held up on the way, counted in the window again
         self._spacing = (0.0, clock())  # grant tokens: evenly spaced under the window
         self._order = itertools.count()
 
@@ -172,11 +175,37 @@ class Budget:
         self._spacing = (tokens, now)
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
 
-    def handed_off(self, granted: bool = True) -> None:
-        """A send goes on the wire now (`granted`: on a slot from `acquire`)."""
+    def handed_off(self, granted: bool = True) -> float:
+        """A send goes on the wire now (`granted`: on a slot from `acquire`); returns when."""
         if granted:
             self._granted = max(0, self._granted - 1)
-        self.window.append(self.clock())
+        now = self.clock()
+        self.window.append(now)
+        return now
+
+    def answered(self, sent_at: float, paid: bool = False) -> None:
+        """Telegram answered a send handed off at `sent_at`. An answer slower than the
+        quickest of the last seconds by more than the window's margin was held up on the way
+        (a stalled machine, network or server): its request reached Telegram that much later
+        than its place in the window says, bunched with the ones after it, and Telegram
+        counts it in a later second. It is counted again as of now, so that the next second
+        leaves room for it instead of meeting a 429."""
+        now = self.clock()
+        took = now - sent_at
+        quickest = self._quickest(now, took)
+        margin = (self.PAID_SPAN_MARGIN if paid else self.SPAN_MARGIN) + self.jitter
+        if took - quickest > margin:
+            self.window.append(now)
+            self.late += 1
+
+    def _quickest(self, now: float, took: float) -> float:
+        """The least answer time of the last QUICKEST_OVER seconds (a monotonic queue)."""
+        while self._answers and self._answers[-1][1] >= took:
+            self._answers.pop()
+        self._answers.append((now, took))
+        while self._answers[0][0] < now - self.QUICKEST_OVER:
+            self._answers.popleft()
+        return self._answers[0][1]
 
     def give_back(self) -> None:
         """A slot from `acquire` that no request used."""
