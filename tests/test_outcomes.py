@@ -185,6 +185,7 @@ async def test_the_card_shows_clicks_conversions_and_the_lift(
     await admin.send("/history")
     await admin.click(data=HistoryCallback(action=Hist.OPEN, id=done.id).pack())
     card = admin.last().text
+    assert "🎯 Контрольная группа: 10 человек (20 %), рассылку не получили" in card
     assert "Что дала рассылка (за 7 дней после доставки)" in card
     assert "Клики: «Записаться» 10 (10 человек), «Урок» 0 (0 человек)\n" in card
     assert "Нажали хотя бы раз: 10 из 40 (CTR 25,0\u00a0%)" in card

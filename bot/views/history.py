@@ -11,7 +11,7 @@ import asyncpg
 from bot.db.broadcasts import UNDELIVERED, Broadcast
 from bot.enums import DeliveryStatus, RecallStatus
 from bot.keyboards.history import HistoryKind
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.views.broadcast import AUDIENCE_TITLES, duration, first_line, reason
 from bot.text.format import number, quoted, when
 from bot.views.labels import broadcast_status
@@ -71,6 +71,13 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
              started,
              quoted(escape(first_line(b, 200))),
              f"<pre>{escape(table)}</pre>"]
+    if b.holdout:
+        lines.append(ngettext(
+            "🎯 Контрольная группа: {count} человек ({percent} %), рассылку не получил — "
+            "с ним сравниваются итоги",
+            "🎯 Контрольная группа: {count} человек ({percent} %), рассылку не получили — "
+            "с ними сравниваются итоги", b.holdout).format(
+            count=number(b.holdout), percent=b.holdout_percent))
     if b.capped:
         lines.append(_("⏱ Пропущены по лимиту частоты: {count} (им не отправлялась и не "
                        "отправится)").format(count=number(b.capped)))
