@@ -10,7 +10,6 @@ import contextlib
 import logging
 import math
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,13 +19,13 @@ import asyncpg
 from aiogram import Bot
 
 from bot.config import QuietHours
-from bot.db import audit, leadership
+from bot.db import leadership
 from bot.db import broadcasts as db
-from bot.db.pool import transaction
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
 from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing
+from bot.services.delivery.quiet import QuietWatch
 from bot.services.delivery.progress import ProgressReporter, RenderProgress
 from bot.services.delivery.recall import Recaller, RenderRecallReport
 from bot.services.delivery.results import Done, ResultWriter
@@ -89,6 +88,8 @@ class DeliveryEngine:
                                  show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
                                  report=render_recall_report)
         self.wire = WireLog(pool)
+        self.quiet = QuietWatch(pool, config.quiet_hours, self.tz, clock,
+                                lambda broadcast_id: self.progress.report(broadcast_id, final=True))
         self.links: LinkSigner | None = None  # set once the key is read: tracked links
         self.unsubscribe_links: LinkSigner | None = None  # ... and unsubscribe links
         self.unsubscribe_base: str | None = None  # where the test message's button leads
@@ -253,7 +254,7 @@ class DeliveryEngine:
 
     async def _refresh_lanes(self) -> None:
         sending = {b.id: b for b in await db.sending(self.pool)}
-        quiet = await self._quiet(sending)
+        quiet = await self.quiet.hold(sending, self.lanes)
         for lane_id in [i for i in self.lanes if i not in sending or i in quiet]:
             lane = self.lanes[lane_id]
             await (self._finish(lane) if lane.idle else self._close_lane(lane))
@@ -265,46 +266,6 @@ class DeliveryEngine:
             if self.lanes[broadcast_id].idle:
                 await self._finish(self.lanes[broadcast_id])
         self.metrics.pace.set(self.current_pace(any(lane.paid for lane in self.lanes.values())))
-
-    def quiet_end(self, broadcast: db.Broadcast) -> datetime | None:
-        """When the quiet hours that hold this broadcast now end (None: it may send). A
-        message to one person and a broadcast its author sends through them are not held."""
-        quiet = self.config.quiet_hours
-        if quiet is None or broadcast.quiet_hours_off or (
-                broadcast.audience is not None and broadcast.audience.personal):
-            return None
-        return quiet.end_after(self.clock(), self.tz)
-
-    async def _quiet(self, sending: dict[int, db.Broadcast]) -> set[int]:
-        """The broadcasts quiet hours hold now. Decided from the clock each time (so a restart
-        in quiet hours holds them too); the database notes which wait and till when, for the
-        progress message and for one audit entry per pause and per resume."""
-        ends = {i: end for i, b in sending.items() if (end := self.quiet_end(b)) is not None}
-        hold: dict[datetime, list[int]] = defaultdict(list)
-        for broadcast_id, end in ends.items():
-            if sending[broadcast_id].quiet_until != end:
-                hold[end].append(broadcast_id)
-        over = [i for i, b in sending.items() if b.quiet_until is not None and i not in ends]
-        paused: list[int] = []
-        if hold or over:
-            async with transaction(self.pool) as conn:
-                for end, ids in hold.items():
-                    for broadcast_id in await db.wait_for_quiet_end(conn, ids, end):
-                        log.info("quiet hours: broadcast waits", extra={
-                            "broadcast_id": broadcast_id, "until": end.isoformat()})
-                        await audit.record_action(conn, 0, "broadcast.quiet_pause",
-                                                  f"broadcast:{broadcast_id}",
-                                                  {"until": end.isoformat()})
-                        paused.append(broadcast_id)
-                for broadcast_id in await db.quiet_over(conn, over):
-                    log.info("quiet hours over: broadcast goes on",
-                             extra={"broadcast_id": broadcast_id})
-                    await audit.record_action(conn, 0, "broadcast.quiet_resume",
-                                              f"broadcast:{broadcast_id}", {})
-        for broadcast_id in paused:  # held before it ever sent: its author hears of it here
-            if broadcast_id not in self.lanes:  # (a lane says so when it closes)
-                await self.progress.report(broadcast_id, final=True)
-        return set(ends)
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
         content = await prepare(self.bot, self.admin_bot, broadcast.content, broadcast.id,
