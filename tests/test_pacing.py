@@ -82,3 +82,22 @@ async def test_a_flood_wait_storm_holds_every_send_and_loses_nobody(
     assert (done.sent, done.failed, done.unknown) == (40, 0, 0)
     assert set(sends_to(emulator, harness.token).values()) == {1}
     assert set(sends_to(emulator, harness.token)) >= set(members)
+
+
+def test_the_paid_pace_warms_up_after_a_pause_and_the_free_pace_does_not() -> None:
+    clock = Clock()
+    budget = Budget("bot", clock=clock, rate=30, paid_rate=1000)
+    assert budget.current_rate(paid=True) == 1000
+    budget.handed_off(granted=False)  # the first send after a pause
+    assert budget.current_rate(paid=True) == 500 and budget.current_rate() == 30
+    clock.now += Budget.WARM_UP / 2
+    budget.handed_off(granted=False)
+    assert budget.current_rate(paid=True) == 750
+    clock.now += Budget.WARM_UP / 2
+    assert budget.current_rate(paid=True) == 1000
+    clock.now += 0.5  # sending goes on: no new warm-up
+    budget.handed_off(granted=False)
+    assert budget.current_rate(paid=True) == 1000
+    clock.now += 5  # a pause: the next send warms up again
+    budget.handed_off(granted=False)
+    assert budget.current_rate(paid=True) == 500

@@ -72,6 +72,7 @@ class Budget:
     # allowed (jitter on a busy machine or network): the margin widens, then narrows again
     MARGIN_STEP, MARGIN_MAX, MARGIN_DECAY = 0.03, 0.12, 0.002  # seconds; per second
     QUICKEST_OVER = 10.0  # seconds of answers whose quickest is the unhindered time
+    WARM_UP = 1.0  # seconds over which the paid pace climbs from half to full after a pause
 
     def __init__(self, bot_id: str, metrics: Metrics | None = None, *, rate: float = 30.0,
                  paid_rate: float = 1000.0, chat_rate: float = 1.0, chat_burst: int = 2,
@@ -88,6 +89,7 @@ class Budget:
         self._granted = 0  # slots given out whose request is not on the wire yet
         self._answers: deque[tuple[float, float]] = deque()  # (when, took): rising `took`
         self.late = 0  # answers held up on the way, counted in the window again
+        self._busy_since = -1e9  # when sending resumed after a pause (see _warming)
         self._spacing = (0.0, clock())  # grant tokens: evenly spaced under the window
         self._order = itertools.count()
 
@@ -100,7 +102,14 @@ class Budget:
 
     def current_rate(self, paid: bool = False, cap: float | None = None) -> float:
         full = self.paid_rate if paid else self.rate
-        return min(full, cap or full) * self.factor
+        return min(full, cap or full) * self.factor * (self._warming() if paid else 1.0)
+
+    def _warming(self) -> float:
+        """The paid pace starts at half and reaches full over WARM_UP seconds after a pause:
+        hundreds of connections opened at once reach Telegram bunched, before any answer
+        could tell how quick an unhindered one is."""
+        since = self.clock() - self._busy_since
+        return min(1.0, 0.5 + 0.5 * since / self.WARM_UP)
 
     @property
     def blocked(self) -> bool:
@@ -180,6 +189,8 @@ class Budget:
         if granted:
             self._granted = max(0, self._granted - 1)
         now = self.clock()
+        if not self.window or self.window[-1] < now - self.WARM_UP:
+            self._busy_since = now  # the first send after a pause
         self.window.append(now)
         return now
 
