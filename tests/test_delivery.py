@@ -305,10 +305,14 @@ async def test_two_instances_one_delivers_the_other_takes_over(
     assert all(received[m] == 1 for m in members)
 
 
-async def test_metrics_count_outcomes(harness: BotHarness, pool: asyncpg.Pool) -> None:
+async def test_metrics_count_outcomes(harness: BotHarness, pool: asyncpg.Pool,
+                                      emulator: Emulator) -> None:
     await add_members(pool, 3)
     broadcast = await launch_text(harness, "metrics")
     await wait_status(pool, broadcast.id, "done")
+    # the progress message (an admin's send, which sets the queue gauges) may come just after
+    await wait_until(lambda: "завершена" in "".join(
+        m.text or "" for m in emulator.bot_messages(harness.token, ADMIN_ID)))
     async with ClientSession() as http:
         async with http.get(harness.url + "/metrics") as response:
             body = await response.text()
