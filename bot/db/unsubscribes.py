@@ -21,11 +21,16 @@ class Unsubscriber(NamedTuple):
     changed: bool  # False: it was already so
 
 
+async def _recipient(conn: asyncpg.Connection, recipient_id: int) -> asyncpg.Record | None:
+    """Who a recipient row (a signed link's) is, and of which broadcast."""
+    return await conn.fetchrow("SELECT user_id, message_id FROM message_recipients"
+                               " WHERE id = $1", recipient_id)
+
+
 async def unsubscribe(db: Executor, recipient_id: int) -> Unsubscriber | None:
     """The recipient of this row unsubscribes (None: no such row)."""
     async with transaction(db) as conn:
-        row = await conn.fetchrow("SELECT user_id, message_id FROM message_recipients"
-                                  " WHERE id = $1", recipient_id)
+        row = await _recipient(conn, recipient_id)
         if row is None:
             return None
         added = await conn.fetchval(
@@ -42,8 +47,7 @@ async def unsubscribe(db: Executor, recipient_id: int) -> Unsubscriber | None:
 async def undo_by_recipient(db: Executor, recipient_id: int) -> Unsubscriber | None:
     """The recipient of this row takes their unsubscribe back (the page's undo link)."""
     async with transaction(db) as conn:
-        row = await conn.fetchrow("SELECT user_id, message_id FROM message_recipients"
-                                  " WHERE id = $1", recipient_id)
+        row = await _recipient(conn, recipient_id)
         if row is None:
             return None
         changed = await _remove(conn, row["user_id"], BY_RECIPIENT,

@@ -90,13 +90,8 @@ async def compare_chart(callback: CallbackQuery, callback_data: OutcomeCallback,
     await callback.answer(preparing_file())
     assert isinstance(callback.message, Message)
     days = int(callback_data.days)
-    rows = list(reversed(await _compared(pool, days)))  # oldest on the left
-    treated = [100 * c.outcomes.recipients.booked / c.outcomes.recipients.people
-               if c.outcomes.recipients.people else 0.0 for c in rows]
-    control = [100 * c.outcomes.holdout.booked / c.outcomes.holdout.people
-               if c.outcomes.holdout.people else None for c in rows]
-    png = await charts.render(charts.comparison_png, [f"#{c.broadcast_id}" for c in rows],
-                              treated, control)
+    png = await charts.render(charts.comparison_png,
+                              *views.chart_series(await _compared(pool, days)))
     await callback.message.answer_photo(BufferedInputFile(png, f"broadcasts-{days}d.png"),
                                         caption=views.comparison_caption(days))
 

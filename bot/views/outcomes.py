@@ -155,6 +155,17 @@ def comparison_rows(rows: list[Compared]) -> list[list[object]]:
     return out
 
 
+def chart_series(rows: list[Compared]) -> tuple[list[str], list[float], list[float | None]]:
+    """The comparison's chart, oldest on the left: labels, bookings among recipients and in
+    the holdout (in %; None where there was no holdout)."""
+    rows = list(reversed(rows))
+    treated = [100 * c.outcomes.recipients.booked / c.outcomes.recipients.people
+               if c.outcomes.recipients.people else 0.0 for c in rows]
+    control = [100 * c.outcomes.holdout.booked / c.outcomes.holdout.people
+               if c.outcomes.holdout.people else None for c in rows]
+    return [f"#{c.broadcast_id}" for c in rows], treated, control
+
+
 def comparison_caption(days: int) -> str:
     return ngettext("Последние рассылки рядом, окно {days} день",
                     "Последние рассылки рядом, окно {days} дней", days).format(days=days)
