@@ -35,6 +35,7 @@ from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.middlewares.priority import PriorityMiddleware, StrangerGate
 from bot.scheduler import Scheduler, create_scheduler
 from bot.services.broadcasts import BroadcastService
+from bot.services.series import SeriesService
 from bot.services.delivery.engine import Clock, DeliveryEngine, EngineConfig, utc_now
 from bot.services.limits import Budgets
 from bot.services.links import LinkSigner
@@ -214,7 +215,8 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
                                                   settings.unreachable_expiry_days,
                                                   settings.links_base, settings.frequency_cap,
                                                   settings.quiet_hours, settings.tz)
-    app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings)
+    series = dp["series"] = SeriesService(service, settings.tz)
+    app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings, series)
     try:
         yield  # both start in _start_delivery, once the bot itself has started
     finally:

@@ -21,7 +21,9 @@ from bot.db import broadcasts as db
 from bot.db import preferences, summaries
 from bot.i18n import use_locale
 from bot.services.broadcasts import BroadcastService
+from bot.services.series import SeriesService
 from bot.handlers.digest import send_due_digests
+from bot.views import series as series_views
 from bot.views.scheduled import late_note
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,32 @@ async def start_due_broadcasts(service: BroadcastService, admin_bot: Bot, tz: Zo
                 await admin_bot.send_message(broadcast.created_by, note)
             except TelegramAPIError as exc:
                 log.warning("late note not sent: %s", exc.message)
+
+
+async def start_due_series(series: SeriesService, admin_bot: Bot) -> None:
+    """Occurrences of recurring broadcasts that are due (by the engine's clock); the author
+    hears of one missed while the bot was not running, one started late, and the end."""
+    try:
+        taken = await series.run_due()
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("due series not checked: %s", exc)  # the next run tries again
+        return
+    for occurrence in taken:
+        author = occurrence.series.created_by
+        late = (series.now() - occurrence.due).total_seconds()
+        with use_locale(await preferences.locale(series.pool, author)):
+            notes = [series_views.missed_note(occurrence.series.id, occurrence.due,
+                                              occurrence.next_at, series.tz)
+                     if occurrence.outcome == "missed" else None,
+                     late_note(occurrence.broadcast_id, occurrence.due.astimezone(series.tz), late)
+                     if occurrence.broadcast_id and late > LATE_NOTE_AFTER else None,
+                     series_views.ended_note(occurrence.series.id, occurrence.series.rule)
+                     if occurrence.next_at is None else None]
+        for note in filter(None, notes):
+            try:
+                await admin_bot.send_message(author, note)
+            except TelegramAPIError as exc:
+                log.warning("series note not sent: %s", exc.message)
 
 
 async def refresh_summaries(pool: asyncpg.Pool, timezone: str) -> None:
@@ -98,10 +126,12 @@ class Scheduler:
         self.aps.shutdown(wait=False)  # (cancels what is still running after the timeout)
 
 
-def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settings) -> Scheduler:
+def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settings,
+                     series: SeriesService) -> Scheduler:
     scheduler = Scheduler()
     scheduler.every(1, start_due_broadcasts, service, admin_bot, settings.tz,
                     job_id="due-broadcasts", now=True)
+    scheduler.every(1, start_due_series, series, admin_bot, job_id="due-series", now=True)
     scheduler.every(60, service.heal_reachability, job_id="reachability")
     scheduler.every(settings.stats_refresh_seconds, refresh_summaries, service.pool,
                     settings.timezone, job_id="summaries", now=True)

@@ -6,9 +6,9 @@ from aiogram import Router
 
 from bot.filters import AdminFilter
 from bot.handlers import (
-    audit, broadcast, compose, compose_send, digest, errors, event_labels, fallback, guest,
-    history, menu, outcomes, people_lists, reachability, scheduled, stats, streams, user_actions,
-    users,
+    audit, broadcast, compose, compose_repeat, compose_send, digest, errors, event_labels,
+    fallback, guest, history, menu, outcomes, people_lists, reachability, scheduled, series,
+    stats, streams, user_actions, users,
 )
 
 
@@ -24,7 +24,10 @@ def create_routers(one_bot: bool) -> list[Router]:
                           user_actions.create_router(),
                           people_lists.create_router(), streams.create_router(),
                           audit.create_router(),
-                          compose.create_router(), compose_send.create_router(), scheduled.create_router(),
+                          compose.create_router(),
+                          compose_repeat.create_router(),  # before compose_send's stale buttons
+                          compose_send.create_router(), scheduled.create_router(),
+                          series.create_router(),
                           history.create_router(), outcomes.create_router(), broadcast.create_router(),
                           fallback.create_router())  # fallback last
     routers = [errors.create_router(), admin]

@@ -44,6 +44,9 @@ class Compose(StatesGroup):
     button_url = State()
     preview = State()
     when = State()
+    repeat_day = State()    # a recurring broadcast: the day of the month,
+    repeat_time = State()   # the time,
+    repeat_until = State()  # the last day
 
 
 async def load(state: FSMContext) -> Draft:

@@ -93,7 +93,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
 async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await callback.answer()
     await state.set_state(Compose.when)
-    await show_screen(callback, Screen(when_prompt(settings.tz), kb.back_to_preview()))
+    await show_screen(callback, Screen(when_prompt(settings.tz), kb.when_choice()))
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,

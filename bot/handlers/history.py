@@ -10,6 +10,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import broadcasts as db
+from bot.db import series as series_db
 from bot.db import streams
 from bot.db.outcomes import outcomes
 from bot.enums import BroadcastStatus, DeliveryStatus, RecallStatus
@@ -198,7 +199,8 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
                                      counts.get(DeliveryStatus.UNKNOWN, 0))
     can_recall = counts.get(DeliveryStatus.SENT, 0) > 0 and not sending \
         and broadcast.recall_status not in (RecallStatus.REQUESTED, RecallStatus.RUNNING)
-    text = views.history_card(broadcast, title, counts, reasons, settings.tz)
+    text = views.history_card(broadcast, title, counts, reasons, settings.tz,
+                              await series_db.of_broadcast(pool, broadcast.id))
     if broadcast.started_at is not None:  # what it caused, within OUTCOME_DAYS of delivery
         text += "\n\n" + outcome_block(await outcomes(pool, broadcast.id, OUTCOME_DAYS),
                                        tracked_labels(broadcast), OUTCOME_DAYS, None)

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db import broadcasts as db
+from bot.db import series as series_db
 from bot.enums import BroadcastStatus
 from bot.filters import TypedInput
 from bot.handlers.common import read_content, read_text
@@ -21,9 +22,11 @@ from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.scheduled import Sched, ScheduledCallback
 from bot.services.broadcasts import CANCEL, BroadcastService
 from bot.services.delivery import progress
+from bot.services.series import SeriesService
 from bot.text.format import when
 from bot.text.when import parse_when
 from bot.views import scheduled as views
+from bot.views import series as series_views
 from bot.views.broadcast import audience_title
 from bot.views.broadcast import progress_view
 from bot.views.screen import Screen, answer_screen, show_screen
@@ -34,22 +37,29 @@ class ScheduledEdit(StatesGroup):
     content = State()
 
 
-async def list_screen(pool: asyncpg.Pool, settings: Settings) -> Screen:
+async def list_screen(pool: asyncpg.Pool, settings: Settings, series: SeriesService) -> Screen:
+    """Recurring series first, each with its next occurrences; then one-off broadcasts."""
     titles = await streams.titles(pool)
     items = [(b, audience_title(b.audience, titles)) for b in await db.scheduled(pool)]
     labels = [(b.id, f"{when(b.scheduled_at, settings.tz)} · {title}") for b, title in items]
-    return Screen(views.scheduled_list(items, settings.tz), kb.scheduled_list(labels))
+    repeating = [(s, audience_title(s.audience, titles), series.upcoming(s))
+                 for s in await series_db.active(pool)]
+    return Screen(views.scheduled_list(items, settings.tz,
+                                       series_views.list_block(repeating, settings.tz)),
+                  kb.scheduled_list(labels, [(s.id, series_views.list_label(s, title))
+                                             for s, title, _ in repeating]))
 
 
-async def show_list(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
-    await answer_screen(message, await list_screen(pool, settings))
+async def show_list(message: Message, pool: asyncpg.Pool, settings: Settings,
+                    series: SeriesService) -> None:
+    await answer_screen(message, await list_screen(pool, settings, series))
 
 
 async def open_list(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
-                    settings: Settings) -> None:
+                    settings: Settings, series: SeriesService) -> None:
     await callback.answer()
     await state.clear()
-    await show_screen(callback, await list_screen(pool, settings))
+    await show_screen(callback, await list_screen(pool, settings, series))
 
 
 async def _scheduled(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: int
@@ -94,13 +104,14 @@ async def ask_cancel(callback: CallbackQuery, callback_data: ScheduledCallback,
 
 
 async def cancel(callback: CallbackQuery, callback_data: ScheduledCallback, pool: asyncpg.Pool,
-                 settings: Settings, broadcasts: BroadcastService) -> None:
+                 settings: Settings, broadcasts: BroadcastService, series: SeriesService
+                 ) -> None:
     broadcast = await _scheduled(callback, pool, callback_data.id)
     if broadcast is None:
         return
     await broadcasts.transition(broadcast.id, CANCEL, callback.from_user.id)
     await callback.answer(views.cancelled())
-    await show_screen(callback, await list_screen(pool, settings))
+    await show_screen(callback, await list_screen(pool, settings, series))
 
 
 async def send_now(callback: CallbackQuery, callback_data: ScheduledCallback, pool: asyncpg.Pool,

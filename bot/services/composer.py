@@ -30,6 +30,7 @@ class Draft:
     quiet_off: bool = False  # the author sends it through quiet hours
     pending_when: str | None = None  # a time asked for inside quiet hours (ISO), being decided
     unsubscribe: bool | None = None  # the unsubscribe button (None: as the audience suggests)
+    repeat: dict[str, Any] | None = None  # a recurring broadcast's rule, being chosen (Rule)
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Draft:

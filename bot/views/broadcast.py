@@ -8,7 +8,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.db.audiences import Audience
-from bot.db.broadcasts import Broadcast
+from bot.db.broadcasts import Broadcast, Content
 from bot.enums import BroadcastStatus, RecallStatus
 from bot.i18n import _, __, ngettext
 from bot.keyboards.broadcast import controls
@@ -150,7 +150,14 @@ def plain(html: str) -> str:
         return html
 
 
-def first_line(b: Broadcast, limit: int = 60) -> str:
+class HasContent(Protocol):
+    """A broadcast, or a recurring series of them."""
+
+    @property
+    def content(self) -> Content: ...
+
+
+def first_line(b: HasContent, limit: int = 60) -> str:
     """The broadcast's text as a recipient sees it, first line, shortened."""
     line = (plain(b.content.html).strip().splitlines() or [""])[0]
     if not line:

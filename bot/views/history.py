@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.db.broadcasts import UNDELIVERED, Broadcast
+from bot.db.series import Series
 from bot.enums import DeliveryStatus, RecallStatus
 from bot.keyboards.history import HistoryKind
 from bot.i18n import _, ngettext
 from bot.views.broadcast import AUDIENCE_TITLES, duration, first_line, reason
 from bot.text.format import number, quoted, when
 from bot.views.labels import broadcast_status
+from bot.views.series import in_series
 
 
 def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: str,
@@ -51,7 +53,9 @@ def question(text: str) -> str:
 
 
 def history_card(b: Broadcast, audience: str, counts: dict[str, int],
-                 reasons: list[tuple[str, int]], tz: ZoneInfo) -> str:
+                 reasons: list[tuple[str, int]], tz: ZoneInfo, series: Series | None = None
+                 ) -> str:
+    """`series`: the recurring series this broadcast is an occurrence of."""
     first = b.first_run or counts  # after a resend, the table keeps the first run's figures
     rows = [(_("Всего"), b.total), (_("Доставлено"), first.get(DeliveryStatus.SENT, 0)),
             (_("Ошибки"), first.get(DeliveryStatus.FAILED, 0)),
@@ -68,6 +72,7 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
         started += _(", заняла {duration}").format(duration=duration(float(seconds)))
     lines = [_("<b>Рассылка #{id}</b> · {audience} · {status}").format(
                  id=b.id, audience=escape(audience), status=_status(b)),
+             *([in_series(series)] if series else []),
              started,
              quoted(escape(first_line(b, 200))),
              f"<pre>{escape(table)}</pre>"]

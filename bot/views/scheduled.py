@@ -14,10 +14,12 @@ from bot.text.format import number, quoted, when
 from bot.views.labels import broadcast_status
 
 
-def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo) -> str:
-    if not items:
+def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo,
+                   series: list[str] | None = None) -> str:
+    """One-off broadcasts, after the recurring `series` (their lines, drawn up apart)."""
+    if not items and not series:
         return _("<b>🕒 Запланированные рассылки</b>\n\nНичего не запланировано.")
-    lines = [_("<b>🕒 Запланированные рассылки</b>"), ""]
+    lines = [_("<b>🕒 Запланированные рассылки</b>"), "", *(series or [])]
     for b, audience in items:
         lines.append(f"<b>{when(b.scheduled_at, tz)}</b> · {escape(audience)} · "
                      + quoted(escape(first_line(b, 40))))
