@@ -8,9 +8,8 @@ from datetime import date, time, timedelta
 
 from bot.i18n import _
 
-_TIME = re.compile(r"^\s*(?:в\s*)?(\d{1,2})(?:\s*[:.\-hч ]\s*(\d{2}))?\s*$", re.IGNORECASE)
-_DATE = re.compile(r"^\s*(?:до\s*)?(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?\s*$",
-                   re.IGNORECASE)
+_TIME = re.compile(r"^\s*(\d{1,2})(?:\s*[:.\- ]\s*(\d{2}))?\s*$")
+_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?\s*$")
 
 
 def parse_time(text: str) -> time:
