@@ -4,6 +4,7 @@ of the month), at what time, until when; then the series' first occurrences, and
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 import asyncpg
@@ -90,27 +91,36 @@ async def toggle_weekday(callback: CallbackQuery, callback_data: ComposeCallback
     await _show_weekdays(callback, rule)
 
 
-async def weekdays_done(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
+async def _whole_rule(callback: CallbackQuery, state: FSMContext, missing: str
+                      ) -> tuple[Draft, Rule] | None:
+    """The draft and its rule, if the admin has given all the frequency needs; if not, they
+    are told `missing`."""
     draft = await load(state)
     rule = _rule(draft)
     if rule is None or not rule.complete:
-        await callback.answer(texts.pick_a_day(), show_alert=True)
-        return
+        await callback.answer(missing, show_alert=True)
+        return None
     await callback.answer()
-    await _keep(state, draft, rule, Compose.repeat_time)
+    return draft, rule
+
+
+async def weekdays_done(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
+    whole = await _whole_rule(callback, state, texts.pick_a_day())
+    if whole is None:
+        return
+    await _keep(state, *whole, Compose.repeat_time)
     await show_screen(callback, Screen(texts.ask_time(settings.tz), kb.back_to_repeat()))
 
 
 async def take_month_day(message: Message, state: FSMContext, settings: Settings) -> None:
-    await _take(message, state, parse_month_day, lambda rule, day: Rule(
-        rule.frequency, rule.at, rule.weekdays, day), Compose.repeat_time,
-        texts.ask_time(settings.tz), kb.back_to_repeat())
+    await _take(message, state, parse_month_day,
+                lambda rule, day: replace(rule, month_day=day), Compose.repeat_time,
+                texts.ask_time(settings.tz), kb.back_to_repeat())
 
 
 async def take_time(message: Message, state: FSMContext) -> None:
-    await _take(message, state, parse_time, lambda rule, at: Rule(
-        rule.frequency, at, rule.weekdays, rule.month_day), Compose.repeat_until,
-        texts.ask_until(), kb.repeat_until())
+    await _take(message, state, parse_time, lambda rule, at: rule.at_time(at),
+                Compose.repeat_until, texts.ask_until(), kb.repeat_until())
 
 
 T = TypeVar("T")
@@ -140,22 +150,21 @@ async def take_until(message: Message, state: FSMContext, pool: asyncpg.Pool,
         return
     draft = await load(state)
     rule = _rule(draft)
-    if rule is not None and rule.complete:
-        screen = await _until(state, draft, Rule(rule.frequency, rule.at, rule.weekdays,
-                                                 rule.month_day, until), pool, settings, series)
-        await answer_screen(message, screen)
+    if rule is None or not rule.complete:
+        await message.answer(compose_texts.unknown_draft(), reply_markup=kb.cancel_only())
+        return
+    await answer_screen(message, await _until(state, draft, replace(rule, until=until), pool,
+                                              settings, series))
 
 
 async def forever(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                   settings: Settings, series: SeriesService) -> None:
-    draft = await load(state)
-    rule = _rule(draft)
-    if rule is None or not rule.complete:
-        await callback.answer(compose_texts.unknown_draft(), show_alert=True)
+    whole = await _whole_rule(callback, state, compose_texts.unknown_draft())
+    if whole is None:
         return
-    await callback.answer()
-    await show_screen(callback, await _until(state, draft, Rule(
-        rule.frequency, rule.at, rule.weekdays, rule.month_day), pool, settings, series))
+    draft, rule = whole
+    await show_screen(callback, await _until(state, draft, replace(rule, until=None), pool,
+                                             settings, series))
 
 
 async def _until(state: FSMContext, draft: Draft, rule: Rule, pool: asyncpg.Pool,
