@@ -150,6 +150,11 @@ async def test_a_daily_series_from_the_composer_sends_to_the_audience_as_it_is_e
     await admin.send("/history")
     await admin.click(data=HistoryCallback(action=Hist.OPEN, id=third["id"]).pack())
     assert f"🔁 Повторяющаяся #{series_id}: каждый день в 10:00, бессрочно" in admin.last().text
+    await admin.send("/audit")  # the journal names each step
+    journal = admin.last().text
+    assert f"повторяющаяся: очередная пропущена · повторяющаяся #{series_id}" in journal
+    assert f"повторяющаяся: очередная отправлена · повторяющаяся #{series_id}\n" \
+           f"    рассылка #{third['id']}" in journal
 
 
 async def _next_at_is(pool: asyncpg.Pool, series_id: int, moment: datetime) -> bool:

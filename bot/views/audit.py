@@ -33,6 +33,17 @@ ACTIONS = {
     "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
     "stream.add": __("новый поток"), "stream.rename": __("поток переименован"),
     "stream.archive": __("поток в архиве"), "event_label.set": __("название события"),
+    "series.create": __("повторяющаяся рассылка создана"),
+    "series.pause": __("повторяющаяся на паузе"), "series.resume": __("повторяющаяся продолжена"),
+    "series.skip": __("повторяющаяся: следующую пропустить"),
+    "series.unskip": __("повторяющаяся: следующую не пропускать"),
+    "series.edit": __("повторяющаяся: новый текст"),
+    "series.edit_rule": __("повторяющаяся: новое время"),
+    "series.stop": __("повторяющаяся остановлена"),
+    "series.sent": __("повторяющаяся: очередная отправлена"),
+    "series.skipped": __("повторяющаяся: очередная пропущена"),
+    "series.missed": __("повторяющаяся: пропущена, бот не работал"),
+    "series.ended": __("повторяющаяся завершилась"),
 }
 # actions whose target is a user id; a stream's code
 PERSON_ACTIONS = {"user.change_stream", "booking.status", "user.unsubscribe",
@@ -99,6 +110,8 @@ def _target(action: str, target: str, names: JournalNames) -> str:
         return person_label(int(target), name, username)
     if action in STREAM_ACTIONS:
         return names.streams.get(target, target)
+    if target.startswith("series:"):
+        return _("повторяющаяся #{id}").format(id=target[7:])
     return target  # an event's code (its names are in the details), or anything else as written
 
 
@@ -131,6 +144,9 @@ def _details(action: str, details: dict[str, Any], names: JournalNames) -> str:
             count=details.get("skipped"), cap=details.get("cap"))
     if "recipients" in details:
         return _("получателей: {count}").format(count=details["recipients"])
+    if action.startswith("series."):  # its times and rule are in the details, for reading
+        return _("рассылка #{id}").format(id=details["broadcast"]) \
+            if details.get("broadcast") else ""
     return ", ".join(f"{k}: {v}" for k, v in details.items() if not isinstance(v, (dict, list)))
 
 
