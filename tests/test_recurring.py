@@ -162,6 +162,51 @@ async def _next_at_is(pool: asyncpg.Pool, series_id: int, moment: datetime) -> b
                                series_id) == moment
 
 
+@pytest.mark.unpaced_chats
+async def test_weekdays_a_day_of_the_month_and_an_end_date_in_the_composer(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(MONDAY)
+    harness = await make_harness(frequency_cap="off", quiet_hours="22:00-09:00", clock=clock)
+    await add_members(pool, 2)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 2", "Вебинар", [])
+    await admin.click("🕒 Запланировать")
+    await admin.click("🔁 Повторять")
+    await admin.click("🗓 По дням недели")
+    await admin.click("➡️ Дальше")  # no day yet: said so, and the switches stay
+    assert admin.callback_answer()["text"] == "Выберите хотя бы один день."
+    for day in ("Пн", "Чт", "Сб", "✅ Сб"):  # the third is switched off again
+        await admin.click(day)
+    assert admin.buttons()[:7] == ["✅ Пн", "Вт", "Ср", "✅ Чт", "Пт", "Сб", "Вс"]
+    await admin.click("➡️ Дальше")
+    await admin.send("в семь")
+    assert "Не понял время" in admin.last().text
+    await admin.send("23:00")
+    await admin.send("01.03.2027")  # Monday 23:00 is still ahead: one occurrence
+    summary = admin.last().text
+    assert "Как часто: по пн, чт в 23:00, до 01.03.2027" in summary
+    assert "Ближайшие: пн 01.03 23:00\n" in summary
+    assert "🌙 Это время попадает в тихие часы (22:00–09:00, Europe/Moscow)" in summary
+
+    # a day of the month that some months lack
+    await admin.click("↩️ Назад")
+    await admin.click("📆 Раз в месяц")
+    await admin.send("32")
+    assert "Нужно число от 1 до 31" in admin.last().text
+    await admin.send("31")
+    await admin.send("10:00")
+    await admin.send("28.02.2027")
+    assert "01.03.2028" not in admin.last().text and "уже прошло" in admin.last().text
+    await admin.send("30.04.2027")
+    summary = admin.last().text
+    assert "Как часто: каждый месяц 31-го в 10:00, до 30.04.2027" in summary
+    assert "Ближайшие: ср 31.03 10:00, пт 30.04 10:00" in summary
+    assert "В месяцах, где нет 31-го числа, рассылка уйдёт в последний день месяца." in summary
+    await admin.click("✅ Запустить")
+    (made,) = await pool.fetch("SELECT frequency, month_day, at_time, until_date, weekdays"
+                               " FROM broadcast_series")
+    assert tuple(made) == ("monthly", 31, time(10, 0), date(2027, 4, 30), [])
+
+
 # ---- pause, resume, edit, stop ----------------------------------------------------------------
 
 @pytest.mark.unpaced_chats

@@ -178,7 +178,7 @@ async def _until(state: FSMContext, draft: Draft, rule: Rule, pool: asyncpg.Pool
     audience = draft.audience_obj()
     size = (await audiences.count(pool, audience)).total
     quiet = None if draft.quiet_off or audience.personal or \
-        series.broadcasts.quiet_end(moments[0]) is None else str(settings.quiet_hours)
+        series.broadcasts.quiet_end(moments[0]) is None else settings.quiet_hours
     return Screen(texts.repeat_summary(rule, audience_title(audience, await streams.titles(pool)),
                                        size, moments, settings.tz, quiet), kb.repeat_confirm())
 

@@ -199,7 +199,7 @@ def capped_csv_caption(count: int) -> str:
         count=number(count))
 
 
-def _quiet_span(quiet: QuietHours, tz: ZoneInfo) -> str:
+def quiet_span(quiet: QuietHours, tz: ZoneInfo) -> str:
     return f"{quiet.start:%H:%M}–{quiet.end:%H:%M}, {escape(str(tz))}"
 
 
@@ -207,14 +207,14 @@ def ask_quiet_now(quiet: QuietHours, ends: datetime, tz: ZoneInfo) -> str:
     """«Send now» inside quiet hours: now all the same, or when they end?"""
     return _("🌙 <b>Сейчас тихие часы</b> ({span}): рассылки в это время не уходят.\n"
              "Отправить всё равно сейчас или когда они закончатся, {moment}?").format(
-        span=_quiet_span(quiet, tz), moment=when(ends, tz))
+        span=quiet_span(quiet, tz), moment=when(ends, tz))
 
 
 def ask_quiet_at(moment: datetime, quiet: QuietHours, ends: datetime, tz: ZoneInfo) -> str:
     """A time picked inside quiet hours: then all the same, or when they end?"""
     return _("🌙 <b>{moment} — тихие часы</b> ({span}): рассылки в это время не уходят.\n"
              "Отправить в это время всё равно или когда они закончатся, {end}?").format(
-        moment=when(moment, tz), span=_quiet_span(quiet, tz), end=when(ends, tz))
+        moment=when(moment, tz), span=quiet_span(quiet, tz), end=when(ends, tz))
 
 
 def quiet_anyway(moment: datetime | None, tz: ZoneInfo) -> str:

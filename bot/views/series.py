@@ -7,11 +7,13 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.config import QuietHours
 from bot.db.series import Rule, Series
 from bot.i18n import _, ngettext
 from bot.text.format import number, quoted
 from bot.text.recurrence import weekday_names
 from bot.views.broadcast import first_line
+from bot.views.compose import quiet_span
 
 
 def rule_text(rule: Rule) -> str:
@@ -176,7 +178,7 @@ def no_occurrence() -> str:
 
 
 def repeat_summary(rule: Rule, audience: str, size: int, moments: list[datetime],
-                   tz: ZoneInfo, quiet: str | None) -> str:
+                   tz: ZoneInfo, quiet: QuietHours | None) -> str:
     """Before the series starts: the rule, the audience, the first occurrences. `quiet`: the
     quiet hours the time falls in."""
     lines = [_("<b>🔁 Проверьте расписание</b>"),
@@ -190,7 +192,7 @@ def repeat_summary(rule: Rule, audience: str, size: int, moments: list[datetime]
         lines.append(note)
     if quiet is not None:
         lines.append(_("🌙 Это время попадает в тихие часы ({hours}): каждая рассылка будет "
-                       "ждать их конца.").format(hours=escape(quiet)))
+                       "ждать их конца.").format(hours=quiet_span(quiet, tz)))
     return "\n".join(lines)
 
 
