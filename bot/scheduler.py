@@ -21,7 +21,7 @@ from bot.db import broadcasts as db
 from bot.db import preferences, summaries
 from bot.i18n import use_locale
 from bot.services.broadcasts import BroadcastService
-from bot.services.series import SeriesService
+from bot.services.series import Occurrence, SeriesService
 from bot.handlers.digest import send_due_digests
 from bot.views import series as series_views
 from bot.views.scheduled import late_note
@@ -54,29 +54,35 @@ async def start_due_broadcasts(service: BroadcastService, admin_bot: Bot, tz: Zo
 
 
 async def start_due_series(series: SeriesService, admin_bot: Bot) -> None:
-    """Occurrences of recurring broadcasts that are due (by the engine's clock); the author
-    hears of one missed while the bot was not running, one started late, and the end."""
+    """Occurrences of recurring broadcasts that are due (by the engine's clock)."""
     try:
         taken = await series.run_due()
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         log.warning("due series not checked: %s", exc)  # the next run tries again
         return
     for occurrence in taken:
-        author = occurrence.series.created_by
-        late = (series.now() - occurrence.due).total_seconds()
-        with use_locale(await preferences.locale(series.pool, author)):
-            notes = [series_views.missed_note(occurrence.series.id, occurrence.due,
-                                              occurrence.next_at, series.tz)
-                     if occurrence.outcome == "missed" else None,
-                     late_note(occurrence.broadcast_id, occurrence.due.astimezone(series.tz), late)
-                     if occurrence.broadcast_id and late > LATE_NOTE_AFTER else None,
-                     series_views.ended_note(occurrence.series.id, occurrence.series.rule)
-                     if occurrence.next_at is None else None]
-        for note in filter(None, notes):
-            try:
-                await admin_bot.send_message(author, note)
-            except TelegramAPIError as exc:
-                log.warning("series note not sent: %s", exc.message)
+        await _tell_author(series, admin_bot, occurrence)
+
+
+async def _tell_author(series: SeriesService, admin_bot: Bot, occurrence: Occurrence) -> None:
+    """The author hears of an occurrence missed while the bot was not running, of one
+    started late, and of the series' end."""
+    author, late = occurrence.series.created_by, series.now() - occurrence.due
+    notes = []
+    with use_locale(await preferences.locale(series.pool, author)):
+        if occurrence.outcome == "missed":
+            notes.append(series_views.missed_note(occurrence.series.id, occurrence.due,
+                                                  occurrence.next_at, series.tz))
+        if occurrence.broadcast_id and late.total_seconds() > LATE_NOTE_AFTER:
+            notes.append(late_note(occurrence.broadcast_id, occurrence.due.astimezone(series.tz),
+                                   late.total_seconds()))
+        if occurrence.next_at is None:
+            notes.append(series_views.ended_note(occurrence.series.id, occurrence.series.rule))
+    for note in notes:
+        try:
+            await admin_bot.send_message(author, note)
+        except TelegramAPIError as exc:
+            log.warning("series note not sent: %s", exc.message)
 
 
 async def refresh_summaries(pool: asyncpg.Pool, timezone: str) -> None:
