@@ -215,7 +215,7 @@ async def test_schedule_more_than_a_year_ahead_is_refused_and_years_are_shown(
     await add_members(pool, 2)
     admin = await compose_to_stream(harness, emulator, "4-й поток · 2")
     await admin.click("🕒 Запланировать")
-    assert admin.buttons() == ["↩️ Назад", "✖️ Отмена"]
+    assert admin.buttons() == ["🔁 Повторять", "↩️ Назад", "✖️ Отмена"]
     await admin.send("31.12.9999 10:00")
     assert "больше чем через год" in admin.last().text
     assert await pool.fetchval("SELECT count(*) FROM message_history") == 0

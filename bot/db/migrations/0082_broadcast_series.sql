@@ -34,6 +34,6 @@ CREATE INDEX IF NOT EXISTS idx_broadcast_series_due ON broadcast_series (next_at
     WHERE status = 'active' AND NOT paused;
 
 ALTER TABLE message_history
-    ADD COLUMN IF NOT EXISTS series_id integer REFERENCES broadcast_series (id);
+    ADD COLUMN IF NOT EXISTS series_id integer;  -- no foreign key: the platform's role owns the table
 CREATE INDEX IF NOT EXISTS idx_message_history_series ON message_history (series_id)
     WHERE series_id IS NOT NULL;
