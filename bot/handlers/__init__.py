@@ -6,7 +6,8 @@ from aiogram import Router
 
 from bot.filters import AdminFilter
 from bot.handlers import (
-    audit, broadcast, compose, compose_send, digest, errors, event_labels, fallback, guest,
+    audit, broadcast, compose, compose_send, digest, edit_sent, errors, event_labels, fallback,
+    guest,
     history, menu, outcomes, people_lists, reachability, scheduled, stats, streams, user_actions,
     users,
 )
@@ -25,7 +26,8 @@ def create_routers(one_bot: bool) -> list[Router]:
                           people_lists.create_router(), streams.create_router(),
                           audit.create_router(),
                           compose.create_router(), compose_send.create_router(), scheduled.create_router(),
-                          history.create_router(), outcomes.create_router(), broadcast.create_router(),
+                          history.create_router(), edit_sent.create_router(), outcomes.create_router(),
+                          broadcast.create_router(),
                           fallback.create_router())  # fallback last
     routers = [errors.create_router(), admin]
     if one_bot:

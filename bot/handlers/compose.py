@@ -17,7 +17,7 @@ from bot.db import audiences, reachability, streams
 from bot.db import users as user_db
 from bot.db.audiences import Audience
 from bot.filters import TypedInput
-from bot.handlers.common import read_content, read_text
+from bot.handlers.common import answer_content, read_content, read_text
 from bot.keyboards import compose as kb
 from bot.keyboards import users as users_kb
 from bot.keyboards.compose import ComposeCallback, Step
@@ -209,19 +209,7 @@ async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
     markup = kb.url_buttons(draft.buttons, unsubscribe_preview_url(settings.links_base)
                             if settings.links_base and draft.unsubscribe_button(True) else None)
     try:
-        file_id, caption = content.source_file_id or "", html or None
-        if content.kind == "text":
-            await message.answer(html, reply_markup=markup)
-        elif content.kind == "photo":
-            await message.answer_photo(file_id, caption=caption, reply_markup=markup)
-        elif content.kind == "video":
-            await message.answer_video(file_id, caption=caption, reply_markup=markup)
-        elif content.kind == "document":
-            await message.answer_document(file_id, caption=caption, reply_markup=markup)
-        elif content.kind == "animation":
-            await message.answer_animation(file_id, caption=caption, reply_markup=markup)
-        else:
-            raise ValueError(f"unknown content kind {content.kind!r}")
+        await answer_content(message, content, html, markup)
     except TelegramBadRequest as exc:
         await state.set_state(Compose.content)
         await message.answer(texts.preview_refused(exc.message), reply_markup=kb.back_to_picker())

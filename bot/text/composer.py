@@ -35,6 +35,31 @@ def check_url(text: str) -> str:
     return url
 
 
+MAX_BUTTON_LINES = 10
+NO_BUTTONS = ("-", "—")
+
+
+def parse_buttons(text: str) -> list[list[dict[str, str]]]:
+    """URL buttons typed one a line, «Надпись | https://…» (one button a row); «-» alone: none.
+    A ValueError names the line that is wrong and why."""
+    if text.strip() in NO_BUTTONS:
+        return []
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_BUTTON_LINES:
+        raise ValueError(_("Не больше {limit} кнопок.").format(limit=MAX_BUTTON_LINES))
+    rows = []
+    for number, line in enumerate(lines, 1):
+        parts = line.split("|")
+        try:
+            if len(parts) != 2:
+                raise ValueError(_("нужно «Надпись | https://ссылка»."))
+            rows.append([{"text": check_label(parts[0]), "url": check_url(parts[1])}])
+        except ValueError as exc:
+            raise ValueError(_("Строка {number}: {error}").format(number=number,
+                                                                 error=exc)) from None
+    return rows
+
+
 TELEGRAM_ID_MAX = 2**63 - 1  # user ids are stored as bigint
 
 

@@ -14,6 +14,7 @@ from bot.keyboards.history import HistoryKind
 from bot.i18n import _, ngettext
 from bot.views.broadcast import AUDIENCE_TITLES, duration, first_line, reason
 from bot.text.format import number, quoted, when
+from bot.views.edit_sent import edited_times, editing_now
 from bot.views.labels import broadcast_status
 
 
@@ -51,7 +52,10 @@ def question(text: str) -> str:
 
 
 def history_card(b: Broadcast, audience: str, counts: dict[str, int],
-                 reasons: list[tuple[str, int]], tz: ZoneInfo) -> str:
+                 reasons: list[tuple[str, int]], tz: ZoneInfo, *, fixed: int = 0,
+                 fixing: bool = False) -> str:
+    """`fixed`: how many times admins fixed it in the recipients' chats; `fixing`: a fix is
+    being carried out now."""
     first = b.first_run or counts  # after a resend, the table keeps the first run's figures
     rows = [(_("Всего"), b.total), (_("Доставлено"), first.get(DeliveryStatus.SENT, 0)),
             (_("Ошибки"), first.get(DeliveryStatus.FAILED, 0)),
@@ -86,6 +90,8 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     if b.unsubscribed:
         lines.append(_("🔕 Пропущены, отписались от рассылок: {count}").format(
             count=number(b.unsubscribed)))
+    if fixed:
+        lines.append(edited_times(fixed) + (f" · {editing_now()}" if fixing else ""))
     lines += _resend_lines(b, counts, tz)
     if reasons:
         lines.append(_("<b>Частые причины</b>"))
