@@ -59,9 +59,9 @@ def confirm(b: Broadcast, text: bool, buttons: bool, held: int, too_old: int) ->
         what=what, id=b.id, count=number(held)),
         _("Выше — как сообщение будет выглядеть.")]
     if too_old:
-        lines.append(ngettext("{count} копию старше 48 часов Telegram исправить не даст: у этого "
-                              "получателя останется прежний вариант.",
-                              "{count} копий старше 48 часов Telegram исправить не даст: у них "
+        lines.append(ngettext("{count} копию старше 48 часов Telegram исправить не даст: там "
+                              "останется прежний вариант.",
+                              "{count} копий старше 48 часов Telegram исправить не даст: там "
                               "останется прежний вариант.", too_old).format(count=number(too_old)))
     else:
         lines.append(_("Копии старше 48 часов Telegram исправить не даёт; таких нет."))
