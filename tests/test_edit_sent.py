@@ -3,6 +3,9 @@ chat that got it, through the emulator, paced, restart-safe, refused when Telegr
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 import asyncpg
 import pytest
 
@@ -12,7 +15,10 @@ from bot.db.broadcasts import Content
 from bot.keyboards.history import Hist, HistoryCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness, ChatClient
-from support import STREAM, add_members, buttons_lead_to, service, wait_status, wait_until
+from bot.services import offers
+from support import (STREAM, add_members, buttons_lead_to, compose_to_stream, service,
+                     wait_status, wait_until)
+from test_safe_sending import MOSCOW, Clock
 
 pytestmark = pytest.mark.unpaced_chats
 
@@ -186,3 +192,49 @@ async def test_a_restart_in_the_middle_resumes_and_edits_no_copy_twice(
     row = await pool.fetchrow("SELECT edited, too_old, failures FROM broadcast_edits"
                               " WHERE id = $1", edit.id)
     assert (row["edited"], row["too_old"], row["failures"]) == (90, 0, {})
+
+
+async def test_an_offer_button_is_taken_off_every_copy_at_its_end_and_not_before(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(datetime.now(UTC))
+    harness = await make_harness(clock=clock)
+    members = await add_members(pool, 5)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 5")
+    await admin.click("🔗 Кнопки")
+    await admin.click("➕ Добавить кнопку")
+    await admin.send("Записаться")
+    assert "| до 23:59 пт" in admin.last().text  # the help says how to give an end
+    await admin.send("https://vibe.example/signup | до завтра 18:00")
+    end = (datetime.now(MOSCOW) + timedelta(days=1)).replace(hour=18, minute=0, second=0,
+                                                              microsecond=0)
+    assert f"⏳ Кнопка «Записаться» исчезнет у всех получателей {end:%d.%m %H:%M}" in [
+        m.text for m in admin.messages()][-3]
+    await admin.click("🔗 Кнопки")
+    assert f"Записаться → https://vibe.example/signup · до {end:%d.%m %H:%M}" in admin.last().text
+    await admin.click("➕ Добавить кнопку")
+    await admin.send("Сайт")
+    await admin.send("https://vibe.example")
+    await admin.click("🚀 Отправить сейчас")
+    broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    await wait_status(pool, broadcast_id, "done")
+    for member in members:
+        assert [b["text"] for b in emulator.bot_messages(harness.token, member)[0].buttons()] == \
+            ["Записаться", "Сайт"]
+
+    clock.at = end - timedelta(minutes=1)
+    await asyncio.sleep(offers.CHECK_SECONDS + 1)  # the scheduler has looked: not yet
+    assert await pool.fetchval("SELECT count(*) FROM broadcast_edits") == 0
+    clock.at = end + timedelta(seconds=1)
+    await _edits_done(pool, broadcast_id, 1)
+    for member in members:
+        [copy] = emulator.bot_messages(harness.token, member)
+        # the other button keeps its own tracked link
+        assert await buttons_lead_to(copy, harness.url) == [("Сайт", "https://vibe.example")]
+    stored = await db.get(pool, broadcast_id)
+    assert stored is not None and stored.content.gone == (0,)
+    actions = await pool.fetch("SELECT admin_id, action, details FROM admin_audit_log"
+                               " WHERE target = $1 AND action LIKE 'broadcast.fix%' ORDER BY id",
+                               f"broadcast:{broadcast_id}")
+    assert [(r["admin_id"], r["action"], r["details"]["reason"]) for r in actions] == [
+        (0, "broadcast.fix", "expired"), (0, "broadcast.fixed", "expired")]
+    await wait_until(lambda: any("у предложения вышел срок" in m.text for m in admin.messages()))

@@ -47,7 +47,7 @@ def _edit(row: asyncpg.Record) -> Edit:
 
 
 async def request(conn: asyncpg.Connection, broadcast_id: int, *, html: str | None,
-                  buttons: list[list[dict[str, str]]] | None, links_base: str | None,
+                  buttons: list[list[dict[str, Any]]] | None, links_base: str | None,
                   admin_id: int | None, reason: str = "admin") -> Edit:
     """The next version of a broadcast: its stored content becomes the new one (resends and
     previews use it) and the edit waits for the engine. The caller holds a transaction and has

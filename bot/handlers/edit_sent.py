@@ -24,6 +24,7 @@ from bot.keyboards.compose import url_buttons
 from bot.keyboards.edit_sent import Fix, FixCallback
 from bot.keyboards.history import Hist, HistoryCallback
 from bot.services import edits
+from bot.services.broadcasts import BroadcastService
 from bot.services.delivery.render import personalise
 from bot.services.links import unsubscribe_preview_url
 from bot.text.composer import parse_buttons
@@ -84,7 +85,8 @@ async def take_text(message: Message, state: FSMContext, pool: asyncpg.Pool,
     await _ask(message, state, fix, broadcast, settings, pool)
 
 
-async def ask_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
+async def ask_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                      settings: Settings) -> None:
     fix = await _fix(state)
     broadcast = await _fixable(callback, pool, fix.get("id", 0))
     if broadcast is None:
@@ -92,18 +94,20 @@ async def ask_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.
     await callback.answer()
     await state.set_state(FixSent.buttons)
     rows = fix.get("buttons", broadcast.content.buttons_json())
-    await show_screen(callback, Screen(views.ask_buttons(broadcast, rows),
+    await show_screen(callback, Screen(views.ask_buttons(broadcast, rows, settings.tz),
                                        kb.buttons_step(broadcast.id, "html" in fix)))
 
 
 async def take_buttons(message: Message, state: FSMContext, pool: asyncpg.Pool,
-                       settings: Settings) -> None:
+                       settings: Settings, broadcasts: BroadcastService) -> None:
     fix = await _fix(state)
     broadcast = await db.get(pool, fix.get("id", 0))
     if broadcast is None:
         await message.answer(broadcast_gone())
         return
-    rows = await read_text(message, parse_buttons, kb.buttons_step(broadcast.id, "html" in fix))
+    rows = await read_text(message, lambda text: parse_buttons(text, settings.tz,
+                                                               broadcasts.engine.clock()),
+                           kb.buttons_step(broadcast.id, "html" in fix))
     if rows is None:
         return
     fix["buttons"] = rows

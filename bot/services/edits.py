@@ -5,6 +5,7 @@ as the broadcast's next version (with its audit entry) for the delivery engine's
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from aiogram.types import Message
@@ -58,7 +59,7 @@ async def copies(pool: asyncpg.Pool, broadcast_id: int) -> tuple[int, int]:
 
 
 async def request_edit(pool: asyncpg.Pool, broadcast_id: int, admin_id: int | None, *,
-                       html: str | None, buttons: list[list[dict[str, str]]] | None,
+                       html: str | None, buttons: list[list[dict[str, Any]]] | None,
                        links_base: str | None, reason: str = "admin",
                        progress: tuple[int, int] | None = None) -> Edit | EditRefusal:
     """The broadcast's next version (its stored content becomes the new one) and its audit

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.db.broadcasts import Broadcast
 from bot.db.edits import Edit
@@ -10,6 +12,7 @@ from bot.enums import EditRefusal
 from bot.i18n import _, ngettext
 from bot.text.format import number, quoted
 from bot.views.broadcast import first_line, reason
+from bot.views.compose import offer_end
 
 
 def refusal(why: EditRefusal) -> str:
@@ -39,13 +42,16 @@ def ask_text(b: Broadcast) -> str:
     return f"{_head(b)}\n\n{escape(ask)}\n" + _("Или поменяйте только кнопки.")
 
 
-def ask_buttons(b: Broadcast, rows: list[list[dict[str, str]]]) -> str:
+def ask_buttons(b: Broadcast, rows: list[list[dict[str, Any]]], tz: ZoneInfo) -> str:
     lines = [_head(b), "", _("<b>Кнопки сейчас</b>")]
-    lines += [f"• {escape(button['text'])} | {escape(button['url'])}"
-              for row in rows for button in row] or [_("нет")]
+    lines += [f"• {escape(button['text'])} | {escape(button['url'])}" + offer_end(button, tz)
+              for row in rows for button in row if not button.get("gone")] or [_("нет")]
     lines += ["", _("Пришлите новые кнопки, по одной в строке:\n"
                     "<code>Записаться | https://example.org/page</code>\n"
-                    "Они заменят все кнопки. «-» — убрать кнопки.")]
+                    "Если предложение действует до срока, допишите его третьим: "
+                    "<code>Записаться | https://example.org/page | до 23:59 пт</code> — "
+                    "в это время кнопка исчезнет у всех.\n"
+                    "Новые кнопки заменят все прежние. «-» — убрать кнопки.")]
     if b.content.unsubscribe:
         lines.append(_("Кнопка «Отписаться от рассылок» останется."))
     return "\n".join(lines)
