@@ -50,9 +50,9 @@ _DAYS = {"понедельника": "понедельник", "вторника
 
 def parse_end(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     """An offer's end in the admin's words: «до 23:59 пт», «до пятницы 23:59», «до завтра
-    18:00», «до 25.12 12:00» (in `tz`); in UTC, in the future."""
+    18:00» (or «until 23:59 fri»), in `tz`; in UTC, in the future."""
     words = text.split()
-    if words and words[0].lower() == "до":
+    if words and words[0].lower() in ("до", "until", "till"):
         words = words[1:]
     try:
         return parse_when(" ".join(_DAYS.get(w.lower(), w) for w in words), tz, now)
