@@ -61,22 +61,18 @@ async def start(callback: CallbackQuery, callback_data: HistoryCallback, state: 
 
 
 async def ask_text(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool) -> None:
-    fix = await _fix(state)
-    broadcast = await _fixable(callback, pool, fix.get("id", 0))
-    if broadcast is None:
-        return
-    await callback.answer()
-    await state.set_state(FixSent.text)
-    await show_screen(callback, Screen(views.ask_text(broadcast), kb.text_step(broadcast.id)))
+    pressed = await _pressed(callback, state, pool, FixSent.text)
+    if pressed is not None:
+        _, broadcast = pressed
+        await show_screen(callback, Screen(views.ask_text(broadcast), kb.text_step(broadcast.id)))
 
 
 async def take_text(message: Message, state: FSMContext, pool: asyncpg.Pool,
                     settings: Settings) -> None:
-    fix = await _fix(state)
-    broadcast = await db.get(pool, fix.get("id", 0))
-    if broadcast is None:
-        await message.answer(broadcast_gone())
+    typed = await _typed(message, state, pool)
+    if typed is None:
         return
+    fix, broadcast = typed
     try:
         fix["html"] = edits.new_text(broadcast, message)
     except ValueError as exc:
@@ -87,24 +83,20 @@ async def take_text(message: Message, state: FSMContext, pool: asyncpg.Pool,
 
 async def ask_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                       settings: Settings) -> None:
-    fix = await _fix(state)
-    broadcast = await _fixable(callback, pool, fix.get("id", 0))
-    if broadcast is None:
-        return
-    await callback.answer()
-    await state.set_state(FixSent.buttons)
-    rows = fix.get("buttons", broadcast.content.buttons_json())
-    await show_screen(callback, Screen(views.ask_buttons(broadcast, rows, settings.tz),
-                                       kb.buttons_step(broadcast.id, "html" in fix)))
+    pressed = await _pressed(callback, state, pool, FixSent.buttons)
+    if pressed is not None:
+        fix, broadcast = pressed
+        rows = fix.get("buttons", broadcast.content.buttons_json())
+        await show_screen(callback, Screen(views.ask_buttons(broadcast, rows, settings.tz),
+                                           kb.buttons_step(broadcast.id, "html" in fix)))
 
 
 async def take_buttons(message: Message, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings, broadcasts: BroadcastService) -> None:
-    fix = await _fix(state)
-    broadcast = await db.get(pool, fix.get("id", 0))
-    if broadcast is None:
-        await message.answer(broadcast_gone())
+    typed = await _typed(message, state, pool)
+    if typed is None:
         return
+    fix, broadcast = typed
     rows = await read_text(message, lambda text: parse_buttons(text, settings.tz,
                                                                broadcasts.engine.clock()),
                            kb.buttons_step(broadcast.id, "html" in fix))
@@ -116,13 +108,11 @@ async def take_buttons(message: Message, state: FSMContext, pool: asyncpg.Pool,
 
 async def keep_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings) -> None:
-    fix = await _fix(state)
-    broadcast = await _fixable(callback, pool, fix.get("id", 0))
-    if broadcast is None or not isinstance(callback.message, Message):
-        return
-    await callback.answer()
-    fix.pop("buttons", None)
-    await _ask(callback.message, state, fix, broadcast, settings, pool)
+    pressed = await _pressed(callback, state, pool, None)
+    if pressed is not None and isinstance(callback.message, Message):
+        fix, broadcast = pressed
+        fix.pop("buttons", None)
+        await _ask(callback.message, state, fix, broadcast, settings, pool)
 
 
 async def _ask(message: Message, state: FSMContext, fix: dict[str, Any],
@@ -174,6 +164,31 @@ async def _fixable(callback: CallbackQuery, pool: asyncpg.Pool, broadcast_id: in
         await callback.answer(views.refusal(why) if why else broadcast_gone(), show_alert=True)
         return None
     return broadcast
+
+
+async def _pressed(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                   step: State | None) -> tuple[dict[str, Any], db.Broadcast] | None:
+    """A button of the steps: what was given so far and the broadcast, if it can still be
+    fixed (then the press is answered and the admin is at `step`)."""
+    fix = await _fix(state)
+    broadcast = await _fixable(callback, pool, fix.get("id", 0))
+    if broadcast is None:
+        return None
+    await callback.answer()
+    if step is not None:
+        await state.set_state(step)
+    return fix, broadcast
+
+
+async def _typed(message: Message, state: FSMContext, pool: asyncpg.Pool
+                 ) -> tuple[dict[str, Any], db.Broadcast] | None:
+    """What was given so far and the broadcast, for what the admin typed (None: it is gone)."""
+    fix = await _fix(state)
+    broadcast = await db.get(pool, fix.get("id", 0))
+    if broadcast is None:
+        await message.answer(broadcast_gone())
+        return None
+    return fix, broadcast
 
 
 async def not_text(message: Message) -> None:
