@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.i18n import _, use_locale
+from bot.text.days import end_words
 from bot.text.when import WhenError, parse_when
 
 MAX_BUTTON_LABEL = 64
@@ -42,20 +43,11 @@ MAX_BUTTON_LINES = 10
 NO_BUTTONS = ("-", "—")
 
 
-# «до пятницы 23:59»: dateparser reads the day in the nominative
-_DAYS = {"понедельника": "понедельник", "вторника": "вторник", "среды": "среда",
-         "четверга": "четверг", "пятницы": "пятница", "субботы": "суббота",
-         "воскресенья": "воскресенье"}
-
-
 def parse_end(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     """An offer's end in the admin's words: «до 23:59 пт», «до пятницы 23:59», «до завтра
     18:00» (or «until 23:59 fri»), in `tz`; in UTC, in the future."""
-    words = text.split()
-    if words and words[0].lower() in ("до", "until", "till"):
-        words = words[1:]
     try:
-        return parse_when(" ".join(_DAYS.get(w.lower(), w) for w in words), tz, now)
+        return parse_when(end_words(text), tz, now)
     except WhenError as exc:
         raise ValueError(_("Срок предложения: {error}").format(error=exc)) from None
 
