@@ -200,8 +200,8 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
                                      counts.get(DeliveryStatus.UNKNOWN, 0))
     can_recall = counts.get(DeliveryStatus.SENT, 0) > 0 and not sending \
         and broadcast.recall_status not in (RecallStatus.REQUESTED, RecallStatus.RUNNING)
-    fixed, fixable = await edits_db.made_by_admins(pool, broadcast.id), \
-        await edits.why_not(pool, broadcast)
+    fixed = await edits_db.made_by_admins(pool, broadcast.id)
+    fixable = await edits.why_not(pool, broadcast)  # None: «✏️ Исправить» is offered
     text = views.history_card(broadcast, title, counts, reasons, settings.tz, fixed=fixed,
                               fixing=fixable is EditRefusal.EDITING)
     if broadcast.started_at is not None:  # what it caused, within OUTCOME_DAYS of delivery
