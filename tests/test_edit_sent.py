@@ -113,6 +113,11 @@ async def test_a_text_fix_then_a_buttons_fix_reach_every_chat_and_the_card_count
              if r["action"].startswith("broadcast.fix")]
     assert fixes == [("broadcast.fix", None), ("broadcast.fixed", 18),
                      ("broadcast.fix", None), ("broadcast.fixed", 18)]
+    await admin.send("/audit")
+    journal = admin.last().text
+    assert "исправление у получателей" in journal and "версия 2: кнопки, копий: 20" in journal
+    assert "исправление разослано" in journal
+    assert "исправлено: 18, старше 48 часов: 2, не удалось: 0" in journal
 
 
 async def test_a_caption_fix_keeps_the_unsubscribe_button(
