@@ -226,6 +226,9 @@ async def test_an_offer_button_is_taken_off_every_copy_at_its_end_and_not_before
         assert [b["text"] for b in emulator.bot_messages(harness.token, member)[0].buttons()] == \
             ["Записаться", "Сайт"]
 
+    card = await _card(harness, broadcast_id)
+    assert f"⏳ Кнопка «Записаться» исчезнет у всех получателей {end:%d.%m %H:%M}" in \
+        card.last().text
     clock.at = end - timedelta(minutes=1)
     await asyncio.sleep(offers.CHECK_SECONDS + 1)  # the scheduler has looked: not yet
     assert await pool.fetchval("SELECT count(*) FROM broadcast_edits") == 0
@@ -243,3 +246,6 @@ async def test_an_offer_button_is_taken_off_every_copy_at_its_end_and_not_before
     assert [(r["admin_id"], r["action"], r["details"]["reason"]) for r in actions] == [
         (0, "broadcast.fix", "expired"), (0, "broadcast.fixed", "expired")]
     await wait_until(lambda: any("у предложения вышел срок" in m.text for m in admin.messages()))
+    card = await _card(harness, broadcast_id)
+    assert "⏳ Кнопка «Записаться» снята: срок предложения вышел" in card.last().text
+    assert "Исправлена" not in card.last().text  # an offer running out is no admin's fix
