@@ -1,8 +1,10 @@
 """Broadcast delivery through the emulator (its own process, ~50 ms added latency):
 the engine at the free limit, the old dashboard's loop on the same emulator, and the engine
 with allow_paid_broadcast at 1000/s. Prints rate / limit, 429s, breaches, duplicates, lost.
+`--edit N`: N delivered messages fixed in every chat (the emulator counting edits against the
+limits, as Telegram does): the edits' rate / limit, 429s and breaches.
 
-    .venv/bin/python -m bench.broadcast [--recipients 3000] [--old 300] [--paid 20000]
+    .venv/bin/python -m bench.broadcast [--recipients 3000] [--old 300] [--paid 20000] [--edit 3000]
 """
 
 from __future__ import annotations
@@ -22,19 +24,22 @@ from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
+from bot.db import edits as edits_db
 from bot.db import recall as recall_db
 from bot.db.pool import create_pool
 from bot.views.broadcast import progress_view
 from bot.metrics import Metrics
 from bot.services.delivery.engine import DeliveryEngine, EngineConfig
 from bot.services.limits import Budgets
+from bot.views import edit_sent
 from bot.views.broadcast import recall_report
+from bot.services.edits import request_edit
 
 FREE_LIMIT, PAID_LIMIT = 30, 1000
 
 
-async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: EmulatorProcess,
-                     limit: int) -> None:
+async def start_engine(dsn: str, emulator: EmulatorProcess
+                       ) -> tuple[DeliveryEngine, asyncpg.Pool, Bot, Budgets]:
     settings = Settings(_env_file=None, bot_token=ADMIN_TOKEN, telegram_api_url=emulator.url)
     budgets = Budgets(paid_rate=settings.broadcast_paid_rate)
     bot = create_bot(settings.bot_token, settings, budgets)  # type: ignore[arg-type]
@@ -42,16 +47,29 @@ async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: Emul
     engine = DeliveryEngine(pool, bot, bot, EngineConfig(rate=settings.broadcast_rate,
                                                          paid_rate=settings.broadcast_paid_rate),
                             Metrics(), budgets.for_token(ADMIN_TOKEN),
-                            render_progress=progress_view, render_recall_report=recall_report)
+                            render_progress=progress_view, render_recall_report=recall_report,
+                            render_edit=(edit_sent.progress, edit_sent.report))
     engine.start()
+    return engine, pool, bot, budgets
+
+
+async def send_all(pool: asyncpg.Pool, engine: DeliveryEngine, paid: bool) -> int:
+    """A broadcast to the stream, sent to the end; its id."""
     broadcast_id, _ = await db.create(pool, Content("text", "Привет, {first_name}! Урок в 19:00"),
                                    Audience("stream", stream=STREAM), 1,
                                    allow_paid_broadcast=paid)
-    started, cpu, emulator_cpu = time.perf_counter(), time.process_time(), emulator.cpu_time()
     await db.start(pool, broadcast_id)
     engine.nudge()
     while (await db.get(pool, broadcast_id)).status != "done":  # type: ignore[union-attr]
         await asyncio.sleep(0.2)
+    return broadcast_id
+
+
+async def engine_run(dsn: str, members: list[int], *, paid: bool, emulator: EmulatorProcess,
+                     limit: int) -> None:
+    engine, pool, bot, budgets = await start_engine(dsn, emulator)
+    started, cpu, emulator_cpu = time.perf_counter(), time.process_time(), emulator.cpu_time()
+    broadcast_id = await send_all(pool, engine, paid)
     took = time.perf_counter() - started
     # CPU per message: steadier than the rate on a machine shared with other work
     cpu = (time.process_time() - cpu) / len(members) * 1000
@@ -88,6 +106,33 @@ async def recall_run(pool: asyncpg.Pool, engine: DeliveryEngine, broadcast_id: i
           f"{deleted / took / limit:.3f} (the engine looks for recalls every second)")
 
 
+async def edit_run(count: int) -> None:
+    """`count` delivered messages fixed in every chat; the emulator counts the edits against
+    the bot's limit of 30/s, as Telegram does."""
+    async with database() as dsn:
+        await add_members(dsn, count)
+        async with EmulatorProcess(per_second=FREE_LIMIT, count_edits=True) as emulator:
+            engine, pool, bot, _ = await start_engine(dsn, emulator)
+            broadcast_id = await send_all(pool, engine, paid=False)
+            before = await emulator.stats()
+            started = time.perf_counter()
+            edit = await request_edit(pool, broadcast_id, 1, html="Привет, {first_name}! Урок в 20:00",
+                                      buttons=None, links_base=None)
+            assert not isinstance(edit, str), edit
+            while (done := await edits_db.get(pool, edit.id)).status != "done":  # type: ignore[union-attr]
+                await asyncio.sleep(0.1)
+            took = time.perf_counter() - started
+            stats = await emulator.stats()
+            await engine.stop()
+            await pool.close()
+            await bot.session.close()
+    rate = stats["edit_rate_per_second"]
+    print(f"edit ({done.edited:,} of {done.total:,} copies edited, limit {FREE_LIMIT}/s): "  # type: ignore[union-attr]
+          f"rate {rate:.1f}/s, rate/limit {rate / FREE_LIMIT:.3f}, whole run {took:.1f} s "
+          f"(the engine looks for edits every second); 429s {stats['edit_too_many_requests']}, "
+          f"breaches {stats['breaches'] - before['breaches']}, failed {done.failures}")  # type: ignore[union-attr]
+
+
 async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
     """The old dashboard: one message at a time, a one-second sleep after every ten."""
     from aiogram.client.session.aiohttp import AiohttpSession
@@ -111,6 +156,8 @@ async def old_design(members: list[int], emulator: EmulatorProcess) -> float:
 async def main(args: argparse.Namespace) -> None:
     if args.recipients:
         await free_runs(args)
+    if args.edit:
+        await edit_run(args.edit)
     if args.paid:
         async with database() as dsn:
             members = await add_members(dsn, args.paid)
@@ -133,4 +180,5 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--old", type=int, default=300)
     parser.add_argument("--paid", type=int, default=20000)
+    parser.add_argument("--edit", type=int, default=0, help="fix this many delivered messages")
     run_main(main(parser.parse_args()))

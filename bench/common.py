@@ -81,18 +81,18 @@ class EmulatorProcess:
     """The emulator in a process of its own (a core of its own)."""
 
     def __init__(self, *, per_second: int = 30, paid_per_second: int = 1000,
-                 latency: float = 0.05) -> None:
+                 latency: float = 0.05, count_edits: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = ["--token", ADMIN_TOKEN, "--port", str(self.port), "--per-second",
                      str(per_second), "--paid-per-second", str(paid_per_second),
-                     "--latency", str(latency)]
+                     "--latency", str(latency), *(["--count-edits"] if count_edits else [])]
         self.proc: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> EmulatorProcess:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.sandbox", *self.args, stdout=asyncio.subprocess.DEVNULL)
-        for _ in range(200):
+        for _ in range(1200):  # a minute: importing the bot takes long on a busy machine
             try:
                 await self.stats()
                 return self

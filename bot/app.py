@@ -40,6 +40,7 @@ from bot.services.delivery.engine import Clock, DeliveryEngine, EngineConfig, ut
 from bot.services.limits import Budgets
 from bot.services.links import LinkSigner
 from bot.session import BotSession
+from bot.views import edit_sent
 from bot.views.broadcast import progress_view, recall_report
 from bot.views.menu import command_menu
 from bot.web import (
@@ -202,6 +203,7 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY],
                             app[BUDGETS_KEY].for_token(token.get_secret_value()),
                             render_progress=progress_view, render_recall_report=recall_report,
+                            render_edit=(edit_sent.progress, edit_sent.report),
                             clock=app[CLOCK_KEY])
     app[ENGINE_KEY] = engine
     dp["engine"] = engine

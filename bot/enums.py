@@ -62,3 +62,13 @@ class DeliveryStatus(StrEnum):
     HOLDOUT = "holdout"    # kept back to measure what the broadcast caused
     CAPPED = "capped"      # skipped: got enough broadcasts lately (the frequency cap)
     UNSUBSCRIBED = "unsubscribed"  # skipped: unsubscribed from broadcasts
+
+
+class EditRefusal(StrEnum):
+    """Why a sent broadcast can't be fixed now (bot/services/edits.py decides it)."""
+
+    RECALLING = "recalling"  # a recall is asked for or under way
+    RECALLED = "recalled"    # its copies were deleted
+    SENDING = "sending"      # still going out
+    NOTHING = "nothing"      # nobody got it
+    EDITING = "editing"      # the previous fix is still being carried out

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db import preferences, summaries
 from bot.i18n import use_locale
+from bot.services import offers
 from bot.services.broadcasts import BroadcastService
 from bot.services.series import Occurrence, SeriesService
 from bot.handlers.digest import send_due_digests
@@ -139,6 +140,8 @@ def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settin
                     job_id="due-broadcasts", now=True)
     scheduler.every(1, start_due_series, series, admin_bot, job_id="due-series", now=True)
     scheduler.every(60, service.heal_reachability, job_id="reachability")
+    scheduler.every(offers.CHECK_SECONDS, lambda: offers.end_offers(
+        service.pool, service.engine.clock()), job_id="offers")
     scheduler.every(settings.stats_refresh_seconds, refresh_summaries, service.pool,
                     settings.timezone, job_id="summaries", now=True)
     scheduler.every(30, send_digests, service.pool, admin_bot, settings, job_id="digests")

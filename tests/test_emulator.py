@@ -263,7 +263,8 @@ async def test_two_bots_have_separate_chats(emulator: Emulator, tg: Bot) -> None
     assert emulator.transcript(BROADCAST_TOKEN, 50) == "bot  #1: from course bot"
     one_send = {"sends_ok": 1, "chats_reached": 1, "chats_with_duplicates": 0,
                 "rate_per_second": 0.0, "too_many_requests": 0, "forbidden": 0, "breaches": 0,
-                "blocked_users": 0, "storm_refused": 0}
+                "blocked_users": 0, "storm_refused": 0, "edits_ok": 0,
+                "edit_rate_per_second": 0.0, "edit_too_many_requests": 0}
     assert emulator.stats(ADMIN_TOKEN) == emulator.stats(BROADCAST_TOKEN) == one_send  # per bot
     async with ClientSession() as http:  # the same figures as JSON, for benchmarks
         async with http.get(f"{emulator.base_url}/_emulator/stats",
@@ -272,3 +273,19 @@ async def test_two_bots_have_separate_chats(emulator: Emulator, tg: Bot) -> None
         async with http.get(f"{emulator.base_url}/_emulator/stats",
                             params={"token": "1:unknown"}) as response:
             assert response.status == 404
+
+
+async def test_edits_count_against_the_limit_when_asked(emulator: Emulator, tg: Bot) -> None:
+    """Telegram counts edits against a bot's flood limits too; the emulator does so when asked
+    (`--count-edits`: the benchmark of fixing sent broadcasts), not by default."""
+    limits = emulator.bot(ADMIN_TOKEN).limits.config
+    limits.per_second = 2
+    sent = await tg.send_message(61, "раз")
+    await tg.edit_message_text("два", chat_id=61, message_id=sent.message_id)
+    await tg.edit_message_text("три", chat_id=61, message_id=sent.message_id)  # not counted
+    limits.count_edits = True
+    await tg.edit_message_text("четыре", chat_id=61, message_id=sent.message_id)
+    with pytest.raises(TelegramRetryAfter):
+        await tg.edit_message_text("пять", chat_id=61, message_id=sent.message_id)
+    stats = emulator.stats(ADMIN_TOKEN)
+    assert (stats["edits_ok"], stats["edit_too_many_requests"]) == (3, 1)

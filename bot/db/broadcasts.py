@@ -25,9 +25,33 @@ class Content:
     source_file_id: str | None = None  # media: file_id in the admin bot
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, url)
     unsubscribe: bool = False  # an «unsubscribe» link button under it, one per recipient
+    # offers that expire: (a button's place, counted row by row, its end as an ISO time)
+    ends: tuple[tuple[int, str], ...] = ()
+    gone: tuple[int, ...] = ()  # places of buttons taken off when their offer ended
 
-    def buttons_json(self) -> list[list[dict[str, str]]]:
-        return [[{"text": label, "url": url} for label, url in row] for row in self.buttons]
+    def buttons_json(self) -> list[list[dict[str, Any]]]:
+        ends, place, rows = dict(self.ends), 0, []
+        for row in self.buttons:
+            rows.append([{"text": label, "url": url,
+                          **({"until": ends[place + i]} if place + i in ends else {}),
+                          **({"gone": True} if place + i in self.gone else {})}
+                         for i, (label, url) in enumerate(row)])
+            place += len(row)
+        return rows
+
+    def ended(self, now: datetime) -> tuple[int, ...]:
+        """Places of buttons whose offer has ended by `now` and that are still shown."""
+        return tuple(place for place, until in self.ends
+                     if place not in self.gone and datetime.fromisoformat(until) <= now)
+
+
+def button_fields(rows: list[list[dict[str, Any]]] | None) -> dict[str, Any]:
+    """Content's button fields from their JSON (stored, or a draft's): the rows of (label, url),
+    the offers' ends and the buttons taken off."""
+    flat = [b for row in rows or [] for b in row]
+    return {"buttons": tuple(tuple((b["text"], b["url"]) for b in row) for row in rows or []),
+            "ends": tuple((i, b["until"]) for i, b in enumerate(flat) if b.get("until")),
+            "gone": tuple(i for i, b in enumerate(flat) if b.get("gone"))}
 
 
 @dataclass(frozen=True)
@@ -99,9 +123,8 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
-    buttons = tuple(tuple((b["text"], b["url"]) for b in row_) for row_ in row["buttons"] or [])
-    content = Content(row["content_type"], row["content_html"] or "", row["source_file_id"], buttons,
-                      row["unsubscribe_button"])
+    content = Content(row["content_type"], row["content_html"] or "", row["source_file_id"],
+                      unsubscribe=row["unsubscribe_button"], **button_fields(row["buttons"]))
     audience = Audience.from_json(row["audience"]) if row["audience"] else None
     return Broadcast(row["id"], row["status"], content, row["file_id"], audience, row["created_by"],
                      row["allow_paid_broadcast"], row["total_recipients"], row["sent_count"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from bot.db.broadcasts import COLUMNS, Broadcast, from_row, recount
+from bot.db.edits import HELD
 from bot.db.pool import Executor
 
 async def request_recall(pool: Executor, broadcast_id: int) -> bool:
@@ -28,15 +29,17 @@ async def set_recall_status(pool: asyncpg.Pool, broadcast_id: int, status: str) 
                        broadcast_id, status)
 
 
-async def sent_page(pool: asyncpg.Pool, broadcast_id: int, after_id: int, limit: int
-                    ) -> list[asyncpg.Record]:
-    """Recipients holding a copy whose message id is known, in id order, for recall: those
-    sent, and those 'unknown' whose message id turned up afterwards."""
+async def sent_page(pool: asyncpg.Pool, broadcast_id: int, after_id: int, limit: int,
+                    below_version: int | None = None) -> list[asyncpg.Record]:
+    """Recipients holding a copy whose message id is known, in id order, for recall and edits:
+    those sent, and those 'unknown' whose message id turned up afterwards; for an edit
+    (`below_version`), only copies that have not had that version yet."""
     return await pool.fetch(
-        """SELECT id, user_id, telegram_message_id, sent_at FROM message_recipients
-           WHERE message_id = $1 AND delivery_status IN ('sent', 'unknown') AND id > $2
-             AND telegram_message_id IS NOT NULL
-           ORDER BY id LIMIT $3""", broadcast_id, after_id, limit)
+        f"""SELECT id, user_id, username, first_name, telegram_message_id, sent_at
+            FROM message_recipients
+            WHERE message_id = $1 AND {HELD} AND id > $2
+              AND ($4::int IS NULL OR edit_version < $4)
+            ORDER BY id LIMIT $3""", broadcast_id, after_id, limit, below_version)
 
 
 async def mark_deleted(pool: asyncpg.Pool, broadcast_id: int, recipient_ids: list[int]) -> None:

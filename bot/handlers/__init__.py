@@ -6,9 +6,9 @@ from aiogram import Router
 
 from bot.filters import AdminFilter
 from bot.handlers import (
-    audit, broadcast, compose, compose_repeat, compose_send, digest, errors, event_labels,
-    fallback, guest, history, menu, outcomes, people_lists, reachability, scheduled, series,
-    stats, streams, user_actions, users,
+    audit, broadcast, compose, compose_repeat, compose_send, digest, edit_sent, errors,
+    event_labels, fallback, guest, history, menu, outcomes, people_lists, reachability, scheduled,
+    series, stats, streams, user_actions, users,
 )
 
 
@@ -28,7 +28,8 @@ def create_routers(one_bot: bool) -> list[Router]:
                           compose_repeat.create_router(),  # before compose_send's stale buttons
                           compose_send.create_router(), scheduled.create_router(),
                           series.create_router(),
-                          history.create_router(), outcomes.create_router(), broadcast.create_router(),
+                          history.create_router(), edit_sent.create_router(),
+                          outcomes.create_router(), broadcast.create_router(),
                           fallback.create_router())  # fallback last
     routers = [errors.create_router(), admin]
     if one_bot:

@@ -39,3 +39,22 @@ async def read_content(message: Message, way_out: InlineKeyboardMarkup | None = 
         await message.answer(content_refused(str(exc)), reply_markup=way_out)
         return None
     return content
+
+
+async def answer_content(message: Message, content: Content, html: str,
+                         markup: InlineKeyboardMarkup | None) -> None:
+    """The message a recipient gets (`html` filled in already), as a new message in this chat:
+    a preview. Raises TelegramBadRequest if Telegram refuses it."""
+    file_id, caption = content.source_file_id or "", html or None
+    if content.kind == "text":
+        await message.answer(html, reply_markup=markup)
+    elif content.kind == "photo":
+        await message.answer_photo(file_id, caption=caption, reply_markup=markup)
+    elif content.kind == "video":
+        await message.answer_video(file_id, caption=caption, reply_markup=markup)
+    elif content.kind == "document":
+        await message.answer_document(file_id, caption=caption, reply_markup=markup)
+    elif content.kind == "animation":
+        await message.answer_animation(file_id, caption=caption, reply_markup=markup)
+    else:
+        raise ValueError(f"unknown content kind {content.kind!r}")

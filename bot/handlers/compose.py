@@ -17,18 +17,19 @@ from bot.db import audiences, reachability, streams
 from bot.db import users as user_db
 from bot.db.audiences import Audience
 from bot.filters import TypedInput
-from bot.handlers.common import read_content, read_text
+from bot.handlers.common import answer_content, read_content, read_text
 from bot.keyboards import compose as kb
 from bot.keyboards import users as users_kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.users import WriteCallback
 from bot.paging import clamp
+from bot.services.broadcasts import BroadcastService
 from bot.services.composer import Draft, parse_user_list, reach
 from bot.text.format import csv_document
 from bot.services.delivery.render import personalise
 from bot.services.links import unsubscribe_preview_url
-from bot.text.composer import check_label, check_url, estimate
+from bot.text.composer import check_label, estimate, parse_link
 from bot.views import compose as texts
 from bot.views import users as views
 from bot.views.broadcast import audience_title
@@ -212,19 +213,7 @@ async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
     markup = kb.url_buttons(draft.buttons, unsubscribe_preview_url(settings.links_base)
                             if settings.links_base and draft.unsubscribe_button(True) else None)
     try:
-        file_id, caption = content.source_file_id or "", html or None
-        if content.kind == "text":
-            await message.answer(html, reply_markup=markup)
-        elif content.kind == "photo":
-            await message.answer_photo(file_id, caption=caption, reply_markup=markup)
-        elif content.kind == "video":
-            await message.answer_video(file_id, caption=caption, reply_markup=markup)
-        elif content.kind == "document":
-            await message.answer_document(file_id, caption=caption, reply_markup=markup)
-        elif content.kind == "animation":
-            await message.answer_animation(file_id, caption=caption, reply_markup=markup)
-        else:
-            raise ValueError(f"unknown content kind {content.kind!r}")
+        await answer_content(message, content, html, markup)
     except TelegramBadRequest as exc:
         await state.set_state(Compose.content)
         await message.answer(texts.preview_refused(exc.message), reply_markup=kb.back_to_picker())
@@ -324,10 +313,10 @@ async def edit_content(callback: CallbackQuery, state: FSMContext, pool: asyncpg
                                        kb.back_to_preview()))
 
 
-async def open_buttons(callback: CallbackQuery, state: FSMContext) -> None:
+async def open_buttons(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await callback.answer()
     draft = await load(state)
-    await show_screen(callback, Screen(texts.buttons_text(draft.buttons),
+    await show_screen(callback, Screen(texts.buttons_text(draft.buttons, settings.tz),
                                        kb.button_editor(bool(draft.buttons))))
 
 
@@ -348,12 +337,18 @@ async def take_label(message: Message, state: FSMContext) -> None:
 
 
 async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
-                   settings: Settings) -> None:
-    url = await read_text(message, check_url, kb.back_to_preview())
-    if url is None:
+                   settings: Settings, broadcasts: BroadcastService) -> None:
+    """The link, and the end of the offer if one follows it («https://… | до 23:59 пт»)."""
+    link = await read_text(message, lambda text: parse_link(text, settings.tz,
+                                                            broadcasts.engine.clock()),
+                           kb.back_to_preview())
+    if link is None:
         return
     draft = await load(state)
-    draft.buttons.append([{"text": draft.pending_label or texts.default_label(), "url": url}])
+    label = draft.pending_label or texts.default_label()
+    draft.buttons.append([{"text": label, **link}])
+    if "until" in link:
+        await message.answer(texts.offer_noted(label, link["until"], settings.tz))
     draft.pending_label = None
     await save(state, draft, Compose.preview)
     await send_preview(message, draft, pool, settings, state)

@@ -11,15 +11,17 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.db import series as series_db
+from bot.db import edits as edits_db
 from bot.db import streams
 from bot.db.outcomes import outcomes
-from bot.enums import BroadcastStatus, DeliveryStatus, RecallStatus
+from bot.enums import BroadcastStatus, DeliveryStatus, EditRefusal, RecallStatus
 from bot.keyboards import history as kb
 from bot.keyboards.history import Hist, HistoryCallback, HistoryKind
 from bot.keyboards.menu import MenuCallback, Section
 from bot.paging import read_page
 from bot.text.format import csv_document
 from bot.views import history as views
+from bot.services import edits
 from bot.services.broadcasts import BroadcastService
 from bot.views import broadcast as broadcast_views
 from bot.views.broadcast import audience_title, broadcast_gone
@@ -199,14 +201,18 @@ async def card_screen(pool: asyncpg.Pool, broadcast: db.Broadcast, settings: Set
                                      counts.get(DeliveryStatus.UNKNOWN, 0))
     can_recall = counts.get(DeliveryStatus.SENT, 0) > 0 and not sending \
         and broadcast.recall_status not in (RecallStatus.REQUESTED, RecallStatus.RUNNING)
+    fixed = await edits_db.made_by_admins(pool, broadcast.id)
+    fixable = await edits.why_not(pool, broadcast)  # None: «✏️ Исправить» is offered
     text = views.history_card(broadcast, title, counts, reasons, settings.tz,
-                              await series_db.of_broadcast(pool, broadcast.id))
+                              await series_db.of_broadcast(pool, broadcast.id), fixed=fixed,
+                              fixing=fixable is EditRefusal.EDITING)
     if broadcast.started_at is not None:  # what it caused, within OUTCOME_DAYS of delivery
         text += "\n\n" + outcome_block(await outcomes(pool, broadcast.id, OUTCOME_DAYS),
                                        tracked_labels(broadcast), OUTCOME_DAYS, None)
     return Screen(text, kb.history_card(broadcast.id, unreached, resend, can_recall, data.kind,
                                         data.stream, data.page,
-                                        outcomes=broadcast.started_at is not None))
+                                        outcomes=broadcast.started_at is not None,
+                                        can_edit=fixable is None))
 
 
 async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
@@ -203,10 +203,11 @@ def button_editor(has_buttons: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def url_buttons(rows: list[list[dict[str, str]]], unsubscribe_url: str | None = None
+def url_buttons(rows: list[list[dict[str, Any]]], unsubscribe_url: str | None = None
                 ) -> InlineKeyboardMarkup | None:
     """The URL buttons under the message, and the unsubscribe button (to `unsubscribe_url`)."""
-    keyboard = [[InlineKeyboardButton(text=b["text"], url=b["url"]) for b in row] for row in rows]
+    keyboard = [kept for row in rows if (kept := [  # (a button whose offer ended is gone)
+        InlineKeyboardButton(text=b["text"], url=b["url"]) for b in row if not b.get("gone")])]
     if unsubscribe_url:
         keyboard.append([InlineKeyboardButton(text=unsubscribe_label(), url=unsubscribe_url)])
     return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None

@@ -25,6 +25,7 @@ class Hist(StrEnum):
     RESEND = "resend"          # failed recipients again
     UNKNOWN = "unknown"        # recipients whose delivery is unknown: asks first
     UNKNOWN_OK = "unknown_ok"
+    EDIT = "edit"              # fix the text or buttons in every chat (handlers/edit_sent.py)
 
 
 class HistoryKind(StrEnum):
@@ -97,8 +98,8 @@ def history_filters(options: list[tuple[str, HistoryKind, str]]) -> InlineKeyboa
 
 
 def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can_recall: bool,
-                 kind: HistoryKind, stream: str, page: int, *, outcomes: bool = False
-                 ) -> InlineKeyboardMarkup:
+                 kind: HistoryKind, stream: str, page: int, *, outcomes: bool = False,
+                 can_edit: bool = False) -> InlineKeyboardMarkup:
     """resend: how many failed and how many unknown may be sent again (0, 0: no buttons)."""
     def at(action: Hist, at_page: int = page) -> HistoryCallback:
         """The card's buttons keep the list's filter and page (Back after an action)."""
@@ -123,6 +124,8 @@ def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can
         actions.append(button(_("🗑 Отозвать у всех"), at(Hist.RECALL)))
     if actions:
         rows.append(actions)
+    if can_edit:
+        rows.append([button(_("✏️ Исправить"), at(Hist.EDIT))])
     rows.append([button(_("⬅️ К истории"), HistoryCallback(action=Hist.LIST, kind=kind,
                                                            stream=stream, page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

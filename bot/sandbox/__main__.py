@@ -15,6 +15,7 @@ async def serve(args: argparse.Namespace) -> None:
         bot = emulator.add_bot(token)
         bot.limits.config.per_second = args.per_second
         bot.limits.config.paid_per_second = args.paid_per_second
+        bot.limits.config.count_edits = args.count_edits
         bot.faults.latency = args.latency
     url = await emulator.start(args.host, args.port)
     print(f"emulator listening on {url}", flush=True)
@@ -33,6 +34,8 @@ def main() -> None:
     parser.add_argument("--per-second", type=int, default=30)
     parser.add_argument("--paid-per-second", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
+    parser.add_argument("--count-edits", action="store_true",
+                        help="edits of messages count against the limits, as sends do")
     asyncio.run(serve(parser.parse_args()))
 
 

@@ -157,7 +157,8 @@ class Emulator(ChatActions):
         return web.json_response({"ok": True, "result": result})
 
     def _check_limits(self, bot: EmuBot, key: str, params: dict[str, Any]) -> None:
-        if key not in methods.SEND_METHODS:
+        if key not in methods.SEND_METHODS and not (
+                bot.limits.config.count_edits and key in methods.EDIT_METHODS):
             return
         try:
             chat_id = int(params.get("chat_id") or 0)
@@ -303,17 +304,27 @@ class Emulator(ChatActions):
         bot = self.bots[token]
         sends = [c for c in self.calls if c.bot_id == bot.id
                  and c.method.lower() in methods.SEND_METHODS]
+        edits = [c for c in self.calls if c.bot_id == bot.id
+                 and c.method.lower() in methods.EDIT_METHODS]
         delivered = [c for c in sends if c.ok]
-        span = (delivered[-1].at - delivered[0].at) if len(delivered) > 1 else 0.0
         per_chat = [sum(1 for m in chat.messages.values() if m.from_bot) for chat in bot.chats.values()]
         return {
             "sends_ok": len(delivered),
             "chats_reached": sum(1 for n in per_chat if n),
             "chats_with_duplicates": sum(1 for n in per_chat if n > 1),
-            "rate_per_second": round((len(delivered) - 1) / span, 2) if span else 0.0,
+            "rate_per_second": _rate(delivered),
             "too_many_requests": sum(1 for c in sends if c.error_code == 429),
+            "edits_ok": sum(1 for c in edits if c.ok),
+            "edit_rate_per_second": _rate([c for c in edits if c.ok]),
+            "edit_too_many_requests": sum(1 for c in edits if c.error_code == 429),
             "storm_refused": bot.faults.storm_refused,
             "forbidden": sum(1 for c in sends if c.error_code == 403),
             "breaches": bot.limits.breaches,
             "blocked_users": sum(1 for c in bot.chats.values() if c.status == "blocked"),
         }
+
+
+def _rate(calls: list[CallRecord]) -> float:
+    """Calls per second from the first to the last of them."""
+    span = (calls[-1].at - calls[0].at) if len(calls) > 1 else 0.0
+    return round((len(calls) - 1) / span, 2) if span else 0.0

@@ -16,6 +16,7 @@ class LimitConfig:
     paid_per_second: int = 1000   # the same for requests with allow_paid_broadcast
     chat_per_second: float = 1.0  # refill of one chat's bucket
     chat_burst: int = 3           # a private chat tolerates a short burst
+    count_edits: bool = False     # edits of messages count against the same limits
 
 
 @dataclass

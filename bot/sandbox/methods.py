@@ -16,6 +16,8 @@ Handler = Callable[[Host, EmuBot, dict[str, Any]], Awaitable[Any]]
 METHODS: dict[str, Handler] = {}
 SEND_METHODS = {"sendmessage", "sendphoto", "sendvideo", "senddocument", "sendanimation",
                 "copymessage"}
+EDIT_METHODS = {"editmessagetext", "editmessagecaption", "editmessagereplymarkup",
+                "editmessagemedia"}
 MEDIA_KINDS = {"sendphoto": "photo", "sendvideo": "video", "senddocument": "document",
                "sendanimation": "animation"}
 TEXT_LIMIT, CAPTION_LIMIT, CALLBACK_DATA_LIMIT = 4096, 1024, 64

@@ -13,7 +13,7 @@ import asyncpg
 from bot.config import FrequencyCap
 from bot.db import audiences
 from bot.db.audiences import Audience, AudienceSize
-from bot.db.broadcasts import Content
+from bot.db.broadcasts import Content, button_fields
 from bot.i18n import _
 from bot.text.composer import MAX_LIST_ENTRIES, ParsedList, parse_list_entry
 
@@ -48,10 +48,10 @@ class Draft:
         """The content as it goes out; `can_unsubscribe`: the bot has a public address for
         the unsubscribe button."""
         assert self.content is not None
-        rows = tuple(tuple((b["text"], b["url"]) for b in row) for row in self.buttons)
         return Content(self.content["kind"], self.content["html"],
-                       self.content.get("source_file_id"), rows,
-                       self.unsubscribe_button(can_unsubscribe))
+                       self.content.get("source_file_id"),
+                       unsubscribe=self.unsubscribe_button(can_unsubscribe),
+                       **button_fields(self.buttons))
 
     def unsubscribe_button(self, can: bool) -> bool:
         """Whether it carries the «Отписаться от рассылок» button: only with a public address

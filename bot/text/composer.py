@@ -6,9 +6,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from bot.i18n import _, use_locale
+from bot.text.days import end_words
+from bot.text.when import WhenError, parse_when
 
 MAX_BUTTON_LABEL = 64
 MAX_LIST_ENTRIES = 5000
@@ -33,6 +37,53 @@ def check_url(text: str) -> str:
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in url:
         raise ValueError(_("Нужна ссылка вида https://example.org/page (или tg://...)."))
     return url
+
+
+MAX_BUTTON_LINES = 10
+NO_BUTTONS = ("-", "—")
+
+
+def parse_end(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """An offer's end in the admin's words: «до 23:59 пт», «до пятницы 23:59», «до завтра
+    18:00» (or «until 23:59 fri»), in `tz`; in UTC, in the future."""
+    try:
+        return parse_when(end_words(text), tz, now)
+    except WhenError as exc:
+        raise ValueError(_("Срок предложения: {error}").format(error=exc)) from None
+
+
+def parse_link(text: str, tz: ZoneInfo, now: datetime) -> dict[str, str]:
+    """A button's link, and the end of its offer if one follows a «|»: «https://… | до 23:59 пт»
+    (at that time the button is taken off every copy)."""
+    url, _sep, end = text.partition("|")
+    link = {"url": check_url(url)}
+    if end.strip():
+        link["until"] = parse_end(end, tz, now).isoformat()
+    return link
+
+
+def parse_buttons(text: str, tz: ZoneInfo, now: datetime) -> list[list[dict[str, str]]]:
+    """URL buttons typed one a line, «Надпись | https://…», with an optional end of the offer,
+    «Надпись | https://… | до 23:59 пт» (one button a row); «-» alone: none. A ValueError
+    names the line that is wrong and why."""
+    if text.strip() in NO_BUTTONS:
+        return []
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_BUTTON_LINES:
+        raise ValueError(_("Не больше {limit} кнопок.").format(limit=MAX_BUTTON_LINES))
+    rows = []
+    for number, line in enumerate(lines, 1):
+        parts = line.split("|")
+        try:
+            if len(parts) not in (2, 3):
+                raise ValueError(_("нужно «Надпись | https://ссылка», срок — третьим: "
+                                   "«| до 23:59 пт»."))
+            rows.append([{"text": check_label(parts[0]),
+                          **parse_link("|".join(parts[1:]), tz, now)}])
+        except ValueError as exc:
+            raise ValueError(_("Строка {number}: {error}").format(number=number,
+                                                                 error=exc)) from None
+    return rows
 
 
 TELEGRAM_ID_MAX = 2**63 - 1  # user ids are stored as bigint

@@ -28,6 +28,9 @@ ACTIONS = {
     "broadcast.quiet_pause": __("тихие часы: рассылка ждёт"),
     "broadcast.quiet_resume": __("тихие часы кончились: рассылка продолжена"),
     "broadcast.quiet_override": __("отправка в тихие часы"),
+    "broadcast.fix": __("исправление у получателей"),
+    "broadcast.fixed": __("исправление разослано"),
+    "broadcast.offer_ended": __("срок предложения вышел: кнопка снята"),
     "user.unsubscribe": __("отписка от рассылок"),
     "user.resubscribe": __("рассылки возвращены"),
     "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
@@ -142,6 +145,15 @@ def _details(action: str, details: dict[str, Any], names: JournalNames) -> str:
     if action == "broadcast.capped":
         return _("пропущено {count} (не больше {cap})").format(
             count=details.get("skipped"), cap=details.get("cap"))
+    if action == "broadcast.fix":
+        changed = {"text": _("текст"), "buttons": _("кнопки"), "both": _("текст и кнопки")}
+        return _("версия {version}: {what}, копий: {count}").format(
+            version=details.get("version"), what=changed.get(details.get("change", ""), "?"),
+            count=details.get("copies"))
+    if action == "broadcast.fixed":
+        return _("исправлено: {edited}, старше 48 часов: {too_old}, не удалось: {failed}").format(
+            edited=details.get("edited"), too_old=details.get("too_old"),
+            failed=details.get("failed"))
     if "recipients" in details:
         return _("получателей: {count}").format(count=details["recipients"])
     if action.startswith("series."):  # its times and rule are in the details, for reading

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import FrequencyCap, QuietHours
@@ -66,7 +67,23 @@ def ask_label() -> str:
 
 
 def ask_url() -> str:
-    return _("Куда ведёт кнопка? Пришлите ссылку вида https://…")
+    return _("Куда ведёт кнопка? Пришлите ссылку вида https://…\n"
+             "Если предложение действует до срока, допишите его через «|»: "
+             "<code>https://example.org/page | до 23:59 пт</code> (или «до пятницы 23:59», "
+             "«до завтра 18:00»). В это время кнопка исчезнет у всех, кто получил рассылку.")
+
+
+def offer_noted(label: str, until: str, tz: ZoneInfo) -> str:
+    return _("⏳ Кнопка «{label}» исчезнет у всех получателей {moment}.").format(
+        label=escape(label), moment=when(datetime.fromisoformat(until), tz))
+
+
+def offer_end(button: dict[str, Any], tz: ZoneInfo) -> str:
+    """« · до 04.12 23:59» after a button whose offer ends, else nothing."""
+    until = button.get("until")
+    if not until or button.get("gone"):
+        return ""
+    return " · " + _("до {moment}").format(moment=when(datetime.fromisoformat(until), tz))
 
 
 def pick_with_buttons() -> str:
@@ -244,13 +261,14 @@ def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -
         count=number(size))
 
 
-def buttons_text(rows: list[list[dict[str, str]]]) -> str:
+def buttons_text(rows: list[list[dict[str, Any]]], tz: ZoneInfo) -> str:
     if not rows:
         return _("<b>Кнопки под сообщением</b>\nПока нет ни одной.")
     lines = [_("<b>Кнопки под сообщением</b>")]
     for row in rows:
         for button in row:
-            lines.append(f"• {escape(button['text'])} → {escape(button['url'])}")
+            lines.append(f"• {escape(button['text'])} → {escape(button['url'])}"
+                         + offer_end(button, tz))
     return "\n".join(lines)
 
 

@@ -15,6 +15,8 @@ from bot.keyboards.history import HistoryKind
 from bot.i18n import _, ngettext
 from bot.views.broadcast import AUDIENCE_TITLES, duration, first_line, reason
 from bot.text.format import number, quoted, when
+from bot.views.compose import offer_noted
+from bot.views.edit_sent import edited_times, editing_now
 from bot.views.labels import broadcast_status
 from bot.views.series import in_series
 
@@ -53,9 +55,10 @@ def question(text: str) -> str:
 
 
 def history_card(b: Broadcast, audience: str, counts: dict[str, int],
-                 reasons: list[tuple[str, int]], tz: ZoneInfo, series: Series | None = None
-                 ) -> str:
-    """`series`: the recurring series this broadcast is an occurrence of."""
+                 reasons: list[tuple[str, int]], tz: ZoneInfo, series: Series | None = None,
+                 *, fixed: int = 0, fixing: bool = False) -> str:
+    """`series`: the recurring series this broadcast is an occurrence of; `fixed`: how many
+    times admins fixed it in the recipients' chats; `fixing`: a fix is being carried out now."""
     first = b.first_run or counts  # after a resend, the table keeps the first run's figures
     rows = [(_("Всего"), b.total), (_("Доставлено"), first.get(DeliveryStatus.SENT, 0)),
             (_("Ошибки"), first.get(DeliveryStatus.FAILED, 0)),
@@ -91,11 +94,23 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     if b.unsubscribed:
         lines.append(_("🔕 Пропущены, отписались от рассылок: {count}").format(
             count=number(b.unsubscribed)))
+    if fixed:
+        lines.append(edited_times(fixed) + (f" · {editing_now()}" if fixing else ""))
+    lines += _offer_lines(b, tz)
     lines += _resend_lines(b, counts, tz)
     if reasons:
         lines.append(_("<b>Частые причины</b>"))
         lines += [f"• {escape(reason(text)[:120])} — {number(n)}" for text, n in reasons]
     return "\n".join(lines)
+
+
+def _offer_lines(b: Broadcast, tz: ZoneInfo) -> list[str]:
+    """A line per button whose offer ends: when it goes, or that it has gone."""
+    labels = [label for row in b.content.buttons for label, _url in row]
+    return [_("⏳ Кнопка «{label}» снята: срок предложения вышел").format(
+                label=escape(labels[place]))
+            if place in b.content.gone else offer_noted(labels[place], until, tz)
+            for place, until in b.content.ends]
 
 
 def _resend_lines(b: Broadcast, counts: dict[str, int], tz: ZoneInfo) -> list[str]:

@@ -28,12 +28,13 @@ from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.quiet import QuietWatch
 from bot.services.delivery.progress import ProgressReporter, RenderProgress
 from bot.services.delivery.recall import Recaller, RenderRecallReport
+from bot.services.delivery.editor import Editor, RenderEditProgress, RenderEditReport
 from bot.services.delivery.results import Done, ResultWriter
 from bot.services.delivery.wire import WireLog
 from bot.services.links import LinkSigner
 from bot.services.limits import Budget, Priority, Ticket, request_priority, slot_taken
 from bot.services.delivery.sender import (
-    MAX_ATTEMPTS, Outcome, prepare, send_one,
+    MAX_ATTEMPTS, Outcome, PreparedContent, prepare, send_one,
 )
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,8 @@ class LeadershipLost(Exception):
 class DeliveryEngine:
     def __init__(self, pool: asyncpg.Pool, bot: Bot, admin_bot: Bot, config: EngineConfig,
                  metrics: Metrics, budget: Budget, *, render_progress: RenderProgress,
-                 render_recall_report: RenderRecallReport, clock: Clock = utc_now) -> None:
+                 render_recall_report: RenderRecallReport, clock: Clock = utc_now,
+                 render_edit: tuple[RenderEditProgress, RenderEditReport] | None = None) -> None:
         self.pool, self.bot, self.admin_bot, self.config = pool, bot, admin_bot, config
         self.metrics = metrics
         self.clock = clock  # what time it is, for quiet hours (tests set their own)
@@ -87,6 +89,9 @@ class DeliveryEngine:
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
                                  show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
                                  report=render_recall_report)
+        self.editor = Editor(pool, bot, admin_bot, wait_turn=self.wait_turn, sign=self.sign,
+                             progress=render_edit[0], report=render_edit[1],
+                             every=config.progress_every) if render_edit else None
         self.wire = WireLog(pool)
         self.quiet = QuietWatch(pool, config.quiet_hours, self.tz, clock,
                                 lambda broadcast_id: self.progress.report(broadcast_id, final=True))
@@ -141,7 +146,8 @@ class DeliveryEngine:
             self.pacer.hold(1.0)
         workers = [asyncio.create_task(coro) for coro in (
             self._dispatch(), self.results.run(), self.progress.run(),
-            self.recaller.run(), self._watch(conn))]
+            self.recaller.run(), self._watch(conn),
+            *([self.editor.run()] if self.editor else []))]
         try:
             done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -268,14 +274,18 @@ class DeliveryEngine:
         self.metrics.pace.set(self.current_pace(any(lane.paid for lane in self.lanes.values())))
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
-        content = await prepare(self.bot, self.admin_bot, broadcast.content, broadcast.id,
-                                broadcast.allow_paid_broadcast, broadcast.file_id)
+        return Lane(self.sign(await prepare(self.bot, self.admin_bot, broadcast.content,
+                                            broadcast.id, broadcast.allow_paid_broadcast,
+                                            broadcast.file_id), broadcast))
+
+    def sign(self, content: PreparedContent, broadcast: db.Broadcast) -> PreparedContent:
+        """Each recipient's own tracked links and unsubscribe link, as the broadcast has them."""
         if broadcast.links_base and self.links is not None:
             content.links, content.links_base = self.links, broadcast.links_base
         if broadcast.links_base and broadcast.content.unsubscribe:
             content.unsubscribe = self.unsubscribe_links
             content.unsubscribe_base = broadcast.links_base
-        return Lane(content)
+        return content
 
 
     async def send_test(self, content: db.Content, user_id: int, first_name: str | None,

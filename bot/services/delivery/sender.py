@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -109,22 +110,27 @@ class PreparedContent:
         if self.links is None or self.links_base is None or not recipient_id \
                 or not self.content.buttons:
             return self.markup
-        signer, base, place = self.links, self.links_base, 0
-        rows = []
-        for row in self.content.buttons:
-            rows.append([InlineKeyboardButton(text=label, url=signer.url(base, recipient_id, place + i))
-                         for i, (label, _) in enumerate(row)])
-            place += len(row)
-        return InlineKeyboardMarkup(inline_keyboard=rows)
+        signer, base = self.links, self.links_base
+        return shown_buttons(self.content, lambda place, _: signer.url(base, recipient_id, place))
 
     @classmethod
     def build(cls, content: Content, broadcast_id: int | None = None, paid: bool = False,
               file_id: str | None = None) -> PreparedContent:
-        rows = content.buttons
-        markup = InlineKeyboardMarkup(inline_keyboard=[
-            [InlineKeyboardButton(text=label, url=url) for label, url in row] for row in rows
-        ]) if rows else None
+        markup = shown_buttons(content, lambda _, url: url)
         return cls(content, broadcast_id, paid, file_id, markup=markup)
+
+
+def shown_buttons(content: Content, url: Callable[[int, str], str]) -> InlineKeyboardMarkup | None:
+    """The buttons still shown (not taken off when their offer ended), each leading to
+    `url(place, target)`; a button's place counts every button row by row, shown or not."""
+    rows, place = [], 0
+    for row in content.buttons:
+        kept = [InlineKeyboardButton(text=label, url=url(place + i, target))
+                for i, (label, target) in enumerate(row) if place + i not in content.gone]
+        place += len(row)
+        if kept:
+            rows.append(kept)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 async def send_one(bot: Bot, content: PreparedContent, recipient: Recipient,
