@@ -62,3 +62,19 @@ class DeliveryStatus(StrEnum):
     HOLDOUT = "holdout"    # kept back to measure what the broadcast caused
     CAPPED = "capped"      # skipped: got enough broadcasts lately (the frequency cap)
     UNSUBSCRIBED = "unsubscribed"  # skipped: unsubscribed from broadcasts
+
+
+class Role(StrEnum):
+    """team.role: what a member of the admin team may do (ADMIN_IDS are owners)."""
+
+    OWNER = "owner"      # everything, the team screen included
+    EDITOR = "editor"    # everything but the team screen
+    VIEWER = "viewer"    # statistics, users and history: looks, changes nothing
+
+    @property
+    def rank(self) -> int:
+        return {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}[self]
+
+    def reaches(self, needed: Role) -> bool:
+        """Whether this role may do what `needed` may."""
+        return self.rank >= needed.rank
