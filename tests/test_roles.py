@@ -264,3 +264,70 @@ async def test_viewers_export_only_when_the_owner_allows(
     entry = await pool.fetchrow("SELECT admin_id, details FROM admin_audit_log"
                                 " WHERE action = 'team.setting'")
     assert entry["admin_id"] == ADMIN_ID and entry["details"] == {"from": None, "to": True}
+
+
+async def test_owner_adds_changes_and_removes_members(
+        harness: BotHarness, pool: asyncpg.Pool) -> None:
+    await seed(harness, pool)  # user10000 and the others are platform users
+    owner = harness.chat(ADMIN_ID)
+    newcomer = harness.chat(701, "Олег", "oleg_o")
+    await newcomer.send("/menu")
+    assert not newcomer.messages()  # a stranger: no menu
+    # by @username: found among the platform's users
+    await owner.send("/team")
+    await owner.click("➕ Добавить")
+    assert "Пришлите числовой id, @username" in owner.last().text
+    assert "✖️ Отмена" in owner.buttons()
+    await owner.send("@user10000")
+    assert owner.last().text == "Какую роль дать?\nМаша (@user10000) · 10000"
+    await owner.click("✏️ Редактор")
+    assert owner.last().text.startswith("✅ Маша (@user10000) · 10000 в команде: Редактор.")
+    # by a forwarded message
+    await owner.click("➕ Добавить")
+    await harness.emulator.send_text(harness.token, ADMIN_ID, "привет", forward_origin={
+        "type": "user", "sender_user": {"id": 701, "is_bot": False, "first_name": "Олег"}})
+    await harness.settle()
+    await owner.click("👁 Наблюдатель")
+    assert "в команде: Наблюдатель" in owner.last().text
+    await newcomer.send("/menu")
+    assert newcomer.buttons() == ["📊 Статистика", "👥 Пользователи", "🗂 История",
+                                  "🩺 Состояние"]
+    assert [c["command"] for c in harness.emulator.bot(harness.token).commands["chat:701"]] \
+        == ["menu", "stats", "find", "history", "cancel"]
+    # a hidden forward, an unknown @username, an ADMIN_IDS owner: each says why
+    await owner.click("➕ Добавить")
+    await harness.emulator.send_text(harness.token, ADMIN_ID, "привет", forward_origin={
+        "type": "hidden_user", "sender_user_name": "Тайный"})
+    await harness.settle()
+    assert owner.last().text.startswith("Тайный скрывает свой аккаунт в пересланных")
+    await owner.send("@nobody_here")
+    assert owner.last().text.startswith("@nobody_here мне не встречался")
+    await owner.send(str(ADMIN_ID))
+    assert "владелец из ADMIN_IDS" in owner.last().text
+    await owner.press_forged(f"tm:remove_ok:{ADMIN_ID}:")
+    assert "владелец из ADMIN_IDS" in owner.callback_answer()["text"]
+    await owner.press_forged(f"tm:role:{ADMIN_ID}:viewer")
+    assert "владелец из ADMIN_IDS" in owner.callback_answer()["text"]
+    # by id: already on the team
+    await owner.send("701")
+    assert owner.last().text.startswith("👮 Команда") and any(
+        "Олег (@oleg_o) · 701 уже в команде: Наблюдатель." in m.text for m in owner.messages()[-2:])
+    # change a role, then remove (asks first): a stranger at once
+    await owner.click("Олег (@oleg_o) · 701 · Наблюдатель")
+    await owner.click("✏️ Редактор")
+    assert "Роль: Редактор" in owner.last().text
+    await owner.click("🗑 Убрать из команды")
+    assert owner.last().text.startswith("Убрать из команды?")
+    await owner.click("Да, убрать")
+    assert owner.last().text.startswith("🗑 Олег (@oleg_o) · 701 больше не в команде.")
+    menu_before = len(newcomer.messages())
+    await newcomer.press_forged("menu:stats")
+    assert not newcomer.callback_answer()["answered"] and len(newcomer.messages()) == menu_before
+    assert "chat:701" not in harness.emulator.bot(harness.token).commands
+    assert await pool.fetchval("SELECT count(*) FROM team WHERE user_id = 701") == 0
+    assert [tuple(r) for r in await pool.fetch(
+        "SELECT action, target, details->>'role' FROM admin_audit_log WHERE action LIKE 'team.%'"
+        " ORDER BY id")] == [("team.add", "user:10000", "editor"), ("team.add", "user:701",
+                                                                     "viewer"),
+                             ("team.role", "user:701", None), ("team.remove", "user:701",
+                                                                "editor")]
