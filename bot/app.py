@@ -83,7 +83,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
         storage = RedisStorage.from_url(settings.redis_url.get_secret_value())
     dp = Dispatcher(storage=storage)
     dp["settings"] = settings
-    team = dp["team"] = Team(frozenset(settings.admin_ids))
+    team = dp["team"] = Team(frozenset(settings.admin_ids), settings.approval_min_audience)
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(TeamMiddleware(team))  # who the sender is on the team
     dp.update.outer_middleware(PriorityMiddleware(team))  # the team's answers first

@@ -37,6 +37,7 @@ class BroadcastStatus(StrEnum):
     PAUSED = "paused"
     CANCELLED = "cancelled"
     DONE = "done"
+    AWAITING_APPROVAL = "awaiting_approval"  # a big one, until a second editor or owner decides
 
 
 class RecallStatus(StrEnum):
@@ -45,6 +46,7 @@ class RecallStatus(StrEnum):
     REQUESTED = "requested"
     RUNNING = "running"
     DONE = "done"
+    AWAITING_APPROVAL = "awaiting_approval"  # a big one, until a second editor or owner decides
 
 
 class DeliveryStatus(StrEnum):

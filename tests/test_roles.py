@@ -49,7 +49,7 @@ TABLE: dict[str, Role | str] = {
     "um": Role.EDITOR, "ub": Role.EDITOR, "uw": Role.EDITOR,  # stream, booking, write
     "ur+resubscribe": Role.EDITOR,
     "sm": Role.EDITOR, "sc": Role.EDITOR, "cp": Role.EDITOR, "bc": Role.EDITOR,
-    "au": Role.EDITOR,
+    "au": Role.EDITOR, "ap": Role.EDITOR,
     "tm": Role.OWNER,
 }
 MIXED = {"menu", "h", "el"}  # prefixes whose first field decides
@@ -57,7 +57,7 @@ MIXED = {"menu", "h", "el"}  # prefixes whose first field decides
 # pressed while walking they would change something: collected, not pressed by the owner
 FINAL = {"h:recall_ok", "h:resend", "h:unknown_ok", "sm:archive_ok", "sc:send", "sc:cancel_ok",
          "cp:send", "cp:send_ok", "cp:paid", "cp:paid_ok", "cp:quiet_now", "cp:quiet_later",
-         "tm:remove_ok", "tm:role", "tm:pick", "tm:export", "dg:toggle", "dg:set",
+         "tm:remove_ok", "tm:role", "tm:pick", "tm:export", "tm:alone", "dg:toggle", "dg:set",
          "ur+resubscribe", "bc", "cp:cancel"}
 PER_KIND = 4  # presses of one kind while walking (pages of a list are alike)
 
@@ -190,10 +190,10 @@ async def test_every_callback_as_each_role_matches_the_table(
     owner = harness.chat(ADMIN_ID)
     everything = await walk(owner)
     kinds = {kind(d) for d in everything} | {kind(d).split(":")[0] for d in everything}
-    # the walk reached every kind of screen the table speaks of (but failed or unknown
-    # deliveries, a second page of search results, and a card of someone unsubscribed,
-    # which this data has not)
-    assert set(TABLE) - kinds == {"ur+resubscribe", "h:resend", "h:unknown",
+    # the walk reached every kind of screen the table speaks of (but approvals, failed or
+    # unknown deliveries, a second page of search results, and a card of someone
+    # unsubscribed, which this data has not)
+    assert set(TABLE) - kinds == {"ap", "ur+resubscribe", "h:resend", "h:unknown",
                                   "h:unknown_ok", "h:who", "us"}, sorted(set(TABLE) - kinds)
     assert {"h:csv", "h:recall", "sm:archive_ok", "tm:remove_ok", "el:edit", "ul+csv"} <= kinds
     before = await snapshot(pool)

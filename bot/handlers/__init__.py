@@ -12,7 +12,7 @@ from bot.access import Access
 from bot.enums import Role
 from bot.filters import TeamFilter
 from bot.handlers import (
-    audit, broadcast, compose, compose_send, digest, errors, event_labels, fallback,
+    approval, audit, broadcast, compose, compose_send, digest, errors, event_labels, fallback,
     guest, history, menu, outcomes, people_lists, reachability, scheduled, stats, streams, team,
     user_actions, users,
 )
@@ -47,7 +47,7 @@ def create_routers(one_bot: bool) -> list[Router]:
                      streams.create_router(), audit.create_router(),
                      compose.create_router(), compose_send.create_router(),
                      scheduled.create_router(), history.create_actions_router(),
-                     broadcast.create_router())
+                     broadcast.create_router(), approval.create_router())
     owners = _group("owners", RoleGate.at_least(Role.OWNER), team.create_router())
     members = Router(name="team_members")
     members.message.filter(TeamFilter())

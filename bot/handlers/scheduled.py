@@ -37,7 +37,8 @@ class ScheduledEdit(StatesGroup):
 async def list_screen(pool: asyncpg.Pool, settings: Settings) -> Screen:
     titles = await streams.titles(pool)
     items = [(b, audience_title(b.audience, titles)) for b in await db.scheduled(pool)]
-    labels = [(b.id, f"{when(b.scheduled_at, settings.tz)} · {title}") for b, title in items]
+    labels = [(b.id, f"{when(b.scheduled_at, settings.tz)} · {title}") for b, title in items
+              if b.status == BroadcastStatus.SCHEDULED]  # one awaiting approval: not yet
     return Screen(views.scheduled_list(items, settings.tz), kb.scheduled_list(labels))
 
 

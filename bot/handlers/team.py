@@ -1,6 +1,6 @@
 """/team and the menu's 👮 (owners only): who is on the team with what role; add someone (by
-id, @username or a forwarded message), change a role, remove (asks first); whether viewers
-may download personal data."""
+id, @username or a forwarded message), change a role, remove (asks first); the team's
+settings: viewers' exports of personal data, approval of big broadcasts."""
 
 from __future__ import annotations
 
@@ -17,15 +17,16 @@ from aiogram.types import (
 )
 
 from bot.commands import set_commands
-from bot.config import Settings
+from bot.config import Settings, parse_approval_min_audience
 from bot.db import audit
 from bot.db import team as team_db
 from bot.enums import Role
 from bot.filters import TypedInput
+from bot.handlers.common import read_text
 from bot.keyboards import team as kb
 from bot.keyboards.menu import MenuCallback, Section
 from bot.keyboards.team import TeamAction, TeamCallback
-from bot.services.team import VIEWERS_EXPORT, Team
+from bot.services.team import APPROVAL_MIN_AUDIENCE, OWNER_ALONE, VIEWERS_EXPORT, Team
 from bot.views import team as views
 from bot.views.screen import Screen, answer_screen, show_screen
 
@@ -33,7 +34,8 @@ USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
 
 
 class TeamEdit(StatesGroup):
-    who = State()  # an id, @username or a forwarded message
+    who = State()        # an id, @username or a forwarded message
+    threshold = State()  # the approval threshold
 
 
 async def team_screen(pool: asyncpg.Pool, team: Team) -> Screen:
@@ -41,10 +43,13 @@ async def team_screen(pool: asyncpg.Pool, team: Team) -> Screen:
     owners = sorted(team.owners)
     names = await audit.names_of(pool, [*owners, *(m.user_id for m in members)])
     found = await team.settings()
-    text = views.team_screen(owners, members, names, found.viewers_export)
+    text = views.team_screen(owners, members, names, found.viewers_export,
+                             found.approval_min_audience, found.approval_overridden,
+                             found.owner_alone)
     labels = [(m.user_id, f"{views.person(m.user_id, names, m.name)} · "
                           f"{views.role_name(m.role)}") for m in members]
-    return Screen(text, kb.team(labels, found.viewers_export))
+    approval = str(found.approval_min_audience) if found.approval_min_audience else "off"
+    return Screen(text, kb.team(labels, found.viewers_export, approval, found.owner_alone))
 
 
 async def command(message: Message, state: FSMContext, pool: asyncpg.Pool, team: Team) -> None:
@@ -199,13 +204,41 @@ async def remove(callback: CallbackQuery, callback_data: TeamCallback, pool: asy
     await show_screen(callback, (await team_screen(pool, team)).under(views.removed(who)))
 
 
-# ---- the team's setting ---------------------------------------------------------------------
+# ---- the team's settings ------------------------------------------------------------------
 
-async def switch_export(callback: CallbackQuery, pool: asyncpg.Pool, team: Team) -> None:
-    now = (await team.settings()).viewers_export
-    await team.put_setting(VIEWERS_EXPORT, not now, callback.from_user.id)
+async def switch(callback: CallbackQuery, callback_data: TeamCallback, pool: asyncpg.Pool,
+                 team: Team) -> None:
+    found = await team.settings()
+    key, now = (VIEWERS_EXPORT, found.viewers_export) \
+        if callback_data.action is TeamAction.EXPORT else (OWNER_ALONE, found.owner_alone)
+    await team.put_setting(key, not now, callback.from_user.id)
     await callback.answer()
     await show_screen(callback, await team_screen(pool, team))
+
+
+async def ask_threshold(callback: CallbackQuery, state: FSMContext, team: Team) -> None:
+    await callback.answer()
+    await state.set_state(TeamEdit.threshold)
+    await show_screen(callback, Screen(views.ask_threshold(
+        (await team.settings()).approval_min_audience), kb.typing_step()))
+
+
+def _threshold(text: str) -> int:
+    try:
+        return parse_approval_min_audience(text) or 0
+    except ValueError:
+        raise ValueError(views.bad_threshold()) from None
+
+
+async def take_threshold(message: Message, state: FSMContext, pool: asyncpg.Pool,
+                         team: Team) -> None:
+    assert message.from_user is not None
+    size = await read_text(message, _threshold, kb.typing_step())
+    if size is None:
+        return
+    await team.put_setting(APPROVAL_MIN_AUDIENCE, size, message.from_user.id)
+    await state.clear()
+    await answer_screen(message, await team_screen(pool, team))
 
 
 def create_router() -> Router:
@@ -220,6 +253,9 @@ def create_router() -> Router:
     router.callback_query.register(change_role, on(F.action == TeamAction.ROLE))
     router.callback_query.register(ask_remove, on(F.action == TeamAction.REMOVE))
     router.callback_query.register(remove, on(F.action == TeamAction.REMOVE_OK))
-    router.callback_query.register(switch_export, on(F.action == TeamAction.EXPORT))
+    router.callback_query.register(switch, on(F.action.in_({TeamAction.EXPORT,
+                                                             TeamAction.ALONE})))
+    router.callback_query.register(ask_threshold, on(F.action == TeamAction.APPROVAL))
     router.message.register(take_who, TeamEdit.who, TypedInput())
+    router.message.register(take_threshold, TeamEdit.threshold, F.text, TypedInput())
     return router

@@ -22,6 +22,8 @@ class TeamAction(StrEnum):
     REMOVE = "remove"        # asks first
     REMOVE_OK = "remove_ok"
     EXPORT = "export"        # viewers' exports of personal data: on/off
+    APPROVAL = "approval"    # waits for the approval threshold
+    ALONE = "alone"          # an owner sends a big broadcast alone: on/off
 
 
 class TeamCallback(CallbackData, prefix="tm"):
@@ -30,7 +32,8 @@ class TeamCallback(CallbackData, prefix="tm"):
     role: Role | None = None
 
 
-def team(members: list[tuple[int, str]], viewers_export: bool) -> InlineKeyboardMarkup:
+def team(members: list[tuple[int, str]], viewers_export: bool, approval: str,
+         owner_alone: bool) -> InlineKeyboardMarkup:
     """members: (id, label) of those the bot may change (not ADMIN_IDS)."""
     on, off = _("вкл"), _("выкл")
     rows = [[button(label, TeamCallback(action=TeamAction.OPEN, user_id=user_id))]
@@ -39,6 +42,10 @@ def team(members: list[tuple[int, str]], viewers_export: bool) -> InlineKeyboard
         [button(_("➕ Добавить"), TeamCallback(action=TeamAction.ADD))],
         [button(_("📄 CSV наблюдателям: {state}").format(state=on if viewers_export else off),
                 TeamCallback(action=TeamAction.EXPORT))],
+        [button(_("✅ Одобрение: {state}").format(state=approval),
+                TeamCallback(action=TeamAction.APPROVAL))],
+        [button(_("👑 Владелец без одобрения: {state}").format(state=on if owner_alone else off),
+                TeamCallback(action=TeamAction.ALONE))],
         [button(_("🔄 Обновить"), TeamCallback()), menu_button()]]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

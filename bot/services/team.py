@@ -19,11 +19,16 @@ from bot.enums import Role
 TTL = 3.0  # seconds a read of the table is trusted
 
 VIEWERS_EXPORT = "viewers_export"
+APPROVAL_MIN_AUDIENCE = "approval_min_audience"
+OWNER_ALONE = "owner_sends_alone"
 
 
 @dataclass(frozen=True)
 class TeamSettings:
-    viewers_export: bool = False  # viewers may download personal data (CSV)
+    viewers_export: bool = False
+    approval_min_audience: int | None = None  # None: no approval
+    owner_alone: bool = False  # an owner's big broadcast goes without a second pair of eyes
+    approval_overridden: bool = False  # an owner set the threshold from the bot
 
 
 @dataclass
@@ -36,6 +41,7 @@ class _Snapshot:
 @dataclass
 class Team:
     owners: frozenset[int]  # ADMIN_IDS
+    approval_default: int | None = None  # APPROVAL_MIN_AUDIENCE
     clock: Callable[[], float] = time.monotonic
     pool: asyncpg.Pool | None = None  # given once the database is open
     _snapshot: _Snapshot | None = field(default=None, repr=False)
@@ -45,15 +51,17 @@ class Team:
         if snapshot is not None and self.clock() - snapshot.read_at < TTL:
             return snapshot
         if self.pool is None:
-            return _Snapshot({}, TeamSettings(), 0.0)
+            return _Snapshot({}, TeamSettings(approval_min_audience=self.approval_default), 0.0)
         roles = {m.user_id: m.role for m in await db.members(self.pool)}
         self._snapshot = _Snapshot(roles, self._settings(await db.settings(self.pool)),
                                    self.clock())
         return self._snapshot
 
-    @staticmethod
-    def _settings(stored: dict[str, Any]) -> TeamSettings:
-        return TeamSettings(bool(stored.get(VIEWERS_EXPORT, False)))
+    def _settings(self, stored: dict[str, Any]) -> TeamSettings:
+        overridden = APPROVAL_MIN_AUDIENCE in stored
+        threshold = stored.get(APPROVAL_MIN_AUDIENCE) if overridden else self.approval_default
+        return TeamSettings(bool(stored.get(VIEWERS_EXPORT, False)), threshold or None,
+                            bool(stored.get(OWNER_ALONE, False)), overridden)
 
     def forget(self) -> None:
         """After a change: the next look reads the table again."""
@@ -73,6 +81,14 @@ class Team:
 
     async def settings(self) -> TeamSettings:
         return (await self._read()).settings
+
+    async def needs_approval(self, author: Role, to_everyone: bool, size: int) -> bool:
+        """Whether a broadcast of `size` recipients (`to_everyone`: to all users) waits for a
+        second editor or owner."""
+        found = await self.settings()
+        if found.approval_min_audience is None or (author is Role.OWNER and found.owner_alone):
+            return False
+        return to_everyone or size >= found.approval_min_audience
 
     async def everyone(self) -> dict[int, Role]:
         """Every member with their role, ADMIN_IDS included."""

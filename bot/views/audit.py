@@ -35,6 +35,9 @@ ACTIONS = {
     "stream.archive": __("поток в архиве"), "event_label.set": __("название события"),
     "team.add": __("в команде новый человек"), "team.role": __("роль изменена"),
     "team.remove": __("убран из команды"), "team.setting": __("настройка команды"),
+    "broadcast.submit": __("рассылка отправлена на одобрение"),
+    "broadcast.approve": __("рассылка одобрена"),
+    "broadcast.reject": __("рассылка отклонена"),
 }
 # actions whose target is a user id; a stream's code
 PERSON_ACTIONS = {"user.change_stream", "booking.status", "user.unsubscribe",

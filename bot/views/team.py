@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.db.team import Member
 from bot.enums import Role
-from bot.i18n import _, __
-from bot.text.format import when
+from bot.i18n import _, __, ngettext
+from bot.text.format import number, when
 
 ROLE_NAMES = {Role.OWNER: __("Владелец"), Role.EDITOR: __("Редактор"),
               Role.VIEWER: __("Наблюдатель")}
@@ -43,8 +43,17 @@ def person(user_id: int, names: Names, stored: str | None = None) -> str:
     return f"{label} · {user_id}" if label else str(user_id)
 
 
-def team_screen(owners: list[int], members: list[Member], names: Names,
-                viewers_export: bool) -> str:
+def approval_line(threshold: int | None, overridden: bool) -> str:
+    source = _("задано здесь") if overridden else "APPROVAL_MIN_AUDIENCE"
+    if threshold is None:
+        return _("Одобрение больших рассылок: выключено ({source})").format(source=source)
+    return ngettext("Одобрение: рассылки от {count} получателя и «всем» ждут второго ({source})",
+                    "Одобрение: рассылки от {count} получателей и «всем» ждут второго ({source})",
+                    threshold).format(count=number(threshold), source=source)
+
+
+def team_screen(owners: list[int], members: list[Member], names: Names, viewers_export: bool,
+                threshold: int | None, overridden: bool, owner_alone: bool) -> str:
     lines = [_("<b>👮 Команда</b>")]
     for role in (Role.OWNER, Role.EDITOR, Role.VIEWER):
         people = [escape(person(m.user_id, names, m.name)) for m in members if m.role is role]
@@ -53,9 +62,12 @@ def team_screen(owners: list[int], members: list[Member], names: Names,
         lines += ["", f"<b>{ROLE_GROUPS[role]}</b> — {ROLE_RIGHTS[role]}"]
         lines += [f"• {p}" for p in people] or ["—"]
     yes, no = _("да"), _("нет")
-    lines += ["", _("<b>Права</b>"),
+    lines += ["", _("<b>Права и одобрение</b>"),
               _("Наблюдатели выгружают личные данные (CSV): {answer}").format(
-                  answer=yes if viewers_export else no)]
+                  answer=yes if viewers_export else no),
+              escape(approval_line(threshold, overridden)),
+              _("Владелец может отправить большую рассылку без одобрения: {answer}").format(
+                  answer=yes if owner_alone else no)]
     return "\n".join(lines)
 
 
@@ -129,3 +141,16 @@ def removed(who: str) -> str:
 
 def not_member() -> str:
     return _("Этого человека уже нет в команде.")
+
+
+def ask_threshold(threshold: int | None) -> str:
+    now = number(threshold) if threshold is not None else _("выключено")
+    return _("<b>Одобрение больших рассылок</b>\nСейчас: {now}.\n\nПришлите число получателей, "
+             "начиная с которого рассылка ждёт одобрения второго редактора или владельца "
+             "(рассылки «всем» ждут всегда), или <code>off</code>, чтобы выключить.").format(
+        now=now)
+
+
+def bad_threshold() -> str:
+    return _("Пришлите целое число получателей (например, 100) или off.")
+

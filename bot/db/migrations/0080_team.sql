@@ -1,5 +1,5 @@
 -- The admin team: who may use the bot beyond ADMIN_IDS (always owners), with what role, and
--- the owners' settings for the team (whether viewers may download personal data).
+-- the owners' settings for the team (viewers' exports, approval of big broadcasts).
 CREATE TABLE IF NOT EXISTS team (
     user_id bigint PRIMARY KEY,
     role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
