@@ -88,6 +88,7 @@ async def test_a_rejected_broadcast_is_not_sent_and_the_author_reads_why(
     assert tuple(row) == ("cancelled", "Скидка не согласована", EDITOR_ID)
     assert not any(sends_to(emulator, harness.token)[i] for i in ids)
     assert (EDITOR_ID, "broadcast.reject") in await audit_actions(pool)
+    assert not editor.messages()[-3].buttons()  # the request is decided: no buttons left
 
 
 async def test_a_scheduled_one_nobody_approved_waits_and_says_so(
@@ -144,3 +145,17 @@ async def test_an_owner_may_send_alone_when_the_team_allows(
     await author.click("🚀 Отправить сейчас")
     await wait_status(pool, 1, "done")
     assert await pool.fetchval("SELECT approved_by FROM message_history") is None
+    # the owner turns approval off from the team screen; the health screen says so
+    await owner.send("/team")
+    await owner.click("✅ Одобрение: 3")
+    assert "✖️ Отмена" in owner.buttons()
+    await owner.send("сто")
+    assert owner.last().text == "Пришлите целое число получателей (например, 100) или off."
+    await owner.send("off")
+    assert "Одобрение больших рассылок: выключено (задано здесь)" in owner.last().text
+    await owner.send("/menu")
+    await owner.click("🩺 Состояние")
+    assert "Одобрение больших рассылок: выключено (задано здесь)" in owner.last().text
+    assert [r["key"] for r in await pool.fetch(
+        "SELECT details->>'to' AS key FROM admin_audit_log WHERE action = 'team.setting'"
+        " ORDER BY id")] == ["true", "0"]

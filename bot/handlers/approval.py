@@ -5,6 +5,7 @@ starts, or waits for its time), ❌ asks for a reason and rejects it. The author
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import datetime
 
 import asyncpg
@@ -140,7 +141,8 @@ async def ask_reason(callback: CallbackQuery, callback_data: ApprovalCallback,
         return
     await callback.answer()
     await state.set_state(ApprovalReason.reason)
-    await state.update_data(broadcast_id=callback_data.id)
+    card = callback.message.message_id if isinstance(callback.message, Message) else None
+    await state.update_data(broadcast_id=callback_data.id, card=card)
     if isinstance(callback.message, Message):  # below the request, which keeps its buttons
         await callback.message.answer(views.ask_reason(callback_data.id),
                                       reply_markup=kb.reason_step())
@@ -159,13 +161,17 @@ async def take_reason(message: Message, state: FSMContext, pool: asyncpg.Pool,
     reason = await read_text(message, _reason, kb.reason_step())
     if reason is None:
         return
-    broadcast_id = int((await state.get_data()).get("broadcast_id", 0))
+    data = await state.get_data()
+    broadcast_id, card = int(data.get("broadcast_id", 0)), data.get("card")
     await state.clear()
     me = message.from_user.id
     decision = await approval.reject(broadcasts, broadcast_id, me, reason)
     if decision is None:
         await message.answer(await _refusal(pool, broadcast_id, me))
         return
+    if card is not None:  # the request's buttons go: it is decided
+        with suppress(TelegramAPIError):
+            await bot.edit_message_reply_markup(chat_id=me, message_id=card, reply_markup=None)
     await message.answer(views.rejected_here(broadcast_id))
     with use_locale(await preferences.locale(pool, decision.created_by)):
         say = views.rejected_to_author(broadcast_id, person(me, await audit.names_of(
