@@ -53,6 +53,17 @@ async def needs_approval(pool: asyncpg.Pool, team: Team, role: Role, draft: Draf
     return await team.needs_approval(role, audience.kind == "all", size)
 
 
+async def _submit(callback: CallbackQuery, state: FSMContext, bot: Bot, pool: asyncpg.Pool,
+                  settings: Settings, team: Team, broadcasts: BroadcastService, draft: Draft,
+                  moment: datetime | None, paid: bool = False) -> None:
+    """Submitted for approval instead of sent or scheduled; the summary says so."""
+    note = await approval.submit(bot, pool, settings, team, broadcasts, draft,
+                                 callback.from_user.id, moment, paid)
+    await state.clear()
+    await callback.answer()
+    await show_screen(callback, Screen(note, main_menu()))
+
+
 async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: FSMContext,
                pool: asyncpg.Pool, settings: Settings, broadcasts: BroadcastService,
                team: Team, role: Role, bot: Bot) -> None:
@@ -87,11 +98,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
                                            kb.confirm_send(reachable, paid)))
         return
     if await needs_approval(pool, team, role, draft):
-        note = await approval.submit(bot, pool, settings, team, broadcasts, draft,
-                                     callback.from_user.id, None, paid)
-        await state.clear()
-        await callback.answer()
-        await show_screen(callback, Screen(note, main_menu()))
+        await _submit(callback, state, bot, pool, settings, team, broadcasts, draft, None, paid)
         return
     # the summary becomes the progress message, registered before the engine can look
     assert isinstance(callback.message, Message)
@@ -166,11 +173,7 @@ async def _schedule(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Po
                     settings: Settings, broadcasts: BroadcastService, draft: Draft,
                     moment: datetime, team: Team, role: Role, bot: Bot) -> None:
     if await needs_approval(pool, team, role, draft):
-        note = await approval.submit(bot, pool, settings, team, broadcasts, draft,
-                                     callback.from_user.id, moment)
-        await state.clear()
-        await callback.answer()
-        await show_screen(callback, Screen(note, main_menu()))
+        await _submit(callback, state, bot, pool, settings, team, broadcasts, draft, moment)
         return
     content = draft.content_obj(settings.links_base is not None)
     launch = await broadcasts.schedule(content, draft.audience_obj(), callback.from_user.id,
