@@ -11,14 +11,14 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.commands import set_commands
 from bot.loop import run_main
 from bot.config import ConfigError, Settings
 from bot.db import preferences, secrets
@@ -26,23 +26,24 @@ from bot.db.clicks import ClickLog
 from bot.db.fsm import PostgresStorage
 from bot.db.lifecycle import open_database
 from bot.handlers import create_routers
-from bot.i18n import AdminI18nMiddleware, AdminLocaleRecorder, i18n, use_locale
+from bot.i18n import AdminI18nMiddleware, AdminLocaleRecorder, i18n
 from bot.metrics import Metrics
 from bot.middlewares.answers import BestEffortAnswerMiddleware
 from bot.middlewares.input import StorableTextMiddleware
 from bot.middlewares.limits import LimiterMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.middlewares.priority import PriorityMiddleware, StrangerGate
+from bot.middlewares.team import TeamMiddleware
 from bot.scheduler import Scheduler, create_scheduler
 from bot.services.broadcasts import BroadcastService
 from bot.services.series import SeriesService
 from bot.services.delivery.engine import Clock, DeliveryEngine, EngineConfig, utc_now
 from bot.services.limits import Budgets
+from bot.services.team import Team
 from bot.services.links import LinkSigner
 from bot.session import BotSession
 from bot.views import edit_sent
 from bot.views.broadcast import progress_view, recall_report
-from bot.views.menu import command_menu
 from bot.web import (
     CLICKS_KEY, ENGINE_KEY, LINKS_KEY, MODE_KEY, POOL_KEY, UNSUBSCRIBE_KEY, WebhookHandler,
     follow_link, healthz, undo_unsubscribe, unsubscribe,
@@ -84,10 +85,11 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
         storage = RedisStorage.from_url(settings.redis_url.get_secret_value())
     dp = Dispatcher(storage=storage)
     dp["settings"] = settings
-    dp["admin_ids"] = frozenset(settings.admin_ids)
+    team = dp["team"] = Team(frozenset(settings.admin_ids), settings.approval_min_audience)
     dp.update.outer_middleware(UpdateLogMiddleware())
-    dp.update.outer_middleware(PriorityMiddleware(dp["admin_ids"]))  # the admin's answers first
-    dp.message.middleware(StrangerGate(dp["admin_ids"]))  # strangers get few answers
+    dp.update.outer_middleware(TeamMiddleware(team))  # who the sender is on the team
+    dp.update.outer_middleware(PriorityMiddleware(team))  # the team's answers first
+    dp.message.middleware(StrangerGate(team))  # strangers get few answers
     AdminI18nMiddleware().setup(dp)  # every event in the sender's language
     AdminLocaleRecorder(preferences.remember_admin).setup(dp)  # and an admin's kept for later
     dp.message.outer_middleware(StorableTextMiddleware())  # after i18n: refusals translated
@@ -107,7 +109,7 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> N
         raise ConfigError(
             f"Telegram is unreachable at TELEGRAM_API_URL={settings.telegram_api_url}: {exc.message}"
         ) from None
-    await _set_admin_commands(bot, settings.admin_ids)
+    await _set_team_commands(bot, dispatcher["team"])
     if settings.webhook_url:
         await bot.set_webhook(
             settings.webhook_url,
@@ -120,20 +122,12 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> N
         log.info("long polling", extra={"bot": f"@{me.username}"})
 
 
-async def _set_admin_commands(bot: Bot, admin_ids: tuple[int, ...]) -> None:
-    """The command menu is shown to admins only; the filter, not the menu, guards access.
-    Russian by default, and in each other language the bot speaks for a Telegram set to it."""
+async def _set_team_commands(bot: Bot, team: Team) -> None:
+    """The command menu is shown to the team only, each member their role's; the routers'
+    gates, not the menu, guard access."""
     await bot.delete_my_commands()
-    languages = [(None, "ru")] + [(code, code) for code in i18n.available_locales if code != "ru"]
-    for admin_id in admin_ids:
-        try:
-            for language_code, locale in languages:
-                with use_locale(locale):
-                    await bot.set_my_commands(command_menu(), language_code=language_code,
-                                              scope=BotCommandScopeChat(chat_id=admin_id))
-        except TelegramAPIError as exc:  # an admin who never opened the bot: "chat not found"
-            log.warning("commands not set for an admin", extra={"admin_id": admin_id,
-                                                                "reason": exc.message})
+    for user_id, role in (await team.everyone()).items():
+        await set_commands(bot, user_id, role)
 
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
@@ -180,6 +174,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     async with open_database(app[SETTINGS_KEY]) as pool:
         app[POOL_KEY] = pool
         app[DISPATCHER_KEY]["pool"] = pool
+        app[DISPATCHER_KEY]["team"].pool = pool
         storage = app[DISPATCHER_KEY].fsm.storage
         if isinstance(storage, PostgresStorage):
             storage.pool = pool

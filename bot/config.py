@@ -87,6 +87,19 @@ def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz)
 
 
+def parse_approval_min_audience(value: object) -> int | None:
+    """A number of recipients from which a broadcast needs approval; `off` or 0: never."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in _OFF):
+        return None
+    try:
+        size = int(str(value).strip())
+    except ValueError:
+        raise ValueError("expected a number of recipients like 100, or off") from None
+    if size < 0:
+        raise ValueError("expected a number of recipients like 100, or off")
+    return size or None
+
+
 def parse_quiet_hours(value: object) -> QuietHours | None:
     """`22:00-09:00` (local time, may span midnight); `off`: none."""
     if value is None or isinstance(value, QuietHours):
@@ -145,6 +158,10 @@ class Settings(BaseSettings):
     # safe sending: at most K broadcasts per student in H hours; no broadcasts at night
     frequency_cap: Annotated[FrequencyCap | None, NoDecode] = FrequencyCap(2, 24)
     quiet_hours: Annotated[QuietHours | None, NoDecode] = QuietHours(time(22), time(9))
+    # four eyes: a broadcast to at least this many recipients (or to all users) waits for
+    # another editor or owner to approve it; None (`off`): no approval. Owners may change it
+    # from the team screen (their choice overrides this)
+    approval_min_audience: Annotated[int | None, NoDecode] = None
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -237,6 +254,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_cap(cls, value: object) -> object:
         return parse_frequency_cap(value)
+
+    @field_validator("approval_min_audience", mode="before")
+    @classmethod
+    def _parse_approval(cls, value: object) -> object:
+        return parse_approval_min_audience(value)
 
     @field_validator("quiet_hours", mode="before")
     @classmethod

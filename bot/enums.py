@@ -37,6 +37,7 @@ class BroadcastStatus(StrEnum):
     PAUSED = "paused"
     CANCELLED = "cancelled"
     DONE = "done"
+    AWAITING_APPROVAL = "awaiting_approval"  # a big one, until a second editor or owner decides
 
 
 class RecallStatus(StrEnum):
@@ -45,6 +46,7 @@ class RecallStatus(StrEnum):
     REQUESTED = "requested"
     RUNNING = "running"
     DONE = "done"
+    AWAITING_APPROVAL = "awaiting_approval"  # a big one, until a second editor or owner decides
 
 
 class DeliveryStatus(StrEnum):
@@ -72,3 +74,19 @@ class EditRefusal(StrEnum):
     SENDING = "sending"      # still going out
     NOTHING = "nothing"      # nobody got it
     EDITING = "editing"      # the previous fix is still being carried out
+
+
+class Role(StrEnum):
+    """team.role: what a member of the admin team may do (ADMIN_IDS are owners)."""
+
+    OWNER = "owner"      # everything, the team screen included
+    EDITOR = "editor"    # everything but the team screen
+    VIEWER = "viewer"    # statistics, users and history: looks, changes nothing
+
+    @property
+    def rank(self) -> int:
+        return {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}[self]
+
+    def reaches(self, needed: Role) -> bool:
+        """Whether this role may do what `needed` may."""
+        return self.rank >= needed.rank

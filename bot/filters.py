@@ -1,25 +1,25 @@
-"""Who may use the bot: the security boundary is this filter on the admin routers."""
+"""Who may use the bot: the security boundary is this filter on the team's routers (and, within
+them, the role gates of bot/middlewares/team.py)."""
 
 from __future__ import annotations
 
 from aiogram.filters import BaseFilter
-from aiogram.types import Message, TelegramObject, User
+from aiogram.types import Message, TelegramObject
 
+from bot.enums import Role
 from bot.views.menu import COMMAND_MENU
 
 
-class AdminFilter(BaseFilter):
-    """Passes updates from users listed in ADMIN_IDS (given to the dispatcher as admin_ids)."""
+class TeamFilter(BaseFilter):
+    """Passes updates from members of the team (ADMIN_IDS and those the owners added), whose
+    role the team middleware found."""
 
-    async def __call__(
-        self, event: TelegramObject, event_from_user: User | None = None,
-        admin_ids: frozenset[int] = frozenset(),
-    ) -> bool:
-        return event_from_user is not None and event_from_user.id in admin_ids
+    async def __call__(self, event: TelegramObject, role: Role | None = None) -> bool:
+        return role is not None
 
 
 # every command the admin bot answers: the menu's and /start
-COMMANDS = frozenset({"start", *(name for name, _text in COMMAND_MENU)})
+COMMANDS = frozenset({"start", *(name for name, _text, _role in COMMAND_MENU)})
 
 
 class TypedInput(BaseFilter):

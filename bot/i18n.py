@@ -123,7 +123,7 @@ class AdminLocaleRecorder(BaseMiddleware):
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
-        if user is not None and user.id in data.get("admin_ids", ()) and "pool" in data:
+        if user is not None and data.get("role") is not None and "pool" in data:
             seen = (locale_for(user.language_code), user.full_name, user.username)
             now = time.monotonic()
             stored, at = self._stored.get(user.id, (None, 0.0))

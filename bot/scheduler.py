@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
+from bot.db import approvals
 from bot.db import broadcasts as db
 from bot.db import preferences, summaries
 from bot.i18n import use_locale
@@ -25,6 +26,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.series import Occurrence, SeriesService
 from bot.handlers.digest import send_due_digests
 from bot.views import series as series_views
+from bot.views.approval import waits
 from bot.views.scheduled import late_note
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,24 @@ async def _tell_author(series: SeriesService, admin_bot: Bot, occurrence: Occurr
             log.warning("series note not sent: %s", exc.message)
 
 
+async def note_awaiting_approval(service: BroadcastService, admin_bot: Bot, tz: ZoneInfo) -> None:
+    """A scheduled broadcast whose time came before anyone approved it waits; its author is
+    told once."""
+    try:
+        late = await approvals.overdue(service.pool)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("broadcasts awaiting approval not checked: %s", exc)
+        return
+    for broadcast in late:
+        if broadcast.created_by and broadcast.scheduled_at:
+            with use_locale(await preferences.locale(service.pool, broadcast.created_by)):
+                note = waits(broadcast.id, broadcast.scheduled_at.astimezone(tz), tz)
+            try:
+                await admin_bot.send_message(broadcast.created_by, note)
+            except TelegramAPIError as exc:
+                log.warning("approval wait note not sent: %s", exc.message)
+
+
 async def refresh_summaries(pool: asyncpg.Pool, timezone: str) -> None:
     """Feed the statistics' summaries from the platform's new rows."""
     try:
@@ -139,6 +159,8 @@ def create_scheduler(service: BroadcastService, admin_bot: Bot, settings: Settin
     scheduler.every(1, start_due_broadcasts, service, admin_bot, settings.tz,
                     job_id="due-broadcasts", now=True)
     scheduler.every(1, start_due_series, series, admin_bot, job_id="due-series", now=True)
+    scheduler.every(5, note_awaiting_approval, service, admin_bot, settings.tz,
+                    job_id="approval-waits")
     scheduler.every(60, service.heal_reachability, job_id="reachability")
     scheduler.every(offers.CHECK_SECONDS, lambda: offers.end_offers(
         service.pool, service.engine.clock()), job_id="offers")

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.unpaced_chats
 TZ = "Europe/Moscow"
 CYRILLIC = re.compile("[\u0400-\u04ff]+")
 MENU_EN = ["📊 Statistics", "👥 Users", "📣 Broadcast", "🕒 Scheduled", "🗂 History",
-           "📚 Streams", "📜 Audit log", "🩺 Health"]
+           "📚 Streams", "📜 Audit log", "👮 Team", "🩺 Health"]
 
 
 class Reader:

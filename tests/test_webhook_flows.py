@@ -100,7 +100,7 @@ async def test_admin_commands_are_registered_for_admins_only(harness: BotHarness
     commands = harness.emulator.bot(harness.token).commands
     for admin_id in (ADMIN_ID, SECOND_ADMIN_ID):
         assert [c["command"] for c in commands[f"chat:{admin_id}"]] == [
-            "menu", "stats", "find", "broadcast", "scheduled", "history", "streams", "audit",
+            "menu", "stats", "find", "broadcast", "scheduled", "history", "streams", "audit", "team",
             "cancel"]
     assert "default" not in commands  # strangers see no command menu
     hook = harness.emulator.bot(harness.token).webhook

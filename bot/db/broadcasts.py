@@ -142,9 +142,10 @@ async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audi
                  created_by: int, *, allow_paid_broadcast: bool = False,
                  scheduled_at: datetime | None = None, draft_key: str | None = None,
                  holdout_percent: int = 0, links_base: str | None = None,
-                 frequency_cap_off: bool = False, quiet_hours_off: bool = False
-                 ) -> tuple[int, bool]:
-    """A new broadcast, not started yet ('scheduled' when given a time, else 'draft').
+                 frequency_cap_off: bool = False, quiet_hours_off: bool = False,
+                 awaiting_approval: bool = False) -> tuple[int, bool]:
+    """A new broadcast, not started yet ('scheduled' when given a time, else 'draft'; either
+    way 'awaiting_approval' while it waits for a second pair of eyes).
     Returns (id, created): with a draft_key already used, the existing broadcast's id and
     False, so that one draft never makes two broadcasts."""
     new_id = await pool.fetchval(
@@ -158,7 +159,8 @@ async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audi
            ON CONFLICT (draft_key) WHERE draft_key IS NOT NULL DO NOTHING
            RETURNING id""",
         content.html, audience.recipient_type, audience.recipient_group, scheduled_at,
-        "scheduled" if scheduled_at else "draft", content.kind, content.source_file_id,
+        "awaiting_approval" if awaiting_approval else "scheduled" if scheduled_at else "draft",
+        content.kind, content.source_file_id,
         content.buttons_json(), audience.to_json(), created_by, allow_paid_broadcast, draft_key,
         holdout_percent, links_base if content.buttons or content.unsubscribe else None,
         frequency_cap_off, quiet_hours_off, content.unsubscribe and links_base is not None)
@@ -476,7 +478,8 @@ async def due(pool: asyncpg.Pool) -> list[Broadcast]:
 
 async def scheduled(pool: asyncpg.Pool) -> list[Broadcast]:
     rows = await pool.fetch(f"SELECT {COLUMNS} FROM message_history"
-                            " WHERE status = 'scheduled' ORDER BY scheduled_at, id")
+                            " WHERE status = 'scheduled' OR (status = 'awaiting_approval'"
+                            " AND scheduled_at IS NOT NULL) ORDER BY scheduled_at, id")
     return [from_row(r) for r in rows]
 
 

@@ -13,39 +13,42 @@ from bot.keyboards import audit as kb
 from bot.keyboards.audit import AuditCallback
 from bot.keyboards.menu import MenuCallback, Section
 from bot.paging import read_page
+from bot.services.team import Team
 from bot.views import audit as views
 from bot.views.screen import Screen, answer_screen, show_screen
 
 PAGE = 10
 
 
-async def audit_screen(pool: asyncpg.Pool, settings: Settings, admin_id: int, page: int
-                       ) -> Screen:
+async def audit_screen(pool: asyncpg.Pool, settings: Settings, team: Team, admin_id: int,
+                       page: int) -> Screen:
     rows, _total, at = await read_page(
         lambda offset, limit: audit.latest(pool, admin_id or None, limit, offset), page, PAGE)
     entries = list(rows)
-    people = await audit.names_of(pool, [*views.user_ids(entries), *settings.admin_ids])
+    members = sorted(await team.everyone())  # the whole team, ADMIN_IDS included
+    people = await audit.names_of(pool, [*views.user_ids(entries), *members])
     found = [await broadcasts.get(pool, b) for b in views.broadcast_ids(entries)]
     names = views.JournalNames(people, {b.id: b for b in found if b is not None},
                                await streams.titles(pool))
-    admins = [(a, views.admin_name(a, names)) for a in sorted(settings.admin_ids)]
+    admins = [(a, views.admin_name(a, names)) for a in members]
     return Screen(views.journal(entries, admin_id, at.number, at.count, settings.tz, names),
                   kb.audit(admins, admin_id, at.number, at.count))
 
 
-async def command(message: Message, pool: asyncpg.Pool, settings: Settings) -> None:
-    await answer_screen(message, await audit_screen(pool, settings, 0, 0))
+async def command(message: Message, pool: asyncpg.Pool, settings: Settings, team: Team) -> None:
+    await answer_screen(message, await audit_screen(pool, settings, team, 0, 0))
 
 
-async def from_menu(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
+async def from_menu(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
+                    team: Team) -> None:
     await callback.answer()
-    await show_screen(callback, await audit_screen(pool, settings, 0, 0))
+    await show_screen(callback, await audit_screen(pool, settings, team, 0, 0))
 
 
 async def page(callback: CallbackQuery, callback_data: AuditCallback, pool: asyncpg.Pool,
-               settings: Settings) -> None:
+               settings: Settings, team: Team) -> None:
     await callback.answer()
-    await show_screen(callback, await audit_screen(pool, settings, callback_data.admin_id,
+    await show_screen(callback, await audit_screen(pool, settings, team, callback_data.admin_id,
                                                    callback_data.page))
 
 

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from html import escape
 from typing import TypeVar
 
+from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.db.broadcasts import Content
 from bot.services.broadcasts import check_content, content_from_message
+from bot.services.delivery.render import personalise
 from bot.views.compose import content_refused
 
 T = TypeVar("T")
@@ -41,20 +43,22 @@ async def read_content(message: Message, way_out: InlineKeyboardMarkup | None = 
     return content
 
 
-async def answer_content(message: Message, content: Content, html: str,
-                         markup: InlineKeyboardMarkup | None) -> None:
-    """The message a recipient gets (`html` filled in already), as a new message in this chat:
-    a preview. Raises TelegramBadRequest if Telegram refuses it."""
+async def send_content(bot: Bot, chat_id: int, content: Content,
+                       markup: InlineKeyboardMarkup | None, first_name: str | None,
+                       username: str | None) -> None:
+    """The exact message a recipient gets, filled in for this reader (the composer's preview,
+    an approver's). Raises TelegramBadRequest if Telegram refuses it."""
+    html = personalise(content.html, first_name, username)
     file_id, caption = content.source_file_id or "", html or None
     if content.kind == "text":
-        await message.answer(html, reply_markup=markup)
+        await bot.send_message(chat_id, html, reply_markup=markup)
     elif content.kind == "photo":
-        await message.answer_photo(file_id, caption=caption, reply_markup=markup)
+        await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup)
     elif content.kind == "video":
-        await message.answer_video(file_id, caption=caption, reply_markup=markup)
+        await bot.send_video(chat_id, file_id, caption=caption, reply_markup=markup)
     elif content.kind == "document":
-        await message.answer_document(file_id, caption=caption, reply_markup=markup)
+        await bot.send_document(chat_id, file_id, caption=caption, reply_markup=markup)
     elif content.kind == "animation":
-        await message.answer_animation(file_id, caption=caption, reply_markup=markup)
+        await bot.send_animation(chat_id, file_id, caption=caption, reply_markup=markup)
     else:
         raise ValueError(f"unknown content kind {content.kind!r}")

@@ -17,7 +17,7 @@ from bot.db import audiences, reachability, streams
 from bot.db import users as user_db
 from bot.db.audiences import Audience
 from bot.filters import TypedInput
-from bot.handlers.common import answer_content, read_content, read_text
+from bot.handlers.common import read_content, read_text, send_content
 from bot.keyboards import compose as kb
 from bot.keyboards import users as users_kb
 from bot.keyboards.compose import ComposeCallback, Step
@@ -27,7 +27,6 @@ from bot.paging import clamp
 from bot.services.broadcasts import BroadcastService
 from bot.services.composer import Draft, parse_user_list, reach
 from bot.text.format import csv_document
-from bot.services.delivery.render import personalise
 from bot.services.links import unsubscribe_preview_url
 from bot.text.composer import check_label, estimate, parse_link
 from bot.views import compose as texts
@@ -208,12 +207,12 @@ async def send_preview(message: Message, draft: Draft, pool: asyncpg.Pool,
     """The exact message a recipient gets (filled in for this admin), then the summary. If
     Telegram refuses the message, the admin is told why and asked for another version."""
     chat = message.chat
-    content = draft.content_obj()
-    html = personalise(content.html, chat.first_name, chat.username)
     markup = kb.url_buttons(draft.buttons, unsubscribe_preview_url(settings.links_base)
                             if settings.links_base and draft.unsubscribe_button(True) else None)
     try:
-        await answer_content(message, content, html, markup)
+        assert message.bot is not None
+        await send_content(message.bot, chat.id, draft.content_obj(), markup, chat.first_name,
+                           chat.username)
     except TelegramBadRequest as exc:
         await state.set_state(Compose.content)
         await message.answer(texts.preview_refused(exc.message), reply_markup=kb.back_to_picker())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
@@ -15,8 +15,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import audiences
 from bot.db import broadcasts as db
-from bot.enums import DeliveryStatus
+from bot.enums import DeliveryStatus, Role
 from bot.filters import TypedInput
+from bot.handlers import approval
 from bot.handlers.common import read_text
 from bot.handlers.compose import Compose, load, save, send_preview, summary_screen
 from bot.keyboards import compose as kb
@@ -25,6 +26,7 @@ from bot.keyboards.menu import main_menu
 from bot.services.broadcasts import BroadcastService
 from bot.services.composer import Draft, reach
 from bot.services.delivery import progress
+from bot.services.team import Team
 from bot.text.when import parse_when
 from bot.views import compose as texts
 from bot.views.broadcast import reason
@@ -41,8 +43,30 @@ async def back_to_summary(callback: CallbackQuery, state: FSMContext, pool: asyn
     await show_screen(callback, await summary_screen(draft, pool, settings))
 
 
+async def needs_approval(pool: asyncpg.Pool, team: Team, role: Role, draft: Draft) -> bool:
+    """A big broadcast (APPROVAL_MIN_AUDIENCE, or to all users) waits for a second pair of
+    eyes; a message to one person never does."""
+    audience = draft.audience_obj()
+    if audience.personal:
+        return False
+    size = (await audiences.count(pool, audience)).total
+    return await team.needs_approval(role, audience.kind == "all", size)
+
+
+async def _submit(callback: CallbackQuery, state: FSMContext, bot: Bot, pool: asyncpg.Pool,
+                  settings: Settings, team: Team, broadcasts: BroadcastService, draft: Draft,
+                  moment: datetime | None, paid: bool = False) -> None:
+    """Submitted for approval instead of sent or scheduled; the summary says so."""
+    note = await approval.submit(bot, pool, settings, team, broadcasts, draft,
+                                 callback.from_user.id, moment, paid)
+    await state.clear()
+    await callback.answer()
+    await show_screen(callback, Screen(note, main_menu()))
+
+
 async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: FSMContext,
-               pool: asyncpg.Pool, settings: Settings, broadcasts: BroadcastService) -> None:
+               pool: asyncpg.Pool, settings: Settings, broadcasts: BroadcastService,
+               team: Team, role: Role, bot: Bot) -> None:
     draft = await load(state)
     if draft.content is None or draft.audience is None:
         await callback.answer(texts.unknown_draft(), show_alert=True)
@@ -53,7 +77,7 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
         await state.set_data(draft.dump())
         if draft.pending_when is not None:  # at the time asked for, all the same
             await _schedule(callback, state, pool, settings, broadcasts, draft,
-                            datetime.fromisoformat(draft.pending_when))
+                            datetime.fromisoformat(draft.pending_when), team, role, bot)
             return
     elif draft.pending_when is not None:
         draft.pending_when = None  # back on the summary: «now» is asked about afresh
@@ -72,6 +96,9 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
         await callback.answer()
         await show_screen(callback, Screen(texts.confirm_send(reachable),
                                            kb.confirm_send(reachable, paid)))
+        return
+    if await needs_approval(pool, team, role, draft):
+        await _submit(callback, state, bot, pool, settings, team, broadcasts, draft, None, paid)
         return
     # the summary becomes the progress message, registered before the engine can look
     assert isinstance(callback.message, Message)
@@ -97,7 +124,7 @@ async def ask_when(callback: CallbackQuery, state: FSMContext, settings: Setting
 
 
 async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, settings: Settings,
-                    broadcasts: BroadcastService) -> None:
+                    broadcasts: BroadcastService, team: Team, role: Role, bot: Bot) -> None:
     moment = await read_text(message, lambda text: parse_when(text, settings.tz),
                              kb.back_to_preview())
     if moment is None:
@@ -113,6 +140,12 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
                                  texts.quiet_anyway(moment, settings.tz),
                                  texts.quiet_end_short(ends, settings.tz)))
         return
+    if await needs_approval(pool, team, role, draft):
+        note = await approval.submit(bot, pool, settings, team, broadcasts, draft,
+                                     message.from_user.id, moment)
+        await state.clear()
+        await message.answer(note, reply_markup=main_menu())
+        return
     content = draft.content_obj(settings.links_base is not None)
     launch = await broadcasts.schedule(content, draft.audience_obj(), message.from_user.id,
                                        moment, draft_key=draft.key, holdout=draft.holdout, cap_off=draft.cap_off,
@@ -124,7 +157,8 @@ async def take_when(message: Message, state: FSMContext, pool: asyncpg.Pool, set
 
 
 async def when_quiet_ends(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
-                          settings: Settings, broadcasts: BroadcastService) -> None:
+                          settings: Settings, broadcasts: BroadcastService, team: Team,
+                          role: Role, bot: Bot) -> None:
     """Scheduled for the end of the quiet hours «now» (or the time asked for) falls in."""
     draft = await load(state)
     if draft.content is None or draft.audience is None:
@@ -132,12 +166,15 @@ async def when_quiet_ends(callback: CallbackQuery, state: FSMContext, pool: asyn
         return
     asked = datetime.fromisoformat(draft.pending_when) if draft.pending_when else None
     moment = broadcasts.quiet_end(asked) or asked or broadcasts.engine.clock()
-    await _schedule(callback, state, pool, settings, broadcasts, draft, moment)
+    await _schedule(callback, state, pool, settings, broadcasts, draft, moment, team, role, bot)
 
 
 async def _schedule(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                     settings: Settings, broadcasts: BroadcastService, draft: Draft,
-                    moment: datetime) -> None:
+                    moment: datetime, team: Team, role: Role, bot: Bot) -> None:
+    if await needs_approval(pool, team, role, draft):
+        await _submit(callback, state, bot, pool, settings, team, broadcasts, draft, moment)
+        return
     content = draft.content_obj(settings.links_base is not None)
     launch = await broadcasts.schedule(content, draft.audience_obj(), callback.from_user.id,
                                        moment, draft_key=draft.key, holdout=draft.holdout, cap_off=draft.cap_off,

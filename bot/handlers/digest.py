@@ -16,7 +16,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
-from bot.db import preferences, stats
+from bot.db import preferences, stats, team
 from bot.db.stats import Window
 from bot.filters import TypedInput
 from bot.handlers.common import read_text
@@ -129,8 +129,8 @@ async def send_due_digests(pool: asyncpg.Pool, bot: Bot, settings: Settings,
     due = await preferences.claim_due_digests(pool, local.date(), local.time())
     sent = []
     for admin_id in due:
-        if admin_id not in settings.admin_ids:
-            continue  # no longer an admin: no data
+        if admin_id not in settings.admin_ids and await team.role_of(pool, admin_id) is None:
+            continue  # no longer on the team: no data
         try:
             with use_locale(await preferences.locale(pool, admin_id)):
                 await _send_digest(pool, bot, settings, admin_id, now)

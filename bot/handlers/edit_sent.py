@@ -4,6 +4,7 @@ message as recipients will see it and a question, then the delivery engine edits
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -18,19 +19,19 @@ from bot.config import Settings
 from bot.db import broadcasts as db
 from bot.enums import EditRefusal
 from bot.filters import TypedInput
-from bot.handlers.common import answer_content, read_text
+from bot.handlers.common import read_text, send_content
 from bot.keyboards import edit_sent as kb
 from bot.keyboards.compose import url_buttons
 from bot.keyboards.edit_sent import Fix, FixCallback
 from bot.keyboards.history import Hist, HistoryCallback
 from bot.services import edits
 from bot.services.broadcasts import BroadcastService
-from bot.services.delivery.render import personalise
 from bot.services.links import unsubscribe_preview_url
 from bot.text.composer import parse_buttons
 from bot.views import edit_sent as views
 from bot.views.broadcast import broadcast_gone
 from bot.views.compose import content_refused, preview_refused, text_needed
+from bot.views.menu import stale_button_text
 from bot.views.screen import Screen, answer_screen, show_screen
 
 
@@ -123,9 +124,11 @@ async def _ask(message: Message, state: FSMContext, fix: dict[str, Any],
     unsubscribe = unsubscribe_preview_url(broadcast.links_base) \
         if content.unsubscribe and broadcast.links_base else None
     try:
-        await answer_content(message, content, personalise(
-            fix.get("html", content.html), message.chat.first_name, message.chat.username),
-            url_buttons(rows, unsubscribe))
+        assert message.bot is not None
+        await send_content(message.bot, message.chat.id,
+                           replace(content, html=fix.get("html", content.html)),
+                           url_buttons(rows, unsubscribe), message.chat.first_name,
+                           message.chat.username)
     except TelegramBadRequest as exc:
         await _save(state, fix, FixSent.text)
         await message.answer(preview_refused(exc.message), reply_markup=kb.text_step(broadcast.id))
@@ -199,6 +202,12 @@ async def use_buttons(message: Message) -> None:
     await message.answer(views.use_buttons())
 
 
+async def stale(callback: CallbackQuery) -> None:
+    """A fix's button after the fix was made, cancelled or lost: here rather than in the
+    fallback, so the role gate of this router answers a member who may not fix anything."""
+    await callback.answer(stale_button_text(), show_alert=True)
+
+
 def create_router() -> Router:
     router = Router(name="edit_sent")
     router.callback_query.register(start, HistoryCallback.filter(F.action == Hist.EDIT))
@@ -208,6 +217,7 @@ def create_router() -> Router:
     router.callback_query.register(ask_buttons, on(F.action == Fix.BUTTONS), fixing)
     router.callback_query.register(keep_buttons, on(F.action == Fix.KEEP), fixing)
     router.callback_query.register(go, on(F.action == Fix.GO), StateFilter(FixSent.confirm))
+    router.callback_query.register(stale, on())
     router.message.register(take_text, FixSent.text, TypedInput())
     router.message.register(take_buttons, FixSent.buttons, F.text, TypedInput())
     router.message.register(not_text, FixSent.buttons, TypedInput())

@@ -8,12 +8,13 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
+from bot.enums import Role
 from bot.views.errors import apology
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(event: ErrorEvent, admin_ids: frozenset[int]) -> None:
+async def on_error(event: ErrorEvent, role: Role | None = None) -> None:
     update = event.update
     user = None
     if update.message:
@@ -22,7 +23,7 @@ async def on_error(event: ErrorEvent, admin_ids: frozenset[int]) -> None:
         user = update.callback_query.from_user
     log.error("handler failed", exc_info=event.exception,
               extra={"update_id": update.update_id, "user_id": user.id if user else None})
-    if user is None or user.id not in admin_ids:
+    if user is None or role is None:  # strangers are not told
         return
     bot = event.update.bot
     try:

@@ -84,9 +84,17 @@ async def typed(message: Message, state: FSMContext, pool: asyncpg.Pool) -> None
 
 
 def create_router() -> Router:
+    """The names as they are."""
     router = Router(name="event_labels")
+    router.callback_query.register(show, EventLabelCallback.filter(
+        F.action == EventLabelAction.LIST))
+    return router
+
+
+def create_edit_router() -> Router:
+    """Adding and renaming them."""
+    router = Router(name="event_labels_edit")
     on = EventLabelCallback.filter
-    router.callback_query.register(show, on(F.action == EventLabelAction.LIST))
     router.callback_query.register(ask, on(F.action == EventLabelAction.EDIT))
     router.callback_query.register(cancel, on(F.action == EventLabelAction.CANCEL))
     router.message.register(typed, EventLabelEdit.typing, F.text, TypedInput())

@@ -228,6 +228,7 @@ async def export_csv(pool: asyncpg.Pool, broadcast_id: int) -> bytes:
 
 
 def create_router() -> Router:
+    """Looking: the list, its filter, a card, who did not get it."""
     router = Router(name="history")
     router.message.register(show_history, Command("history"))
     router.callback_query.register(from_menu, MenuCallback.filter(F.section == Section.HISTORY))
@@ -236,7 +237,20 @@ def create_router() -> Router:
     router.callback_query.register(pick_filter, on(F.action == Hist.FILTER))
     router.callback_query.register(open_card, on(F.action == Hist.OPEN))
     router.callback_query.register(who_missed, on(F.action == Hist.WHO))
-    router.callback_query.register(send_csv, on(F.action == Hist.CSV))
+    return router
+
+
+def create_export_router() -> Router:
+    """The recipients as a CSV (personal data)."""
+    router = Router(name="history_export")
+    router.callback_query.register(send_csv, HistoryCallback.filter(F.action == Hist.CSV))
+    return router
+
+
+def create_actions_router() -> Router:
+    """The card's controls: recall and resend."""
+    router = Router(name="history_actions")
+    on = HistoryCallback.filter
     router.callback_query.register(ask_recall, on(F.action == Hist.RECALL))
     router.callback_query.register(recall, on(F.action == Hist.RECALL_OK))
     router.callback_query.register(ask_resend_unknown, on(F.action == Hist.UNKNOWN))

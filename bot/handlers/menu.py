@@ -14,7 +14,9 @@ from bot.config import Settings
 from bot.db import health
 from bot.db.migrate import migration_status
 from bot.keyboards.menu import CancelCallback, MenuCallback, Section, main_menu, section_footer
+from bot.services.team import Team
 from bot.views import menu as views
+from bot.views.team import approval_line
 from bot.views.screen import Screen, show_screen
 
 
@@ -49,13 +51,16 @@ async def open_main(callback: CallbackQuery, state: FSMContext) -> None:
     await show_screen(callback, Screen(views.menu_text(), main_menu()))
 
 
-async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings) -> None:
+async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Settings,
+                      team: Team) -> None:
     async with pool.acquire() as conn:
         status = await migration_status(conn)
+    approval = await team.settings()
     text = views.status_text(
         await health.server_version(pool), len(status.applied), len(status.pending),
         await health.platform_tables(pool), settings.tz, datetime.now(UTC),
-        views.sending_rules(settings.frequency_cap, settings.quiet_hours, settings.tz),
+        views.sending_rules(settings.frequency_cap, settings.quiet_hours, settings.tz)
+        + [approval_line(approval.approval_min_audience, approval.approval_overridden)],
     )
     await callback.answer()
     await show_screen(callback, Screen(text, section_footer(Section.STATUS)))

@@ -47,24 +47,28 @@ def _audience(data: ListCallback) -> Audience | None:
     return Audience(data.kind) if data.kind in texts.TITLES else None
 
 
-async def show_list(callback: CallbackQuery, callback_data: ListCallback,
-                    pool: asyncpg.Pool) -> None:
-    audience = _audience(callback_data)
+async def _list(callback: CallbackQuery, data: ListCallback, pool: asyncpg.Pool
+                ) -> tuple[Audience, str] | None:
+    """The list a button is for and its title (None: it is not there, and the admin is told)."""
+    audience = _audience(data)
     if audience is None:
         await callback.answer(stale_button_text(), show_alert=True)
+        return None
+    if data.kind != "stream":
+        return audience, str(texts.TITLES[data.kind])
+    if not await streams.exists(pool, data.stream):
+        await callback.answer(texts.no_stream(data.stream), show_alert=True)
+        return None
+    return audience, texts.stream_title((await streams.titles(pool)).get(data.stream,
+                                                                          data.stream))
+
+
+async def show_list(callback: CallbackQuery, callback_data: ListCallback,
+                    pool: asyncpg.Pool) -> None:
+    found_list = await _list(callback, callback_data, pool)
+    if found_list is None:
         return
-    if callback_data.kind == "stream":
-        if not await streams.exists(pool, callback_data.stream):
-            await callback.answer(texts.no_stream(callback_data.stream),
-                                  show_alert=True)
-            return
-        title = texts.stream_title((await streams.titles(pool)).get(callback_data.stream,
-                                                                     callback_data.stream))
-    else:
-        title = str(texts.TITLES[callback_data.kind])
-    if callback_data.csv:
-        await send_csv(callback, pool, audience, callback_data)
-        return
+    audience, title = found_list
     await callback.answer()
     total = (await audiences.count(pool, audience)).total
     at = clamp(callback_data.page, total, PAGE)
@@ -78,6 +82,13 @@ async def show_list(callback: CallbackQuery, callback_data: ListCallback,
         found, pager(page, pages, ListCallback, kind=callback_data.kind,
                          stream=callback_data.stream),
         kb.list_footer(callback_data.kind, callback_data.stream, back) if total else [[back]])))
+
+
+async def list_csv(callback: CallbackQuery, callback_data: ListCallback,
+                   pool: asyncpg.Pool) -> None:
+    found_list = await _list(callback, callback_data, pool)
+    if found_list is not None:
+        await send_csv(callback, pool, found_list[0], callback_data)
 
 
 async def send_csv(callback: CallbackQuery, pool: asyncpg.Pool, audience: Audience,
@@ -129,8 +140,6 @@ async def show_registrants(callback: CallbackQuery, callback_data: RegistrantsCa
         return
     if await state.get_state() == RegistrantDates.range:
         await state.clear()  # back from the question about dates
-    if data.csv:
-        return await send_registrants_csv(callback, pool, data)
     screen = await registrants_screen(pool, data)
     if screen is None:
         await callback.answer(stale_button_text(), show_alert=True)
@@ -155,8 +164,9 @@ async def typed_dates(message: Message, state: FSMContext, pool: asyncpg.Pool,
     await answer_screen(message, screen)
 
 
-async def send_registrants_csv(callback: CallbackQuery, pool: asyncpg.Pool,
-                               data: RegistrantsCallback) -> None:
+async def send_registrants_csv(callback: CallbackQuery, callback_data: RegistrantsCallback,
+                               pool: asyncpg.Pool) -> None:
+    data = callback_data
     since, until = from_key(data.since), from_key(data.until)
     await callback.answer(texts.preparing_file())
     rows, _total = await audiences.registrants(pool, data.lesson or None, since, until, 0, None)
@@ -201,8 +211,16 @@ async def show_bookings(callback: CallbackQuery, callback_data: BookingsCallback
 
 def create_router() -> Router:
     router = Router(name="people_lists")
-    router.callback_query.register(show_list, ListCallback.filter())
-    router.callback_query.register(show_registrants, RegistrantsCallback.filter())
+    router.callback_query.register(show_list, ListCallback.filter(~F.csv))
+    router.callback_query.register(show_registrants, RegistrantsCallback.filter(~F.csv))
     router.callback_query.register(show_bookings, BookingsCallback.filter())
     router.message.register(typed_dates, RegistrantDates.range, F.text, TypedInput())
+    return router
+
+
+def create_export_router() -> Router:
+    """The lists as CSV documents (personal data)."""
+    router = Router(name="people_lists_export")
+    router.callback_query.register(list_csv, ListCallback.filter(F.csv))
+    router.callback_query.register(send_registrants_csv, RegistrantsCallback.filter(F.csv))
     return router

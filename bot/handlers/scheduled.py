@@ -41,7 +41,8 @@ async def list_screen(pool: asyncpg.Pool, settings: Settings, series: SeriesServ
     """Recurring series first, each with its next occurrences; then one-off broadcasts."""
     titles = await streams.titles(pool)
     items = [(b, audience_title(b.audience, titles)) for b in await db.scheduled(pool)]
-    labels = [(b.id, f"{when(b.scheduled_at, settings.tz)} · {title}") for b, title in items]
+    labels = [(b.id, f"{when(b.scheduled_at, settings.tz)} · {title}") for b, title in items
+              if b.status == BroadcastStatus.SCHEDULED]  # one awaiting approval: not yet
     repeating = [(s, audience_title(s.audience, titles), series.upcoming(s))
                  for s in await series_db.active(pool)]
     return Screen(views.scheduled_list(items, settings.tz,

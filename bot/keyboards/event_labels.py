@@ -7,6 +7,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import access
+from bot.enums import Role
 from bot.i18n import _
 from bot.keyboards.menu import button, menu_button
 from bot.keyboards.stats import StatsCallback
@@ -28,9 +30,10 @@ def names_button() -> InlineKeyboardButton:
 
 
 def names_list() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("✏️ Добавить или переименовать"),
-                EventLabelCallback(action=EventLabelAction.EDIT))],
+    rows = [[button(_("✏️ Добавить или переименовать"),
+                    EventLabelCallback(action=EventLabelAction.EDIT))]] \
+        if access.may(Role.EDITOR) else []
+    return InlineKeyboardMarkup(inline_keyboard=rows + [
         [button(_("⬅️ События"), StatsCallback(screen="events")), menu_button()]])
 
 

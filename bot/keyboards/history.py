@@ -7,6 +7,8 @@ from enum import IntEnum, StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
+from bot import access
+from bot.enums import Role
 from bot.i18n import _
 from bot.keyboards.fields import EventCode, PageNo, RowId, StreamCode
 from bot.keyboards.menu import menu_button, button
@@ -106,12 +108,13 @@ def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can
         return HistoryCallback(action=action, id=broadcast_id, kind=kind, stream=stream,
                                page=at_page)
     rows = []
-    first = [button("📄 CSV", at(Hist.CSV))]
+    first = [button("📄 CSV", at(Hist.CSV))] if access.may_export() else []
     if unreached:
         first.insert(0, button(_("👥 Кто не получил") + f" ({unreached})", at(Hist.WHO, 0)))
     if outcomes:  # sending started: what it caused, in another window or for an event
         first.append(button(_("📈 Итоги"), OutcomeCallback(action=Out.SHOW, id=broadcast_id)))
-    rows.append(first)
+    if first:
+        rows.append(first)
     failed, unknown = resend
     actions = []
     if failed:
@@ -122,9 +125,9 @@ def history_card(broadcast_id: int, unreached: int, resend: tuple[int, int], can
                               at(Hist.UNKNOWN)))
     if can_recall:
         actions.append(button(_("🗑 Отозвать у всех"), at(Hist.RECALL)))
-    if actions:
+    if actions and access.may(Role.EDITOR):
         rows.append(actions)
-    if can_edit:
+    if can_edit and access.may(Role.EDITOR):
         rows.append([button(_("✏️ Исправить"), at(Hist.EDIT))])
     rows.append([button(_("⬅️ К истории"), HistoryCallback(action=Hist.LIST, kind=kind,
                                                            stream=stream, page=page))])

@@ -9,6 +9,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import access
+from bot.enums import Role
 from bot.i18n import _, __
 
 
@@ -22,6 +24,7 @@ class Section(StrEnum):
     STREAMS = "streams"
     STATUS = "status"
     AUDIT = "audit"
+    TEAM = "team"
 
 
 class MenuCallback(CallbackData, prefix="menu"):
@@ -32,23 +35,26 @@ class CancelCallback(CallbackData, prefix="x"):
     """«✖️ Отмена» under a step that waits for typed text: what /cancel does."""
 
 
-# the sections the menu offers, in order; a section is listed only once it exists
-MENU_SECTIONS: tuple[tuple[Section, object], ...] = (
-    (Section.STATS, __("📊 Статистика")),
-    (Section.USERS, __("👥 Пользователи")),
-    (Section.BROADCAST, __("📣 Рассылка")),
-    (Section.SCHEDULED, __("🕒 Запланированные")),
-    (Section.HISTORY, __("🗂 История")),
-    (Section.STREAMS, __("📚 Потоки")),
-    (Section.AUDIT, __("📜 Журнал")),
-    (Section.STATUS, __("🩺 Состояние")),
+# the sections the menu offers, in order, with the role each needs; a section is listed only
+# once it exists, and only to those who may open it
+MENU_SECTIONS: tuple[tuple[Section, object, Role], ...] = (
+    (Section.STATS, __("📊 Статистика"), Role.VIEWER),
+    (Section.USERS, __("👥 Пользователи"), Role.VIEWER),
+    (Section.BROADCAST, __("📣 Рассылка"), Role.EDITOR),
+    (Section.SCHEDULED, __("🕒 Запланированные"), Role.EDITOR),
+    (Section.HISTORY, __("🗂 История"), Role.VIEWER),
+    (Section.STREAMS, __("📚 Потоки"), Role.EDITOR),
+    (Section.AUDIT, __("📜 Журнал"), Role.EDITOR),
+    (Section.TEAM, __("👮 Команда"), Role.OWNER),
+    (Section.STATUS, __("🩺 Состояние"), Role.VIEWER),
 )
 
 
 def main_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for section, label in MENU_SECTIONS:
-        builder.button(text=str(label), callback_data=MenuCallback(section=section))
+    for section, label, needed in MENU_SECTIONS:
+        if access.may(needed):
+            builder.button(text=str(label), callback_data=MenuCallback(section=section))
     builder.adjust(2)
     return builder.as_markup()
 

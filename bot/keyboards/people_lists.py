@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from bot import access
 from bot.enums import BookingStatus
 from bot.i18n import _
 from bot.keyboards.fields import INT32_MAX, PageNo, StreamCode
@@ -36,8 +37,9 @@ def list_footer(kind: ListKind, stream: str, back: InlineKeyboardButton | None =
                 ) -> list[list[InlineKeyboardButton]]:
     """CSV of the whole list, and back where the list was opened from (`back`; the users
     section if None)."""
-    return [[button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True)),
-             back or users_button()]]
+    csv = [button("📄 CSV", ListCallback(kind=kind, stream=stream, csv=True))] \
+        if access.may_export() else []
+    return [csv + [back or users_button()]]
 
 
 # ---- free-lesson registrants: by lesson type and a range of lesson dates ---------------
@@ -90,7 +92,9 @@ def registrant_filters(data: RegistrantsCallback, lessons: list[str], dates: str
 
 
 def registrants_footer(data: RegistrantsCallback) -> list[list[InlineKeyboardButton]]:
-    return [[button("📄 CSV", data.model_copy(update={"csv": True, "page": 0})), users_button()]]
+    csv = [button("📄 CSV", data.model_copy(update={"csv": True, "page": 0}))] \
+        if access.may_export() else []
+    return [csv + [users_button()]]
 
 
 def dates_prompt(data: RegistrantsCallback) -> InlineKeyboardMarkup:

@@ -7,7 +7,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.enums import BookingStatus
+from bot import access
+from bot.enums import BookingStatus, Role
 from bot.i18n import _
 from bot.keyboards.fields import PageNo, RowId, StreamCode, UserId
 from bot.keyboards.menu import (
@@ -61,14 +62,15 @@ class WriteCallback(CallbackData, prefix="uw"):
 
 
 def section() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("🧲 Лиды"), ListCallback(kind=ListKind.LEADS)),
-         button(_("⏳ Ждут оплаты"), ListCallback(kind=ListKind.PENDING))],
-        [button(_("🎓 Бесплатный урок"), RegistrantsCallback()),
-         button(_("📚 Потоки"), MenuCallback(section=Section.STREAMS))],
-        [button(_("👥 Все пользователи"), ListCallback(kind=ListKind.ALL)),
-         button(_("🎫 Брони"), BookingsCallback())],
-        [cancel_button(), menu_button()]])
+    lists = [button(_("🧲 Лиды"), ListCallback(kind=ListKind.LEADS)),
+             button(_("⏳ Ждут оплаты"), ListCallback(kind=ListKind.PENDING)),
+             button(_("🎓 Бесплатный урок"), RegistrantsCallback())]
+    if access.may(Role.EDITOR):  # the streams section is the editors'
+        lists.append(button(_("📚 Потоки"), MenuCallback(section=Section.STREAMS)))
+    lists += [button(_("👥 Все пользователи"), ListCallback(kind=ListKind.ALL)),
+              button(_("🎫 Брони"), BookingsCallback())]
+    rows = [lists[i:i + 2] for i in range(0, len(lists), 2)]
+    return InlineKeyboardMarkup(inline_keyboard=rows + [[cancel_button(), menu_button()]])
 
 
 def people(found: list[tuple[int, str]], page_row: list[InlineKeyboardButton],
@@ -82,19 +84,22 @@ def people(found: list[tuple[int, str]], page_row: list[InlineKeyboardButton],
 
 def card(user_id: int, can_move: bool, bookings: bool, events: bool, *,
          unsubscribed: bool = False) -> InlineKeyboardMarkup:
+    """The actions only for those who may change things (a viewer's card just shows)."""
+    editor = access.may(Role.EDITOR)
     rows = []
     first = []
-    if can_move:
+    if can_move and editor:
         first.append(button(_("🔀 Сменить поток"), MoveCallback(user_id=user_id, booking_id=0)))
     if bookings:
         first.append(button(_("🎫 Брони"), CardCallback(user_id=user_id, view=CardView.BOOKINGS)))
     if first:
         rows.append(first)
-    second = [button(_("✉️ Написать"), WriteCallback(user_id=user_id))]
+    second = [button(_("✉️ Написать"), WriteCallback(user_id=user_id))] if editor else []
     if events:
         second.append(button(_("🖱 События"), CardCallback(user_id=user_id, view=CardView.EVENTS)))
-    rows.append(second)
-    if unsubscribed:
+    if second:
+        rows.append(second)
+    if unsubscribed and editor:
         rows.append([button(_("🔔 Вернуть рассылки"), ResubscribeCallback(user_id=user_id))])
     rows.append([button(_("🔄 Обновить"), CardCallback(user_id=user_id)), users_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -136,9 +141,9 @@ def confirm(yes: str, sure: CallbackData, user_id: int) -> InlineKeyboardMarkup:
 def booking_actions(user_id: int, bookings: list[tuple[int, BookingStatus | None, str]]
                     ) -> InlineKeyboardMarkup:
     """For each booking: confirm payment (if pending), back to pending (if paid or
-    cancelled), cancel (if open)."""
+    cancelled), cancel (if open); none for those who may not change them."""
     rows = []
-    for booking_id, status, label in bookings:
+    for booking_id, status, label in bookings if access.may(Role.EDITOR) else []:
         row = []
         if status is BookingStatus.PENDING:
             row.append(button(_("✅ Оплачено") + f" · {label}", StatusCallback(

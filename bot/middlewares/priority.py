@@ -14,20 +14,21 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 from bot.services.limits import Priority, request_priority
+from bot.services.team import Team
 
 log = logging.getLogger(__name__)
 
 
 class PriorityMiddleware(BaseMiddleware):
-    """Outer middleware on updates: requests made for an admin go first."""
+    """Outer middleware on updates: requests made for a team member go first."""
 
-    def __init__(self, admin_ids: frozenset[int]) -> None:
-        self.admin_ids = admin_ids
+    def __init__(self, team: Team) -> None:
+        self.team = team
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        admin = user is None or user.id in self.admin_ids
+        admin = user is None or await self.team.role_of(user.id) is not None
         request_priority.set(Priority.ADMIN if admin else Priority.STRANGER)
         return await handler(event, data)
 
@@ -37,9 +38,9 @@ class StrangerGate(BaseMiddleware):
     stranger had no answer in the last `per_user` seconds and the strangers' shared bucket
     (`rate` per second, `burst`) has room."""
 
-    def __init__(self, admin_ids: frozenset[int], per_user: float = 3600.0, rate: float = 3.0,
+    def __init__(self, team: Team, per_user: float = 3600.0, rate: float = 3.0,
                  burst: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
-        self.admin_ids, self.per_user, self.rate, self.burst = admin_ids, per_user, rate, burst
+        self.team, self.per_user, self.rate, self.burst = team, per_user, rate, burst
         self.clock = clock
         self._answered: dict[int, float] = {}
         self._tokens, self._when = float(burst), clock()
@@ -48,7 +49,7 @@ class StrangerGate(BaseMiddleware):
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or user.id in self.admin_ids or self._allow(user.id):
+        if user is None or await self.team.role_of(user.id) is not None or self._allow(user.id):
             return await handler(event, data)
         self.dropped += 1
         log.info("stranger not answered (answer limit)", extra={"user_id": user.id})

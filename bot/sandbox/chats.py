@@ -49,13 +49,16 @@ class ChatActions:
     # ---- actions -----------------------------------------------------------------
     async def send_text(self, token: str, user_id: int, text: str,
                         entities: list[dict[str, Any]] | None = None,
-                        reply_to: int | None = None) -> Delivery:
+                        reply_to: int | None = None,
+                        forward_origin: dict[str, Any] | None = None) -> Delivery:
         """The user writes `text` (a leading /command gets its bot_command entity),
-        optionally as a reply to message `reply_to` of the chat."""
+        optionally as a reply to message `reply_to` of the chat, or forwards it
+        (`forward_origin` as Telegram gives it: {"type": "user", "sender_user": {...}, ...})."""
         if entities is None and text.startswith("/"):
             command = text.split()[0]
             entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-        return await self._send(token, user_id, "text", text, entities or [], None, reply_to)
+        return await self._send(token, user_id, "text", text, entities or [], None, reply_to,
+                                forward_origin)
 
     async def send_file(self, token: str, user_id: int, kind: str, content: bytes, *,
                         caption: str = "", file_name: str | None = None,
@@ -68,8 +71,8 @@ class ChatActions:
         return await self._send(token, user_id, kind, caption, caption_entities or [], file)
 
     async def _send(self, token: str, user_id: int, kind: str, text: str,
-                    entities: list[dict[str, Any]], file: Any, reply_to: int | None = None
-                    ) -> Delivery:
+                    entities: list[dict[str, Any]], file: Any, reply_to: int | None = None,
+                    forward_origin: dict[str, Any] | None = None) -> Delivery:
         bot = self.bots[token]
         user = self.user(user_id)
         chat = bot.chats.get(user_id)
@@ -80,6 +83,8 @@ class ChatActions:
         if reply_to is not None:
             original = bot.chats[user_id].messages[reply_to]
             message["reply_to_message"] = methods.message_json(self, bot, original)
+        if forward_origin is not None:
+            message["forward_origin"] = {"date": self.now(), **forward_origin}
         update: dict[str, Any] = {"update_id": bot.next_update_id(), "message": message}
         return Delivery(update["update_id"], await self.deliver(bot, update))
 

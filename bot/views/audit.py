@@ -47,6 +47,11 @@ ACTIONS = {
     "series.skipped": __("повторяющаяся: очередная пропущена"),
     "series.missed": __("повторяющаяся: пропущена, бот не работал"),
     "series.ended": __("повторяющаяся завершилась"),
+    "team.add": __("в команде новый человек"), "team.role": __("роль изменена"),
+    "team.remove": __("убран из команды"), "team.setting": __("настройка команды"),
+    "broadcast.submit": __("рассылка отправлена на одобрение"),
+    "broadcast.approve": __("рассылка одобрена"),
+    "broadcast.reject": __("рассылка отклонена"),
 }
 # actions whose target is a user id; a stream's code
 PERSON_ACTIONS = {"user.change_stream", "booking.status", "user.unsubscribe",
@@ -79,6 +84,8 @@ def user_ids(rows: list[asyncpg.Record]) -> list[int]:
     ids = {r["admin_id"] for r in rows}
     ids |= {int(r["target"]) for r in rows
             if r["action"] in PERSON_ACTIONS and (r["target"] or "").lstrip("-").isdigit()}
+    ids |= {int(r["target"][5:]) for r in rows if (r["target"] or "").startswith("user:")
+            and r["target"][5:].isdigit()}  # a member of the team
     return sorted(ids)
 
 
@@ -108,9 +115,10 @@ def _target(action: str, target: str, names: JournalNames) -> str:
             return _("рассылка #{id}").format(id=target[10:])
         return _("рассылка #{id} {text}").format(id=broadcast.id,
                                                  text=quoted(first_line(broadcast, 40)))
-    if action in PERSON_ACTIONS and target.lstrip("-").isdigit():
-        name, username = names.people.get(int(target), (None, None))
-        return person_label(int(target), name, username)
+    person = target[5:] if target.startswith("user:") else target
+    if (action in PERSON_ACTIONS or person != target) and person.lstrip("-").isdigit():
+        name, username = names.people.get(int(person), (None, None))
+        return person_label(int(person), name, username)
     if action in STREAM_ACTIONS:
         return names.streams.get(target, target)
     if target.startswith("series:"):

@@ -27,6 +27,7 @@ BROADCAST_STATUS: dict[BroadcastStatus, LazyProxy] = {
     BroadcastStatus.SENDING: __("📣 идёт"), BroadcastStatus.PAUSED: __("⏸ на паузе"),
     BroadcastStatus.CANCELLED: __("✖️ отменена"), BroadcastStatus.DONE: __("✅ завершена"),
     BroadcastStatus.SCHEDULED: __("🕒 запланирована"), BroadcastStatus.DRAFT: __("черновик"),
+    BroadcastStatus.AWAITING_APPROVAL: __("⏳ ждёт одобрения"),
 }
 
 DELIVERY_STATUS: dict[DeliveryStatus, LazyProxy] = {

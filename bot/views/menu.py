@@ -11,6 +11,7 @@ from babel.support import LazyProxy
 
 from bot.config import FrequencyCap, QuietHours
 from bot.db.health import TableInfo
+from bot.enums import Role
 from bot.i18n import _, __, ngettext
 from bot.text.format import number, when
 
@@ -23,23 +24,26 @@ TABLE_TITLES = {
 }
 
 
-# the admins' command menu, in order; /start is answered too, without a line in the menu
-COMMAND_MENU: tuple[tuple[str, LazyProxy], ...] = (
-    ("menu", __("Главное меню")),
-    ("stats", __("Статистика")),
-    ("find", __("Найти пользователя: /find Маша")),
-    ("broadcast", __("Новая рассылка")),
-    ("scheduled", __("Запланированные рассылки")),
-    ("history", __("История рассылок")),
-    ("streams", __("Потоки курса")),
-    ("audit", __("Журнал действий админов")),
-    ("cancel", __("Отменить текущее действие")),
+# the team's command menu, in order, with the role each command needs; /start is answered
+# too, without a line in the menu
+COMMAND_MENU: tuple[tuple[str, LazyProxy, Role], ...] = (
+    ("menu", __("Главное меню"), Role.VIEWER),
+    ("stats", __("Статистика"), Role.VIEWER),
+    ("find", __("Найти пользователя: /find Маша"), Role.VIEWER),
+    ("broadcast", __("Новая рассылка"), Role.EDITOR),
+    ("scheduled", __("Запланированные рассылки"), Role.EDITOR),
+    ("history", __("История рассылок"), Role.VIEWER),
+    ("streams", __("Потоки курса"), Role.EDITOR),
+    ("audit", __("Журнал действий админов"), Role.EDITOR),
+    ("team", __("Команда: роли и права"), Role.OWNER),
+    ("cancel", __("Отменить текущее действие"), Role.VIEWER),
 )
 
 
-def command_menu() -> list[BotCommand]:
-    """The command menu, in the current language."""
-    return [BotCommand(command=name, description=str(text)) for name, text in COMMAND_MENU]
+def command_menu(role: Role = Role.OWNER) -> list[BotCommand]:
+    """The command menu of a role, in the current language."""
+    return [BotCommand(command=name, description=str(text))
+            for name, text, needed in COMMAND_MENU if role.reaches(needed)]
 
 
 def greeting(first_name: str | None) -> str:

@@ -7,6 +7,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.db.broadcasts import Broadcast
+from bot.enums import BroadcastStatus
 from bot.i18n import _, ngettext
 from bot.text.when import examples
 from bot.views.broadcast import first_line
@@ -21,8 +22,10 @@ def scheduled_list(items: list[tuple[Broadcast, str]], tz: ZoneInfo,
         return _("<b>🕒 Запланированные рассылки</b>\n\nНичего не запланировано.")
     lines = [_("<b>🕒 Запланированные рассылки</b>"), "", *(series or [])]
     for b, audience in items:
+        waits = " · " + str(broadcast_status(b.status, "")) \
+            if b.status == BroadcastStatus.AWAITING_APPROVAL else ""
         lines.append(f"<b>{when(b.scheduled_at, tz)}</b> · {escape(audience)} · "
-                     + quoted(escape(first_line(b, 40))))
+                     + quoted(escape(first_line(b, 40))) + waits)
     return "\n".join(lines)
 
 
