@@ -7,6 +7,7 @@ import asyncio
 import inspect
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import asyncpg
 import pytest
@@ -40,6 +41,17 @@ async def wait_until(condition: Callable[[], object | Awaitable[object]], timeou
         if asyncio.get_running_loop().time() > deadline:
             pytest.fail(f"{what} (waited {timeout:g} s)")
         await asyncio.sleep(POLL)
+
+
+class Clock:
+    """The time the bot is told it is (create_app's clock: quiet hours, the canary's wait);
+    a test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
 
 
 def unpace_chats(harness: BotHarness) -> None:

@@ -19,8 +19,8 @@ from bot.db import summaries
 from bot.db.audiences import Audience
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
-from support import (STREAM, add_members, compose_to_stream, launch_text, sends_to, service,
-                     wait_status, wait_until)
+from support import (STREAM, Clock, add_members, compose_to_stream, launch_text, sends_to,
+                     service, wait_status, wait_until)
 
 
 async def _statuses(pool: asyncpg.Pool, broadcast_id: int) -> dict[int, str]:
@@ -119,16 +119,6 @@ async def test_without_a_cap_nobody_is_skipped(
 # ---- quiet hours ------------------------------------------------------------------------------
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-class Clock:
-    """The time the bot is told it is; a test moves it."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def tonight(hour: int, minute: int = 0, second: int = 0, days: int = 0) -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.i18n import _, use_locale
@@ -76,6 +77,16 @@ class Estimate:
     seconds: float
     paid_seconds: float
     paid_stars: int
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """What a send now runs into: its canary (how many go first, then a wait) and quiet hours
+    beginning before it is over (when they begin and end)."""
+
+    canary: int | None
+    wait_minutes: float
+    quiet: tuple[datetime, datetime] | None
 
 
 def estimate(recipients: int, rate: float, paid_rate: float, free_limit: float = 30.0) -> Estimate:

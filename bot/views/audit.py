@@ -28,6 +28,11 @@ ACTIONS = {
     "broadcast.quiet_pause": __("тихие часы: рассылка ждёт"),
     "broadcast.quiet_resume": __("тихие часы кончились: рассылка продолжена"),
     "broadcast.quiet_override": __("отправка в тихие часы"),
+    "broadcast.canary_start": __("сначала проверка на части аудитории"),
+    "broadcast.canary_pass": __("проверка пройдена: рассылка продолжена"),
+    "broadcast.canary_go": __("после проверки продолжена автором"),
+    "broadcast.canary_stop": __("проверка остановила рассылку"),
+    "broadcast.breaker_trip": __("предохранитель: рассылка на паузе"),
     "user.unsubscribe": __("отписка от рассылок"),
     "user.resubscribe": __("рассылки возвращены"),
     "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
@@ -40,6 +45,7 @@ PERSON_ACTIONS = {"user.change_stream", "booking.status", "user.unsubscribe",
 # entries with admin id 0 that no schedule made: the student's own button, the quiet hours
 BY_RECIPIENT = {"user.unsubscribe", "user.resubscribe"}
 BY_QUIET_HOURS = {"broadcast.quiet_pause", "broadcast.quiet_resume"}
+BY_SAFEGUARDS = {"broadcast.canary_pass", "broadcast.canary_stop", "broadcast.breaker_trip"}
 STREAM_ACTIONS = {"stream.add", "stream.rename", "stream.archive"}
 
 
@@ -84,6 +90,8 @@ def _who(action: str, admin_id: int, names: JournalNames) -> str:
         return _("🙋 сам получатель")
     if admin_id == 0 and action in BY_QUIET_HOURS:
         return _("🌙 тихие часы")
+    if admin_id == 0 and action in BY_SAFEGUARDS:
+        return _("🛡 защита рассылки")
     return admin_name(admin_id, names)
 
 
@@ -129,6 +137,18 @@ def _details(action: str, details: dict[str, Any], names: JournalNames) -> str:
     if action == "broadcast.capped":
         return _("пропущено {count} (не больше {cap})").format(
             count=details.get("skipped"), cap=details.get("cap"))
+    if action in ("broadcast.canary_stop", "broadcast.breaker_trip"):
+        return _("не дошло {bad} из {seen}: заблокировали {blocked}, ошибки {failed}").format(
+            bad=int(details.get("blocked", 0)) + int(details.get("failed", 0)),
+            seen=details.get("seen"), blocked=details.get("blocked"),
+            failed=details.get("failed"))
+    if action in ("broadcast.canary_pass", "broadcast.canary_go"):
+        return _("проверка: {canary}, доставлено {sent}, заблокировали {blocked}, ошибки "
+                 "{failed}, клики {clicks}").format(**{k: details.get(k) for k in (
+                     "canary", "sent", "blocked", "failed", "clicks")})
+    if action == "broadcast.canary_start":
+        return _("проверка: {canary} из {recipients}").format(
+            canary=details.get("canary"), recipients=details.get("recipients"))
     if "recipients" in details:
         return _("получателей: {count}").format(count=details["recipients"])
     return ", ".join(f"{k}: {v}" for k, v in details.items() if not isinstance(v, (dict, list)))

@@ -18,11 +18,13 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aiogram import Bot
 
-from bot.config import QuietHours
+from bot.config import QuietHours, Safeguards
 from bot.db import leadership
 from bot.db import broadcasts as db
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
+from bot.services.delivery.breaker import Breaker, UsualRates
+from bot.services.delivery.canary import SENDING as CANARY_SENDING, CanaryWatch
 from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.quiet import QuietWatch
@@ -49,6 +51,7 @@ class EngineConfig:
     progress_every: float = 3.0
     quiet_hours: QuietHours | None = None  # no broadcast goes out in these (local) hours
     timezone: str = "Europe/Moscow"        # ... of this time zone
+    safeguards: Safeguards = Safeguards(None, 0.0, None)  # canary and breaker (off here)
 
 
 Clock = Callable[[], datetime]
@@ -78,18 +81,23 @@ class DeliveryEngine:
         self._wake = asyncio.Event()
         self.spacing = ChatSpacing()
         self.lanes: dict[int, Lane] = {}
+        usual = UsualRates(pool)
+        self.breaker = Breaker(pool, config.safeguards.fail_percent, usual, self._show,
+                               self.nudge)
+        self.canary = CanaryWatch(pool, config.safeguards, clock, usual, self._show,
+                                  config.progress_every)
         self.results = ResultWriter(pool, metrics, retry_later=self._retry_later,
                                     paid=lambda: any(lane.paid for lane in self.lanes.values()),
-                                    written=self._wake.set)
+                                    written=self._wake.set, judge=self.breaker.observe)
         self.progress = ProgressReporter(pool, admin_bot, metrics, every=config.progress_every,
                                          lanes=lambda: self.lanes, rate=self.results.current_rate,
-                                         render=render_progress, tz=self.tz)
+                                         render=render_progress, tz=self.tz,
+                                         quiet=config.quiet_hours, clock=clock)
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
                                  show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
                                  report=render_recall_report)
         self.wire = WireLog(pool)
-        self.quiet = QuietWatch(pool, config.quiet_hours, self.tz, clock,
-                                lambda broadcast_id: self.progress.report(broadcast_id, final=True))
+        self.quiet = QuietWatch(pool, config.quiet_hours, self.tz, clock, self._show)
         self.links: LinkSigner | None = None  # set once the key is read: tracked links
         self.unsubscribe_links: LinkSigner | None = None  # ... and unsubscribe links
         self.unsubscribe_base: str | None = None  # where the test message's button leads
@@ -110,6 +118,10 @@ class DeliveryEngine:
         self._wake.set()
         if self._task is not None:
             await asyncio.wait({self._task}, timeout=30)
+
+    async def _show(self, broadcast_id: int) -> None:
+        """A broadcast's progress message as it stands (paused, waiting, held)."""
+        await self.progress.report(broadcast_id, final=True)
 
     def nudge(self) -> None:
         """Something changed (a broadcast started, paused, resumed): look now."""
@@ -247,14 +259,14 @@ class DeliveryEngine:
         if lane.exhausted or len(lane.queue) >= ahead or outstanding >= self.config.in_flight:
             return
         want = min(2 * ahead - len(lane.queue), self.config.in_flight - outstanding)
-        claimed = await db.claim(self.pool, lane.id, want)
+        claimed = await db.claim(self.pool, lane.id, want, lane.canary_only)
         lane.queue.extend(claimed)
         lane.outstanding += len(claimed)
         lane.exhausted = len(claimed) < want
 
     async def _refresh_lanes(self) -> None:
         sending = {b.id: b for b in await db.sending(self.pool)}
-        quiet = await self.quiet.hold(sending, self.lanes)
+        quiet = await self.quiet.hold(sending, self.lanes) | await self.canary.hold(sending)
         for lane_id in [i for i in self.lanes if i not in sending or i in quiet]:
             lane = self.lanes[lane_id]
             await (self._finish(lane) if lane.idle else self._close_lane(lane))
@@ -275,7 +287,7 @@ class DeliveryEngine:
         if broadcast.links_base and broadcast.content.unsubscribe:
             content.unsubscribe = self.unsubscribe_links
             content.unsubscribe_base = broadcast.links_base
-        return Lane(content)
+        return Lane(content, canary_only=broadcast.canary_phase == CANARY_SENDING)
 
 
     async def send_test(self, content: db.Content, user_id: int, first_name: str | None,
@@ -294,6 +306,7 @@ class DeliveryEngine:
         """The broadcast is no longer sending (paused, cancelled, done): put back what was
         claimed but not requested, and show its state."""
         self.lanes.pop(lane.id, None)
+        self.breaker.forget(lane.id)  # judged afresh when it goes on
         await db.release(self.pool, lane.drain_unstarted())
         await self.progress.report(lane.id, final=True)
 
