@@ -16,12 +16,13 @@ from bot.app import ENGINE_KEY
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
+from bot.keyboards.history import Hist, HistoryCallback
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness
 from bot.services.delivery.breaker import Judged
 from bot.text.format import NBSP_THIN
-from support import STREAM, Clock, add_members, link_target, sends_to, service, wait_status, \
-    wait_until
+from support import STREAM, Clock, add_members, compose_to_stream, link_target, sends_to, \
+    service, wait_status, wait_until
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WAIT = timedelta(minutes=10)
@@ -114,7 +115,7 @@ async def test_a_canary_goes_first_shows_its_figures_and_the_rest_goes_by_itself
     clock.at += timedelta(seconds=1)
     done = await wait_status(pool, broadcast.id, "done")
     assert done.sent == 120 and done.canary_phase == "passed"
-    assert set(sends_to(emulator, harness.token).values()) == {1}  # everybody once
+    assert {sends_to(emulator, harness.token)[u] for u in members} == {1}  # everybody once
     (passed,) = await _audit(pool, "broadcast.canary_pass")
     assert passed["admin_id"] == 0
     assert passed["details"] == {"canary": 50, "sent": 50, "blocked": 0, "failed": 0, "clicks": 1}
@@ -122,6 +123,10 @@ async def test_a_canary_goes_first_shows_its_figures_and_the_rest_goes_by_itself
     journal = admin.last().text
     assert "🛡 защита рассылки · проверка пройдена: рассылка продолжена" in journal
     assert "проверка: 50, доставлено 50, заблокировали 0, ошибки 0, клики 1" in journal
+    await admin.send("/history")
+    await admin.click(data=HistoryCallback(action=Hist.OPEN, id=done.id).pack())
+    assert "🐤 Сначала проверка: первыми получили 50; проверка пройдена, остальным отправлено" \
+        in admin.last().text
 
 
 async def _held(emulator: Emulator, harness: BotHarness, members: list[int],
@@ -189,7 +194,7 @@ async def test_the_author_lets_the_rest_go_during_the_wait(
     await admin.click("▶️ Продолжить")  # the clock does not move: the author's word is enough
     done = await wait_status(pool, broadcast.id, "done")
     assert done.sent == 110 and done.canary_phase == "passed"
-    assert set(sends_to(emulator, harness.token).values()) == {1}
+    assert {sends_to(emulator, harness.token)[u] for u in members} == {1}
     assert _received(emulator, harness, members) == set(members)
     (go,) = await _audit(pool, "broadcast.canary_go")
     assert go["admin_id"] == ADMIN_ID and go["details"]["sent"] == 50
@@ -215,7 +220,7 @@ async def test_a_restart_during_the_wait_keeps_its_end_and_sends_nobody_twice(
     clock.at = noon() + WAIT
     done = await wait_status(pool, broadcast.id, "done")
     assert done.sent == 100 and done.unknown == 0 and done.restarts >= 1
-    assert set(sends_to(emulator, second.token).values()) == {1}  # nobody twice
+    assert {sends_to(emulator, second.token)[u] for u in members} == {1}  # nobody twice
     assert len(await _audit(pool, "broadcast.canary_start")) == 1
     assert len(await _audit(pool, "broadcast.canary_pass")) == 1
 
@@ -246,14 +251,18 @@ async def test_the_breaker_pauses_a_broadcast_whose_results_go_bad_and_resume_go
     assert (f"🛑 Предохранитель поставил рассылку на паузу: из последних результатов не дошло "
             f"{note['blocked']} из {note['seen']} ({share:.1f} %".replace(".", ",")
             in _progress(emulator, harness, paused))
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/history")
+    await admin.click(data=HistoryCallback(action=Hist.OPEN, id=broadcast.id).pack())
+    assert (f"🛑 Предохранитель поставил на паузу: не дошло {note['blocked']} из {note['seen']}"
+            in admin.last().text)
     (trip,) = await _audit(pool, "broadcast.breaker_trip")
     assert trip["admin_id"] == 0 and trip["details"]["blocked"] == note["blocked"]
 
-    admin = harness.chat(ADMIN_ID)
     await admin.click("▶️ Продолжить")  # the same window does not stop it again
     done = await wait_status(pool, broadcast.id, "done")
     assert (done.sent, done.blocked) == (275, 25) and done.stop_note is None
-    assert set(sends_to(emulator, harness.token).values()) == {1}
+    assert {sends_to(emulator, harness.token)[u] for u in members if u not in bad} == {1}
     assert len(await _audit(pool, "broadcast.breaker_trip")) == 1
     (resumed,) = await _audit(pool, "broadcast.resume")
     assert resumed["admin_id"] == ADMIN_ID
@@ -283,3 +292,39 @@ async def test_the_settings_are_on_the_status_screen(make_harness) -> None:  # t
     await admin.click("🩺 Состояние")
     assert "Проверка: выключена (CANARY_MIN_AUDIENCE=off)" in admin.last().text
     assert "Предохранитель: выключен (BREAKER_FAIL_PERCENT=off)" in admin.last().text
+
+
+@pytest.mark.unpaced_chats
+async def test_the_send_question_and_the_progress_say_when_quiet_hours_hold_the_rest(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    evening = noon().replace(hour=21, minute=59, second=45)
+    morning = evening.replace(hour=9, minute=0, second=0) + timedelta(days=1)
+    clock = Clock(evening)
+    harness = await make_harness(quiet_hours="22:00-09:00", broadcast_rate=2,
+                                 broadcast_confirm_threshold=10, canary_min_audience=60,
+                                 canary_wait_minutes=5, clock=clock)
+    members = await add_members(pool, 60)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 60")
+    await admin.click("🚀 Отправить сейчас")
+    question = admin.last().text
+    assert ("🐤 Сначала проверка: случайные получатели (50), затем пауза 5 минут; остальным — "
+            "если заблокировавших и ошибок не слишком много") in question
+    quiet = (f"🌙 в {evening:%d.%m} 22:00 начнутся тихие часы: остальное уйдёт после "
+             f"{morning:%d.%m} 09:00")
+    assert quiet in question
+    await admin.click("↩️ Назад")
+
+    # under way (to fewer: no canary), the time left runs into them: the progress says so
+    broadcast = await _launch_to(harness, members[:59])
+    assert broadcast.canary_phase is None
+
+    async def eta_says_so() -> bool:
+        shown = await db.get(pool, broadcast.id)
+        return shown is not None and shown.progress_message_id is not None \
+            and quiet in _progress(emulator, harness, shown)
+    await wait_until(eta_says_so, 20, "the progress message does not mention quiet hours")
+
+
+async def _launch_to(harness: BotHarness, user_ids: list[int]) -> db.Broadcast:
+    return (await service(harness).launch(Content("text", "Завтра урок"), Audience(
+        "users", user_ids=tuple(user_ids)), ADMIN_ID)).broadcast

@@ -15,6 +15,7 @@ from bot.i18n import _, ngettext
 from bot.views.broadcast import AUDIENCE_TITLES, duration, first_line, reason
 from bot.text.format import number, quoted, when
 from bot.views.labels import broadcast_status
+from bot.views import safeguards
 
 
 def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: str,
@@ -86,6 +87,8 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     if b.unsubscribed:
         lines.append(_("🔕 Пропущены, отписались от рассылок: {count}").format(
             count=number(b.unsubscribed)))
+    watched = safeguards.card_line(b)
+    lines += [watched] if watched else []
     lines += _resend_lines(b, counts, tz)
     if reasons:
         lines.append(_("<b>Частые причины</b>"))

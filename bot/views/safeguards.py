@@ -72,6 +72,20 @@ def stop_reason(b: Broadcast) -> str | None:
              "порог {limit} %. «▶️ Продолжить» — отправлять дальше.").format(**figures)
 
 
+def card_line(b: Broadcast) -> str | None:
+    """The history card's line on the canary or the breaker (None: neither had a say)."""
+    states = {"sending": _("идёт"), "waiting": _("ждёт, остальным ещё не отправлено"),
+              "stopped": _("остановила рассылку"), "passed": _("пройдена, остальным отправлено")}
+    if b.canary_phase in states:
+        return _("🐤 Сначала проверка: первыми получили {size}; проверка {state}").format(
+            size=number(b.canary_size), state=states[b.canary_phase])
+    note = b.stop_note
+    if b.status == BroadcastStatus.PAUSED and note and note.get("by") == "breaker":
+        return _("🛑 Предохранитель поставил на паузу: не дошло {bad} из {seen}").format(
+            bad=number(int(note["blocked"]) + int(note["failed"])), seen=number(int(note["seen"])))
+    return None
+
+
 def quiet_reached(quiet: QuietHours | None, now: datetime | None, seconds: float,
                   tz: ZoneInfo | None) -> str | None:
     """Quiet hours begin before a send of `seconds` from `now` is over: the rest waits."""
