@@ -6,6 +6,7 @@ when its recent results go bad. Telegram is the emulator; its blocked chats answ
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ import asyncpg
 import pytest
 
 from bot.app import ENGINE_KEY
+from bot.config import ConfigError, Safeguards, load_settings
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Content
@@ -71,6 +73,31 @@ def _progress(emulator: Emulator, harness: BotHarness, broadcast: db.Broadcast) 
     return emulator.chat(harness.token, ADMIN_ID).messages[broadcast.progress_message_id].text
 
 
+@dataclass
+class CanaryOut:
+    """A bot whose canary starts at 100 recipients, its clock at noon, and a broadcast to
+    `members` whose canary is out and waits."""
+
+    clock: Clock
+    harness: BotHarness
+    members: list[int]
+    waiting: db.Broadcast
+    canary: set[int]
+
+
+async def _canary_out(make_harness, pool: asyncpg.Pool, emulator: Emulator,  # type: ignore[no-untyped-def]
+                      people: int, blocked_every: int = 0) -> CanaryOut:
+    """`blocked_every`: every that many members blocked the bot (and the bot was not told)."""
+    clock = Clock(noon())
+    harness = await make_harness(canary_min_audience=100, clock=clock)
+    members = await add_members(pool, people)
+    for user_id in members[::blocked_every] if blocked_every else []:
+        emulator.set_chat_status(harness.token, user_id, "blocked")
+    broadcast = await _launch(harness)
+    waiting = await _waiting(pool, broadcast.id)
+    return CanaryOut(clock, harness, members, waiting, await _canary(pool, broadcast.id))
+
+
 def _received(emulator: Emulator, harness: BotHarness, members: list[int]) -> set[int]:
     got = sends_to(emulator, harness.token)
     return {u for u in members if got[u]}
@@ -85,12 +112,9 @@ def _button_url(emulator: Emulator, harness: BotHarness, user_id: int) -> str:
 @pytest.mark.unpaced_chats
 async def test_a_canary_goes_first_shows_its_figures_and_the_rest_goes_by_itself(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
-    clock = Clock(noon())
-    harness = await make_harness(canary_min_audience=100, clock=clock)
-    members = await add_members(pool, 120)
-    broadcast = await _launch(harness)
-    waiting = await _waiting(pool, broadcast.id)
-    canary = await _canary(pool, broadcast.id)
+    out = await _canary_out(make_harness, pool, emulator, 120)
+    clock, harness, members, waiting, canary = (out.clock, out.harness, out.members,
+                                                out.waiting, out.canary)
     assert len(canary) == 50 and waiting.canary_size == 50  # 2 % of 120, but at least 50
     assert waiting.canary_until == clock.at + WAIT
     assert _received(emulator, harness, members) == canary  # nobody else yet
@@ -113,7 +137,7 @@ async def test_a_canary_goes_first_shows_its_figures_and_the_rest_goes_by_itself
     clock.at += WAIT - timedelta(seconds=1)  # not yet
     await _held(emulator, harness, members, canary)
     clock.at += timedelta(seconds=1)
-    done = await wait_status(pool, broadcast.id, "done")
+    done = await wait_status(pool, waiting.id, "done")
     assert done.sent == 120 and done.canary_phase == "passed"
     assert {sends_to(emulator, harness.token)[u] for u in members} == {1}  # everybody once
     (passed,) = await _audit(pool, "broadcast.canary_pass")
@@ -140,14 +164,9 @@ async def _held(emulator: Emulator, harness: BotHarness, members: list[int],
 @pytest.mark.unpaced_chats
 async def test_a_canary_that_many_blocked_stops_the_broadcast_and_says_why(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
-    clock = Clock(noon())
-    harness = await make_harness(canary_min_audience=100, clock=clock)
-    members = await add_members(pool, 100)
-    for user_id in members[::2]:  # half of them blocked the bot (the bot was not told)
-        emulator.set_chat_status(harness.token, user_id, "blocked")
-    broadcast = await _launch(harness)
-    await _waiting(pool, broadcast.id)
-    canary = await _canary(pool, broadcast.id)
+    out = await _canary_out(make_harness, pool, emulator, 100, blocked_every=2)  # half
+    clock, harness, members, broadcast, canary = (out.clock, out.harness, out.members,
+                                                  out.waiting, out.canary)
     blocked = len(canary & set(members[::2]))
     assert blocked > 2  # 50 drawn from 100, half of them blocked
     clock.at += WAIT
@@ -181,18 +200,15 @@ async def test_a_canary_that_many_blocked_stops_the_broadcast_and_says_why(
 @pytest.mark.unpaced_chats
 async def test_the_author_lets_the_rest_go_during_the_wait(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
-    clock = Clock(noon())
-    harness = await make_harness(canary_min_audience=100, clock=clock)
-    members = await add_members(pool, 110)
-    broadcast = await _launch(harness)
-    waiting = await _waiting(pool, broadcast.id)
+    out = await _canary_out(make_harness, pool, emulator, 110)
+    harness, members, waiting = out.harness, out.members, out.waiting
     admin = harness.chat(ADMIN_ID)
 
     async def buttons_shown() -> bool:
         return "⏳ Остальным (60)" in _progress(emulator, harness, waiting)
     await wait_until(buttons_shown, 10, "the wait is not shown")
     await admin.click("▶️ Продолжить")  # the clock does not move: the author's word is enough
-    done = await wait_status(pool, broadcast.id, "done")
+    done = await wait_status(pool, waiting.id, "done")
     assert done.sent == 110 and done.canary_phase == "passed"
     assert {sends_to(emulator, harness.token)[u] for u in members} == {1}
     assert _received(emulator, harness, members) == set(members)
@@ -203,22 +219,19 @@ async def test_the_author_lets_the_rest_go_during_the_wait(
 
 async def test_a_restart_during_the_wait_keeps_its_end_and_sends_nobody_twice(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
-    clock = Clock(noon())
-    first = await make_harness(canary_min_audience=100, clock=clock)
-    members = await add_members(pool, 100)
-    broadcast = await _launch(first)
-    waiting = await _waiting(pool, broadcast.id)
-    canary = await _canary(pool, broadcast.id)
+    out = await _canary_out(make_harness, pool, emulator, 100)
+    clock, first, members, waiting, canary = (out.clock, out.harness, out.members, out.waiting,
+                                              out.canary)
     await first.stop()  # the bot stops during the wait ...
     clock.at += timedelta(minutes=4)
     second = await make_harness(canary_min_audience=100, clock=clock)  # ... and starts again
     await wait_until(lambda: second.app[ENGINE_KEY].is_leader, 10, "the new start did not lead")
     await _held(emulator, second, members, canary)
-    again = await db.get(pool, broadcast.id)
+    again = await db.get(pool, waiting.id)
     assert again is not None and again.canary_phase == "waiting"
     assert again.canary_until == waiting.canary_until == noon() + WAIT  # the wait's end is kept
     clock.at = noon() + WAIT
-    done = await wait_status(pool, broadcast.id, "done")
+    done = await wait_status(pool, waiting.id, "done")
     assert done.sent == 100 and done.unknown == 0 and done.restarts >= 1
     assert {sends_to(emulator, second.token)[u] for u in members} == {1}  # nobody twice
     assert len(await _audit(pool, "broadcast.canary_start")) == 1
@@ -328,3 +341,21 @@ async def test_the_send_question_and_the_progress_say_when_quiet_hours_hold_the_
 async def _launch_to(harness: BotHarness, user_ids: list[int]) -> db.Broadcast:
     return (await service(harness).launch(Content("text", "Завтра урок"), Audience(
         "users", user_ids=tuple(user_ids)), ADMIN_ID)).broadcast
+
+
+@pytest.mark.parametrize(("value", "expected"), [("off", None), ("0", None), ("250", 250)])
+def test_canary_min_audience_is_a_number_or_off(monkeypatch: pytest.MonkeyPatch, value: str,
+                                                expected: int | None) -> None:
+    monkeypatch.setenv("CANARY_MIN_AUDIENCE", value)
+    monkeypatch.setenv("CANARY_WAIT_MINUTES", "off")
+    monkeypatch.setenv("BREAKER_FAIL_PERCENT", "0")
+    settings = load_settings(_env_file=None)
+    assert settings.safeguards == Safeguards(expected, 0.0, None)
+
+
+def test_the_safeguards_default_to_the_issue_s_numbers_and_refuse_nonsense(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(_env_file=None).safeguards == Safeguards(1000, 10.0, 5.0)
+    monkeypatch.setenv("BREAKER_FAIL_PERCENT", "150")
+    with pytest.raises(ConfigError, match="BREAKER_FAIL_PERCENT"):
+        load_settings(_env_file=None)

@@ -76,6 +76,8 @@ def card_line(b: Broadcast) -> str | None:
     """The history card's line on the canary or the breaker (None: neither had a say)."""
     states = {"sending": _("идёт"), "waiting": _("ждёт, остальным ещё не отправлено"),
               "stopped": _("остановила рассылку"), "passed": _("пройдена, остальным отправлено")}
+    if b.status == BroadcastStatus.CANCELLED and b.canary_phase in ("sending", "waiting"):
+        states[b.canary_phase] = _("прервана: рассылка отменена, остальным не отправлено")
     if b.canary_phase in states:
         return _("🐤 Сначала проверка: первыми получили {size}; проверка {state}").format(
             size=number(b.canary_size), state=states[b.canary_phase])
