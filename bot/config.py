@@ -110,6 +110,10 @@ class Safeguards:
     canary_wait_minutes: float = 10.0
     fail_percent: float | None = 5.0
 
+    def canary_first(self, recipients: int) -> bool:
+        """Whether a broadcast to so many goes to a canary first."""
+        return self.canary_min_audience is not None and recipients >= self.canary_min_audience
+
 
 def parse_off(value: object) -> object:
     """`off` (or 0, none, ...) turns a safeguard off: None."""

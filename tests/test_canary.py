@@ -87,15 +87,21 @@ class CanaryOut:
 
 async def _canary_out(make_harness, pool: asyncpg.Pool, emulator: Emulator,  # type: ignore[no-untyped-def]
                       people: int, blocked_every: int = 0) -> CanaryOut:
-    """`blocked_every`: every that many members blocked the bot (and the bot was not told)."""
+    """`people`: members added first (0: those added before); `blocked_every`: every that many
+    of them blocked the bot (and the bot was not told)."""
     clock = Clock(noon())
     harness = await make_harness(canary_min_audience=100, clock=clock)
-    members = await add_members(pool, people)
+    members = await add_members(pool, people) if people else await _members(pool)
     for user_id in members[::blocked_every] if blocked_every else []:
         emulator.set_chat_status(harness.token, user_id, "blocked")
     broadcast = await _launch(harness)
     waiting = await _waiting(pool, broadcast.id)
     return CanaryOut(clock, harness, members, waiting, await _canary(pool, broadcast.id))
+
+
+async def _members(pool: asyncpg.Pool) -> list[int]:
+    """Those added before."""
+    return [r["user_id"] for r in await pool.fetch("SELECT user_id FROM bookings ORDER BY 1")]
 
 
 def _received(emulator: Emulator, harness: BotHarness, members: list[int]) -> set[int]:
@@ -359,3 +365,29 @@ def test_the_safeguards_default_to_the_issue_s_numbers_and_refuse_nonsense(
     monkeypatch.setenv("BREAKER_FAIL_PERCENT", "150")
     with pytest.raises(ConfigError, match="BREAKER_FAIL_PERCENT"):
         load_settings(_env_file=None)
+
+
+async def test_a_canary_as_bad_as_the_audience_usually_is_lets_the_rest_go(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    members = await add_members(pool, 120)
+    # the last broadcast to this stream: a quarter of it had blocked the bot
+    before = await make_harness(canary_min_audience="off", breaker_fail_percent="off")
+    for user_id in members[::4]:
+        emulator.set_chat_status(before.token, user_id, "blocked")
+    last = await wait_status(pool, (await _launch(before, "Прошлая рассылка")).id, "done")
+    assert (last.sent, last.blocked) == (90, 30)
+    await before.stop()
+
+    # now another third of those still reachable blocked it too: 33 % of the canary, but
+    # this audience usually gives 25 %, and 2 × 25 % + 2 points is not crossed
+    for user_id in members[1::4]:
+        emulator.set_chat_status(before.token, user_id, "blocked")
+    out = await _canary_out(make_harness, pool, emulator, 0)
+    assert out.waiting.total == 120 and await pool.fetchval(  # the first 30 known unreachable
+        "SELECT count(*) FROM message_recipients WHERE message_id = $1 AND error LIKE"
+        " 'skipped: known to be unreachable%'", out.waiting.id) == 30
+    out.clock.at += WAIT
+    done = await wait_status(pool, out.waiting.id, "done")
+    assert (done.sent, done.blocked, done.canary_phase) == (60, 60, "passed")
+    (passed,) = await _audit(pool, "broadcast.canary_pass")
+    assert passed["details"]["blocked"] > 5  # well above BREAKER_FAIL_PERCENT of the 50

@@ -92,10 +92,8 @@ class BroadcastService:
     def plan(self, recipients: int) -> SendPlan:
         """What a broadcast to so many, sent now, runs into: a canary first (and its wait),
         quiet hours beginning before it is over."""
-        rules = self.safeguards
-        canary_first = rules.canary_min_audience is not None \
-            and recipients >= rules.canary_min_audience
-        wait = rules.canary_wait_minutes if canary_first else 0.0
+        canary_first = self.safeguards.canary_first(recipients)
+        wait = self.safeguards.canary_wait_minutes if canary_first else 0.0
         seconds = recipients / self.engine.config.rate + wait * 60
         quiet = (self.quiet_hours.reached(self.engine.clock(), seconds, self.tz)
                  if self.quiet_hours else None)

@@ -30,7 +30,7 @@ async def begin(conn: asyncpg.Connection, broadcast: db.Broadcast, rules: Safegu
                 admin_id: int) -> bool:
     """At the start: a broadcast to enough people goes to its canary first (a message to one
     person never). True if it does."""
-    if rules.canary_min_audience is None or broadcast.total < rules.canary_min_audience \
+    if not rules.canary_first(broadcast.total) \
             or (broadcast.audience is not None and broadcast.audience.personal):
         return False
     size = await safeguards.choose_canary(conn, broadcast.id,

@@ -74,7 +74,7 @@ class DeliveryEngine:
                  render_recall_report: RenderRecallReport, clock: Clock = utc_now) -> None:
         self.pool, self.bot, self.admin_bot, self.config = pool, bot, admin_bot, config
         self.metrics = metrics
-        self.clock = clock  # what time it is, for quiet hours (tests set their own)
+        self.clock = clock  # quiet hours, the canary's wait (tests set their own)
         self.tz = ZoneInfo(config.timezone)
         # the broadcast bot's budget: shared with the admin's screens when it is one bot
         self.pacer = budget
@@ -94,7 +94,7 @@ class DeliveryEngine:
                                          render=render_progress, tz=self.tz,
                                          quiet=config.quiet_hours, clock=clock)
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
-                                 show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
+                                 show=self._show,
                                  report=render_recall_report)
         self.wire = WireLog(pool)
         self.quiet = QuietWatch(pool, config.quiet_hours, self.tz, clock, self._show)
@@ -266,12 +266,12 @@ class DeliveryEngine:
 
     async def _refresh_lanes(self) -> None:
         sending = {b.id: b for b in await db.sending(self.pool)}
-        quiet = await self.quiet.hold(sending, self.lanes) | await self.canary.hold(sending)
-        for lane_id in [i for i in self.lanes if i not in sending or i in quiet]:
+        held = await self.quiet.hold(sending, self.lanes) | await self.canary.hold(sending)
+        for lane_id in [i for i in self.lanes if i not in sending or i in held]:
             lane = self.lanes[lane_id]
             await (self._finish(lane) if lane.idle else self._close_lane(lane))
         for broadcast_id, broadcast in sending.items():
-            if broadcast_id in quiet:
+            if broadcast_id in held:
                 continue
             if broadcast_id not in self.lanes:
                 self.lanes[broadcast_id] = await self._open_lane(broadcast)
