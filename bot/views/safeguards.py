@@ -20,6 +20,11 @@ def _share(part: float) -> str:
     return f"{decimal(100 * part)} %"
 
 
+def _limit(percent: float) -> str:
+    """BREAKER_FAIL_PERCENT as set: 5, or 2,5."""
+    return decimal(percent, 0 if percent == int(percent) else 1)
+
+
 def canary_figures(f: CanaryFigures) -> str:
     return _("доставлено {sent} · заблокировали {blocked} · ошибки {failed} · клики {clicks}"
              ).format(sent=number(f.sent), blocked=number(f.blocked),
@@ -61,7 +66,7 @@ def stop_reason(b: Broadcast) -> str | None:
     figures = dict(bad=number(blocked + failed), seen=number(seen),
                    share=_share((blocked + failed) / seen if seen else 0.0),
                    blocked=number(blocked), failed=number(failed), usual=_usual(note),
-                   limit=decimal(float(note["limit"]), 0))
+                   limit=_limit(float(note["limit"])))
     if note.get("by") == "canary":
         return _("🛑 Проверка остановила рассылку: не дошло {bad} из {seen} ({share}; "
                  "заблокировали {blocked}, ошибки {failed}), {usual}, порог {limit} %. "
@@ -134,7 +139,6 @@ def rules(guards: Safeguards) -> list[str]:
         if guards.canary_min_audience else _("Проверка: выключена (CANARY_MIN_AUDIENCE=off)"),
         _("Предохранитель: пауза, когда заблокировавших и ошибок среди последних результатов "
           "больше {limit} % и заметно больше обычного для аудитории (BREAKER_FAIL_PERCENT)"
-          ).format(limit=decimal(guards.fail_percent, 0 if guards.fail_percent ==
-                                 int(guards.fail_percent) else 1))
+          ).format(limit=_limit(guards.fail_percent))
         if guards.fail_percent else _("Предохранитель: выключен (BREAKER_FAIL_PERCENT=off)"),
     ]
