@@ -113,7 +113,7 @@ def progress(b: Broadcast, audience: str, rate: float | None, never_started: int
                  pending=number(b.pending), total=number(b.total))]
     if b.status == BroadcastStatus.SENDING and b.quiet_until is not None:
         lines.append(quiet_wait(b.quiet_until, tz))
-    elif b.status == BroadcastStatus.SENDING and rate:
+    elif b.status == BroadcastStatus.SENDING and rate and b.canary_phase != "waiting":
         lines.append(_("Скорость {rate:.0f} в секунду · осталось ~{left}").format(
             rate=rate, left=duration(b.pending / rate)))
         reached = ahead(b.pending / rate) if ahead else None
