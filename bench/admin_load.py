@@ -57,6 +57,8 @@ async def bot_on(dsn: str, **overrides: object) -> AsyncIterator[Run]:
     emulator.add_bot(ADMIN_TOKEN, "hsl_admin_bot")
     await emulator.start()
     emulator.bot(ADMIN_TOKEN).faults.latency = LATENCY
+    # the broadcast measured goes out whole at once: no canary first
+    overrides.setdefault("canary_min_audience", "off")
     harness = await BotHarness(emulator, make_settings(dsn, emulator.base_url, **overrides)).start()
     try:
         run = Run(harness, emulator)

@@ -194,7 +194,8 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     config = EngineConfig(rate=settings.broadcast_rate, paid_rate=settings.broadcast_paid_rate,
                           in_flight=settings.broadcast_in_flight,
                           progress_every=settings.broadcast_progress_seconds,
-                          quiet_hours=settings.quiet_hours, timezone=settings.timezone)
+                          quiet_hours=settings.quiet_hours, timezone=settings.timezone,
+                          safeguards=settings.safeguards)
     engine = DeliveryEngine(app[POOL_KEY], broadcast_bot, admin_bot, config, app[METRICS_KEY],
                             app[BUDGETS_KEY].for_token(token.get_secret_value()),
                             render_progress=progress_view, render_recall_report=recall_report,
@@ -211,7 +212,8 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     service = dp["broadcasts"] = BroadcastService(app[POOL_KEY], engine,
                                                   settings.unreachable_expiry_days,
                                                   settings.links_base, settings.frequency_cap,
-                                                  settings.quiet_hours, settings.tz)
+                                                  settings.quiet_hours, settings.tz,
+                                                  settings.safeguards)
     series = dp["series"] = SeriesService(service, settings.tz)
     app[SCHEDULER_KEY] = create_scheduler(service, admin_bot, settings, series)
     try:

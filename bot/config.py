@@ -76,6 +76,19 @@ class QuietHours:
             day = local.date() + timedelta(days=1) if now >= self.start else local.date()
         return _at(day, self.end, tz) if inside else None
 
+    def reached(self, moment: datetime, seconds: float, tz: ZoneInfo
+                ) -> tuple[datetime, datetime] | None:
+        """A send of `seconds` from `moment` (outside quiet hours) runs into them: when they
+        begin and end; None: it is over before, or `moment` is inside them already."""
+        if self.end_after(moment, tz) is not None:
+            return None
+        begins = self.start_after(moment, tz)
+        if begins >= moment + timedelta(seconds=seconds):
+            return None
+        ends = self.end_after(begins, tz)
+        assert ends is not None
+        return begins, ends
+
     def start_after(self, moment: datetime, tz: ZoneInfo) -> datetime:
         """The next time quiet hours begin after `moment` (aware, in `tz`)."""
         local = moment.astimezone(tz)
@@ -98,6 +111,30 @@ def parse_approval_min_audience(value: object) -> int | None:
     if size < 0:
         raise ValueError("expected a number of recipients like 100, or off")
     return size or None
+
+
+@dataclass(frozen=True)
+class Safeguards:
+    """A broadcast watched as it goes: a large one (`canary_min_audience` recipients or more;
+    None: never) first goes to a small share and waits `canary_wait_minutes`; any broadcast
+    pauses when blocked and failed pass `fail_percent` of its recent results (None: never)."""
+
+    canary_min_audience: int | None = 1000
+    canary_wait_minutes: float = 10.0
+    fail_percent: float | None = 5.0
+
+    def canary_first(self, recipients: int) -> bool:
+        """Whether a broadcast to so many goes to a canary first."""
+        return self.canary_min_audience is not None and recipients >= self.canary_min_audience
+
+
+def parse_off(value: object) -> object:
+    """`off` (or 0, none, ...) turns a safeguard off: None."""
+    if isinstance(value, str) and value.strip().lower() in (*_OFF, ""):
+        return None
+    if isinstance(value, (int, float)) and value == 0:
+        return None
+    return value
 
 
 def parse_quiet_hours(value: object) -> QuietHours | None:
@@ -162,6 +199,11 @@ class Settings(BaseSettings):
     # another editor or owner to approve it; None (`off`): no approval. Owners may change it
     # from the team screen (their choice overrides this)
     approval_min_audience: Annotated[int | None, NoDecode] = None
+    # a large broadcast goes to a small share first and waits; a broadcast whose recent
+    # results are blocked or failed above this share pauses (`off` or 0: each off)
+    canary_min_audience: int | None = Field(default=1000, ge=1)
+    canary_wait_minutes: float | None = Field(default=10.0, gt=0, le=24 * 60)
+    breaker_fail_percent: float | None = Field(default=5.0, gt=0, le=100)
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -265,6 +307,12 @@ class Settings(BaseSettings):
     def _check_quiet(cls, value: object) -> object:
         return parse_quiet_hours(value)
 
+    @field_validator("canary_min_audience", "canary_wait_minutes", "breaker_fail_percent",
+                     mode="before")
+    @classmethod
+    def _check_off(cls, value: object) -> object:
+        return parse_off(value)
+
     @field_validator("log_level")
     @classmethod
     def _check_level(cls, value: str) -> str:
@@ -294,6 +342,11 @@ class Settings(BaseSettings):
     def links_base(self) -> str | None:
         """Base of tracked links; None: link buttons go out as they are (not counted)."""
         return self.public_base_url or self.webhook_base_url
+
+    @property
+    def safeguards(self) -> Safeguards:
+        return Safeguards(self.canary_min_audience, self.canary_wait_minutes or 0.0,
+                          self.breaker_fail_percent)
 
     @property
     def broadcast_token(self) -> SecretStr | None:

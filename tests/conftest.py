@@ -37,7 +37,8 @@ TEMPLATE = "hsl_test_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 _ENV_NAMES = ("BOT_TOKEN", "BROADCAST_BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "TELEGRAM_API_URL",
               "WEBHOOK_BASE_URL", "WEBHOOK_PATH", "WEBHOOK_SECRET", "WEB_HOST", "WEB_PORT",
               "REDIS_URL", "TIMEZONE", "EMBEDDED_PG_DIR", "LOG_LEVEL", "LOG_FORMAT",
-              "FREQUENCY_CAP", "QUIET_HOURS", "APPROVAL_MIN_AUDIENCE")
+              "FREQUENCY_CAP", "QUIET_HOURS", "CANARY_MIN_AUDIENCE", "CANARY_WAIT_MINUTES",
+              "BREAKER_FAIL_PERCENT", "APPROVAL_MIN_AUDIENCE")
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:

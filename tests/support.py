@@ -44,7 +44,8 @@ async def wait_until(condition: Callable[[], object | Awaitable[object]], timeou
 
 
 class Clock:
-    """The time the bot is told it is (create_app's clock); a test moves it."""
+    """The time the bot is told it is (create_app's clock: quiet hours, the canary's wait);
+    a test moves it."""
 
     def __init__(self, at: datetime) -> None:
         self.at = at

@@ -88,6 +88,10 @@ class Broadcast:
     quiet_hours_off: bool = False  # the author sends it through quiet hours
     quiet_until: datetime | None = None  # waiting for quiet hours to end, till then
     unsubscribed: int = 0      # skipped as unsubscribed from broadcasts (not in `total`)
+    canary_phase: str | None = None  # sending, waiting, stopped, passed (None: no canary)
+    canary_until: datetime | None = None  # the canary's wait ends then
+    canary_size: int = 0       # recipients in the canary
+    stop_note: dict[str, Any] | None = None  # why the canary or the breaker paused it
 
     @property
     def pending(self) -> int:
@@ -119,7 +123,8 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
     progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
     resends, holdout_percent, holdout_count, links_base, frequency_cap_off, capped_count,
-    quiet_hours_off, quiet_until, unsubscribe_button, unsubscribed_count"""
+    quiet_hours_off, quiet_until, unsubscribe_button, unsubscribed_count, canary_phase,
+    canary_until, canary_size, stop_note"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -135,7 +140,8 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()),
                      row["holdout_percent"], row["holdout_count"], row["links_base"],
                      row["frequency_cap_off"], row["capped_count"], row["quiet_hours_off"],
-                     row["quiet_until"], row["unsubscribed_count"])
+                     row["quiet_until"], row["unsubscribed_count"], row["canary_phase"],
+                     row["canary_until"], row["canary_size"], row["stop_note"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,
@@ -252,10 +258,14 @@ async def start(pool: Executor, broadcast_id: int, progress_chat_id: int | None 
 
 async def set_status(pool: Executor, broadcast_id: int, from_statuses: tuple[str, ...],
                      to_status: str) -> bool:
-    """Change the status only from one of `from_statuses`; True if it changed."""
+    """Change the status only from one of `from_statuses`; True if it changed. Going on
+    again forgets why the canary or the breaker paused it (a stopped canary is passed)."""
     finished = "now()" if to_status in ("done", "cancelled") else "finished_at"
     result = await pool.execute(
-        f"""UPDATE message_history SET status = $3, updated_at = now(), finished_at = {finished}
+        f"""UPDATE message_history SET status = $3, updated_at = now(), finished_at = {finished},
+                stop_note = CASE WHEN $3 = 'sending' THEN NULL ELSE stop_note END,
+                canary_phase = CASE WHEN $3 = 'sending' AND canary_phase = 'stopped'
+                                    THEN 'passed' ELSE canary_phase END
             WHERE id = $1 AND status = ANY($2::text[])""",
         broadcast_id, list(from_statuses), to_status)
     return result.endswith(" 1")
@@ -318,14 +328,17 @@ async def statuses(pool: asyncpg.Pool, ids: list[int]) -> dict[int, str]:
 UNDELIVERED = ("pending", "claimed", "inflight")
 
 
-async def claim(pool: asyncpg.Pool, broadcast_id: int, limit: int) -> list[Recipient]:
-    """Take up to `limit` pending recipients for this instance (no request yet) and return them."""
+async def claim(pool: asyncpg.Pool, broadcast_id: int, limit: int,
+                canary_only: bool = False) -> list[Recipient]:
+    """Take up to `limit` pending recipients for this instance (no request yet) and return them
+    (`canary_only`: of the broadcast's canary only)."""
     rows = await pool.fetch(
-        """UPDATE message_recipients SET delivery_status = 'claimed', attempts = attempts + 1
-           WHERE id IN (SELECT id FROM message_recipients
-                        WHERE message_id = $1 AND delivery_status = 'pending'
-                        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-           RETURNING id, message_id, user_id, username, first_name, attempts""",
+        f"""UPDATE message_recipients SET delivery_status = 'claimed', attempts = attempts + 1
+            WHERE id IN (SELECT id FROM message_recipients
+                         WHERE message_id = $1 AND delivery_status = 'pending'
+                         {"AND canary" if canary_only else ""}
+                         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING id, message_id, user_id, username, first_name, attempts""",
         broadcast_id, limit)
     return sorted((Recipient(**dict(r)) for r in rows), key=lambda r: r.id)
 

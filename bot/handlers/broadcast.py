@@ -88,6 +88,17 @@ async def change_status(callback: CallbackQuery, callback_data: BroadcastCallbac
                 alert=True)
 
 
+async def canary_go(callback: CallbackQuery, callback_data: BroadcastCallback,
+                    pool: asyncpg.Pool, broadcasts: BroadcastService) -> None:
+    """The rest now, before the canary's wait ends."""
+    broadcast = await _pressed(callback, callback_data, pool, broadcasts)
+    if broadcast is None:
+        return
+    changed = await broadcasts.canary_go(broadcast.id, callback.from_user.id)
+    await _done(callback, broadcast.id, pool, None if changed else views.canary_over(),
+                alert=True)
+
+
 async def recall(callback: CallbackQuery, callback_data: BroadcastCallback, pool: asyncpg.Pool,
                  broadcasts: BroadcastService) -> None:
     broadcast = await _pressed(callback, callback_data, pool, broadcasts)
@@ -150,4 +161,5 @@ def create_router() -> Router:
     router.callback_query.register(resend, on(F.action.in_({Action.RESEND,
                                                              Action.RESEND_UNKNOWN_OK})))
     router.callback_query.register(back, on(F.action == Action.BACK))
+    router.callback_query.register(canary_go, on(F.action == Action.CANARY_GO))
     return router

@@ -31,6 +31,7 @@ from bot.text.when import parse_when
 from bot.views import compose as texts
 from bot.views.broadcast import reason
 from bot.views.broadcast import progress_view
+from bot.views.safeguards import before_send
 from bot.views.scheduled import ask_when as when_prompt
 from bot.views.screen import Screen, show_screen
 
@@ -94,7 +95,8 @@ async def send(callback: CallbackQuery, callback_data: ComposeCallback, state: F
     reachable = (await reach(pool, draft, settings.frequency_cap)).recipients
     if not confirmed and reachable > settings.broadcast_confirm_threshold:
         await callback.answer()
-        await show_screen(callback, Screen(texts.confirm_send(reachable),
+        notes = before_send(broadcasts.plan(reachable), settings.tz)
+        await show_screen(callback, Screen(texts.confirm_send(reachable, notes),
                                            kb.confirm_send(reachable, paid)))
         return
     if await needs_approval(pool, team, role, draft):

@@ -59,7 +59,8 @@ async def open_status(callback: CallbackQuery, pool: asyncpg.Pool, settings: Set
     text = views.status_text(
         await health.server_version(pool), len(status.applied), len(status.pending),
         await health.platform_tables(pool), settings.tz, datetime.now(UTC),
-        views.sending_rules(settings.frequency_cap, settings.quiet_hours, settings.tz)
+        views.sending_rules(settings.frequency_cap, settings.quiet_hours, settings.tz,
+                            settings.safeguards)
         + [approval_line(approval.approval_min_audience, approval.approval_overridden)],
     )
     await callback.answer()

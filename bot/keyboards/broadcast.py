@@ -24,6 +24,7 @@ class Action(StrEnum):
     RESEND_UNKNOWN = "unknown"  # recipients whose delivery is unknown: asks first
     RESEND_UNKNOWN_OK = "unknown_ok"
     BACK = "back"              # from a question back to the controls
+    CANARY_GO = "canary_go"    # the rest now, before the canary's wait ends
 
 
 class BroadcastCallback(CallbackData, prefix="bc"):
@@ -40,10 +41,14 @@ _STOPPED = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED, BroadcastStatus.PAU
 
 
 def controls(broadcast_id: int, status: str, *, can_recall: bool = False, failed: int = 0,
-             unknown: int = 0) -> InlineKeyboardMarkup | None:
-    """The buttons that make sense for a broadcast in this status (None: no buttons)."""
+             unknown: int = 0, canary_wait: bool = False) -> InlineKeyboardMarkup | None:
+    """The buttons that make sense for a broadcast in this status (None: no buttons);
+    `canary_wait`: its canary is out and the rest waits."""
     builder = InlineKeyboardBuilder()
-    if status == BroadcastStatus.SENDING:
+    if status == BroadcastStatus.SENDING and canary_wait:
+        _button(builder, _("▶️ Продолжить"), Action.CANARY_GO, broadcast_id)
+        _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
+    elif status == BroadcastStatus.SENDING:
         _button(builder, _("⏸ Пауза"), Action.PAUSE, broadcast_id)
         _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
     elif status == BroadcastStatus.PAUSED:

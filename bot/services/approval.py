@@ -56,12 +56,8 @@ async def approve(service: BroadcastService, broadcast_id: int, by: int) -> Appr
                                   {"author": decision.created_by})
         started = None
         if decision.now:
-            started = await db.start(conn, broadcast_id, progress_chat_id=decision.created_by,
-                                     cap=service.frequency_cap)
-            if started is not None:
-                await audit.record_action(conn, by, "broadcast.send", target, {
-                    "audience": started.audience.to_json() if started.audience else None,
-                    "recipients": started.total, "by": "approval"})
+            started = await service.start_in(conn, broadcast_id, decision.created_by, by,
+                                             {"by": "approval"})
     if started is not None:
         service.engine.nudge()
     return Approved(decision, started)

@@ -12,16 +12,19 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aiogram.types import Message
 
-from bot.config import FrequencyCap, QuietHours
+from bot.config import FrequencyCap, QuietHours, Safeguards
 from bot.db import audiences, audit, reachability
 from bot.db import broadcasts as db
 from bot.db import recall as recall_db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast, Content
 from bot.db.pool import transaction
+from bot.db.safeguards import canary_size
 from bot.i18n import _
+from bot.services.delivery import canary
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.render import ContentError, check_length, personalise
+from bot.text.composer import SendPlan
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,10 @@ class BroadcastService:
     def __init__(self, pool: asyncpg.Pool, engine: DeliveryEngine,
                  unreachable_expiry_days: int = 30, links_base: str | None = None,
                  frequency_cap: FrequencyCap | None = None,
-                 quiet_hours: QuietHours | None = None, tz: ZoneInfo | None = None) -> None:
+                 quiet_hours: QuietHours | None = None, tz: ZoneInfo | None = None,
+                 safeguards: Safeguards | None = None) -> None:
         self.pool, self.engine = pool, engine
+        self.safeguards = safeguards or Safeguards(None, 0.0, None)  # the canary's rules
         self.unreachable_expiry_days = unreachable_expiry_days
         self.links_base = links_base  # None: link buttons go out as they are, not counted
         self.frequency_cap = frequency_cap  # None: no cap (FREQUENCY_CAP=off)
@@ -83,6 +88,16 @@ class BroadcastService:
         if self.quiet_hours is None:
             return None
         return self.quiet_hours.end_after(moment or self.engine.clock(), self.tz)
+
+    def plan(self, recipients: int) -> SendPlan:
+        """What a broadcast to so many, sent now, runs into: a canary first (and its wait),
+        quiet hours beginning before it is over."""
+        canary_first = self.safeguards.canary_first(recipients)
+        wait = self.safeguards.canary_wait_minutes if canary_first else 0.0
+        seconds = recipients / self.engine.config.rate + wait * 60
+        quiet = (self.quiet_hours.reached(self.engine.clock(), seconds, self.tz)
+                 if self.quiet_hours else None)
+        return SendPlan(canary_size(recipients) if canary_first else None, wait, quiet)
 
     async def heal_reachability(self) -> int:
         """Unreachable marks that expired or were contradicted by platform activity go, so
@@ -110,16 +125,9 @@ class BroadcastService:
         if created and progress_message is not None:  # one tap registers where progress goes
             await db.set_progress_message(self.pool, broadcast_id, *progress_message)
         async with transaction(self.pool) as conn:
-            started = await db.start(conn, broadcast_id, progress_chat_id=admin_id,
-                                     cap=self.frequency_cap)
-            if started is not None:
-                await audit.record_action(conn, admin_id, "broadcast.send",
-                                          f"broadcast:{broadcast_id}",
-                                          {"audience": audience.to_json(),
-                                           "recipients": started.total})
-                await self._audit_cap(conn, started, admin_id)
-                if quiet_off:
-                    await self._audit_quiet_override(conn, broadcast_id, admin_id)
+            started = await self.start_in(conn, broadcast_id, admin_id, admin_id, {})
+            if started is not None and quiet_off:
+                await self._audit_quiet_override(conn, broadcast_id, admin_id)
         broadcast = started or await db.get(self.pool, broadcast_id)
         assert broadcast is not None
         if started is not None:
@@ -162,18 +170,29 @@ class BroadcastService:
         chat_id = admin_id or current.created_by
         await self.heal_reachability()
         async with transaction(self.pool) as conn:
-            started = await db.start(conn, broadcast_id, progress_chat_id=chat_id,
-                                     cap=self.frequency_cap)
-            if started is not None:
-                await audit.record_action(conn, admin_id or 0, "broadcast.send",
-                                          f"broadcast:{broadcast_id}",
-                                          {"audience": started.audience.to_json()
-                                           if started.audience else None,
-                                           "recipients": started.total,
-                                           "by": "admin" if admin_id else "schedule"})
-                await self._audit_cap(conn, started, admin_id or 0)
+            started = await self.start_in(conn, broadcast_id, chat_id, admin_id or 0,
+                                          {"by": "admin" if admin_id else "schedule"})
         if started is not None:
             self.engine.nudge()
+        return started
+
+    async def start_in(self, conn: asyncpg.Connection, broadcast_id: int,
+                       progress_chat_id: int | None, admin_id: int, details: dict[str, object]
+                       ) -> Broadcast | None:
+        """Start a created or scheduled broadcast inside the caller's transaction: the
+        recipients' snapshot, the audit entry (with `details`), the frequency cap's decision
+        and the canary; None if it was started elsewhere or is not startable."""
+        started = await db.start(conn, broadcast_id, progress_chat_id=progress_chat_id,
+                                 cap=self.frequency_cap)
+        if started is None:
+            return None
+        await audit.record_action(conn, admin_id, "broadcast.send", f"broadcast:{broadcast_id}",
+                                  {"audience": started.audience.to_json()
+                                   if started.audience else None,
+                                   "recipients": started.total, **details})
+        await self._audit_cap(conn, started, admin_id)
+        if await canary.begin(conn, started, self.safeguards, admin_id):
+            return await db.get(conn, broadcast_id)
         return started
 
     async def _audit_cap(self, conn: asyncpg.Connection, started: Broadcast,
@@ -209,6 +228,14 @@ class BroadcastService:
     async def transition(self, broadcast_id: int, step: Transition, admin_id: int) -> bool:
         return await self._change(broadcast_id, admin_id, step.action, lambda conn: db.set_status(
             conn, broadcast_id, step.allowed_from, step.to), nudge=True)
+
+    async def canary_go(self, broadcast_id: int, admin_id: int) -> bool:
+        """The rest of the broadcast now, before its canary's wait ends."""
+        async with transaction(self.pool) as conn:
+            changed = await canary.go_on(conn, broadcast_id, admin_id)
+        if changed:
+            self.engine.nudge()
+        return changed
 
     async def ask(self, broadcast_id: int) -> None:
         """A question (cancel? recall?) goes onto the progress message: the progress display

@@ -129,6 +129,16 @@ class Estimate:
     paid_stars: int
 
 
+@dataclass(frozen=True)
+class SendPlan:
+    """What a send now runs into: its canary (how many go first, then a wait) and quiet hours
+    beginning before it is over (when they begin and end)."""
+
+    canary: int | None
+    wait_minutes: float
+    quiet: tuple[datetime, datetime] | None
+
+
 def estimate(recipients: int, rate: float, paid_rate: float, free_limit: float = 30.0) -> Estimate:
     """How long sending takes at the free pace, and at the paid pace with its cost: Telegram
     charges 0.1 Star for each message above the free rate."""

@@ -31,6 +31,11 @@ ACTIONS = {
     "broadcast.fix": __("исправление у получателей"),
     "broadcast.fixed": __("исправление разослано"),
     "broadcast.offer_ended": __("срок предложения вышел: кнопка снята"),
+    "broadcast.canary_start": __("сначала проверка на части аудитории"),
+    "broadcast.canary_pass": __("проверка пройдена: рассылка продолжена"),
+    "broadcast.canary_go": __("после проверки продолжена автором"),
+    "broadcast.canary_stop": __("проверка остановила рассылку"),
+    "broadcast.breaker_trip": __("предохранитель: рассылка на паузе"),
     "user.unsubscribe": __("отписка от рассылок"),
     "user.resubscribe": __("рассылки возвращены"),
     "user.change_stream": __("смена потока"), "booking.status": __("статус брони"),
@@ -59,6 +64,7 @@ PERSON_ACTIONS = {"user.change_stream", "booking.status", "user.unsubscribe",
 # entries with admin id 0 that no schedule made: the student's own button, the quiet hours
 BY_RECIPIENT = {"user.unsubscribe", "user.resubscribe"}
 BY_QUIET_HOURS = {"broadcast.quiet_pause", "broadcast.quiet_resume"}
+BY_SAFEGUARDS = {"broadcast.canary_pass", "broadcast.canary_stop", "broadcast.breaker_trip"}
 STREAM_ACTIONS = {"stream.add", "stream.rename", "stream.archive"}
 
 
@@ -105,6 +111,8 @@ def _who(action: str, admin_id: int, names: JournalNames) -> str:
         return _("🙋 сам получатель")
     if admin_id == 0 and action in BY_QUIET_HOURS:
         return _("🌙 тихие часы")
+    if admin_id == 0 and action in BY_SAFEGUARDS:
+        return _("🛡 защита рассылки")
     return admin_name(admin_id, names)
 
 
@@ -162,6 +170,18 @@ def _details(action: str, details: dict[str, Any], names: JournalNames) -> str:
         return _("исправлено: {edited}, старше 48 часов: {too_old}, не удалось: {failed}").format(
             edited=details.get("edited"), too_old=details.get("too_old"),
             failed=details.get("failed"))
+    if action in ("broadcast.canary_stop", "broadcast.breaker_trip"):
+        return _("не дошло {bad} из {seen}: заблокировали {blocked}, ошибки {failed}").format(
+            bad=int(details.get("blocked", 0)) + int(details.get("failed", 0)),
+            seen=details.get("seen"), blocked=details.get("blocked"),
+            failed=details.get("failed"))
+    if action in ("broadcast.canary_pass", "broadcast.canary_go"):
+        return _("проверка: {canary}, доставлено {sent}, заблокировали {blocked}, ошибки "
+                 "{failed}, клики {clicks}").format(**{k: details.get(k) for k in (
+                     "canary", "sent", "blocked", "failed", "clicks")})
+    if action == "broadcast.canary_start":
+        return _("проверка: {canary} из {recipients}").format(
+            canary=details.get("canary"), recipients=details.get("recipients"))
     if "recipients" in details:
         return _("получателей: {count}").format(count=details["recipients"])
     if action.startswith("series."):  # its times and rule are in the details, for reading

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.config import QuietHours
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast, Content
+from bot.db.safeguards import CanaryFigures
 from bot.enums import BroadcastStatus, RecallStatus
 from bot.i18n import _, __, ngettext
 from bot.keyboards.broadcast import controls
 from bot.text.tg_html import EntityParseError, parse_html
 from bot.text.format import number, when
+from bot.views import safeguards
 from bot.views.screen import Screen
 
 BAR_WIDTH = 12
@@ -90,9 +94,11 @@ def quiet_wait(until: datetime, tz: ZoneInfo | None) -> str:
 
 
 def progress(b: Broadcast, audience: str, rate: float | None, never_started: int = 0,
-             tz: ZoneInfo | None = None) -> str:
+             tz: ZoneInfo | None = None, watched: list[str] | None = None,
+             ahead: Callable[[float], str | None] | None = None) -> str:
     """never_started: how many of the unreachable never started the course bot (the rest
-    blocked it or deleted their account)."""
+    blocked it or deleted their account); `watched`: the canary's and the breaker's lines;
+    `ahead`: what a send of so many seconds from now runs into (quiet hours)."""
     done = b.total - b.pending
     percent = int(100 * done / b.total) if b.total else 100
     heads: dict[str, str] = {
@@ -107,9 +113,12 @@ def progress(b: Broadcast, audience: str, rate: float | None, never_started: int
                  pending=number(b.pending), total=number(b.total))]
     if b.status == BroadcastStatus.SENDING and b.quiet_until is not None:
         lines.append(quiet_wait(b.quiet_until, tz))
-    elif b.status == BroadcastStatus.SENDING and rate:
+    elif b.status == BroadcastStatus.SENDING and rate and b.canary_phase != "waiting":
         lines.append(_("Скорость {rate:.0f} в секунду · осталось ~{left}").format(
             rate=rate, left=duration(b.pending / rate)))
+        reached = ahead(b.pending / rate) if ahead else None
+        lines[-1] += f" · {reached}" if reached else ""
+    lines += watched or []
     if b.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED) and b.started_at \
             and b.finished_at:
         lines.append(_("Заняло {duration}").format(
@@ -179,16 +188,27 @@ class ProgressFacts(Protocol):
     def never_started(self) -> int: ...
     @property
     def tz(self) -> ZoneInfo | None: ...
+    @property
+    def canary(self) -> CanaryFigures | None: ...
+    @property
+    def quiet(self) -> QuietHours | None: ...
+    @property
+    def now(self) -> datetime | None: ...
 
 
 def progress_view(facts: ProgressFacts) -> Screen:
     """A broadcast's progress (or summary) message with the buttons that fit its status; the
     delivery engine draws its progress messages with this too (given to it in app.py)."""
     b = facts.broadcast
+    watched = safeguards.canary_lines(b, facts.canary, facts.tz) if facts.canary else []
+    stopped = safeguards.stop_reason(b)
     text = progress(b, audience_title(b.audience, facts.stream_titles), facts.rate,
-                    facts.never_started, facts.tz)
+                    facts.never_started, facts.tz, [*watched, *([stopped] if stopped else [])],
+                    lambda seconds: safeguards.quiet_reached(facts.quiet, facts.now, seconds,
+                                                             facts.tz))
     return Screen(text, controls(b.id, b.status, can_recall=b.sent > 0 and b.recall_status is None,
-                                 failed=b.failed, unknown=b.unknown))
+                                 failed=b.failed, unknown=b.unknown,
+                                 canary_wait=b.canary_phase == "waiting"))
 
 
 # ---- the answers and questions of the progress message's buttons ---------------------
@@ -257,6 +277,11 @@ def recall_refusal(broadcast: Broadcast) -> str | None:
     if broadcast.sent == 0:
         return _("Отзывать нечего: рассылка никому не доставлена.")
     return None
+
+
+def canary_over() -> str:
+    """«Продолжить» on a canary that no longer waits."""
+    return _("Проверка уже закончилась.")
 
 
 def status_changed(status: str) -> str:

@@ -243,13 +243,15 @@ def quiet_end_short(ends: datetime, tz: ZoneInfo) -> str:
     return when(ends, tz)
 
 
-def confirm_send(size: int) -> str:
-    return ngettext("<b>Отправить {count} человеку?</b>\nПока рассылка идёт, её можно "
-                    "остановить; дошедшие сообщения можно удалить у всех (🗑 Отозвать) в течение "
-                    "48 часов.",
-                    "<b>Отправить {count} людям?</b>\nПока рассылка идёт, её можно "
-                    "остановить; дошедшие сообщения можно удалить у всех (🗑 Отозвать) в течение "
-                    "48 часов.", size).format(count=number(size))
+def confirm_send(size: int, notes: list[str] | None = None) -> str:
+    """`notes`: what the send runs into (its canary, quiet hours), a line each."""
+    question = ngettext("<b>Отправить {count} человеку?</b>\nПока рассылка идёт, её можно "
+                        "остановить; дошедшие сообщения можно удалить у всех (🗑 Отозвать) в "
+                        "течение 48 часов.",
+                        "<b>Отправить {count} людям?</b>\nПока рассылка идёт, её можно "
+                        "остановить; дошедшие сообщения можно удалить у всех (🗑 Отозвать) в "
+                        "течение 48 часов.", size).format(count=number(size))
+    return "\n".join([question, *(notes or [])])
 
 
 def scheduled_ok(broadcast_id: int, moment: datetime, tz: ZoneInfo, size: int) -> str:

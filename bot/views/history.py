@@ -19,6 +19,7 @@ from bot.views.compose import offer_noted
 from bot.views.edit_sent import edited_times, editing_now
 from bot.views.labels import broadcast_status
 from bot.views.series import in_series
+from bot.views import safeguards
 
 
 def history_list(items: list[tuple[Broadcast, str]], total: int, filter_title: str,
@@ -94,6 +95,8 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
     if b.unsubscribed:
         lines.append(_("🔕 Пропущены, отписались от рассылок: {count}").format(
             count=number(b.unsubscribed)))
+    watched = safeguards.card_line(b)
+    lines += [watched] if watched else []
     if fixed:
         lines.append(edited_times(fixed) + (f" · {editing_now()}" if fixing else ""))
     lines += _offer_lines(b, tz)

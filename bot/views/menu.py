@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 from aiogram.types import BotCommand
 from babel.support import LazyProxy
 
-from bot.config import FrequencyCap, QuietHours
+from bot.config import FrequencyCap, QuietHours, Safeguards
 from bot.db.health import TableInfo
 from bot.enums import Role
 from bot.i18n import _, __, ngettext
 from bot.text.format import number, when
+from bot.views.safeguards import rules as safeguard_rules
 
 TABLE_TITLES = {
     "bookings": __("Бронирования"),
@@ -56,7 +57,8 @@ def menu_text() -> str:
     return _("<b>Главное меню</b>\nВыберите раздел:")
 
 
-def sending_rules(cap: FrequencyCap | None, quiet: QuietHours | None, tz: ZoneInfo) -> list[str]:
+def sending_rules(cap: FrequencyCap | None, quiet: QuietHours | None, tz: ZoneInfo,
+                  guards: Safeguards | None = None) -> list[str]:
     """The safe-sending settings as the status screen shows them."""
     return [
         _("<b>Безопасная отправка</b>"),
@@ -67,6 +69,7 @@ def sending_rules(cap: FrequencyCap | None, quiet: QuietHours | None, tz: ZoneIn
         _("Тихие часы: {start}–{end} ({tz}), рассылки ждут их конца (QUIET_HOURS)").format(
             start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}", tz=escape(str(tz)))
         if quiet else _("Тихие часы: выключены (QUIET_HOURS=off)"),
+        *(safeguard_rules(guards) if guards else []),
     ]
 
 

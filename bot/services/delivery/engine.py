@@ -18,11 +18,13 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aiogram import Bot
 
-from bot.config import QuietHours
+from bot.config import QuietHours, Safeguards
 from bot.db import leadership
 from bot.db import broadcasts as db
 from bot.db.broadcasts import Recipient
 from bot.metrics import Metrics
+from bot.services.delivery.breaker import Breaker, UsualRates
+from bot.services.delivery.canary import SENDING as CANARY_SENDING, CanaryWatch
 from bot.services.delivery.lanes import Lane
 from bot.services.delivery.pacing import ChatSpacing
 from bot.services.delivery.quiet import QuietWatch
@@ -50,6 +52,7 @@ class EngineConfig:
     progress_every: float = 3.0
     quiet_hours: QuietHours | None = None  # no broadcast goes out in these (local) hours
     timezone: str = "Europe/Moscow"        # ... of this time zone
+    safeguards: Safeguards = Safeguards(None, 0.0, None)  # canary and breaker (off here)
 
 
 Clock = Callable[[], datetime]
@@ -73,28 +76,33 @@ class DeliveryEngine:
                  render_edit: tuple[RenderEditProgress, RenderEditReport] | None = None) -> None:
         self.pool, self.bot, self.admin_bot, self.config = pool, bot, admin_bot, config
         self.metrics = metrics
-        self.clock = clock  # what time it is, for quiet hours (tests set their own)
+        self.clock = clock  # quiet hours, the canary's wait (tests set their own)
         self.tz = ZoneInfo(config.timezone)
         # the broadcast bot's budget: shared with the admin's screens when it is one bot
         self.pacer = budget
         self._wake = asyncio.Event()
         self.spacing = ChatSpacing()
         self.lanes: dict[int, Lane] = {}
+        usual = UsualRates(pool)
+        self.breaker = Breaker(pool, config.safeguards.fail_percent, usual, self._show,
+                               self.nudge)
+        self.canary = CanaryWatch(pool, config.safeguards, clock, usual, self._show,
+                                  config.progress_every)
         self.results = ResultWriter(pool, metrics, retry_later=self._retry_later,
                                     paid=lambda: any(lane.paid for lane in self.lanes.values()),
-                                    written=self._wake.set)
+                                    written=self._wake.set, judge=self.breaker.observe)
         self.progress = ProgressReporter(pool, admin_bot, metrics, every=config.progress_every,
                                          lanes=lambda: self.lanes, rate=self.results.current_rate,
-                                         render=render_progress, tz=self.tz)
+                                         render=render_progress, tz=self.tz,
+                                         quiet=config.quiet_hours, clock=clock)
         self.recaller = Recaller(pool, bot, admin_bot, wait_turn=self.wait_turn,
-                                 show=lambda broadcast_id: self.progress.report(broadcast_id, final=True),
+                                 show=self._show,
                                  report=render_recall_report)
         self.editor = Editor(pool, bot, admin_bot, wait_turn=self.wait_turn, sign=self.sign,
                              progress=render_edit[0], report=render_edit[1],
                              every=config.progress_every) if render_edit else None
         self.wire = WireLog(pool)
-        self.quiet = QuietWatch(pool, config.quiet_hours, self.tz, clock,
-                                lambda broadcast_id: self.progress.report(broadcast_id, final=True))
+        self.quiet = QuietWatch(pool, config.quiet_hours, self.tz, clock, self._show)
         self.links: LinkSigner | None = None  # set once the key is read: tracked links
         self.unsubscribe_links: LinkSigner | None = None  # ... and unsubscribe links
         self.unsubscribe_base: str | None = None  # where the test message's button leads
@@ -115,6 +123,10 @@ class DeliveryEngine:
         self._wake.set()
         if self._task is not None:
             await asyncio.wait({self._task}, timeout=30)
+
+    async def _show(self, broadcast_id: int) -> None:
+        """A broadcast's progress message as it stands (paused, waiting, held)."""
+        await self.progress.report(broadcast_id, final=True)
 
     def nudge(self) -> None:
         """Something changed (a broadcast started, paused, resumed): look now."""
@@ -253,19 +265,19 @@ class DeliveryEngine:
         if lane.exhausted or len(lane.queue) >= ahead or outstanding >= self.config.in_flight:
             return
         want = min(2 * ahead - len(lane.queue), self.config.in_flight - outstanding)
-        claimed = await db.claim(self.pool, lane.id, want)
+        claimed = await db.claim(self.pool, lane.id, want, lane.canary_only)
         lane.queue.extend(claimed)
         lane.outstanding += len(claimed)
         lane.exhausted = len(claimed) < want
 
     async def _refresh_lanes(self) -> None:
         sending = {b.id: b for b in await db.sending(self.pool)}
-        quiet = await self.quiet.hold(sending, self.lanes)
-        for lane_id in [i for i in self.lanes if i not in sending or i in quiet]:
+        held = await self.quiet.hold(sending, self.lanes) | await self.canary.hold(sending)
+        for lane_id in [i for i in self.lanes if i not in sending or i in held]:
             lane = self.lanes[lane_id]
             await (self._finish(lane) if lane.idle else self._close_lane(lane))
         for broadcast_id, broadcast in sending.items():
-            if broadcast_id in quiet:
+            if broadcast_id in held:
                 continue
             if broadcast_id not in self.lanes:
                 self.lanes[broadcast_id] = await self._open_lane(broadcast)
@@ -274,9 +286,10 @@ class DeliveryEngine:
         self.metrics.pace.set(self.current_pace(any(lane.paid for lane in self.lanes.values())))
 
     async def _open_lane(self, broadcast: db.Broadcast) -> Lane:
-        return Lane(self.sign(await prepare(self.bot, self.admin_bot, broadcast.content,
-                                            broadcast.id, broadcast.allow_paid_broadcast,
-                                            broadcast.file_id), broadcast))
+        content = self.sign(await prepare(self.bot, self.admin_bot, broadcast.content,
+                                          broadcast.id, broadcast.allow_paid_broadcast,
+                                          broadcast.file_id), broadcast)
+        return Lane(content, canary_only=broadcast.canary_phase == CANARY_SENDING)
 
     def sign(self, content: PreparedContent, broadcast: db.Broadcast) -> PreparedContent:
         """Each recipient's own tracked links and unsubscribe link, as the broadcast has them."""
@@ -286,7 +299,6 @@ class DeliveryEngine:
             content.unsubscribe = self.unsubscribe_links
             content.unsubscribe_base = broadcast.links_base
         return content
-
 
     async def send_test(self, content: db.Content, user_id: int, first_name: str | None,
                         username: str | None) -> db.Result:
@@ -304,6 +316,7 @@ class DeliveryEngine:
         """The broadcast is no longer sending (paused, cancelled, done): put back what was
         claimed but not requested, and show its state."""
         self.lanes.pop(lane.id, None)
+        self.breaker.forget(lane.id)  # judged afresh when it goes on
         await db.release(self.pool, lane.drain_unstarted())
         await self.progress.report(lane.id, final=True)
 

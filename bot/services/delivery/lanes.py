@@ -23,6 +23,7 @@ class Lane:
     outstanding: int = 0   # claimed (in flight in the database) and not written back yet
     exhausted: bool = False  # the last claim found no more pending recipients
     tries: dict[int, int] = field(default_factory=dict)  # recipient id -> requests made now
+    canary_only: bool = False  # the broadcast's canary goes first: claim only its recipients
 
     @property
     def id(self) -> int:

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 
+from bot.config import QuietHours
 from bot.db import broadcasts as db
-from bot.db import preferences, streams
+from bot.db import preferences, safeguards, streams
+from bot.db.safeguards import CanaryFigures
 from bot.i18n import use_locale
 from bot.metrics import Metrics
 
@@ -36,14 +39,20 @@ class Progress:
     rate: float | None
     never_started: int
     tz: ZoneInfo | None = None  # the admins' time zone, for the times it names
+    canary: CanaryFigures | None = None  # how the canary took it, while it counts
+    quiet: QuietHours | None = None  # quiet hours the rest may run into ...
+    now: datetime | None = None      # ... from now
 
 
 async def gather(pool: asyncpg.Pool, broadcast: db.Broadcast, rate: float | None,
-                 tz: ZoneInfo | None = None) -> Progress:
+                 tz: ZoneInfo | None = None, quiet: QuietHours | None = None,
+                 now: datetime | None = None) -> Progress:
     """The facts a progress message shows, read from the database."""
     titles = await streams.titles(pool)
     never_started = await db.never_started(pool, broadcast.id) if broadcast.blocked else 0
-    return Progress(broadcast, titles, rate, never_started, tz)
+    canary = (await safeguards.canary_figures(pool, broadcast.id)
+              if broadcast.canary_phase in ("sending", "waiting", "stopped") else None)
+    return Progress(broadcast, titles, rate, never_started, tz, canary, quiet, now)
 
 
 class Shown(Protocol):
@@ -64,9 +73,11 @@ class ProgressReporter:
 
     def __init__(self, pool: asyncpg.Pool, admin_bot: Bot, metrics: Metrics, *, every: float,
                  lanes: Callable[[], Iterable[int]], rate: Callable[[], float | None],
-                 render: RenderProgress, tz: ZoneInfo | None = None) -> None:
+                 render: RenderProgress, tz: ZoneInfo | None = None,
+                 quiet: QuietHours | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.pool, self.admin_bot, self.metrics = pool, admin_bot, metrics
-        self.tz = tz
+        self.tz, self.quiet, self.clock = tz, quiet, clock
         self.render = render
         self.every, self.lanes, self.rate = every, lanes, rate
         self._shown: dict[int, str] = {}  # broadcast id -> text last shown
@@ -106,7 +117,8 @@ class ProgressReporter:
             return broadcast
         rate = self.rate() if broadcast.status == "sending" else None
         with use_locale(await preferences.locale(self.pool, broadcast.progress_chat_id)):
-            shown = self.render(await gather(self.pool, broadcast, rate, self.tz))
+            shown = self.render(await gather(self.pool, broadcast, rate, self.tz, self.quiet,
+                                             self.clock() if self.clock else None))
         text, markup = shown.text, shown.reply_markup
         self._finals.discard(broadcast_id)
         if self._shown.get(broadcast_id) == text:

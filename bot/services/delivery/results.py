@@ -33,13 +33,17 @@ class Done(NamedTuple):
 
 # the engine's: try a recipient again after a delay (its lane, or the queue if it stopped)
 RetryLater = Callable[[Lane, Recipient, int, float], Awaitable[None]]
+# the breaker's: (broadcast id, status) of the results just written
+Judge = Callable[[list[tuple[int, str]]], Awaitable[None]]
 
 
 class ResultWriter:
     def __init__(self, pool: asyncpg.Pool, metrics: Metrics, *, retry_later: RetryLater,
-                 paid: Callable[[], bool], written: Callable[[], None]) -> None:
+                 paid: Callable[[], bool], written: Callable[[], None],
+                 judge: Judge | None = None) -> None:
         self.pool, self.metrics = pool, metrics
         self.retry_later, self.paid, self.written = retry_later, paid, written
+        self.judge = judge  # shown each batch's (broadcast, status) once written
         self.queue: asyncio.Queue[Done] = asyncio.Queue()
         self._sent_at: deque[float] = deque(maxlen=5000)
 
@@ -85,12 +89,16 @@ class ResultWriter:
         blocked = [(d.recipient.user_id, d.outcome.unreachable) for d in items if d.outcome.unreachable]
         await reachability.mark_unreachable(self.pool, [u for u, _ in blocked], [why for _, why in blocked])
         now = time.monotonic()
+        judged = []
         for lane, _, _, outcome in items:
             lane.outstanding -= 1
             status = outcome.result.status if outcome.result else "unknown"
             self.metrics.messages.labels(outcome=status).inc()
+            judged.append((lane.id, status))
             if status == "sent":
                 self._sent_at.append(now)
+        if self.judge is not None:
+            await self.judge(judged)
 
     def current_rate(self) -> float | None:
         """Messages delivered per second over the last few seconds."""
