@@ -10,7 +10,7 @@ import pytest
 
 from bot.db import audit, summaries
 from bot.sandbox.harness import ADMIN_ID, SECOND_ADMIN_ID, BotHarness
-from support import add_members, launch_text
+from support import add_members, launch_text, wait_until
 
 # the admin's screens, not Telegram's pacing: see the marker in pyproject.toml
 pytestmark = pytest.mark.unpaced_chats
@@ -123,6 +123,8 @@ async def test_the_journal_names_admins_people_broadcasts_and_streams(
     await audit.record_action(pool, ADMIN_ID, "broadcast.cancel", "broadcast:999", {})
 
     admin = harness.chat(ADMIN_ID)
+    # the progress message comes on its own: before the journal, not in the middle of it
+    await wait_until(lambda: any("завершена" in m.text for m in admin.messages()))
     await admin.send("/audit")
     lines = admin.last().text.splitlines()
     assert lines[2].endswith(" · Анна · рассылка отменена · рассылка #999")
