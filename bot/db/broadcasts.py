@@ -88,6 +88,7 @@ class Broadcast:
     quiet_hours_off: bool = False  # the author sends it through quiet hours
     quiet_until: datetime | None = None  # waiting for quiet hours to end, till then
     unsubscribed: int = 0      # skipped as unsubscribed from broadcasts (not in `total`)
+    series_id: int | None = None  # an occurrence of this recurring series
 
     @property
     def pending(self) -> int:
@@ -119,7 +120,7 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
     unknown_count, deleted_count, created_at, started_at, finished_at, progress_chat_id,
     progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
     resends, holdout_percent, holdout_count, links_base, frequency_cap_off, capped_count,
-    quiet_hours_off, quiet_until, unsubscribe_button, unsubscribed_count"""
+    quiet_hours_off, quiet_until, unsubscribe_button, unsubscribed_count, series_id"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -135,7 +136,7 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["restart_unknown"], row["first_run"], tuple(row["resends"] or ()),
                      row["holdout_percent"], row["holdout_count"], row["links_base"],
                      row["frequency_cap_off"], row["capped_count"], row["quiet_hours_off"],
-                     row["quiet_until"], row["unsubscribed_count"])
+                     row["quiet_until"], row["unsubscribed_count"], row["series_id"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,

@@ -8,7 +8,7 @@ from bot.filters import AdminFilter
 from bot.handlers import (
     audit, broadcast, compose, compose_repeat, compose_send, digest, edit_sent, errors,
     event_labels, fallback, guest, history, menu, outcomes, people_lists, reachability, scheduled,
-    series, stats, streams, user_actions, users,
+    series, series_rule, stats, streams, user_actions, users,
 )
 
 
@@ -27,7 +27,7 @@ def create_routers(one_bot: bool) -> list[Router]:
                           compose.create_router(),
                           compose_repeat.create_router(),  # before compose_send's stale buttons
                           compose_send.create_router(), scheduled.create_router(),
-                          series.create_router(),
+                          series.create_router(), series_rule.create_router(),
                           history.create_router(), edit_sent.create_router(),
                           outcomes.create_router(), broadcast.create_router(),
                           fallback.create_router())  # fallback last

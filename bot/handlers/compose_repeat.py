@@ -149,8 +149,8 @@ async def _until(state: FSMContext, draft: Draft, rule: Rule, pool: asyncpg.Pool
     await _keep(state, draft, rule, Compose.preview)
     audience = draft.audience_obj()
     size = (await audiences.count(pool, audience)).total
-    quiet = None if draft.quiet_off or audience.personal or \
-        series.broadcasts.quiet_end(moments[0]) is None else settings.quiet_hours
+    quiet = settings.quiet_hours if series.quiet_at(moments[0], audience, draft.quiet_off) \
+        else None
     return Screen(texts.repeat_summary(rule, audience_title(audience, await streams.titles(pool)),
                                        size, moments, settings.tz, quiet),
                   rule_kb.confirm(kb.repeat_exits()))
