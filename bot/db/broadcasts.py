@@ -28,12 +28,15 @@ class Content:
     # offers that expire: (a button's place, counted row by row, its end as an ISO time)
     ends: tuple[tuple[int, str], ...] = ()
     gone: tuple[int, ...] = ()  # places of buttons taken off when their offer ended
+    # (a button's place, the line added to the message in its stead when its offer ends)
+    instead: tuple[tuple[int, str], ...] = ()
 
     def buttons_json(self) -> list[list[dict[str, Any]]]:
-        ends, place, rows = dict(self.ends), 0, []
+        ends, instead, place, rows = dict(self.ends), dict(self.instead), 0, []
         for row in self.buttons:
             rows.append([{"text": label, "url": url,
                           **({"until": ends[place + i]} if place + i in ends else {}),
+                          **({"ended_text": instead[place + i]} if place + i in instead else {}),
                           **({"gone": True} if place + i in self.gone else {})}
                          for i, (label, url) in enumerate(row)])
             place += len(row)
@@ -47,11 +50,13 @@ class Content:
 
 def button_fields(rows: list[list[dict[str, Any]]] | None) -> dict[str, Any]:
     """Content's button fields from their JSON (stored, or a draft's): the rows of (label, url),
-    the offers' ends and the buttons taken off."""
+    the offers' ends, the lines to show in their stead and the buttons taken off."""
     flat = [b for row in rows or [] for b in row]
     return {"buttons": tuple(tuple((b["text"], b["url"]) for b in row) for row in rows or []),
             "ends": tuple((i, b["until"]) for i, b in enumerate(flat) if b.get("until")),
-            "gone": tuple(i for i, b in enumerate(flat) if b.get("gone"))}
+            "gone": tuple(i for i, b in enumerate(flat) if b.get("gone")),
+            "instead": tuple((i, b["ended_text"]) for i, b in enumerate(flat)
+                             if b.get("ended_text"))}
 
 
 @dataclass(frozen=True)
