@@ -249,3 +249,53 @@ async def test_an_offer_button_is_taken_off_every_copy_at_its_end_and_not_before
     card = await _card(harness, broadcast_id)
     assert "⏳ Кнопка «Записаться» снята: срок предложения вышел" in card.last().text
     assert "Исправлена" not in card.last().text  # an offer running out is no admin's fix
+
+
+async def test_an_ended_offer_can_leave_a_line_in_its_place_in_every_copy(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(datetime.now(UTC))
+    harness = await make_harness(clock=clock)
+    members = await add_members(pool, 4)
+    admin = await compose_to_stream(harness, emulator, "4-й поток · 4")
+    await admin.click("🔗 Кнопки")
+    await admin.click("➕ Добавить кнопку")
+    await admin.send("Записаться")
+    assert "| до 23:59 пт | Запись закрыта" in admin.last().text  # the help gives the syntax
+    await admin.send("https://vibe.example/signup |  | Запись закрыта")  # no end: refused
+    assert "Сначала срок, потом текст взамен" in admin.last().text
+    await admin.send("https://vibe.example/signup | до завтра 18:00 | Запись  закрыта")
+    end = (datetime.now(MOSCOW) + timedelta(days=1)).replace(hour=18, minute=0, second=0,
+                                                              microsecond=0)
+    noted = (f"⏳ Кнопка «Записаться» исчезнет у всех получателей {end:%d.%m %H:%M}. "
+             "Вместо неё в конце сообщения появится строка «Запись закрыта».")
+    assert noted in [m.text for m in admin.messages()][-3]
+    assert noted in admin.last().text  # the summary before sending says it too
+    await admin.click("🔗 Кнопки")
+    assert f"Записаться → https://vibe.example/signup · до {end:%d.%m %H:%M}, затем «Запись " \
+           "закрыта»" in admin.last().text
+    await admin.click("➕ Добавить кнопку")
+    await admin.send("Сайт")
+    await admin.send("https://vibe.example")
+    await admin.click("🚀 Отправить сейчас")
+    broadcast_id = await pool.fetchval("SELECT max(id) FROM message_history")
+    await wait_status(pool, broadcast_id, "done")
+    sent = {m: emulator.bot_messages(harness.token, m)[0].text for m in members}
+    assert all(not text.endswith("Запись закрыта") for text in sent.values())
+    card = await _card(harness, broadcast_id)
+    assert noted in card.last().text
+
+    clock.at = end + timedelta(seconds=1)
+    await _edits_done(pool, broadcast_id, 1)
+    for member in members:
+        [copy] = emulator.bot_messages(harness.token, member)
+        assert copy.text == sent[member] + "\n\nЗапись закрыта" and copy.edit_date
+        assert await buttons_lead_to(copy, harness.url) == [("Сайт", "https://vibe.example")]
+    assert sorted(_edit_calls(emulator, "editMessageText")) == sorted(members)
+    stored = await db.get(pool, broadcast_id)
+    assert stored is not None and stored.content.gone == (0,)
+    assert stored.content.html.endswith("\n\n<i>Запись закрыта</i>")
+    await wait_until(lambda: any("кнопка заменена строкой в конце сообщения" in m.text
+                                 for m in admin.messages()))
+    card = await _card(harness, broadcast_id)
+    assert "⏳ Кнопка «Записаться» снята: срок предложения вышел; вместо неё в сообщении строка " \
+           "«Запись закрыта»" in card.last().text

@@ -263,6 +263,75 @@ async def test_pause_resume_edit_and_stop_from_the_card(
                                          "series.stop"]
 
 
+@pytest.mark.unpaced_chats
+async def test_a_new_schedule_from_the_card_recomputes_the_next_one_and_drops_a_pending_skip(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(MONDAY)
+    harness = await make_harness(frequency_cap="off", clock=clock)
+    await add_members(pool, 2)
+    series_id = await make_series(harness, Rule("weekly", time(10, 0), (0, 3)))  # Mon, Thu
+    admin = harness.chat(ADMIN_ID)
+    label = f"🔁 #{series_id} · по пн, чт в 10:00, бессрочно · 4-й поток"
+    await admin.send("/scheduled")
+    await admin.click(label)
+    await admin.click("⏭ Пропустить следующую")
+
+    # the composer's steps; cancelled on the way, nothing changes
+    await admin.click("🔁 Изменить расписание")
+    assert "Как часто?" in admin.last().text
+    await admin.click("📅 Каждый день")
+    await admin.click("✖️ Отмена")
+    assert f"Повторяющаяся рассылка #{series_id}" in admin.last().text
+    assert "⏭ следующую пропустим" in admin.last().text
+
+    await admin.click("🔁 Изменить расписание")
+    await admin.click("📆 Раз в месяц")
+    await admin.send("32")
+    assert "Нужно число от 1 до 31" in admin.last().text
+    await admin.send("15")
+    await admin.send("18:00")
+    assert "До какого дня повторять?" in admin.last().text
+    await admin.send("31.05")
+    check = admin.last().text
+    assert f"🔁 Новое расписание рассылки #{series_id}" in check
+    assert "Было: по пн, чт в 10:00, бессрочно" in check
+    assert "Станет: каждый месяц 15-го в 18:00, до 31.05.2027 (Europe/Moscow)" in check
+    assert "Ближайшие: пн 15.03 18:00, чт 15.04 18:00, сб 15.05 18:00" in check
+    assert "Пропуск следующей рассылки будет снят" in check
+    # not saved before the admin confirms
+    before = await series_db.get(pool, series_id)
+    assert before is not None and before.rule.frequency == "weekly" and before.skip_next
+    await admin.click("✅ Сохранить расписание")
+    card = admin.last().text
+    assert card.startswith("Расписание изменено. Пропуск следующей рассылки снят.")
+    assert "Как часто: каждый месяц 15-го в 18:00, до 31.05.2027" in card
+    assert "Ближайшие: пн 15.03 18:00, чт 15.04 18:00, сб 15.05 18:00" in card
+    assert "следующую пропустим" not in card
+
+    saved = await series_db.get(pool, series_id)
+    assert saved is not None
+    assert saved.rule == Rule("monthly", time(18, 0), (), 15, date(2027, 5, 31))
+    assert saved.next_at == at(14, 18, second=0) and not saved.skip_next
+    entry = await pool.fetchrow("SELECT action, details FROM admin_audit_log"
+                                " WHERE action = 'series.edit_rule'")
+    assert entry is not None
+    details = entry["details"]
+    assert details["skip_cleared"] is True and details["was"]["frequency"] == "weekly"
+    assert details["rule"]["month_day"] == 15
+
+    # Thursday's 10:00 is no longer an occurrence; the 15th's 18:00 is
+    clock.at = at(3)
+    await held(pool, series_id, 0)
+    clock.at = at(14, 18)
+    await wait_until(lambda: _count(pool, series_id, 1), 10, "the 15th's did not go")
+    (sent,) = await occurrences(pool, series_id)
+    assert sent["scheduled_at"] == at(14, 18, second=0)
+    await wait_status(pool, sent["id"], "done")
+    # its progress in the author's chat says which series it belongs to
+    marked = f"Рассылка #{sent['id']} завершена · 🔁 #{series_id} · 4-й поток"
+    await wait_until(lambda: marked in admin.transcript(), 10, "no progress with the series' mark")
+
+
 # ---- restarts and instances -------------------------------------------------------------------
 
 async def test_a_restart_across_an_occurrence_starts_it_once_and_a_long_outage_skips_it(

@@ -44,7 +44,7 @@ TABLE: dict[str, Role | str] = {
     "h:list": Role.VIEWER, "h:filter": Role.VIEWER, "h:open": Role.VIEWER,
     "h:who": Role.VIEWER, "h:csv": EXPORT,
     "h:edit": Role.EDITOR, "fx": Role.EDITOR,           # fixing a sent broadcast
-    "sr": Role.EDITOR,                                  # a recurring series' card
+    "sr": Role.EDITOR, "rl": Role.EDITOR,               # a recurring series, its rule
     "h:recall": Role.EDITOR, "h:recall_ok": Role.EDITOR, "h:resend": Role.EDITOR,
     "h:unknown": Role.EDITOR, "h:unknown_ok": Role.EDITOR,
     "oc": Role.VIEWER,                                  # outcomes (aggregates, no people)
@@ -61,7 +61,7 @@ MIXED = {"menu", "h", "el"}  # prefixes whose first field decides
 FINAL = {"h:recall_ok", "h:resend", "h:unknown_ok", "sm:archive_ok", "sc:send", "sc:cancel_ok",
          "cp:send", "cp:send_ok", "cp:paid", "cp:paid_ok", "cp:quiet_now", "cp:quiet_later",
          "tm:remove_ok", "tm:role", "tm:pick", "tm:export", "tm:alone", "dg:toggle", "dg:set",
-         "ur+resubscribe", "bc", "cp:cancel", "cp:rep_ok", "fx:go", "sr:stop_ok"}
+         "ur+resubscribe", "bc", "cp:cancel", "rl:ok", "fx:go", "sr:stop_ok"}
 PER_KIND = 4  # presses of one kind while walking (pages of a list are alike)
 
 
@@ -74,7 +74,7 @@ def kind(data: str) -> str:
             return "ur+csv" if RegistrantsCallback.unpack(data).csv else "ur"
         except (ValueError, TypeError):
             return "ur+resubscribe"  # the same prefix, the user card's «Вернуть рассылки»
-    if prefix in MIXED or prefix in ("sm", "sc", "cp", "tm", "dg", "bc", "fx", "sr"):
+    if prefix in MIXED or prefix in ("sm", "sc", "cp", "tm", "dg", "bc", "fx", "sr", "rl"):
         return f"{prefix}:{rest.split(':')[0]}"
     return prefix
 

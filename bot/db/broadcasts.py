@@ -28,12 +28,15 @@ class Content:
     # offers that expire: (a button's place, counted row by row, its end as an ISO time)
     ends: tuple[tuple[int, str], ...] = ()
     gone: tuple[int, ...] = ()  # places of buttons taken off when their offer ended
+    # (a button's place, the line added to the message in its stead when its offer ends)
+    instead: tuple[tuple[int, str], ...] = ()
 
     def buttons_json(self) -> list[list[dict[str, Any]]]:
-        ends, place, rows = dict(self.ends), 0, []
+        ends, instead, place, rows = dict(self.ends), dict(self.instead), 0, []
         for row in self.buttons:
             rows.append([{"text": label, "url": url,
                           **({"until": ends[place + i]} if place + i in ends else {}),
+                          **({"ended_text": instead[place + i]} if place + i in instead else {}),
                           **({"gone": True} if place + i in self.gone else {})}
                          for i, (label, url) in enumerate(row)])
             place += len(row)
@@ -47,11 +50,13 @@ class Content:
 
 def button_fields(rows: list[list[dict[str, Any]]] | None) -> dict[str, Any]:
     """Content's button fields from their JSON (stored, or a draft's): the rows of (label, url),
-    the offers' ends and the buttons taken off."""
+    the offers' ends, the lines to show in their stead and the buttons taken off."""
     flat = [b for row in rows or [] for b in row]
     return {"buttons": tuple(tuple((b["text"], b["url"]) for b in row) for row in rows or []),
             "ends": tuple((i, b["until"]) for i, b in enumerate(flat) if b.get("until")),
-            "gone": tuple(i for i, b in enumerate(flat) if b.get("gone"))}
+            "gone": tuple(i for i, b in enumerate(flat) if b.get("gone")),
+            "instead": tuple((i, b["ended_text"]) for i, b in enumerate(flat)
+                             if b.get("ended_text"))}
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class Broadcast:
     canary_until: datetime | None = None  # the canary's wait ends then
     canary_size: int = 0       # recipients in the canary
     stop_note: dict[str, Any] | None = None  # why the canary or the breaker paused it
+    series_id: int | None = None  # an occurrence of this recurring series
 
     @property
     def pending(self) -> int:
@@ -124,7 +130,7 @@ COLUMNS = """id, status, content_type, content_html, source_file_id, file_id, bu
     progress_message_id, recall_status, scheduled_at, restarts, restart_unknown, first_run,
     resends, holdout_percent, holdout_count, links_base, frequency_cap_off, capped_count,
     quiet_hours_off, quiet_until, unsubscribe_button, unsubscribed_count, canary_phase,
-    canary_until, canary_size, stop_note"""
+    canary_until, canary_size, stop_note, series_id"""
 
 
 def from_row(row: asyncpg.Record) -> Broadcast:
@@ -141,7 +147,8 @@ def from_row(row: asyncpg.Record) -> Broadcast:
                      row["holdout_percent"], row["holdout_count"], row["links_base"],
                      row["frequency_cap_off"], row["capped_count"], row["quiet_hours_off"],
                      row["quiet_until"], row["unsubscribed_count"], row["canary_phase"],
-                     row["canary_until"], row["canary_size"], row["stop_note"])
+                     row["canary_until"], row["canary_size"], row["stop_note"],
+                     row["series_id"])
 
 
 async def create(pool: asyncpg.Pool | asyncpg.Connection, content: Content, audience: Audience,

@@ -14,7 +14,7 @@ from bot.filters import TeamFilter
 from bot.handlers import (
     approval, audit, broadcast, compose, compose_repeat, compose_send, digest, edit_sent, errors,
     event_labels, fallback, guest, history, menu, outcomes, people_lists, reachability, scheduled,
-    series, stats, streams, team, user_actions, users,
+    series, series_rule, stats, streams, team, user_actions, users,
 )
 from bot.middlewares.team import RoleGate
 
@@ -48,7 +48,8 @@ def create_routers(one_bot: bool) -> list[Router]:
                      compose.create_router(),
                      compose_repeat.create_router(),  # before compose_send's stale buttons
                      compose_send.create_router(), scheduled.create_router(),
-                     series.create_router(), history.create_actions_router(),
+                     series.create_router(), series_rule.create_router(),
+                     history.create_actions_router(),
                      edit_sent.create_router(), broadcast.create_router(),
                      approval.create_router())
     owners = _group("owners", RoleGate.at_least(Role.OWNER), team.create_router())

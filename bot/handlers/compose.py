@@ -233,7 +233,8 @@ async def summary_screen(draft: Draft, pool: asyncpg.Pool, settings: Settings) -
                          settings.broadcast_paid_allowed, sum(len(r) for r in draft.buttons),
                          draft.holdout, tracked=can_unsubscribe,
                          capped=now.capped, cap=cap, cap_off=draft.cap_off,
-                         unsubscribe=False if audience.personal else unsubscribe)
+                         unsubscribe=False if audience.personal else unsubscribe,
+                         offers=tuple(texts.offer_notes(draft.buttons, settings.tz)))
     return Screen(text, kb.preview_actions(settings.broadcast_paid_allowed, draft.holdout,
                                            cap=cap is not None, cap_off=draft.cap_off,
                                            capped=now.capped, unsubscribe=unsubscribe))
@@ -347,7 +348,8 @@ async def take_url(message: Message, state: FSMContext, pool: asyncpg.Pool,
     label = draft.pending_label or texts.default_label()
     draft.buttons.append([{"text": label, **link}])
     if "until" in link:
-        await message.answer(texts.offer_noted(label, link["until"], settings.tz))
+        await message.answer(texts.offer_noted(label, link["until"], settings.tz,
+                                               link.get("ended_text")))
     draft.pending_label = None
     await save(state, draft, Compose.preview)
     await send_preview(message, draft, pool, settings, state)

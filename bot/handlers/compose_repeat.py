@@ -3,16 +3,14 @@ of the month), at what time, until when; then the series' first occurrences, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
 
 import asyncpg
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences, streams
@@ -20,14 +18,16 @@ from bot.filters import TypedInput
 from bot.handlers.common import read_text
 from bot.handlers.compose import Compose, load, save
 from bot.keyboards import compose as kb
-from bot.keyboards.compose import ComposeCallback, Step
+from bot.keyboards import rule as rule_kb
+from bot.keyboards.rule import RuleCallback, RuleStep
 from bot.keyboards.menu import main_menu
 from bot.services.composer import Draft
 from bot.services.series import SeriesService
-from bot.db.series import FREQUENCIES, Rule
-from bot.text.recurrence import parse_month_day, parse_time, parse_until, weekday_names
+from bot.db.series import Rule
 from bot.views import compose as compose_texts
+from bot.views import rule as steps
 from bot.views import series as texts
+from bot.views.rule import RuleAsk
 from bot.views.broadcast import audience_title
 from bot.views.screen import Screen, answer_screen, show_screen
 
@@ -44,41 +44,38 @@ async def _keep(state: FSMContext, draft: Draft, rule: Rule, step: State) -> Non
     await save(state, draft, step)
 
 
+_STATES = {RuleAsk.MONTH_DAY: Compose.repeat_day, RuleAsk.TIME: Compose.repeat_time,
+           RuleAsk.UNTIL: Compose.repeat_until}  # the steps that wait for typed input
+_ASKS = {step.state: ask for ask, step in _STATES.items()}
+
+
+async def _ask(callback: CallbackQuery, state: FSMContext, draft: Draft, rule: Rule,
+               ask: RuleAsk, settings: Settings) -> None:
+    await _keep(state, draft, rule, _STATES.get(ask, Compose.preview))
+    await show_screen(callback, steps.question(ask, rule, settings.tz, kb.repeat_exits()))
+
+
 async def ask_frequency(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await callback.answer()
     draft = await load(state)
     draft.repeat = None  # chosen afresh
     await save(state, draft, Compose.preview)
-    await show_screen(callback, Screen(texts.ask_frequency(settings.tz), kb.repeat_frequency()))
+    await show_screen(callback, steps.frequency_screen(settings.tz, kb.repeat_exits()))
 
 
-async def pick_frequency(callback: CallbackQuery, callback_data: ComposeCallback,
+async def pick_frequency(callback: CallbackQuery, callback_data: RuleCallback,
                          state: FSMContext, settings: Settings) -> None:
-    draft = await load(state)
-    frequency = next((f for f in FREQUENCIES if f == callback_data.arg), None)
+    frequency = steps.frequency_of(callback_data.arg)
     if frequency is None:
         await callback.answer(compose_texts.unknown_draft(), show_alert=True)
         return
     await callback.answer()
-    rule = Rule(frequency)
-    if frequency == "weekly":
-        await _keep(state, draft, rule, Compose.preview)
-        await _show_weekdays(callback, rule)
-    elif frequency == "monthly":
-        await _keep(state, draft, rule, Compose.repeat_day)
-        await show_screen(callback, Screen(texts.ask_month_day(), kb.back_to_repeat()))
-    else:
-        await _keep(state, draft, rule, Compose.repeat_time)
-        await show_screen(callback, Screen(texts.ask_time(settings.tz), kb.back_to_repeat()))
+    await _ask(callback, state, await load(state), Rule(frequency), steps.first_ask(frequency),
+               settings)
 
 
-async def _show_weekdays(callback: CallbackQuery, rule: Rule) -> None:
-    await show_screen(callback, Screen(texts.ask_weekdays(),
-                                       kb.repeat_weekdays(weekday_names(), rule.weekdays)))
-
-
-async def toggle_weekday(callback: CallbackQuery, callback_data: ComposeCallback,
-                         state: FSMContext) -> None:
+async def toggle_weekday(callback: CallbackQuery, callback_data: RuleCallback,
+                         state: FSMContext, settings: Settings) -> None:
     draft = await load(state)
     rule = _rule(draft)
     day = int(callback_data.arg) if callback_data.arg.isdigit() else -1
@@ -86,9 +83,7 @@ async def toggle_weekday(callback: CallbackQuery, callback_data: ComposeCallback
         await callback.answer(compose_texts.unknown_draft(), show_alert=True)
         return
     await callback.answer()
-    rule = rule.toggled(day)
-    await _keep(state, draft, rule, Compose.preview)
-    await _show_weekdays(callback, rule)
+    await _ask(callback, state, draft, rule.toggled(day), RuleAsk.WEEKDAYS, settings)
 
 
 async def _whole_rule(callback: CallbackQuery, state: FSMContext, missing: str
@@ -106,55 +101,32 @@ async def _whole_rule(callback: CallbackQuery, state: FSMContext, missing: str
 
 async def weekdays_done(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     whole = await _whole_rule(callback, state, texts.pick_a_day())
-    if whole is None:
-        return
-    await _keep(state, *whole, Compose.repeat_time)
-    await show_screen(callback, Screen(texts.ask_time(settings.tz), kb.back_to_repeat()))
+    if whole is not None:
+        await _ask(callback, state, *whole, RuleAsk.TIME, settings)
 
 
-async def take_month_day(message: Message, state: FSMContext, settings: Settings) -> None:
-    await _take(message, state, parse_month_day,
-                lambda rule, day: replace(rule, month_day=day), Compose.repeat_time,
-                texts.ask_time(settings.tz), kb.back_to_repeat())
-
-
-async def take_time(message: Message, state: FSMContext) -> None:
-    await _take(message, state, parse_time, lambda rule, at: rule.at_time(at),
-                Compose.repeat_until, texts.ask_until(), kb.repeat_until())
-
-
-T = TypeVar("T")
-
-
-async def _take(message: Message, state: FSMContext, parse: Callable[[str], T],
-                apply: Callable[[Rule, T], Rule], step: State, question: str,
-                markup: InlineKeyboardMarkup) -> None:
-    """A part of the rule typed by the admin; then the next question."""
-    value = await read_text(message, parse, kb.back_to_repeat())
-    if value is None:
-        return
+async def take_part(message: Message, state: FSMContext, pool: asyncpg.Pool,
+                    settings: Settings, series: SeriesService) -> None:
+    """A typed part of the rule (the day of the month, the time, the last day); then the next
+    question, or after the last day the series' first occurrences."""
+    ask = _ASKS[await state.get_state() or ""]
     draft = await load(state)
     rule = _rule(draft)
     if rule is None:
         await message.answer(compose_texts.unknown_draft(), reply_markup=kb.cancel_only())
         return
-    await _keep(state, draft, apply(rule, value), step)
-    await message.answer(question, reply_markup=markup)
-
-
-async def take_until(message: Message, state: FSMContext, pool: asyncpg.Pool,
-                     settings: Settings, series: SeriesService) -> None:
+    exits = kb.repeat_exits()
     today = series.now().astimezone(settings.tz).date()
-    until = await read_text(message, lambda text: parse_until(text, today), kb.repeat_until())
-    if until is None:
+    taken = await read_text(message, lambda text: steps.take(ask, rule, text, today),
+                            steps.question(ask, rule, settings.tz, exits).reply_markup)
+    if taken is None:
         return
-    draft = await load(state)
-    rule = _rule(draft)
-    if rule is None or not rule.complete:
-        await message.answer(compose_texts.unknown_draft(), reply_markup=kb.cancel_only())
+    if ask == RuleAsk.UNTIL:
+        await answer_screen(message, await _until(state, draft, taken, pool, settings, series))
         return
-    await answer_screen(message, await _until(state, draft, replace(rule, until=until), pool,
-                                              settings, series))
+    following = steps.next_ask(ask)
+    await _keep(state, draft, taken, _STATES[following])
+    await answer_screen(message, steps.question(following, taken, settings.tz, exits))
 
 
 async def forever(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
@@ -173,14 +145,15 @@ async def _until(state: FSMContext, draft: Draft, rule: Rule, pool: asyncpg.Pool
     the question again."""
     moments = rule.upcoming(series.now(), settings.tz)
     if not moments:
-        return Screen(texts.no_occurrence(), kb.repeat_until())
+        return Screen(texts.no_occurrence(), rule_kb.until(kb.repeat_exits()))
     await _keep(state, draft, rule, Compose.preview)
     audience = draft.audience_obj()
     size = (await audiences.count(pool, audience)).total
-    quiet = None if draft.quiet_off or audience.personal or \
-        series.broadcasts.quiet_end(moments[0]) is None else settings.quiet_hours
+    quiet = settings.quiet_hours if series.quiet_at(moments[0], audience, draft.quiet_off) \
+        else None
     return Screen(texts.repeat_summary(rule, audience_title(audience, await streams.titles(pool)),
-                                       size, moments, settings.tz, quiet), kb.repeat_confirm())
+                                       size, moments, settings.tz, quiet),
+                  rule_kb.confirm(kb.repeat_exits()))
 
 
 async def start_series(callback: CallbackQuery, state: FSMContext, settings: Settings,
@@ -206,21 +179,23 @@ async def start_series(callback: CallbackQuery, state: FSMContext, settings: Set
 def create_router() -> Router:
     router = Router(name="compose_repeat")
     has_draft = StateFilter(Compose)
-    on = ComposeCallback.filter
-    router.callback_query.register(ask_frequency, on(F.step == Step.REPEAT), has_draft)
-    router.callback_query.register(pick_frequency, on(F.step == Step.REPEAT_EVERY), has_draft)
-    router.callback_query.register(toggle_weekday, on(F.step == Step.REPEAT_DAY), has_draft)
-    router.callback_query.register(weekdays_done, on(F.step == Step.REPEAT_DAYS_OK), has_draft)
-    router.callback_query.register(forever, on(F.step == Step.REPEAT_FOREVER), has_draft)
-    router.callback_query.register(start_series, on(F.step == Step.REPEAT_OK), has_draft)
-    router.message.register(take_month_day, Compose.repeat_day, F.text, TypedInput())
-    router.message.register(take_time, Compose.repeat_time, F.text, TypedInput())
-    router.message.register(take_until, Compose.repeat_until, F.text, TypedInput())
-    router.message.register(_not_text, StateFilter(Compose.repeat_day, Compose.repeat_time,
-                                                   Compose.repeat_until), TypedInput())
+    on = RuleCallback.filter
+    mine = F.series == 0  # the composer's draft; a series' rule is changed from its card
+    router.callback_query.register(ask_frequency, on(mine & (F.step == RuleStep.ASK)), has_draft)
+    router.callback_query.register(pick_frequency, on(mine & (F.step == RuleStep.EVERY)),
+                                   has_draft)
+    router.callback_query.register(toggle_weekday, on(mine & (F.step == RuleStep.DAY)),
+                                   has_draft)
+    router.callback_query.register(weekdays_done, on(mine & (F.step == RuleStep.DAYS_OK)),
+                                   has_draft)
+    router.callback_query.register(forever, on(mine & (F.step == RuleStep.FOREVER)), has_draft)
+    router.callback_query.register(start_series, on(mine & (F.step == RuleStep.OK)), has_draft)
+    typed_steps = StateFilter(*_STATES.values())
+    router.message.register(take_part, typed_steps, F.text, TypedInput())
+    router.message.register(_not_text, typed_steps, TypedInput())
     return router
 
 
 async def _not_text(message: Message) -> None:
-    await message.answer(compose_texts.text_needed(), reply_markup=kb.back_to_repeat())
-
+    await message.answer(compose_texts.text_needed(),
+                         reply_markup=rule_kb.typed(kb.repeat_exits()))

@@ -29,7 +29,8 @@ class SeriesEdit(StatesGroup):
     content = State()
 
 
-async def _active(callback: CallbackQuery, pool: asyncpg.Pool, series_id: int) -> Series | None:
+async def still_active(callback: CallbackQuery, pool: asyncpg.Pool, series_id: int
+                       ) -> Series | None:
     """The series if it still goes; otherwise the admin is told it does not."""
     series = await db.get(pool, series_id)
     if series is None or series.status != "active":
@@ -50,7 +51,7 @@ async def card_screen(pool: asyncpg.Pool, service: SeriesService, series: Series
 
 async def open_card(callback: CallbackQuery, callback_data: SeriesCallback, state: FSMContext,
                     pool: asyncpg.Pool, settings: Settings, series: SeriesService) -> None:
-    found = await _active(callback, pool, callback_data.id)
+    found = await still_active(callback, pool, callback_data.id)
     if found is None:
         return
     await callback.answer()
@@ -75,7 +76,7 @@ async def _switch(service: SeriesService, action: SeriesAction, series_id: int,
 async def switch(callback: CallbackQuery, callback_data: SeriesCallback, pool: asyncpg.Pool,
                  settings: Settings, series: SeriesService) -> None:
     """Pause, resume, skip the next one or not."""
-    if await _active(callback, pool, callback_data.id) is None:
+    if await still_active(callback, pool, callback_data.id) is None:
         return
     done = await _switch(series, callback_data.action, callback_data.id, callback.from_user.id)
     found = await db.get(pool, callback_data.id)
@@ -88,7 +89,7 @@ async def switch(callback: CallbackQuery, callback_data: SeriesCallback, pool: a
 
 async def ask_stop(callback: CallbackQuery, callback_data: SeriesCallback, pool: asyncpg.Pool,
                    settings: Settings, series: SeriesService) -> None:
-    found = await _active(callback, pool, callback_data.id)
+    found = await still_active(callback, pool, callback_data.id)
     if found is None:
         return
     await callback.answer()
@@ -99,7 +100,7 @@ async def ask_stop(callback: CallbackQuery, callback_data: SeriesCallback, pool:
 
 async def stop(callback: CallbackQuery, callback_data: SeriesCallback, pool: asyncpg.Pool,
                series: SeriesService) -> None:
-    if await _active(callback, pool, callback_data.id) is None:
+    if await still_active(callback, pool, callback_data.id) is None:
         return
     await series.stop(callback_data.id, callback.from_user.id)
     await callback.answer(views.stopped())
@@ -119,7 +120,7 @@ async def ask_content(callback: CallbackQuery, callback_data: SeriesCallback,
 
 async def _ask(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool, series_id: int,
                step: State, question: str) -> None:
-    if await _active(callback, pool, series_id) is None:
+    if await still_active(callback, pool, series_id) is None:
         return
     await callback.answer()
     await state.set_state(step)

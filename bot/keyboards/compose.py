@@ -11,7 +11,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import _, ngettext
-from bot.keyboards.menu import pager
+from bot.keyboards.menu import button, pager
+from bot.keyboards.rule import RuleCallback, RuleExits, RuleStep
 from bot.text.composer import unsubscribe_label
 from bot.text.format import number
 
@@ -41,12 +42,6 @@ class Step(StrEnum):
     UNSUBSCRIBE = "unsub"       # the unsubscribe button on or off
     QUIET_NOW = "quiet_now"     # inside quiet hours all the same (arg "paid": at the paid pace)
     QUIET_LATER = "quiet_end"   # when quiet hours end
-    REPEAT = "repeat"           # a recurring broadcast: how often
-    REPEAT_EVERY = "rep_every"  # arg: daily, weekly, monthly
-    REPEAT_DAY = "rep_day"      # arg: a weekday (0 Monday) on or off
-    REPEAT_DAYS_OK = "rep_days"  # on with the weekdays chosen
-    REPEAT_FOREVER = "rep_forever"
-    REPEAT_OK = "rep_ok"        # start the series
 
 
 AudienceKind = Literal["", "stream", "all", "leads", "free_lesson", "pending"]
@@ -223,41 +218,12 @@ def _back_and_cancel(back: Step) -> list[InlineKeyboardButton]:
 def when_choice() -> InlineKeyboardMarkup:
     """Under the question «when?»: a time is typed; or repeat it on a rule."""
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=_("🔁 Повторять"), callback_data=_cb(Step.REPEAT))],
+        [button(_("🔁 Повторять"), RuleCallback(step=RuleStep.ASK))],
         _back_and_cancel(Step.PREVIEW)])
 
 
-def repeat_frequency() -> InlineKeyboardMarkup:
-    every = (("daily", _("📅 Каждый день")), ("weekly", _("🗓 По дням недели")),
-             ("monthly", _("📆 Раз в месяц")))
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=_cb(Step.REPEAT_EVERY, arg=kind))]
-        for kind, label in every] + [_back_and_cancel(Step.SCHEDULE)])
-
-
-def repeat_weekdays(names: tuple[str, ...], chosen: tuple[int, ...]) -> InlineKeyboardMarkup:
-    """Пн … Вс, each a switch (✅ when chosen), then on."""
-    days = [InlineKeyboardButton(text=("✅ " if day in chosen else "") + name.capitalize(),
-                                 callback_data=_cb(Step.REPEAT_DAY, arg=str(day)))
-            for day, name in enumerate(names)]
-    return InlineKeyboardMarkup(inline_keyboard=[
-        days[:4], days[4:],
-        [InlineKeyboardButton(text=_("➡️ Дальше"), callback_data=_cb(Step.REPEAT_DAYS_OK))],
-        _back_and_cancel(Step.REPEAT)])
-
-
-def back_to_repeat() -> InlineKeyboardMarkup:
-    """For a step of the rule that waits for typed input."""
-    return InlineKeyboardMarkup(inline_keyboard=[_back_and_cancel(Step.REPEAT)])
-
-
-def repeat_until() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=_("♾ Бессрочно"), callback_data=_cb(Step.REPEAT_FOREVER))],
-        _back_and_cancel(Step.REPEAT)])
-
-
-def repeat_confirm() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=_("✅ Запустить"), callback_data=_cb(Step.REPEAT_OK))],
-        _back_and_cancel(Step.REPEAT)])
+def repeat_exits() -> RuleExits:
+    """Where the composer's «🔁 Повторять» steps lead out: back to «when?», or the draft
+    cancelled; the rule confirmed starts the series."""
+    return RuleExits(0, ComposeCallback(step=Step.SCHEDULE), ComposeCallback(step=Step.CANCEL),
+                     _("✅ Запустить"))

@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.i18n import _
 from bot.keyboards.fields import RowId
 from bot.keyboards.menu import menu_button, MenuCallback, Section, button, cancel_button
+from bot.keyboards.rule import RuleCallback, RuleExits, RuleStep
 
 
 class Sched(StrEnum):
@@ -92,6 +93,7 @@ def series_card(series_id: int, paused: bool, skip_next: bool) -> InlineKeyboard
         [pause, skip] if not paused else [pause],
         [button(_("✏️ Изменить текст"), cb(SeriesAction.EDIT)),
          button(_("🕒 Изменить время"), cb(SeriesAction.TIME))],
+        [button(_("🔁 Изменить расписание"), RuleCallback(step=RuleStep.ASK, series=series_id))],
         [button(_("⏹ Остановить"), cb(SeriesAction.STOP))],
         [button(_("⬅️ К списку"), ScheduledCallback(action=Sched.LIST))]])
 
@@ -112,3 +114,10 @@ def series_stop(series_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
         [button(_("Да, остановить"), SeriesCallback(action=SeriesAction.STOP_OK, id=series_id))],
         [button(_("↩️ Нет, назад"), SeriesCallback(action=SeriesAction.OPEN, id=series_id))]])
+
+
+def rule_exits(series_id: int) -> RuleExits:
+    """Where «🔁 Изменить расписание» leads out: back to the series' card (cancel too); the
+    new rule confirmed is saved."""
+    card = SeriesCallback(action=SeriesAction.OPEN, id=series_id)
+    return RuleExits(series_id, card, card, _("✅ Сохранить расписание"))

@@ -1,6 +1,9 @@
 """Offers that expire: at a URL button's end time the scheduler takes it off the broadcast and
 the delivery engine's editor removes it from every delivered copy (a fix of the buttons, by
-«⏰ по расписанию» in the journal). A broadcast under another fix or still sending is tried
+«⏰ по расписанию» in the journal); a line its author set to take its place («Запись
+закрыта») is added at the end of the message in the same edit. A button can't stay in its
+place as that text: a button needs a link or a callback, and the broadcast bot is the
+platform's, whose presses this bot never hears. A broadcast under another fix or still sending is tried
 again at the next look; one nobody holds a copy of just loses the button."""
 
 from __future__ import annotations
@@ -8,13 +11,17 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime
+from html import escape
 
 import asyncpg
 
 from bot.db import audit
 from bot.db import broadcasts as db
 from bot.db import offers as offers_db
+from bot.db.broadcasts import Content
 from bot.enums import EditRefusal
+from bot.services.broadcasts import check_content
+from bot.services.delivery.render import ContentError
 from bot.services.edits import request_edit
 
 log = logging.getLogger(__name__)
@@ -42,7 +49,7 @@ async def _end(pool: asyncpg.Pool, broadcast_id: int, now: datetime) -> bool:
     if broadcast is None or not ended:
         return False
     content = replace(broadcast.content, gone=(*broadcast.content.gone, *ended))
-    result = await request_edit(pool, broadcast_id, None, html=None,
+    result = await request_edit(pool, broadcast_id, None, html=closing_html(content, ended),
                                 buttons=content.buttons_json(), links_base=None,
                                 reason="expired")
     if result in _NO_COPIES:  # no copy to edit: the broadcast just loses the button
@@ -54,3 +61,21 @@ async def _end(pool: asyncpg.Pool, broadcast_id: int, now: datetime) -> bool:
         return False  # sending, or another fix under way: the next look
     log.info("offer ended", extra={"broadcast_id": broadcast_id, "buttons": list(ended)})
     return True
+
+
+def closing_html(content: Content, ended: tuple[int, ...]) -> str | None:
+    """The message with the lines its author set for the `ended` offers added at its end, in
+    italics; None when none was set (only the buttons change), or when the lines would take it
+    past Telegram's limit (then the buttons just go)."""
+    lines = [line for place, line in content.instead if place in ended]
+    if not lines:
+        return None
+    added = "\n".join(f"<i>{escape(line)}</i>" for line in lines)
+    html = "\n\n".join(part for part in (content.html.rstrip(), added) if part)
+    try:
+        check_content(replace(content, html=html), None, None)
+    except ContentError:
+        log.warning("ended offer's line left out: the message would be too long",
+                    extra={"lines": len(lines)})
+        return None
+    return html

@@ -101,11 +101,22 @@ class SeriesService:
         return await self._change(series_id, admin_id, "skip" if skip else "unskip",
                                   lambda conn: db.set_skip_next(conn, series_id, skip), due=due)
 
+    def quiet_at(self, moment: datetime, audience: Audience, quiet_off: bool) -> bool:
+        """Whether an occurrence at `moment` would wait for the quiet hours to end."""
+        return not quiet_off and not audience.personal and \
+            self.broadcasts.quiet_end(moment) is not None
+
     async def set_rule(self, series_id: int, rule: Rule, admin_id: int) -> bool:
+        """A new rule from now on; a pending «skip the next one» is dropped with the old
+        schedule (the audit entry says so). False when the series no longer goes."""
+        series = await db.get(self.pool, series_id)
         next_at = rule.next_after(self.now(), self.tz)
+        if series is None:
+            return False
         return await self._change(series_id, admin_id, "edit_rule",
                                   lambda conn: db.set_rule(conn, series_id, rule, next_at),
-                                  rule=rule.to_json(),
+                                  rule=rule.to_json(), was=series.rule.to_json(),
+                                  skip_cleared=series.skip_next,
                                   next_at=next_at.isoformat() if next_at else None)
 
     async def set_content(self, series_id: int, content: Content, admin_id: int) -> bool:

@@ -54,17 +54,34 @@ def parse_end(text: str, tz: ZoneInfo, now: datetime) -> datetime:
 
 def parse_link(text: str, tz: ZoneInfo, now: datetime) -> dict[str, str]:
     """A button's link, and the end of its offer if one follows a «|»: «https://… | до 23:59 пт»
-    (at that time the button is taken off every copy)."""
-    url, _sep, end = text.partition("|")
+    (at that time the button is taken off every copy); after one more «|», the line that then
+    takes its place at the end of the message: «… | до 23:59 пт | Запись закрыта»."""
+    url, _sep, rest = text.partition("|")
+    end, _sep, instead = rest.partition("|")
     link = {"url": check_url(url)}
     if end.strip():
         link["until"] = parse_end(end, tz, now).isoformat()
+    if instead.strip():
+        if "until" not in link:
+            raise ValueError(_("Сначала срок, потом текст взамен: «| до 23:59 пт | Запись "
+                               "закрыта»."))
+        link["ended_text"] = check_ended_text(instead)
     return link
+
+
+def check_ended_text(text: str) -> str:
+    """The line that replaces an ended offer's button: as short as a button's label."""
+    line = " ".join(text.split())
+    if len(line) > MAX_BUTTON_LABEL:
+        raise ValueError(_("Текст взамен кнопки длиннее {limit} символов ({length}).").format(
+            limit=MAX_BUTTON_LABEL, length=len(line)))
+    return line
 
 
 def parse_buttons(text: str, tz: ZoneInfo, now: datetime) -> list[list[dict[str, str]]]:
     """URL buttons typed one a line, «Надпись | https://…», with an optional end of the offer,
-    «Надпись | https://… | до 23:59 пт» (one button a row); «-» alone: none. A ValueError
+    «Надпись | https://… | до 23:59 пт», and the line to show instead once it ends,
+    «… | до 23:59 пт | Запись закрыта» (one button a row); «-» alone: none. A ValueError
     names the line that is wrong and why."""
     if text.strip() in NO_BUTTONS:
         return []
@@ -75,9 +92,10 @@ def parse_buttons(text: str, tz: ZoneInfo, now: datetime) -> list[list[dict[str,
     for number, line in enumerate(lines, 1):
         parts = line.split("|")
         try:
-            if len(parts) not in (2, 3):
+            if len(parts) not in (2, 3, 4):
                 raise ValueError(_("нужно «Надпись | https://ссылка», срок — третьим: "
-                                   "«| до 23:59 пт»."))
+                                   "«| до 23:59 пт», текст взамен — четвёртым: «| Запись "
+                                   "закрыта»."))
             rows.append([{"text": check_label(parts[0]),
                           **parse_link("|".join(parts[1:]), tz, now)}])
         except ValueError as exc:

@@ -107,7 +107,8 @@ def progress(b: Broadcast, audience: str, rate: float | None, never_started: int
         BroadcastStatus.CANCELLED: _("<b>✖️ Рассылка #{id} отменена</b>"),
         BroadcastStatus.DONE: _("<b>✅ Рассылка #{id} завершена</b>")}
     head = heads.get(b.status) or _("<b>📣 Рассылка #{id}</b>")
-    lines = [head.format(id=b.id) + f" · {escape(audience)}",
+    series = f" · 🔁 #{b.series_id}" if b.series_id else ""  # an occurrence of a series
+    lines = [head.format(id=b.id) + series + f" · {escape(audience)}",
              f"<code>{_bar(done, b.total)}</code> {percent}%",
              _counts(b, never_started).capitalize() + " · " + _("в очереди {pending} из {total}").format(
                  pending=number(b.pending), total=number(b.total))]

@@ -70,20 +70,36 @@ def ask_url() -> str:
     return _("Куда ведёт кнопка? Пришлите ссылку вида https://…\n"
              "Если предложение действует до срока, допишите его через «|»: "
              "<code>https://example.org/page | до 23:59 пт</code> (или «до пятницы 23:59», "
-             "«до завтра 18:00»). В это время кнопка исчезнет у всех, кто получил рассылку.")
+             "«до завтра 18:00»). В это время кнопка исчезнет у всех, кто получил рассылку.\n"
+             "Чтобы вместо неё в конце сообщения появилась строка, допишите её ещё через «|»: "
+             "<code>https://example.org/page | до 23:59 пт | Запись закрыта</code>.")
 
 
-def offer_noted(label: str, until: str, tz: ZoneInfo) -> str:
-    return _("⏳ Кнопка «{label}» исчезнет у всех получателей {moment}.").format(
+def offer_noted(label: str, until: str, tz: ZoneInfo, instead: str | None = None) -> str:
+    text = _("⏳ Кнопка «{label}» исчезнет у всех получателей {moment}.").format(
         label=escape(label), moment=when(datetime.fromisoformat(until), tz))
+    if instead:
+        text += " " + _("Вместо неё в конце сообщения появится строка «{line}».").format(
+            line=escape(instead))
+    return text
+
+
+def offer_notes(rows: list[list[dict[str, Any]]], tz: ZoneInfo) -> list[str]:
+    """A line per button whose offer is still to end."""
+    return [offer_noted(b["text"], b["until"], tz, b.get("ended_text"))
+            for row in rows for b in row if b.get("until") and not b.get("gone")]
 
 
 def offer_end(button: dict[str, Any], tz: ZoneInfo) -> str:
-    """« · до 04.12 23:59» after a button whose offer ends, else nothing."""
+    """« · до 04.12 23:59» after a button whose offer ends (with the line that then takes its
+    place: «, затем «Запись закрыта»»), else nothing."""
     until = button.get("until")
     if not until or button.get("gone"):
         return ""
-    return " · " + _("до {moment}").format(moment=when(datetime.fromisoformat(until), tz))
+    end = " · " + _("до {moment}").format(moment=when(datetime.fromisoformat(until), tz))
+    if button.get("ended_text"):
+        end += ", " + _("затем «{line}»").format(line=escape(button["ended_text"]))
+    return end
 
 
 def pick_with_buttons() -> str:
@@ -152,9 +168,9 @@ def cap_line(capped: int, cap: FrequencyCap, cap_off: bool) -> str | None:
 def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
             paid_allowed: bool, buttons: int, holdout: int = 0, tracked: bool = True, *,
             capped: int = 0, cap: FrequencyCap | None = None, cap_off: bool = False,
-            unsubscribe: bool | None = False) -> str:
+            unsubscribe: bool | None = False, offers: tuple[str, ...] = ()) -> str:
     """`unsubscribe`: the unsubscribe button goes with it (None: it can't, without a public
-    address)."""
+    address); `offers`: a line per button whose offer ends (offer_notes)."""
     recipients = size.reachable - (capped if cap is not None and not cap_off else 0)
     lines = [_("<b>Проверьте рассылку</b> (сообщение выше — ровно то, что получат люди)"),
              audience_line(title, size)]
@@ -167,6 +183,7 @@ def summary(title: str, size: AudienceSize, estimate: Estimate, rate: float,
                  duration=duration(estimate.seconds), rate=rate)]
     if buttons:
         lines.append(_("Кнопок под сообщением: {count}").format(count=buttons))
+        lines += offers
         if not tracked:
             lines.append(_("<i>Клики по кнопкам не посчитать: у бота нет публичного адреса "
                            "(PUBLIC_BASE_URL или WEBHOOK_BASE_URL).</i>"))

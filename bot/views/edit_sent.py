@@ -89,7 +89,10 @@ def progress(b: Broadcast, edit: Edit, final: bool) -> str:
 
 
 def report(b: Broadcast, edit: Edit) -> str:
-    if edit.reason == "expired":
+    if edit.reason == "expired" and edit.text_changed:
+        head = _("<b>⏳ Рассылка #{id}: у предложения вышел срок, кнопка заменена строкой в "
+                 "конце сообщения</b>").format(id=b.id)
+    elif edit.reason == "expired":
         head = _("<b>⏳ Рассылка #{id}: у предложения вышел срок, кнопка снята</b>").format(id=b.id)
     else:
         head = _("<b>✏️ Рассылка #{id} исправлена</b>").format(id=b.id)

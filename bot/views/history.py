@@ -108,12 +108,20 @@ def history_card(b: Broadcast, audience: str, counts: dict[str, int],
 
 
 def _offer_lines(b: Broadcast, tz: ZoneInfo) -> list[str]:
-    """A line per button whose offer ends: when it goes, or that it has gone."""
+    """A line per button whose offer ends: when it goes, or that it has gone (with the line
+    set to take its place)."""
     labels = [label for row in b.content.buttons for label, _url in row]
-    return [_("⏳ Кнопка «{label}» снята: срок предложения вышел").format(
-                label=escape(labels[place]))
-            if place in b.content.gone else offer_noted(labels[place], until, tz)
+    instead = dict(b.content.instead)
+    return [_offer_gone(labels[place], instead.get(place)) if place in b.content.gone
+            else offer_noted(labels[place], until, tz, instead.get(place))
             for place, until in b.content.ends]
+
+
+def _offer_gone(label: str, instead: str | None) -> str:
+    text = _("⏳ Кнопка «{label}» снята: срок предложения вышел").format(label=escape(label))
+    if instead:
+        text += "; " + _("вместо неё в сообщении строка «{line}»").format(line=escape(instead))
+    return text
 
 
 def _resend_lines(b: Broadcast, counts: dict[str, int], tz: ZoneInfo) -> list[str]:

@@ -177,6 +177,11 @@ def no_occurrence() -> str:
     return _("До этой даты по такому правилу не выйдет ни одной рассылки. Укажите дату позже.")
 
 
+def _quiet_note(quiet: QuietHours, tz: ZoneInfo) -> str:
+    return _("🌙 Это время попадает в тихие часы ({hours}): каждая рассылка будет ждать их "
+             "конца.").format(hours=quiet_span(quiet, tz))
+
+
 def repeat_summary(rule: Rule, audience: str, size: int, moments: list[datetime],
                    tz: ZoneInfo, quiet: QuietHours | None) -> str:
     """Before the series starts: the rule, the audience, the first occurrences. `quiet`: the
@@ -191,9 +196,36 @@ def repeat_summary(rule: Rule, audience: str, size: int, moments: list[datetime]
     if note := shorter_months_note(rule):
         lines.append(note)
     if quiet is not None:
-        lines.append(_("🌙 Это время попадает в тихие часы ({hours}): каждая рассылка будет "
-                       "ждать их конца.").format(hours=quiet_span(quiet, tz)))
+        lines.append(_quiet_note(quiet, tz))
     return "\n".join(lines)
+
+
+def rule_change(series_id: int, old: Rule, new: Rule, moments: list[datetime], tz: ZoneInfo,
+                quiet: QuietHours | None, skip_cleared: bool) -> str:
+    """Before a series' new rule is saved: the old and the new one, the next occurrences."""
+    lines = [_("<b>🔁 Новое расписание рассылки #{id}</b>").format(id=series_id),
+             _("Было: {rule}").format(rule=escape(rule_text(old))),
+             _("Станет: <b>{rule}</b> ({tz})").format(rule=escape(rule_text(new)),
+                                                     tz=escape(str(tz))),
+             _("Ближайшие: {moments}").format(moments=upcoming(moments, tz))]
+    if note := shorter_months_note(new):
+        lines.append(note)
+    if quiet is not None:
+        lines.append(_quiet_note(quiet, tz))
+    if skip_cleared:
+        lines.append(_("⏭ Пропуск следующей рассылки будет снят: по новому расписанию "
+                       "ближайшая уйдёт как обычно."))
+    return "\n".join(lines)
+
+
+def rule_changed(skip_cleared: bool) -> str:
+    text = _("Расписание изменено.")
+    return text + " " + _("Пропуск следующей рассылки снят.") if skip_cleared else text
+
+
+def rule_lost() -> str:
+    return _("Это изменение расписания уже не действует. Откройте рассылку и нажмите "
+             "«🔁 Изменить расписание» ещё раз.")
 
 
 def series_created(series_id: int, rule: Rule, first: datetime, tz: ZoneInfo) -> str:
