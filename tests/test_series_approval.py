@@ -88,6 +88,12 @@ async def test_a_series_to_everyone_waits_for_approval_then_goes_from_its_next_t
     assert harness.chat(SECOND_ADMIN_ID).callback_answer()["text"] == \
         "Эту рассылку уже одобрил(а) Борис · 601."
     assert await audit_actions(pool) == ["series.submit", "series.approve", "series.sent"]
+    # a new text would go unchecked: refused while approval applies
+    await author.send("/scheduled")
+    await author.click("🔁 #1 · каждый день в 10:00, бессрочно · все пользователи")
+    await author.click("✏️ Изменить текст")
+    assert author.callback_answer()["text"].startswith(
+        "Текст большой повторяющейся рассылки нельзя менять, пока включено одобрение")
 
 
 async def test_a_rejected_series_stops_and_its_author_reads_why(
