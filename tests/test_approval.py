@@ -22,7 +22,7 @@ async def bot_with_editor(make_harness, pool: asyncpg.Pool, **settings: object  
                           ) -> BotHarness:
     await pool.execute("INSERT INTO team (user_id, role, added_by) VALUES ($1, 'editor', $2)",
                        EDITOR_ID, ADMIN_ID)
-    harness: BotHarness = await make_harness(approval_min_audience="3", **settings)
+    harness: BotHarness = await make_harness(**{"approval_min_audience": "3", **settings})
     for user_id in (SECOND_ADMIN_ID, EDITOR_ID):
         await harness.chat(user_id, "Борис" if user_id == EDITOR_ID else "Вера").send("/start")
     return harness
@@ -53,7 +53,7 @@ async def test_a_big_broadcast_waits_for_approval_then_goes(
     assert "Автор: Анна · 501" in request.text and "Аудитория: 4-й поток · 3 получателя" in request.text
     assert "Когда: сразу после одобрения" in request.text
     assert editor.buttons() == ["✅ Одобрить", "❌ Отклонить (с причиной)"]
-    await author.press_forged("ap:ok:1")  # the author may not approve their own
+    await author.press_forged("ap:ok:1:b")  # the author may not approve their own
     assert author.callback_answer()["text"] == "Свою рассылку одобряет кто-то другой."
     await editor.click("✅ Одобрить")
     assert editor.last().text.endswith("✅ Вы одобрили рассылку #1.") and not editor.buttons()

@@ -20,6 +20,7 @@ from bot.db.pool import Executor
 
 Frequency = Literal["daily", "weekly", "monthly"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly", "monthly")
+AWAITING = "awaiting_approval"  # kept for a second pair of eyes: no occurrences yet
 LAST_SHARED_DAY = 28  # every month has it; from the 29th on, a shorter month takes its last day
 
 
@@ -105,7 +106,7 @@ class Rule:
 @dataclass(frozen=True)
 class Series:
     id: int
-    status: str  # active, stopped, ended
+    status: str  # active, stopped, ended, awaiting_approval
     content: Content
     audience: Audience
     rule: Rule
@@ -137,19 +138,22 @@ def _from_row(row: asyncpg.Record) -> Series:
 async def create(db: Executor, content: Content, audience: Audience, rule: Rule,
                  next_at: datetime, created_by: int, *, draft_key: str | None = None,
                  holdout_percent: int = 0, frequency_cap_off: bool = False,
-                 quiet_hours_off: bool = False) -> tuple[int, bool]:
-    """A new active series; (id, created): a draft_key already used gives its series, False."""
+                 quiet_hours_off: bool = False, awaiting_approval: bool = False
+                 ) -> tuple[int, bool]:
+    """A new active series (or one awaiting approval); (id, created): a draft_key already
+    used gives its series, False."""
     new_id = await db.fetchval(
         """INSERT INTO broadcast_series (content_type, content_html, source_file_id, buttons,
                unsubscribe_button, audience, frequency, at_time, weekdays, month_day, until_date,
                next_at, created_by, draft_key, holdout_percent, frequency_cap_off,
-               quiet_hours_off)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+               quiet_hours_off, status)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                   $18)
            ON CONFLICT (draft_key) DO NOTHING RETURNING id""",
         content.kind, content.html, content.source_file_id, content.buttons_json(),
         content.unsubscribe, audience.to_json(), rule.frequency, rule.at, list(rule.weekdays),
         rule.month_day, rule.until, next_at, created_by, draft_key, holdout_percent,
-        frequency_cap_off, quiet_hours_off)
+        frequency_cap_off, quiet_hours_off, AWAITING if awaiting_approval else "active")
     if new_id is not None:
         return new_id, True
     return await db.fetchval("SELECT id FROM broadcast_series WHERE draft_key = $1",
@@ -162,8 +166,9 @@ async def get(db: Executor, series_id: int) -> Series | None:
 
 
 async def active(db: Executor) -> list[Series]:
-    """Series still going (paused ones too), the soonest first."""
-    rows = await db.fetch(f"SELECT {COLUMNS} FROM broadcast_series WHERE status = 'active'"
+    """Series still going (paused ones too) or waiting for approval, the soonest first."""
+    rows = await db.fetch(f"SELECT {COLUMNS} FROM broadcast_series"
+                          " WHERE status IN ('active', 'awaiting_approval')"
                           " ORDER BY paused, next_at, id")
     return [_from_row(r) for r in rows]
 
@@ -253,3 +258,35 @@ async def occurrences(db: Executor, series_id: int) -> int:
     count: int = await db.fetchval("SELECT count(*) FROM message_history WHERE series_id = $1",
                                    series_id)
     return count
+
+
+# ---- four eyes ------------------------------------------------------------------------------
+
+async def approve(db: Executor, series_id: int, by: int, next_at: datetime | None
+                  ) -> int | None:
+    """Activate it from `next_at` (the rule's next occurrence from now: none missed while it
+    waited is sent late), unless it is not waiting any more or `by` is its author; its
+    author's id. Atomic: of two approvers at once, one activates it."""
+    author: int | None = await db.fetchval(
+        """UPDATE broadcast_series SET status = 'active', approved_by = $2, next_at = $3,
+               updated_at = now()
+           WHERE id = $1 AND status = 'awaiting_approval' AND created_by IS DISTINCT FROM $2
+           RETURNING created_by""", series_id, by, next_at)
+    return author
+
+
+async def reject(db: Executor, series_id: int, by: int, reason: str) -> int | None:
+    """Stop it with the reason (the same conditions as approve); its author's id."""
+    author: int | None = await db.fetchval(
+        """UPDATE broadcast_series SET status = 'stopped', approved_by = $2,
+               rejection_reason = $3, next_at = NULL, updated_at = now()
+           WHERE id = $1 AND status = 'awaiting_approval' AND created_by IS DISTINCT FROM $2
+           RETURNING created_by""", series_id, by, reason)
+    return author
+
+
+async def decided_by(db: Executor, series_id: int) -> tuple[str, int | None]:
+    """(status, who approved or rejected it) of a series."""
+    row = await db.fetchrow("SELECT status, approved_by FROM broadcast_series WHERE id = $1",
+                            series_id)
+    return (row["status"], row["approved_by"]) if row else ("", None)

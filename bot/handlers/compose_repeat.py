@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
@@ -14,15 +14,19 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.db import audiences, streams
+from bot.enums import Role
 from bot.filters import TypedInput
+from bot.handlers import approval
 from bot.handlers.common import read_text
 from bot.handlers.compose import Compose, load, save
 from bot.keyboards import compose as kb
 from bot.keyboards import rule as rule_kb
 from bot.keyboards.rule import RuleCallback, RuleStep
 from bot.keyboards.menu import main_menu
+from bot.services import approval as approval_rule
 from bot.services.composer import Draft
 from bot.services.series import SeriesService
+from bot.services.team import Team
 from bot.db.series import Rule
 from bot.views import compose as compose_texts
 from bot.views import rule as steps
@@ -156,12 +160,18 @@ async def _until(state: FSMContext, draft: Draft, rule: Rule, pool: asyncpg.Pool
                   rule_kb.confirm(kb.repeat_exits()))
 
 
-async def start_series(callback: CallbackQuery, state: FSMContext, settings: Settings,
-                       series: SeriesService) -> None:
+async def start_series(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
+                       settings: Settings, series: SeriesService, team: Team, role: Role,
+                       bot: Bot) -> None:
     draft = await load(state)
     rule = _rule(draft)
     if draft.content is None or draft.audience is None or rule is None or not rule.complete:
         await callback.answer(compose_texts.unknown_draft(), show_alert=True)
+        return
+    if await approval_rule.needed(pool, team, role, draft.audience_obj()):  # four eyes
+        note = await approval.submit_series(bot, pool, settings, team, series, draft, rule,
+                                            callback.from_user.id)
+        await _submitted(callback, state, note)
         return
     made = await series.create(draft.content_obj(settings.links_base is not None),
                                draft.audience_obj(), rule, callback.from_user.id,
@@ -174,6 +184,16 @@ async def start_series(callback: CallbackQuery, state: FSMContext, settings: Set
     await callback.answer()
     await show_screen(callback, Screen(texts.series_created(made.id, rule, made.next_at,
                                                             settings.tz), main_menu()))
+
+
+async def _submitted(callback: CallbackQuery, state: FSMContext, note: str | None) -> None:
+    """Submitted for approval instead of started (None: the end date passed meanwhile)."""
+    if note is None:
+        await callback.answer(texts.no_occurrence(), show_alert=True)
+        return
+    await state.clear()
+    await callback.answer()
+    await show_screen(callback, Screen(note, main_menu()))
 
 
 def create_router() -> Router:

@@ -23,6 +23,7 @@ from bot.handlers.compose import Compose, load, save, send_preview, summary_scre
 from bot.keyboards import compose as kb
 from bot.keyboards.compose import ComposeCallback, Step
 from bot.keyboards.menu import main_menu
+from bot.services import approval as approval_rule
 from bot.services.broadcasts import BroadcastService
 from bot.services.composer import Draft, reach
 from bot.services.delivery import progress
@@ -47,11 +48,7 @@ async def back_to_summary(callback: CallbackQuery, state: FSMContext, pool: asyn
 async def needs_approval(pool: asyncpg.Pool, team: Team, role: Role, draft: Draft) -> bool:
     """A big broadcast (APPROVAL_MIN_AUDIENCE, or to all users) waits for a second pair of
     eyes; a message to one person never does."""
-    audience = draft.audience_obj()
-    if audience.personal:
-        return False
-    size = (await audiences.count(pool, audience)).total
-    return await team.needs_approval(role, audience.kind == "all", size)
+    return await approval_rule.needed(pool, team, role, draft.audience_obj())
 
 
 async def _submit(callback: CallbackQuery, state: FSMContext, bot: Bot, pool: asyncpg.Pool,

@@ -48,7 +48,8 @@ async def list_screen(pool: asyncpg.Pool, settings: Settings, series: SeriesServ
     return Screen(views.scheduled_list(items, settings.tz,
                                        series_views.list_block(repeating, settings.tz)),
                   kb.scheduled_list(labels, [(s.id, series_views.list_label(s, title))
-                                             for s, title, _ in repeating]))
+                                             for s, title, _ in repeating
+                                             if s.status == "active"]))  # no card: not yet
 
 
 async def show_list(message: Message, pool: asyncpg.Pool, settings: Settings,

@@ -13,12 +13,16 @@ from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db import series as db
 from bot.db.series import Series
+from bot.enums import Role
 from bot.filters import TypedInput
 from bot.handlers.common import read_content, read_text
 from bot.keyboards import scheduled as kb
 from bot.keyboards.scheduled import SeriesAction, SeriesCallback
+from bot.services import approval as approval_rule
 from bot.services.series import SeriesService
+from bot.services.team import Team
 from bot.text.recurrence import parse_time
+from bot.views import approval as approval_views
 from bot.views import series as views
 from bot.views.broadcast import audience_title
 from bot.views.screen import Screen, answer_screen, show_screen
@@ -114,8 +118,18 @@ async def ask_time(callback: CallbackQuery, callback_data: SeriesCallback, state
 
 
 async def ask_content(callback: CallbackQuery, callback_data: SeriesCallback,
-                      state: FSMContext, pool: asyncpg.Pool) -> None:
+                      state: FSMContext, pool: asyncpg.Pool, team: Team, role: Role) -> None:
+    if await _text_locked(pool, team, role, callback_data.id):
+        await callback.answer(approval_views.series_text_locked(), show_alert=True)
+        return
     await _ask(callback, state, pool, callback_data.id, SeriesEdit.content, views.ask_content())
+
+
+async def _text_locked(pool: asyncpg.Pool, team: Team, role: Role, series_id: int) -> bool:
+    """Four eyes: a new text of a series that needs approval would go unchecked, so it is
+    refused (the series is stopped and made anew instead)."""
+    found = await db.get(pool, series_id)
+    return found is not None and await approval_rule.needed(pool, team, role, found.audience)
 
 
 async def _ask(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool, series_id: int,

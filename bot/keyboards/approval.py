@@ -17,16 +17,25 @@ class Verdict(StrEnum):
     REJECT = "no"  # asks for a reason first
 
 
+class Kind(StrEnum):
+    """What waits for approval."""
+
+    BROADCAST = "b"
+    SERIES = "s"  # a recurring broadcast: its approval holds for all its occurrences
+
+
 class ApprovalCallback(CallbackData, prefix="ap"):
     verdict: Verdict
     id: RowId
+    kind: Kind = Kind.BROADCAST
 
 
-def request(broadcast_id: int) -> InlineKeyboardMarkup:
+def request(row_id: int, kind: Kind = Kind.BROADCAST) -> InlineKeyboardMarkup:
+    def cb(verdict: Verdict) -> ApprovalCallback:
+        return ApprovalCallback(verdict=verdict, id=row_id, kind=kind)
     return InlineKeyboardMarkup(inline_keyboard=[
-        [button(_("✅ Одобрить"), ApprovalCallback(verdict=Verdict.APPROVE, id=broadcast_id))],
-        [button(_("❌ Отклонить (с причиной)"), ApprovalCallback(verdict=Verdict.REJECT,
-                                                                id=broadcast_id))]])
+        [button(_("✅ Одобрить"), cb(Verdict.APPROVE))],
+        [button(_("❌ Отклонить (с причиной)"), cb(Verdict.REJECT))]])
 
 
 def reason_step() -> InlineKeyboardMarkup:

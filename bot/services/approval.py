@@ -7,12 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
+
 from bot.db import approvals, audiences, audit
 from bot.db import broadcasts as db
 from bot.db.audiences import Audience
 from bot.db.broadcasts import Broadcast, Content
 from bot.db.pool import transaction
+from bot.enums import Role
 from bot.services.broadcasts import BroadcastService, Launch
+from bot.services.team import Team
+
+
+async def needed(pool: asyncpg.Pool, team: Team, role: Role, audience: Audience) -> bool:
+    """A big broadcast or series (the effective threshold, or to all users; counted now)
+    waits for a second pair of eyes; a message to one person never does."""
+    if audience.personal:
+        return False
+    size = (await audiences.count(pool, audience)).total
+    return await team.needs_approval(role, audience.kind == "all", size)
 
 
 @dataclass(frozen=True)

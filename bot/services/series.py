@@ -11,12 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bot.db import audit
+from bot.db import audiences, audit
 from bot.db import broadcasts as broadcast_db
 from bot.db import series as db
 from bot.db.audiences import Audience
@@ -59,23 +59,68 @@ class SeriesService:
         start = series.next_at - timedelta(seconds=1) if not series.paused else self.now()
         return series.rule.upcoming(start, self.tz, count)
 
-    async def create(self, content: Content, audience: Audience, rule: Rule, admin_id: int, *,
-                     draft_key: str | None = None, holdout: int = 0, cap_off: bool = False,
-                     quiet_off: bool = False) -> Series | None:
+    async def create(self, content: Content, audience: Audience, rule: Rule, admin_id: int,
+                     **options: Any) -> Series | None:
         """A new series from its first occurrence on (a draft already made into one: that
         one); None if the rule gives none (its end date comes before)."""
+        made = await self.make(content, audience, rule, admin_id, **options)
+        return made[0] if made else None
+
+    async def make(self, content: Content, audience: Audience, rule: Rule, admin_id: int, *,
+                   draft_key: str | None = None, holdout: int = 0, cap_off: bool = False,
+                   quiet_off: bool = False, awaiting_approval: bool = False
+                   ) -> tuple[Series, bool] | None:
+        """A new series from its first occurrence on, or (`awaiting_approval`) kept for a
+        second pair of eyes; (the series, created): a draft already made into one gives that
+        one, False. None if the rule gives none (its end date comes before)."""
         first = rule.next_after(self.now(), self.tz)
         if first is None:
             return None
         async with transaction(self.pool) as conn:
             series_id, created = await db.create(
                 conn, content, audience, rule, first, admin_id, draft_key=draft_key,
-                holdout_percent=holdout, frequency_cap_off=cap_off, quiet_hours_off=quiet_off)
+                holdout_percent=holdout, frequency_cap_off=cap_off, quiet_hours_off=quiet_off,
+                awaiting_approval=awaiting_approval)
             if created:
-                await audit.record_action(conn, admin_id, "series.create", f"series:{series_id}",
-                                          {"audience": audience.to_json(),
-                                           "rule": rule.to_json(), "first": first.isoformat()})
+                details: dict[str, object] = {"audience": audience.to_json(),
+                                              "rule": rule.to_json(), "first": first.isoformat()}
+                if awaiting_approval:
+                    details["recipients"] = (await audiences.count(conn, audience)).total
+                await audit.record_action(
+                    conn, admin_id, "series.submit" if awaiting_approval else "series.create",
+                    f"series:{series_id}", details)
+        made = await db.get(self.pool, series_id)
+        assert made is not None
+        return made, created
+
+    # ---- four eyes -----------------------------------------------------------------------
+
+    async def approve(self, series_id: int, by: int) -> Series | None:
+        """Activate a series awaiting approval from the rule's next occurrence after now;
+        None if it was decided already or `by` wrote it."""
+        found = await db.get(self.pool, series_id)
+        if found is None:
+            return None
+        next_at = found.rule.next_after(self.now(), self.tz)
+        async with transaction(self.pool) as conn:
+            author = await db.approve(conn, series_id, by, next_at)
+            if author is None:
+                return None
+            if next_at is None:  # its end date passed while it waited
+                await db.stop(conn, series_id)
+            await audit.record_action(conn, by, "series.approve", f"series:{series_id}", {
+                "author": author, "next_at": next_at.isoformat() if next_at else None})
         return await db.get(self.pool, series_id)
+
+    async def reject(self, series_id: int, by: int, reason: str) -> int | None:
+        """Stop a series awaiting approval; its author's id (None: decided already, or `by`
+        wrote it)."""
+        async with transaction(self.pool) as conn:
+            author = await db.reject(conn, series_id, by, reason)
+            if author is not None:
+                await audit.record_action(conn, by, "series.reject", f"series:{series_id}",
+                                          {"author": author, "reason": reason})
+        return author
 
     # ---- the admin's changes -------------------------------------------------------------
 

@@ -7,8 +7,10 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.db.series import Rule
 from bot.i18n import _, ngettext
 from bot.text.format import number, when
+from bot.views.series import rule_text, upcoming
 
 
 def request(broadcast_id: int, author: str, audience: str, size: int, moment: datetime | None,
@@ -25,6 +27,69 @@ def request(broadcast_id: int, author: str, audience: str, size: int, moment: da
         "",
         _("Сообщение — выше, так его получат. Без одобрения ничего не уйдёт."),
     ])
+
+
+def series_request(series_id: int, author: str, audience: str, size: int, rule: Rule,
+                   moments: list[datetime], tz: ZoneInfo) -> str:
+    return "\n".join([
+        _("🖐 <b>Повторяющаяся рассылка #{id} ждёт одобрения</b>").format(id=series_id),
+        _("Автор: {author}").format(author=escape(author)),
+        ngettext("Аудитория: {audience} · {count} получатель",
+                 "Аудитория: {audience} · {count} получателей", size).format(
+            audience=escape(audience), count=number(size)),
+        _("Повтор: {rule}").format(rule=escape(rule_text(rule))),
+        _("Ближайшие: {moments}").format(moments=upcoming(moments, tz)),
+        "",
+        _("Сообщение — выше, так его получат. Одобрение действует на все отправки этой "
+          "повторяющейся рассылки; без него ничего не уйдёт."),
+    ])
+
+
+def series_submitted(series_id: int, approvers: int) -> str:
+    return ngettext(
+        "🖐 Повторяющаяся рассылка #{id} ждёт одобрения: она большая, её должен одобрить ещё "
+        "один редактор или владелец. Запрос отправлен {count} человеку; о решении я напишу.",
+        "🖐 Повторяющаяся рассылка #{id} ждёт одобрения: она большая, её должен одобрить ещё "
+        "один редактор или владелец. Запрос отправлен {count} людям; о решении я напишу.",
+        approvers).format(id=series_id, count=approvers)
+
+
+def series_nobody_to_approve(series_id: int) -> str:
+    return _("🖐 Повторяющаяся рассылка #{id} ждёт одобрения, но одобрить её некому: в команде "
+             "нет другого редактора или владельца. Добавьте его в «👮 Команда».").format(
+        id=series_id)
+
+
+def series_approved_here(series_id: int) -> str:
+    return _("✅ Вы одобрили повторяющуюся рассылку #{id}.").format(id=series_id)
+
+
+def series_approved_to_author(series_id: int, who: str, next_at: datetime | None,
+                              tz: ZoneInfo) -> str:
+    if next_at is None:  # its end date passed while it waited
+        return _("✅ {who} одобрил(а) повторяющуюся рассылку #{id}, но её срок уже прошёл: "
+                 "отправок не будет.").format(who=escape(who), id=series_id)
+    return _("✅ {who} одобрил(а) повторяющуюся рассылку #{id}: она запущена, следующая "
+             "отправка — {moment}.").format(who=escape(who), id=series_id,
+                                            moment=when(next_at, tz))
+
+
+def series_rejected_here(series_id: int) -> str:
+    return _("❌ Повторяющаяся рассылка #{id} отклонена, автору сказано почему.").format(
+        id=series_id)
+
+
+def series_rejected_to_author(series_id: int, who: str, reason: str) -> str:
+    return _("❌ {who} отклонил(а) повторяющуюся рассылку #{id}. Причина: {reason}\nОна "
+             "остановлена, ничего не отправлено.").format(
+        who=escape(who), id=series_id, reason=escape(reason))
+
+
+def series_text_locked() -> str:
+    """Editing a big series' text while approval is on."""
+    return _("Текст большой повторяющейся рассылки нельзя менять, пока включено одобрение: "
+             "новый текст никто не проверил. Остановите эту рассылку и создайте новую — "
+             "её одобрят.")
 
 
 def submitted(broadcast_id: int, approvers: int) -> str:
@@ -70,7 +135,7 @@ def rejected_to_author(broadcast_id: int, who: str, reason: str) -> str:
 
 def decided_already(status: str, who: str | None) -> str:
     """A button of a request someone else answered first (or that was cancelled)."""
-    if status == "cancelled":
+    if status in ("cancelled", "stopped"):
         return _("Эту рассылку уже отклонили или отменили.")
     if who:
         return _("Эту рассылку уже одобрил(а) {who}.").format(who=who)

@@ -8,7 +8,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.config import QuietHours
-from bot.db.series import Rule, Series
+from bot.db.series import AWAITING, Rule, Series
 from bot.i18n import _, ngettext
 from bot.text.format import number, quoted
 from bot.text.recurrence import weekday_names
@@ -53,6 +53,8 @@ def upcoming(moments: list[datetime], tz: ZoneInfo, skip_next: bool = False) -> 
 
 
 def _state(series: Series) -> str | None:
+    if series.status == AWAITING:
+        return _("⏳ ждёт одобрения")
     if series.paused:
         return _("⏸ на паузе")
     if series.skip_next:
@@ -69,7 +71,8 @@ def list_block(items: list[tuple[Series, str, list[datetime]]], tz: ZoneInfo) ->
         lines.append(f"<b>#{series.id}</b> · {escape(rule_text(series.rule))} · "
                      f"{escape(audience)} · " + quoted(escape(first_line(series, 40))))
         state = _state(series)
-        lines.append("   " + (state if series.paused and state else _("Ближайшие: {moments}")
+        held = series.paused or series.status == AWAITING  # no occurrences meanwhile
+        lines.append("   " + (state if held and state else _("Ближайшие: {moments}")
                                 .format(moments=upcoming(moments, tz, series.skip_next))))
     return [*lines, ""]
 
