@@ -31,6 +31,7 @@ from bot.text.composer import parse_buttons
 from bot.views import edit_sent as views
 from bot.views.broadcast import broadcast_gone
 from bot.views.compose import content_refused, preview_refused, text_needed
+from bot.views.menu import stale_button_text
 from bot.views.screen import Screen, answer_screen, show_screen
 
 
@@ -108,6 +109,9 @@ async def take_buttons(message: Message, state: FSMContext, pool: asyncpg.Pool,
 
 async def keep_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings) -> None:
+    if "html" not in await _fix(state):  # only offered once a new text is given
+        await callback.answer(views.text_first(), show_alert=True)
+        return
     pressed = await _pressed(callback, state, pool, None)
     if pressed is not None and isinstance(callback.message, Message):
         fix, broadcast = pressed
@@ -136,9 +140,12 @@ async def _ask(message: Message, state: FSMContext, fix: dict[str, Any],
                                                       held, too_old), kb.confirm(broadcast.id)))
 
 
-async def go(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
-             settings: Settings) -> None:
+async def go(callback: CallbackQuery, callback_data: FixCallback, state: FSMContext,
+             pool: asyncpg.Pool, settings: Settings) -> None:
     fix = await _fix(state)
+    if callback_data.id != fix.get("id"):  # a button of another fix, left from before
+        await callback.answer(stale_button_text(), show_alert=True)
+        return
     if not isinstance(callback.message, Message):
         return
     result = await edits.request_edit(
