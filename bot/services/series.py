@@ -103,6 +103,8 @@ class SeriesService:
 
     async def set_rule(self, series_id: int, rule: Rule, admin_id: int) -> bool:
         next_at = rule.next_after(self.now(), self.tz)
+        if next_at is None:  # an active series always has its next occurrence
+            return False
         return await self._change(series_id, admin_id, "edit_rule",
                                   lambda conn: db.set_rule(conn, series_id, rule, next_at),
                                   rule=rule.to_json(),
