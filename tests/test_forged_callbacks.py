@@ -129,7 +129,8 @@ async def test_a_series_time_that_leaves_no_occurrence_is_refused(
     await admin.click(next(b for b in admin.buttons() if b.startswith("🔁 #")))
     await admin.click("🕒 Изменить время")
     await admin.send("08:00")
-    assert "В это время до 01.03.2027 рассылок уже не будет" in admin.last().text
+    assert "В это время больше ни одной рассылки не выйдет: последний день — 01.03.2027" \
+        in admin.last().text
     assert "↩️ Назад" in admin.buttons()
     row = await pool.fetchrow("SELECT status, next_at, at_time FROM broadcast_series")
     assert tuple(row) == ("active", made.next_at, time(10, 0))

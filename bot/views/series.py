@@ -104,8 +104,8 @@ def not_active() -> str:
 
 
 def no_time_left(rule: Rule) -> str:
-    return _("В это время до {day} рассылок уже не будет: выберите время позже "
-             "или остановите рассылку.").format(day=rule.until.strftime("%d.%m.%Y")
+    return _("В это время больше ни одной рассылки не выйдет: последний день — {day}. "
+             "Выберите время позже или остановите рассылку.").format(day=rule.until.strftime("%d.%m.%Y")
                                                 if rule.until else "—")
 
 
