@@ -280,3 +280,24 @@ def test_a_29_february_without_a_year_is_the_next_leap_years() -> None:
     assert parse_until("29.02", date(2028, 2, 29)) == date(2028, 2, 29)
     with pytest.raises(ValueError, match="Не понял дату"):
         parse_until("30.02", date(2027, 3, 1))
+
+
+async def test_a_button_whose_offer_ends_is_not_repeated(
+        make_harness, pool: asyncpg.Pool) -> None:  # type: ignore[no-untyped-def]
+    """A series kept its buttons without their ends: every occurrence would have shown the
+    offer for good. «🔁 Повторять» says so and the one-off question stays."""
+    harness = await make_harness(frequency_cap="off", clock=Clock(MONDAY))
+    await add_members(pool, 3)
+    admin = harness.chat(ADMIN_ID)
+    await admin.send("/broadcast")
+    await admin.click("4-й поток · 3")
+    await admin.send("Запись открыта")
+    await admin.click("🔗 Кнопки")
+    await admin.click("➕ Добавить кнопку")
+    await admin.send("Записаться")
+    await admin.send("https://vibe.example/signup | до 23:59 пт")
+    await admin.click("🕒 Запланировать")
+    await admin.click("🔁 Повторять")
+    assert admin.callback_answer()["text"].startswith("У кнопки указан срок предложения")
+    assert "🔁 Повторять" in admin.buttons()
+    assert await pool.fetchval("SELECT count(*) FROM broadcast_series") == 0

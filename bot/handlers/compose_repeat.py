@@ -45,8 +45,11 @@ async def _keep(state: FSMContext, draft: Draft, rule: Rule, step: State) -> Non
 
 
 async def ask_frequency(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    await callback.answer()
     draft = await load(state)
+    if any("until" in b for row in draft.buttons for b in row):  # a series keeps no end
+        await callback.answer(texts.no_offer_end(), show_alert=True)
+        return
+    await callback.answer()
     draft.repeat = None  # chosen afresh
     await save(state, draft, Compose.preview)
     await show_screen(callback, Screen(texts.ask_frequency(settings.tz), kb.repeat_frequency()))
