@@ -231,3 +231,20 @@ async def test_fix_pressed_twice_at_once_runs_once(
     await admin.press_forged(go)  # and once more, after it started
     assert await _edits(pool) == [(broadcast_id, 1, "text")]
     assert APOLOGY not in answer_of(admin)
+
+
+async def test_a_photo_where_button_lines_are_asked_keeps_the_way_back(
+        harness: BotHarness, pool: asyncpg.Pool, emulator: Emulator) -> None:
+    """With a new text given, the buttons' step offers «↩️ Кнопки как были»; a photo sent
+    there is refused with that way still under the answer."""
+    await add_members(pool, 2)
+    broadcast_id = await _sent(harness, pool, "Урок в 19:00")
+    admin = harness.chat(ADMIN_ID)
+    await _to_confirm(admin, broadcast_id, "Урок в 20:00")
+    await admin.click("🔗 Кнопки")
+    await emulator.send_file(harness.token, ADMIN_ID, "photo", b"img", caption="x")
+    await harness.settle()
+    assert admin.buttons() == ["↩️ Кнопки как были", "✖️ Отмена"]
+    await admin.click("↩️ Кнопки как были")
+    assert "✅ Исправить у всех" in admin.buttons()
+    assert await _edits(pool) == []

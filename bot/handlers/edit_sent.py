@@ -198,8 +198,10 @@ async def _typed(message: Message, state: FSMContext, pool: asyncpg.Pool
     return fix, broadcast
 
 
-async def not_text(message: Message) -> None:
-    await message.answer(text_needed(), reply_markup=kb.buttons_step(0, False))
+async def not_text(message: Message, state: FSMContext) -> None:
+    fix = await _fix(state)
+    await message.answer(text_needed(), reply_markup=kb.buttons_step(fix.get("id", 0),
+                                                                     "html" in fix))
 
 
 async def use_buttons(message: Message) -> None:
