@@ -60,8 +60,11 @@ async def _ask(callback: CallbackQuery, state: FSMContext, draft: Draft, rule: R
 
 
 async def ask_frequency(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    await callback.answer()
     draft = await load(state)
+    if any("until" in b for row in draft.buttons for b in row):  # a series keeps no end
+        await callback.answer(texts.no_offer_end(), show_alert=True)
+        return
+    await callback.answer()
     draft.repeat = None  # chosen afresh
     await save(state, draft, Compose.preview)
     await show_screen(callback, steps.frequency_screen(settings.tz, kb.repeat_exits()))

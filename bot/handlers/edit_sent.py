@@ -109,6 +109,9 @@ async def take_buttons(message: Message, state: FSMContext, pool: asyncpg.Pool,
 
 async def keep_buttons(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
                        settings: Settings) -> None:
+    if "html" not in await _fix(state):  # only offered once a new text is given
+        await callback.answer(views.text_first(), show_alert=True)
+        return
     pressed = await _pressed(callback, state, pool, None)
     if pressed is not None and isinstance(callback.message, Message):
         fix, broadcast = pressed
@@ -139,9 +142,12 @@ async def _ask(message: Message, state: FSMContext, fix: dict[str, Any],
                                                       held, too_old), kb.confirm(broadcast.id)))
 
 
-async def go(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool,
-             settings: Settings) -> None:
+async def go(callback: CallbackQuery, callback_data: FixCallback, state: FSMContext,
+             pool: asyncpg.Pool, settings: Settings) -> None:
     fix = await _fix(state)
+    if callback_data.id != fix.get("id"):  # a button of another fix, left from before
+        await callback.answer(stale_button_text(), show_alert=True)
+        return
     if not isinstance(callback.message, Message):
         return
     result = await edits.request_edit(
@@ -194,8 +200,10 @@ async def _typed(message: Message, state: FSMContext, pool: asyncpg.Pool
     return fix, broadcast
 
 
-async def not_text(message: Message) -> None:
-    await message.answer(text_needed(), reply_markup=kb.buttons_step(0, False))
+async def not_text(message: Message, state: FSMContext) -> None:
+    fix = await _fix(state)
+    await message.answer(text_needed(), reply_markup=kb.buttons_step(fix.get("id", 0),
+                                                                     "html" in fix))
 
 
 async def use_buttons(message: Message) -> None:

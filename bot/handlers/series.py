@@ -3,6 +3,8 @@ occurrence, give it a new time or text, or stop it."""
 
 from __future__ import annotations
 
+from datetime import time
+
 import asyncpg
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -12,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.db import audiences, streams
 from bot.db import series as db
-from bot.db.series import Series
+from bot.db.series import Rule, Series
 from bot.enums import Role
 from bot.filters import TypedInput
 from bot.handlers.common import read_content, read_text
@@ -145,16 +147,26 @@ async def _ask(callback: CallbackQuery, state: FSMContext, pool: asyncpg.Pool, s
 async def take_time(message: Message, state: FSMContext, pool: asyncpg.Pool,
                     settings: Settings, series: SeriesService) -> None:
     series_id = (await state.get_data())["series_id"]
-    at = await read_text(message, parse_time, kb.back_to_series(series_id))
-    if at is None:
+    found = await db.get(pool, series_id)
+    rule = None if found is None else await read_text(
+        message, lambda text: _retimed(found, parse_time(text), series),
+        kb.back_to_series(series_id))
+    if found is not None and rule is None:
         return
     await state.clear()
     assert message.from_user is not None
-    found = await db.get(pool, series_id)
-    changed = found is not None and await series.set_rule(
-        series_id, found.rule.at_time(at), message.from_user.id)
+    changed = rule is not None and await series.set_rule(series_id, rule, message.from_user.id)
     await _answer_card(message, pool, settings, series, series_id,
                        views.time_changed() if changed else None)
+
+
+def _retimed(found: Series, at: time, service: SeriesService) -> Rule:
+    """The series' rule at the new time; a ValueError if the end date leaves no occurrence
+    at that time."""
+    rule = found.rule.at_time(at)
+    if rule.next_after(service.now(), service.tz) is None:
+        raise ValueError(views.no_time_left(found.rule))
+    return rule
 
 
 async def take_content(message: Message, state: FSMContext, pool: asyncpg.Pool,

@@ -156,13 +156,13 @@ class SeriesService:
         schedule (the audit entry says so). False when the series no longer goes."""
         series = await db.get(self.pool, series_id)
         next_at = rule.next_after(self.now(), self.tz)
-        if series is None:
+        if series is None or next_at is None:  # an active series always has its next one
             return False
         return await self._change(series_id, admin_id, "edit_rule",
                                   lambda conn: db.set_rule(conn, series_id, rule, next_at),
                                   rule=rule.to_json(), was=series.rule.to_json(),
                                   skip_cleared=series.skip_next,
-                                  next_at=next_at.isoformat() if next_at else None)
+                                  next_at=next_at.isoformat())
 
     async def set_content(self, series_id: int, content: Content, admin_id: int) -> bool:
         return await self._change(series_id, admin_id, "edit",

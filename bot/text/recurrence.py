@@ -25,7 +25,7 @@ def parse_time(text: str) -> time:
 def parse_month_day(text: str) -> int:
     """A day of the month, 1–31."""
     value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 31:
+    if not value.isdecimal() or not 1 <= int(value) <= 31:  # «²» is a digit int() can't read
         raise ValueError(_("Нужно число от 1 до 31, например: «1» или «15»."))
     return int(value)
 
@@ -40,9 +40,7 @@ def parse_until(text: str, today: date) -> date:
         day, month = int(found.group(1)), int(found.group(2))
         year = found.group(3)
         if year is None:
-            moment = date(today.year, month, day)
-            if moment < today:
-                moment = date(today.year + 1, month, day)
+            moment = _next_such_day(today, month, day)
         else:
             moment = date(int(year) + (2000 if len(year) == 2 else 0), month, day)
     except ValueError:
@@ -55,6 +53,20 @@ def parse_until(text: str, today: date) -> date:
         raise ValueError(_("Не дальше чем на три года вперёд: укажите дату раньше или "
                            "выберите «Бессрочно»."))
     return moment
+
+
+def _next_such_day(today: date, month: int, day: int) -> date:
+    """The first day `day`.`month` from today on (a 29 February: the next leap year's)."""
+    for year in range(today.year, today.year + 5):
+        try:
+            moment = date(year, month, day)
+        except ValueError:
+            if month == 2 and day == 29:
+                continue  # not a leap year
+            raise
+        if moment >= today:
+            return moment
+    raise ValueError(day)
 
 
 def weekday_names() -> tuple[str, ...]:

@@ -15,6 +15,10 @@ from bot.views.broadcast import first_line, reason
 from bot.views.compose import offer_end
 
 
+def text_first() -> str:
+    return _("Сначала пришлите новый текст: без него исправлять нечего.")
+
+
 def refusal(why: EditRefusal) -> str:
     words: dict[EditRefusal, str] = {
         EditRefusal.RECALLING: _("Рассылка отзывается — исправлять нечего."),
