@@ -391,3 +391,30 @@ async def test_a_canary_as_bad_as_the_audience_usually_is_lets_the_rest_go(
     assert (done.sent, done.blocked, done.canary_phase) == (60, 60, "passed")
     (passed,) = await _audit(pool, "broadcast.canary_pass")
     assert passed["details"]["blocked"] > 5  # well above BREAKER_FAIL_PERCENT of the 50
+
+
+@pytest.mark.unpaced_chats
+async def test_a_mistake_seen_in_the_canary_is_fixed_there_and_the_rest_get_the_new_text(
+        make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    out = await _canary_out(make_harness, pool, emulator, 110)
+    harness, members, waiting = out.harness, out.members, out.waiting
+    admin = harness.chat(ADMIN_ID)
+
+    async def buttons_shown() -> bool:
+        return "⏳ Остальным (60)" in _progress(emulator, harness, waiting)
+    await wait_until(buttons_shown, 10, "the wait is not shown")
+    await admin.click("✏️ Исправить")
+    assert "Пришлите исправленный текст" in admin.last().text
+    await admin.send("Урок в 20:00")
+    await admin.click("✅ Исправить у всех")
+
+    def texts() -> dict[int, str]:
+        return {u: m.text for u in _received(emulator, harness, members) for m in
+                emulator.chat(harness.token, u).messages.values() if m.from_bot}
+    await wait_until(lambda: [texts()[u] for u in out.canary] == ["Урок в 20:00"] * 50, 30,
+                     "the canary's copies were not fixed")
+    assert set(texts()) == out.canary  # the rest still waits for the canary's wait
+    await admin.click("▶️ Продолжить")
+    await wait_status(pool, waiting.id, "done")
+    assert texts() == {u: "Урок в 20:00" for u in members}
+    assert {sends_to(emulator, harness.token)[u] for u in members} == {1}

@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.enums import BroadcastStatus
 from bot.i18n import _
 from bot.keyboards.fields import RowId
+from bot.keyboards.history import Hist, HistoryCallback
 
 
 class Action(StrEnum):
@@ -48,6 +49,9 @@ def controls(broadcast_id: int, status: str, *, can_recall: bool = False, failed
     if status == BroadcastStatus.SENDING and canary_wait:
         _button(builder, _("▶️ Продолжить"), Action.CANARY_GO, broadcast_id)
         _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)
+        # a mistake seen in the canary: fixed in its copies, and the rest get the new text
+        builder.button(text=_("✏️ Исправить"), callback_data=HistoryCallback(
+            action=Hist.EDIT, id=broadcast_id))
     elif status == BroadcastStatus.SENDING:
         _button(builder, _("⏸ Пауза"), Action.PAUSE, broadcast_id)
         _button(builder, _("✖️ Отменить"), Action.CANCEL, broadcast_id)

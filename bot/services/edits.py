@@ -20,6 +20,7 @@ from bot.enums import BroadcastStatus, EditRefusal, RecallStatus
 from bot.i18n import _
 from bot.services.broadcasts import check_content, content_from_message
 from bot.services.delivery.copies import COPY_WINDOW
+from bot.services.delivery.canary import WAITING as CANARY_WAITING
 from bot.services.delivery.render import ContentError
 
 
@@ -29,8 +30,8 @@ async def why_not(pool: Executor, broadcast: Broadcast) -> EditRefusal | None:
         return EditRefusal.RECALLING
     if broadcast.recall_status == RecallStatus.DONE:
         return EditRefusal.RECALLED
-    if broadcast.status == BroadcastStatus.SENDING:
-        return EditRefusal.SENDING
+    if broadcast.status == BroadcastStatus.SENDING and broadcast.canary_phase != CANARY_WAITING:
+        return EditRefusal.SENDING  # (while the rest waits for the canary's wait: it can)
     if broadcast.sent == 0:
         return EditRefusal.NOTHING
     if await edits_db.under_way(pool, broadcast.id):
