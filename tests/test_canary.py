@@ -138,7 +138,7 @@ async def test_a_canary_goes_first_shows_its_figures_and_the_rest_goes_by_itself
     ends = (clock.at + WAIT).astimezone(MOSCOW)
     assert f"⏳ Остальным (70) отправлю в {ends:%d.%m %H:%M}" in text
     admin = harness.chat(ADMIN_ID)
-    assert admin.buttons() == ["▶️ Продолжить", "✖️ Отменить"]
+    assert admin.buttons() == ["▶️ Продолжить", "✖️ Отменить", "✏️ Исправить"]
 
     clock.at += WAIT - timedelta(seconds=1)  # not yet
     await _held(emulator, harness, members, canary)
