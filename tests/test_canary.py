@@ -203,16 +203,23 @@ async def test_a_canary_that_many_blocked_stops_the_broadcast_and_says_why(
     assert _received(emulator, harness, members) == canary - set(members[::2])
 
 
+async def _wait_shown(make_harness, pool: asyncpg.Pool,  # type: ignore[no-untyped-def]
+                      emulator: Emulator) -> CanaryOut:
+    """A canary of 50 out of 110, and the progress message showing that the other 60 wait."""
+    out = await _canary_out(make_harness, pool, emulator, 110)
+
+    async def shown() -> bool:
+        return "⏳ Остальным (60)" in _progress(emulator, out.harness, out.waiting)
+    await wait_until(shown, 10, "the wait is not shown")
+    return out
+
+
 @pytest.mark.unpaced_chats
 async def test_the_author_lets_the_rest_go_during_the_wait(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
-    out = await _canary_out(make_harness, pool, emulator, 110)
+    out = await _wait_shown(make_harness, pool, emulator)
     harness, members, waiting = out.harness, out.members, out.waiting
     admin = harness.chat(ADMIN_ID)
-
-    async def buttons_shown() -> bool:
-        return "⏳ Остальным (60)" in _progress(emulator, harness, waiting)
-    await wait_until(buttons_shown, 10, "the wait is not shown")
     await admin.click("▶️ Продолжить")  # the clock does not move: the author's word is enough
     done = await wait_status(pool, waiting.id, "done")
     assert done.sent == 110 and done.canary_phase == "passed"
@@ -396,13 +403,9 @@ async def test_a_canary_as_bad_as_the_audience_usually_is_lets_the_rest_go(
 @pytest.mark.unpaced_chats
 async def test_a_mistake_seen_in_the_canary_is_fixed_there_and_the_rest_get_the_new_text(
         make_harness, pool: asyncpg.Pool, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
-    out = await _canary_out(make_harness, pool, emulator, 110)
+    out = await _wait_shown(make_harness, pool, emulator)
     harness, members, waiting = out.harness, out.members, out.waiting
     admin = harness.chat(ADMIN_ID)
-
-    async def buttons_shown() -> bool:
-        return "⏳ Остальным (60)" in _progress(emulator, harness, waiting)
-    await wait_until(buttons_shown, 10, "the wait is not shown")
     await admin.click("✏️ Исправить")
     assert "Пришлите исправленный текст" in admin.last().text
     await admin.send("Урок в 20:00")
