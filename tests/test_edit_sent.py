@@ -17,7 +17,7 @@ from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import ADMIN_ID, BotHarness, ChatClient
 from bot.services import offers
 from support import (STREAM, add_members, buttons_lead_to, compose_to_stream, service,
-                     wait_status, wait_until)
+                     wait_recalled, wait_status, wait_until)
 from test_safe_sending import MOSCOW, Clock
 
 pytestmark = pytest.mark.unpaced_chats
@@ -159,6 +159,9 @@ async def test_what_cannot_be_fixed_is_refused_before_anything_is_sent(
                        broadcast.id)
     await admin.press_forged(HistoryCallback(action=Hist.EDIT, id=broadcast.id).pack())
     assert admin.callback_answer()["text"] == "Рассылка отзывается — исправлять нечего."
+    # the engine carries the recall out and reports it: before the next card, not over it
+    await wait_recalled(pool, broadcast.id)
+    await wait_until(lambda: any("отозвана" in m.text for m in admin.messages()))
     # nobody got it: no button, and a forged press is refused
     for member in members:
         await emulator.set_blocked(harness.token, member)
